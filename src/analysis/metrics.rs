@@ -1,0 +1,199 @@
+//! Clustering quality metrics, as scikit-learn defines them
+//! (`sklearn.metrics`): silhouette (Rousseeuw 1987), Calinski-Harabasz
+//! (1974), Davies-Bouldin (1979) and the adjusted Rand index (Hubert &
+//! Arabie 1985).
+
+use ndarray::{Array2, ArrayView2};
+use rand::seq::index::sample;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+}
+
+fn rows(x: ArrayView2<f64>) -> Vec<Vec<f64>> {
+    x.rows().into_iter().map(|r| r.to_vec()).collect()
+}
+
+/// Pairwise Euclidean distances, `n x n` (for repeated silhouettes on one sample).
+pub fn pairwise_distances(x: ArrayView2<f64>) -> Array2<f64> {
+    let r = rows(x);
+    let n = r.len();
+    let mut m = Array2::zeros((n, n));
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let v = dist(&r[i], &r[j]);
+            m[[i, j]] = v;
+            m[[j, i]] = v;
+        }
+    }
+    m
+}
+
+/// Silhouette coefficient of each sample from a precomputed distance matrix
+/// (`n x n`) and labels. A sample alone in its cluster scores 0, as in
+/// scikit-learn's `silhouette_samples`. Needs at least 2 distinct labels.
+pub fn silhouette_samples_precomputed(d: ArrayView2<f64>, labels: &[usize]) -> Vec<f64> {
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let mut size = vec![0usize; k];
+    for &l in labels {
+        size[l] += 1;
+    }
+    let mut out = Vec::with_capacity(labels.len());
+    let mut sums = vec![0.0; k];
+    for (i, &li) in labels.iter().enumerate() {
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        for (j, &lj) in labels.iter().enumerate() {
+            sums[lj] += d[[i, j]];
+        }
+        if size[li] <= 1 {
+            out.push(0.0);
+            continue;
+        }
+        let a = sums[li] / (size[li] - 1) as f64;
+        let b =
+            (0..k).filter(|&c| c != li && size[c] > 0).map(|c| sums[c] / size[c] as f64).fold(f64::INFINITY, f64::min);
+        out.push(if b.is_finite() { (b - a) / a.max(b) } else { 0.0 });
+    }
+    out
+}
+
+/// Silhouette coefficient of each sample (`x`: `n x d`), exact, `O(n^2 d)`.
+pub fn silhouette_samples(x: ArrayView2<f64>, labels: &[usize]) -> Vec<f64> {
+    silhouette_samples_precomputed(pairwise_distances(x).view(), labels)
+}
+
+/// Mean silhouette coefficient (scikit-learn's `silhouette_score`), exact.
+pub fn silhouette_score(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
+    let s = silhouette_samples(x, labels);
+    s.iter().sum::<f64>() / s.len() as f64
+}
+
+/// Indices of a seeded uniform sample of `m` of `n` rows (all rows if `m >= n`), sorted.
+pub fn sample_indices(n: usize, m: usize, seed: u64) -> Vec<usize> {
+    if m >= n {
+        return (0..n).collect();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut idx = sample(&mut rng, n, m).into_vec();
+    idx.sort_unstable();
+    idx
+}
+
+/// Calinski-Harabasz index: between-cluster over within-cluster dispersion,
+/// each divided by its degrees of freedom.
+pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
+    let (n, d) = x.dim();
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let mean = x.mean_axis(ndarray::Axis(0)).expect("n > 0");
+    let mut cent = Array2::<f64>::zeros((k, d));
+    let mut size = vec![0usize; k];
+    for (r, &l) in x.rows().into_iter().zip(labels) {
+        size[l] += 1;
+        for j in 0..d {
+            cent[[l, j]] += r[j];
+        }
+    }
+    for c in 0..k {
+        for j in 0..d {
+            cent[[c, j]] /= size[c].max(1) as f64;
+        }
+    }
+    let mut between = 0.0;
+    for c in 0..k {
+        between += size[c] as f64 * (0..d).map(|j| (cent[[c, j]] - mean[j]).powi(2)).sum::<f64>();
+    }
+    let mut within = 0.0;
+    for (r, &l) in x.rows().into_iter().zip(labels) {
+        within += (0..d).map(|j| (r[j] - cent[[l, j]]).powi(2)).sum::<f64>();
+    }
+    if within == 0.0 {
+        1.0
+    } else {
+        between * (n - k) as f64 / (within * (k as f64 - 1.0))
+    }
+}
+
+/// Davies-Bouldin index: mean over clusters of the worst ratio of summed
+/// within-cluster spreads to centre distance (lower is better).
+pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
+    let d = x.ncols();
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let mut cent = vec![vec![0.0; d]; k];
+    let mut size = vec![0usize; k];
+    for (r, &l) in x.rows().into_iter().zip(labels) {
+        size[l] += 1;
+        for j in 0..d {
+            cent[l][j] += r[j];
+        }
+    }
+    for c in 0..k {
+        for v in cent[c].iter_mut() {
+            *v /= size[c].max(1) as f64;
+        }
+    }
+    let mut spread = vec![0.0; k];
+    for (r, &l) in x.rows().into_iter().zip(labels) {
+        spread[l] += dist(r.as_slice().unwrap_or(&r.to_vec()), &cent[l]);
+    }
+    for c in 0..k {
+        spread[c] /= size[c].max(1) as f64;
+    }
+    let mut total = 0.0;
+    for i in 0..k {
+        let mut worst: f64 = 0.0;
+        for j in 0..k {
+            if i != j {
+                let cd = dist(&cent[i], &cent[j]);
+                if cd > 0.0 {
+                    worst = worst.max((spread[i] + spread[j]) / cd);
+                }
+            }
+        }
+        total += worst;
+    }
+    total / k as f64
+}
+
+/// Adjusted Rand index between two labelings (1 = identical up to renaming,
+/// about 0 = chance).
+pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
+    let n = a.len();
+    let ka = a.iter().max().map_or(0, |m| m + 1);
+    let kb = b.iter().max().map_or(0, |m| m + 1);
+    let mut table = vec![0u64; ka * kb];
+    for (&x, &y) in a.iter().zip(b) {
+        table[x * kb + y] += 1;
+    }
+    let c2 = |v: u64| (v * v.saturating_sub(1)) as f64 / 2.0;
+    let sum_comb: f64 = table.iter().map(|&v| c2(v)).sum();
+    let rows: f64 = (0..ka).map(|i| c2(table[i * kb..(i + 1) * kb].iter().sum())).sum();
+    let cols: f64 = (0..kb).map(|j| c2((0..ka).map(|i| table[i * kb + j]).sum())).sum();
+    let total = c2(n as u64);
+    let expected = rows * cols / total;
+    let max = (rows + cols) / 2.0;
+    if max == expected {
+        1.0
+    } else {
+        (sum_comb - expected) / (max - expected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn ari_is_one_for_renamed_labels_and_silhouette_by_hand() {
+        assert_eq!(adjusted_rand_index(&[0, 0, 1, 1, 2], &[2, 2, 0, 0, 1]), 1.0);
+        assert!(adjusted_rand_index(&[0, 0, 1, 1], &[0, 1, 0, 1]) < 0.0);
+        // Two points per cluster on a line: 0, 1 | 10, 11.
+        let x = array![[0.0], [1.0], [10.0], [11.0]];
+        let s = silhouette_samples(x.view(), &[0, 0, 1, 1]);
+        // Point 0: a = 1, b = (10 + 11) / 2 = 10.5 -> 1 - 1/10.5.
+        assert!((s[0] - (1.0 - 1.0 / 10.5)).abs() < 1e-15);
+        assert_eq!(sample_indices(10, 3, 1).len(), 3);
+    }
+}

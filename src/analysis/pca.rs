@@ -1,0 +1,94 @@
+//! Principal component analysis by eigen-decomposition of the covariance
+//! matrix (Jolliffe, *Principal Component Analysis*, 2002, ch. 1).
+//!
+//! For the tens of features segscope works with, forming the `d x d`
+//! covariance (`O(n d^2)`) and solving it with nalgebra's symmetric
+//! eigen-solver is cheap and matches scikit-learn's SVD-based `PCA` to
+//! rounding. Sign convention: each component's largest-magnitude loading is
+//! positive, as scikit-learn's `svd_flip(u_based_decision=False)` (PCA since
+//! scikit-learn 1.5), so results are deterministic and comparable.
+
+use super::AnalysisError;
+use nalgebra::{DMatrix, SymmetricEigen};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+/// PCA parameters.
+#[derive(Clone, Debug)]
+pub struct Pca {
+    /// Components to keep; `None` keeps all `d`.
+    pub n_components: Option<usize>,
+}
+
+/// A fitted PCA.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedPca {
+    /// Per-feature mean of the training data, length `d`.
+    pub mean: Array1<f64>,
+    /// `n_components x d`; rows are unit-length principal axes (loadings
+    /// in scikit-learn's `components_` sense).
+    pub components: Array2<f64>,
+    /// Variance along each component (eigenvalues of the covariance, ddof = 1), length `n_components`.
+    pub explained_variance: Array1<f64>,
+    /// `explained_variance / total variance`, length `n_components`.
+    pub explained_variance_ratio: Array1<f64>,
+}
+
+impl Pca {
+    /// Fits on `x` (`n x d`, finite).
+    ///
+    /// Errors: [`AnalysisError::TooFewSamples`] if `n < 2`.
+    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedPca, AnalysisError> {
+        let (n, d) = x.dim();
+        if n < 2 {
+            return Err(AnalysisError::TooFewSamples { n, needed: 2, what: "PCA" });
+        }
+        let mean = x.mean_axis(Axis(0)).expect("n >= 2");
+        let centered = &x - &mean;
+        let cov = centered.t().dot(&centered) / (n as f64 - 1.0);
+        let m = DMatrix::from_fn(d, d, |i, j| cov[[i, j]]);
+        let eig = SymmetricEigen::new(m);
+        let mut order: Vec<usize> = (0..d).collect();
+        order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
+        let k = self.n_components.unwrap_or(d).min(d);
+        let total: f64 = eig.eigenvalues.iter().map(|&v| v.max(0.0)).sum();
+        let mut components = Array2::zeros((k, d));
+        let mut ev = Array1::zeros(k);
+        for (r, &c) in order.iter().take(k).enumerate() {
+            let v = eig.eigenvectors.column(c);
+            let imax = (0..d).max_by(|&a, &b| v[a].abs().total_cmp(&v[b].abs())).unwrap_or(0);
+            let sign = if v[imax] < 0.0 { -1.0 } else { 1.0 };
+            for j in 0..d {
+                components[[r, j]] = sign * v[j];
+            }
+            ev[r] = eig.eigenvalues[c].max(0.0);
+        }
+        let ratio = if total > 0.0 { &ev / total } else { Array1::zeros(k) };
+        Ok(FittedPca { mean, components, explained_variance: ev, explained_variance_ratio: ratio })
+    }
+}
+
+impl FittedPca {
+    /// Projects `x` (`n x d`) onto the components: `(x - mean) . components^T`, `n x n_components`.
+    pub fn transform(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        (&x - &self.mean).dot(&self.components.t())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn recovers_a_known_axis() {
+        // Points on the line y = x: one component carries all variance.
+        let x = array![[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [4.0, 4.0]];
+        let p = Pca { n_components: None }.fit(x.view()).unwrap();
+        assert!((p.explained_variance_ratio[0] - 1.0).abs() < 1e-12);
+        let h = std::f64::consts::FRAC_1_SQRT_2;
+        assert!((p.components[[0, 0]] - h).abs() < 1e-12 && (p.components[[0, 1]] - h).abs() < 1e-12);
+        let t = p.transform(x.view());
+        assert!((t[[0, 0]] + 1.5 * 2f64.sqrt()).abs() < 1e-12);
+        assert!(Pca { n_components: None }.fit(array![[1.0, 2.0]].view()).is_err());
+    }
+}

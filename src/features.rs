@@ -1,0 +1,733 @@
+//! Features: a [`Table`] of trades, transactions or customers -> one row of
+//! behavioural features per account ([`FeatureTable`]).
+//!
+//! A feature whose input columns are not mapped is not computed, and
+//! [`FeatureTable::not_computed`] says why. A value that is undefined for an
+//! account (put share of an account without options, win rate without any
+//! closing trade) is `NaN` here; the analysis stage imputes it and reports how
+//! many cells it filled. Rows that cannot be used are counted per reason with
+//! example row numbers, never dropped silently.
+//!
+//! Every feature's formula, unit and required columns are in [`FeatureDef`]
+//! (shown in the UI and the README).
+
+use crate::ingest::instrument::{self, InstrumentType, OptionKind};
+use crate::ingest::roles::{liquidity_true_is_taker, parse_liquidity, parse_side};
+use crate::ingest::time::{self, TimeFormat, MS_PER_DAY};
+use crate::ingest::{is_missing, parse_number, DataKind, Mapping, Role, Table};
+use ndarray::Array2;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+/// One feature: its key (export column name), unit and formula.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureDef {
+    /// Column name in the export, snake_case (e.g. `total_notional`).
+    pub key: String,
+    /// Unit of the raw value (e.g. `quote currency`, `days`, `share 0-1`).
+    pub unit: String,
+    /// Formula and the columns it needs, one sentence.
+    pub formula: String,
+}
+
+/// A reason rows were left out, with how many and the first few row numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkippedRows {
+    pub reason: String,
+    pub count: usize,
+    /// File record numbers (header = 1) of the first 10.
+    pub examples: Vec<u32>,
+}
+
+/// The per-account feature matrix.
+#[derive(Clone, Debug)]
+pub struct FeatureTable {
+    /// Account ids, one per row of `values`, in order of first appearance.
+    pub ids: Vec<String>,
+    pub defs: Vec<FeatureDef>,
+    /// n_accounts x n_features, raw units; `NaN` where undefined for an account.
+    pub values: Array2<f64>,
+    /// Features that could not be computed, with the reason.
+    pub not_computed: Vec<(String, String)>,
+    /// Rows used and rows left out.
+    pub rows_used: usize,
+    pub skipped: Vec<SkippedRows>,
+    /// Sentences for the user (e.g. how returns were treated).
+    pub notes: Vec<String>,
+}
+
+/// Why no feature table could be built.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeatureError {
+    /// Trade or transaction data without an account column.
+    NoAccountColumn { columns: Vec<String> },
+    /// Every row was skipped; the reasons are listed.
+    NoUsableRows { skipped: Vec<SkippedRows> },
+    /// Nothing numeric to segment on.
+    NoFeatures { why: String },
+}
+
+impl fmt::Display for FeatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeatureError::NoAccountColumn { columns } => write!(
+                f,
+                "No account column: trade and transaction data need a column that says whose row it is (e.g. account_id, user_id, CustomerID, wallet). Choose it under \"Account id\" in the column mapping. Columns in the file: {}.",
+                columns.join(", ")
+            ),
+            FeatureError::NoUsableRows { skipped } => {
+                write!(f, "No row could be used:")?;
+                for s in skipped {
+                    write!(f, " {} rows {} (e.g. row {});", s.count, s.reason, s.examples.first().copied().unwrap_or(0))?;
+                }
+                write!(f, " check the column mapping.")
+            }
+            FeatureError::NoFeatures { why } => write!(f, "No features to segment on: {why}."),
+        }
+    }
+}
+
+impl std::error::Error for FeatureError {}
+
+#[derive(Default)]
+struct Skips(Vec<SkippedRows>);
+
+impl Skips {
+    fn add(&mut self, reason: String, row: u32) {
+        if let Some(s) = self.0.iter_mut().find(|s| s.reason == reason) {
+            s.count += 1;
+            if s.examples.len() < 10 {
+                s.examples.push(row);
+            }
+        } else {
+            self.0.push(SkippedRows { reason, count: 1, examples: vec![row] });
+        }
+    }
+}
+
+/// Running per-account aggregates.
+#[derive(Default, Clone)]
+struct Agg {
+    n: usize,
+    first: i64,
+    last: i64,
+    days: HashSet<i64>,
+    notional: f64,
+    notionals: Vec<f64>,
+    lev_sum: f64,
+    lev_n: usize,
+    lev_max: f64,
+    by_type: [f64; 4],
+    typed: f64,
+    put: f64,
+    call: f64,
+    buy: f64,
+    sell: f64,
+    sided: f64,
+    maker: usize,
+    liq_n: usize,
+    fees: f64,
+    pnl: f64,
+    wins: usize,
+    pnl_n: usize,
+    instruments: HashSet<u32>,
+    orders: HashSet<u32>,
+    purchases: f64,
+    returns: f64,
+}
+
+/// Which optional inputs are present, resolved once.
+struct Inputs {
+    account: usize,
+    time: Option<(usize, TimeFormat)>,
+    order: Option<usize>,
+    instrument: Option<usize>,
+    inst_type: Option<usize>,
+    option_type: Option<usize>,
+    side: Option<usize>,
+    quantity: Option<usize>,
+    price: Option<usize>,
+    notional: Option<usize>,
+    leverage: Option<usize>,
+    fee: Option<usize>,
+    pnl: Option<usize>,
+    liquidity: Option<(usize, bool)>,
+}
+
+/// Extracts per-account features from `t` as mapped by `m`.
+///
+/// Errors: [`FeatureError::NoAccountColumn`] for trades/transactions without
+/// an account column; [`FeatureError::NoUsableRows`] if every row was
+/// skipped; [`FeatureError::NoFeatures`] for a customer table without numeric
+/// columns.
+pub fn extract(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> {
+    match m.kind {
+        DataKind::CustomerTable => customer_table(t, m),
+        kind => {
+            let account =
+                m.get(Role::Account).ok_or_else(|| FeatureError::NoAccountColumn { columns: t.headers.clone() })?;
+            let liq = m.get(Role::Liquidity).map(|c| (c, liquidity_true_is_taker(&t.headers[c])));
+            let inputs = Inputs {
+                account,
+                time: m.get(Role::Timestamp).zip(m.time.as_ref().map(|d| d.format)),
+                order: m.get(Role::Order),
+                instrument: m.get(Role::Instrument),
+                inst_type: m.get(Role::InstrumentType),
+                option_type: m.get(Role::OptionType),
+                side: m.get(Role::Side),
+                quantity: m.get(Role::Quantity),
+                price: m.get(Role::Price),
+                notional: m.get(Role::Notional),
+                leverage: m.get(Role::Leverage),
+                fee: m.get(Role::Fee),
+                pnl: m.get(Role::Pnl),
+                liquidity: liq,
+            };
+            aggregate(t, &inputs, kind)
+        }
+    }
+}
+
+fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> {
+    if m.feature_columns.is_empty() {
+        return Err(FeatureError::NoFeatures {
+            why: "the file has one row per customer but no numeric column besides the id; add numeric columns (e.g. age, income, spend)".into(),
+        });
+    }
+    let n = t.n_rows();
+    let mut values = Array2::from_elem((n, m.feature_columns.len()), f64::NAN);
+    let mut skips = Skips::default();
+    for r in 0..n {
+        for (j, &c) in m.feature_columns.iter().enumerate() {
+            let v = t.cell(r, c);
+            match parse_number(v) {
+                Some(x) => values[[r, j]] = x,
+                None if is_missing(v) => {}
+                None => {
+                    skips.add(format!("had a non-number in \"{}\" (cell left empty)", t.headers[c]), t.record_no(r))
+                }
+            }
+        }
+    }
+    let ids = match m.get(Role::Account) {
+        Some(c) => (0..n).map(|r| t.cell(r, c).to_string()).collect(),
+        None => (0..n).map(|r| format!("row {}", t.record_no(r))).collect(),
+    };
+    let defs = m
+        .feature_columns
+        .iter()
+        .map(|&c| FeatureDef {
+            key: t.headers[c].clone(),
+            unit: "as in the file".into(),
+            formula: format!("column \"{}\" as given (one row per customer)", t.headers[c]),
+        })
+        .collect();
+    Ok(FeatureTable { ids, defs, values, not_computed: vec![], rows_used: n, skipped: skips.0, notes: vec![] })
+}
+
+fn num(t: &Table, r: usize, c: Option<usize>, skips: &mut Skips, required: bool) -> Result<Option<f64>, ()> {
+    let Some(c) = c else { return Ok(None) };
+    let v = t.cell(r, c);
+    match parse_number(v) {
+        Some(x) => Ok(Some(x)),
+        None if is_missing(v) && !required => Ok(None),
+        None => {
+            let what = if is_missing(v) { "empty" } else { "not a number" };
+            skips.add(format!("have \"{}\" {what}", t.headers[c]), t.record_no(r));
+            Err(())
+        }
+    }
+}
+
+fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, FeatureError> {
+    let mut skips = Skips::default();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut aggs: Vec<Agg> = Vec::new();
+    let mut interned: HashMap<&str, u32> = HashMap::new();
+    let mut order_ids: HashMap<&str, u32> = HashMap::new();
+    let has_notional = inp.notional.is_some() || (inp.quantity.is_some() && inp.price.is_some());
+    let (mut t_min, mut t_max) = (i64::MAX, i64::MIN);
+    let mut type_seen = [false; 4];
+    let mut option_kinds_seen = false;
+    let mut untyped_rows = 0usize;
+    let mut rows_used = 0usize;
+    let mut returns_rows = 0usize;
+    let mut unsided = 0usize;
+
+    for r in 0..t.n_rows() {
+        let rec = t.record_no(r);
+        let id = t.cell(r, inp.account);
+        if is_missing(id) {
+            skips.add(format!("have no {}", t.headers[inp.account]), rec);
+            continue;
+        }
+        let ts = match inp.time {
+            Some((c, f)) => match time::parse(f, t.cell(r, c)) {
+                Some(x) => Some(x),
+                None => {
+                    skips.add(format!("have an unreadable \"{}\"", t.headers[c]), rec);
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let Ok(qty) = num(t, r, inp.quantity, &mut skips, has_notional && inp.notional.is_none()) else { continue };
+        let Ok(price) = num(t, r, inp.price, &mut skips, has_notional && inp.notional.is_none()) else { continue };
+        let Ok(ntl_col) = num(t, r, inp.notional, &mut skips, true) else { continue };
+        let Ok(lev) = num(t, r, inp.leverage, &mut skips, false) else { continue };
+        let Ok(fee) = num(t, r, inp.fee, &mut skips, false) else { continue };
+        let Ok(pnl) = num(t, r, inp.pnl, &mut skips, false) else { continue };
+        // Signed notional: negative for returns/cancellations (transactions)
+        // or for a signed quantity (trades without a side column).
+        let signed = ntl_col.or(qty.zip(price).map(|(q, p)| q * p.abs()));
+        let notional = signed.map(f64::abs);
+
+        let i = *index.entry(id).or_insert_with(|| {
+            ids.push(id.to_string());
+            aggs.push(Agg { first: i64::MAX, last: i64::MIN, ..Default::default() });
+            aggs.len() - 1
+        });
+        let a = &mut aggs[i];
+        rows_used += 1;
+
+        if let Some(o) = inp.order {
+            let next = order_ids.len() as u32;
+            let oid = *order_ids.entry(t.cell(r, o)).or_insert(next);
+            if kind == DataKind::Trades || signed.is_none_or(|s| s >= 0.0) {
+                a.orders.insert(oid);
+            }
+        }
+        if let Some(ts) = ts {
+            a.first = a.first.min(ts);
+            a.last = a.last.max(ts);
+            t_min = t_min.min(ts);
+            t_max = t_max.max(ts);
+            if inp.time.is_some_and(|(_, f)| f.is_time()) {
+                a.days.insert(ts.div_euclid(MS_PER_DAY as i64));
+            }
+        }
+        let weight = notional.unwrap_or(1.0);
+        if kind == DataKind::Transactions {
+            a.n += 1;
+            if let Some(s) = signed {
+                if s < 0.0 {
+                    a.returns += -s;
+                    returns_rows += 1;
+                } else {
+                    a.purchases += s;
+                }
+                a.notional += s;
+                if s > 0.0 {
+                    a.notionals.push(s);
+                }
+            }
+        } else {
+            a.n += 1;
+            if let Some(n) = notional {
+                a.notional += n;
+                a.notionals.push(n);
+            }
+        }
+        if let Some(l) = lev {
+            a.lev_sum += l;
+            a.lev_n += 1;
+            a.lev_max = a.lev_max.max(l);
+        }
+        if let Some(c) = inp.instrument {
+            let name = t.cell(r, c);
+            let next = interned.len() as u32;
+            a.instruments.insert(*interned.entry(name).or_insert(next));
+            if kind == DataKind::Trades {
+                let given = inp.inst_type.and_then(|tc| instrument::parse_type(t.cell(r, tc)));
+                let inferred = instrument::infer(name);
+                let ty = given.or(inferred.map(|x| x.0));
+                match ty {
+                    Some(ty) => {
+                        let k = ty as usize;
+                        a.by_type[k] += weight;
+                        a.typed += weight;
+                        type_seen[k] = true;
+                        if ty == InstrumentType::Option {
+                            let kind = inp
+                                .option_type
+                                .and_then(|oc| instrument::parse_option_kind(t.cell(r, oc)))
+                                .or(inferred.and_then(|x| x.1));
+                            match kind {
+                                Some(OptionKind::Put) => a.put += weight,
+                                Some(OptionKind::Call) => a.call += weight,
+                                None => {}
+                            }
+                            option_kinds_seen |= kind.is_some();
+                        }
+                    }
+                    None => untyped_rows += 1,
+                }
+            }
+        }
+        if kind == DataKind::Trades {
+            let side = match inp.side {
+                Some(c) => parse_side(t.cell(r, c)),
+                None => signed.filter(|s| *s != 0.0).map(|s| if s > 0.0 { 1 } else { -1 }),
+            };
+            match side {
+                Some(1) => a.buy += weight,
+                Some(_) => a.sell += weight,
+                None => unsided += 1,
+            }
+            if side.is_some() {
+                a.sided += weight;
+            }
+        }
+        if let Some((c, true_is_taker)) = inp.liquidity {
+            if let Some(is_maker) = parse_liquidity(t.cell(r, c), true_is_taker) {
+                a.maker += is_maker as usize;
+                a.liq_n += 1;
+            }
+        }
+        if let Some(f) = fee {
+            a.fees += f;
+        }
+        if let Some(p) = pnl {
+            a.pnl += p;
+            if p != 0.0 {
+                a.pnl_n += 1;
+                a.wins += (p > 0.0) as usize;
+            }
+        }
+    }
+
+    if ids.is_empty() {
+        return Err(FeatureError::NoUsableRows { skipped: skips.0 });
+    }
+
+    let mut cols: Vec<(FeatureDef, Vec<f64>)> = Vec::new();
+    let mut not_computed: Vec<(String, String)> = Vec::new();
+    let mut notes = Vec::new();
+    let mut add = |key: &str, unit: &str, formula: &str, f: &dyn Fn(&Agg) -> f64| {
+        cols.push((
+            FeatureDef { key: key.into(), unit: unit.into(), formula: formula.into() },
+            aggs.iter().map(f).collect(),
+        ));
+    };
+    let real_time = inp.time.is_some_and(|(_, f)| f.is_time());
+    let block_clock = inp.time.is_some_and(|(_, f)| !f.is_time());
+    let tx = kind == DataKind::Transactions;
+
+    if tx {
+        if inp.order.is_some() {
+            add(
+                "frequency",
+                "orders",
+                "F of RFM: distinct order/invoice ids with a purchase (needs account, order id)",
+                &|a| a.orders.len() as f64,
+            );
+        } else {
+            add("frequency", "transactions", "F of RFM: number of transaction rows (needs account)", &|a| a.n as f64);
+        }
+    } else {
+        add("trade_count", "fills", "number of trade rows (fills) of the account (needs account)", &|a| a.n as f64);
+    }
+    if real_time {
+        let rec = |a: &Agg| (t_max - a.last) as f64 / MS_PER_DAY;
+        add(
+            "recency_days",
+            "days",
+            "R of RFM: (last time in the file - account's last time) / 1 day (needs timestamp)",
+            &rec,
+        );
+        add("tenure_days", "days", "(account's last time - first time) / 1 day (needs timestamp)", &|a| {
+            (a.last - a.first) as f64 / MS_PER_DAY
+        });
+        add("active_days", "days", "distinct UTC calendar days with activity (needs timestamp)", &|a| {
+            a.days.len() as f64
+        });
+        if !tx {
+            add("trades_per_active_day", "fills/day", "trade_count / active_days (needs timestamp)", &|a| {
+                a.n as f64 / a.days.len().max(1) as f64
+            });
+        }
+    } else if block_clock {
+        add("recency_blocks", "blocks", "(last block in the file - account's last block) (needs block number)", &|a| {
+            (t_max - a.last) as f64
+        });
+        add("tenure_blocks", "blocks", "(account's last block - first block) (needs block number)", &|a| {
+            (a.last - a.first) as f64
+        });
+        not_computed.push(("active_days".into(), "the clock is a block number, not a time".into()));
+    } else {
+        for k in ["recency_days", "tenure_days", "active_days"] {
+            not_computed.push((k.into(), "no timestamp column mapped".into()));
+        }
+    }
+    let ntl_src = if inp.notional.is_some() { "notional column" } else { "|quantity x price|" };
+    if has_notional {
+        if tx {
+            add("monetary", "currency", &format!("M of RFM: sum of line amounts ({ntl_src}), returns subtracted (needs quantity and price, or amount)"), &|a| a.notional);
+            add("mean_basket", "currency", "monetary / frequency", &|a| {
+                a.notional / (if inp.order.is_some() { a.orders.len() } else { a.n }).max(1) as f64
+            });
+            add(
+                "return_share",
+                "share 0-1",
+                "value of returned/cancelled lines (negative quantity or amount) / value of purchases",
+                &|a| {
+                    if a.purchases > 0.0 {
+                        a.returns / a.purchases
+                    } else if a.returns > 0.0 {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                },
+            );
+        } else {
+            add("total_notional", "quote currency", &format!("sum of trade notional ({ntl_src})"), &|a| a.notional);
+            add("median_notional", "quote currency", &format!("median trade notional ({ntl_src})"), &|a| {
+                median(&a.notionals)
+            });
+        }
+    } else {
+        let key = if tx { "monetary" } else { "total_notional" };
+        not_computed.push((key.into(), "needs a notional column, or quantity and price".into()));
+    }
+    if returns_rows > 0 {
+        notes.push(format!(
+            "{returns_rows} rows with a negative amount were read as returns/cancellations: they reduce monetary value and count in return_share, not as purchases."
+        ));
+    }
+    if !tx {
+        if inp.leverage.is_some() {
+            add("mean_leverage", "x", "mean of the leverage column over fills that state it (needs leverage)", &|a| {
+                if a.lev_n > 0 {
+                    a.lev_sum / a.lev_n as f64
+                } else {
+                    f64::NAN
+                }
+            });
+            add("max_leverage", "x", "max of the leverage column (needs leverage)", &|a| {
+                if a.lev_n > 0 {
+                    a.lev_max
+                } else {
+                    f64::NAN
+                }
+            });
+        } else {
+            not_computed.push(("mean_leverage".into(), "no leverage column".into()));
+        }
+        if inp.instrument.is_some() && type_seen.iter().any(|&s| s) {
+            let basis = if has_notional { "notional" } else { "fill count" };
+            for ty in InstrumentType::ALL {
+                if type_seen[ty as usize] {
+                    let k = ty as usize;
+                    add(
+                        &format!("{}_share", ty.key()),
+                        "share 0-1",
+                        &format!("{} {basis} / {basis} of fills with a known type (needs instrument, type given or inferred from the name)", ty.key()),
+                        &move |a: &Agg| if a.typed > 0.0 { a.by_type[k] / a.typed } else { f64::NAN },
+                    );
+                } else {
+                    not_computed.push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
+                }
+            }
+            if untyped_rows > 0 {
+                notes.push(format!("{untyped_rows} fills have an instrument whose type could not be inferred; they are left out of the instrument-mix shares."));
+            }
+        } else {
+            not_computed.push((
+                "instrument mix".into(),
+                "no instrument column, or no instrument type could be read or inferred".into(),
+            ));
+        }
+        if option_kinds_seen {
+            add(
+                "put_share",
+                "share 0-1",
+                "put option notional / option notional (needs options with a known call/put)",
+                &|a| {
+                    if a.put + a.call > 0.0 {
+                        a.put / (a.put + a.call)
+                    } else {
+                        f64::NAN
+                    }
+                },
+            );
+        } else if type_seen[InstrumentType::Option as usize] {
+            not_computed.push(("put_share".into(), "call/put not known for any option".into()));
+        }
+        let signed_qty = inp.side.is_none() && aggs.iter().any(|a| a.sided > 0.0);
+        if inp.side.is_some() || signed_qty {
+            let src = if signed_qty { "sign of quantity" } else { "side column" };
+            add(
+                "long_short_bias",
+                "-1..1",
+                &format!(
+                    "(buy {b} - sell {b}) / total {b}, side from the {src}",
+                    b = if has_notional { "notional" } else { "fills" }
+                ),
+                &|a| {
+                    if a.sided > 0.0 {
+                        (a.buy - a.sell) / a.sided
+                    } else {
+                        f64::NAN
+                    }
+                },
+            );
+            if unsided > 0 {
+                notes.push(format!("{unsided} fills have no readable side; they are left out of long_short_bias."));
+            }
+        } else {
+            not_computed.push(("long_short_bias".into(), "no side column and no signed quantity".into()));
+        }
+        if inp.liquidity.is_some() {
+            add(
+                "maker_share",
+                "share 0-1",
+                "maker fills / fills with a known maker/taker flag (needs maker/taker)",
+                &|a| if a.liq_n > 0 { a.maker as f64 / a.liq_n as f64 } else { f64::NAN },
+            );
+        } else {
+            not_computed.push(("maker_share".into(), "no maker/taker column".into()));
+        }
+        if inp.fee.is_some() {
+            add("total_fees", "fee currency", "sum of the fee column (rebates negative) (needs fee)", &|a| a.fees);
+        } else {
+            not_computed.push(("total_fees".into(), "no fee column".into()));
+        }
+        if inp.pnl.is_some() {
+            add("realized_pnl", "quote currency", "sum of realized PnL (needs realized PnL)", &|a| a.pnl);
+            add("win_rate", "share 0-1", "fills with PnL > 0 / fills with PnL != 0 (needs realized PnL)", &|a| {
+                if a.pnl_n > 0 {
+                    a.wins as f64 / a.pnl_n as f64
+                } else {
+                    f64::NAN
+                }
+            });
+        } else {
+            not_computed.push(("realized_pnl".into(), "no realized PnL column".into()));
+        }
+    }
+    if inp.instrument.is_some() {
+        let key = if tx { "distinct_products" } else { "distinct_instruments" };
+        add(key, "count", "number of distinct instrument/product codes (needs instrument)", &|a| {
+            a.instruments.len() as f64
+        });
+    }
+    if !tx && !real_time && !block_clock {
+        // nothing extra: the not_computed entries above already say it.
+    }
+
+    let n = ids.len();
+    let mut values = Array2::from_elem((n, cols.len()), f64::NAN);
+    for (j, (_, v)) in cols.iter().enumerate() {
+        for i in 0..n {
+            values[[i, j]] = v[i];
+        }
+    }
+    Ok(FeatureTable {
+        ids,
+        defs: cols.into_iter().map(|c| c.0).collect(),
+        values,
+        not_computed,
+        rows_used,
+        skipped: skips.0,
+        notes,
+    })
+}
+
+/// Median of a slice (mean of the two middle values for even length); NaN if empty.
+pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let m = s.len() / 2;
+    if s.len() % 2 == 1 {
+        s[m]
+    } else {
+        (s[m - 1] + s[m]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{detect_mapping, parse_bytes};
+
+    fn run(csv: &str) -> FeatureTable {
+        let t = parse_bytes(csv.as_bytes()).unwrap().1;
+        let m = detect_mapping(&t);
+        extract(&t, &m).unwrap()
+    }
+
+    fn col(ft: &FeatureTable, key: &str) -> Vec<f64> {
+        let j = ft.defs.iter().position(|d| d.key == key).unwrap_or_else(|| panic!("no {key}"));
+        ft.values.column(j).to_vec()
+    }
+
+    #[test]
+    fn trade_features_by_hand() {
+        let ft = run("account_id,timestamp,symbol,side,qty,price,leverage,fee,realized_pnl,liquidity\n\
+             a,2024-01-01T00:00:00Z,BTC-PERPETUAL,buy,1,100,10,0.1,0,taker\n\
+             a,2024-01-03T12:00:00Z,BTC-PERPETUAL,sell,2,100,20,0.2,5,maker\n\
+             a,2024-01-03T13:00:00Z,BTC-27DEC24-100-P,buy,1,100,1,0.1,-1,taker\n\
+             b,2024-01-05T00:00:00Z,BTC/USDT,buy,3,100,1,0.3,0,maker\n");
+        assert_eq!(ft.ids, vec!["a", "b"]);
+        assert_eq!(col(&ft, "trade_count"), vec![3.0, 1.0]);
+        assert_eq!(col(&ft, "total_notional"), vec![400.0, 300.0]);
+        assert_eq!(col(&ft, "median_notional"), vec![100.0, 300.0]);
+        assert_eq!(col(&ft, "active_days"), vec![2.0, 1.0]);
+        assert_eq!(col(&ft, "recency_days"), vec![1.0 + 11.0 / 24.0, 0.0]);
+        assert_eq!(col(&ft, "mean_leverage")[0], 31.0 / 3.0);
+        assert_eq!(col(&ft, "max_leverage"), vec![20.0, 1.0]);
+        assert_eq!(col(&ft, "perpetual_share"), vec![0.75, 0.0]);
+        assert_eq!(col(&ft, "option_share"), vec![0.25, 0.0]);
+        assert_eq!(col(&ft, "spot_share"), vec![0.0, 1.0]);
+        assert_eq!(col(&ft, "put_share")[0], 1.0);
+        assert!(col(&ft, "put_share")[1].is_nan(), "undefined without options");
+        assert_eq!(col(&ft, "long_short_bias"), vec![0.0, 1.0]);
+        assert_eq!(col(&ft, "maker_share"), vec![1.0 / 3.0, 1.0]);
+        assert_eq!(col(&ft, "realized_pnl"), vec![4.0, 0.0]);
+        assert_eq!(col(&ft, "win_rate")[0], 0.5);
+        assert!(ft.not_computed.iter().any(|(k, _)| k == "future_share"));
+    }
+
+    #[test]
+    fn transactions_reduce_to_rfm_with_returns() {
+        let ft = run("InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n\
+             1,2,01/12/2010 08:00,5,c1\n\
+             1,1,01/12/2010 08:00,10,c1\n\
+             C2,-1,13/12/2010 09:00,10,c1\n\
+             3,4,13/12/2010 10:00,1,\n\
+             4,1,20/12/2010 10:00,1,c2\n");
+        assert_eq!(ft.ids, vec!["c1", "c2"]);
+        assert_eq!(col(&ft, "frequency"), vec![1.0, 1.0]);
+        assert_eq!(col(&ft, "monetary"), vec![10.0, 1.0]);
+        assert_eq!(col(&ft, "return_share"), vec![0.5, 0.0]);
+        assert_eq!(ft.skipped.len(), 1);
+        assert_eq!(ft.skipped[0].count, 1);
+        assert_eq!(ft.skipped[0].examples, vec![5]);
+    }
+
+    #[test]
+    fn unparseable_numbers_are_reported_with_rows() {
+        let mut csv = String::from("user_id,time,side,qty,price\nu,1700000000,buy,1,2\nu,1700000100,buy,abc,2\n");
+        for i in 0..10 {
+            csv.push_str(&format!("v,17000002{i:02},sell,1,3\n"));
+        }
+        let ft = run(&csv);
+        assert_eq!(ft.rows_used, 11);
+        assert_eq!(ft.skipped[0].reason, "have \"qty\" not a number");
+        assert_eq!(ft.skipped[0].examples, vec![3]);
+    }
+
+    #[test]
+    fn no_account_column_is_an_error() {
+        let t = parse_bytes(b"time,side,qty,price\n1700000000,buy,1,2\n1700000100,sell,1,2\n").unwrap().1;
+        let mut m = detect_mapping(&t);
+        m.set_kind(&t, DataKind::Trades);
+        let e = extract(&t, &m).unwrap_err();
+        assert!(e.to_string().contains("No account column"), "{e}");
+    }
+}

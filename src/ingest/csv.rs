@@ -1,0 +1,428 @@
+//! Incremental CSV parsing: the file arrives in chunks (Blob slices in the
+//! browser, any `&[u8]` natively) and is parsed without ever holding it as
+//! one string.
+//!
+//! Tokenising is done by [`csv_core`] (BurntSushi's RFC 4180 state machine);
+//! this module adds dialect detection, header handling, a compact row-major
+//! cell store, and error reporting with row numbers.
+
+use super::IngestError;
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+/// Delimiters tried by [`detect_dialect`], in order of preference on ties.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+/// Quote characters tried by [`detect_dialect`], in order of preference on ties.
+pub const QUOTES: [u8; 2] = [b'"', b'\''];
+
+/// How many ragged rows are listed by number in [`Table::ragged_rows`]
+/// (all are counted in [`Table::ragged_count`]).
+pub const RAGGED_ROWS_LISTED: usize = 20;
+
+/// The CSV dialect of a file: field delimiter and quote character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    pub delimiter: u8,
+    pub quote: u8,
+}
+
+impl Dialect {
+    /// Human-readable name of the delimiter, for notices (`comma`, `semicolon`, `tab`, `pipe`).
+    pub fn delimiter_name(&self) -> &'static str {
+        match self.delimiter {
+            b',' => "comma",
+            b';' => "semicolon",
+            b'\t' => "tab",
+            b'|' => "pipe",
+            _ => "other",
+        }
+    }
+}
+
+fn reader_for(d: Dialect) -> Reader {
+    ReaderBuilder::new().delimiter(d.delimiter).quote(d.quote).build()
+}
+
+/// Field counts of the first records of `sample` under dialect `d` (at most `max_records`).
+fn field_counts(sample: &[u8], d: Dialect, max_records: usize) -> Vec<usize> {
+    let mut rdr = reader_for(d);
+    let mut out = vec![0u8; sample.len().max(64)];
+    let mut ends = vec![0usize; 4096];
+    let mut input = sample;
+    let mut counts = Vec::new();
+    while counts.len() < max_records {
+        let (res, nin, _nout, nend) = rdr.read_record(input, &mut out, &mut ends);
+        input = &input[nin..];
+        match res {
+            ReadRecordResult::Record => counts.push(nend),
+            // The sample is a prefix of the file: its last record may be cut,
+            // so only complete records count.
+            ReadRecordResult::InputEmpty | ReadRecordResult::End => break,
+            ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => break,
+        }
+    }
+    counts
+}
+
+/// Detects delimiter and quote character from the start of a file.
+///
+/// For each candidate dialect the first 100 complete records are split; the
+/// winner is the dialect whose records most often have the header's field
+/// count, then the one with more fields (a file with no delimiter at all is
+/// one column, which is valid CSV). `sample` should hold at least a few
+/// complete lines (the browser passes the first 64 KiB).
+///
+/// Errors: [`IngestError::Empty`] if `sample` holds no bytes but a BOM and
+/// whitespace; [`IngestError::Binary`] if it contains NUL bytes or is mostly
+/// control characters.
+pub fn detect_dialect(sample: &[u8]) -> Result<Dialect, IngestError> {
+    let sample = strip_bom(sample);
+    if sample.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty);
+    }
+    check_not_binary(sample)?;
+    let mut best = (Dialect { delimiter: b',', quote: b'"' }, -1.0f64, 0usize);
+    for &quote in &QUOTES {
+        for &delimiter in &DELIMITERS {
+            let d = Dialect { delimiter, quote };
+            let counts = field_counts(sample, d, 100);
+            let Some(&header) = counts.first() else { continue };
+            let consistent = counts.iter().filter(|&&c| c == header).count() as f64 / counts.len() as f64;
+            // A single column is consistent by definition; only prefer it when nothing splits.
+            let score = if header > 1 { consistent } else { consistent * 0.5 };
+            if score > best.1 + 1e-9 || ((score - best.1).abs() <= 1e-9 && header > best.2) {
+                best = (d, score, header);
+            }
+        }
+    }
+    Ok(best.0)
+}
+
+/// Removes a UTF-8 byte-order mark.
+pub fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(b)
+}
+
+/// Rejects input that is clearly not text: any NUL byte, or more than 10 %
+/// control characters other than tab, CR and LF.
+fn check_not_binary(sample: &[u8]) -> Result<(), IngestError> {
+    let head = &sample[..sample.len().min(64 * 1024)];
+    if head.contains(&0) {
+        return Err(IngestError::Binary);
+    }
+    let controls = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')).count();
+    if controls * 10 > head.len() {
+        return Err(IngestError::Binary);
+    }
+    Ok(())
+}
+
+/// A parsed CSV file: header plus cells, stored row-major in one byte buffer.
+///
+/// Memory is about the file size plus one `usize` per cell. Row numbers in
+/// messages are 1-based file records, the header being record 1, so the first
+/// data row is row 2 (for files without quoted newlines, record = line).
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    /// Column names as in the file (BOM stripped, surrounding whitespace trimmed).
+    pub headers: Vec<String>,
+    data: Vec<u8>,
+    /// End offset in `data` of each cell, row-major: `ends[r * n_cols + c]`.
+    ends: Vec<usize>,
+    /// File record number (header = 1) of each kept row.
+    record_no: Vec<u32>,
+    /// Rows whose field count differed from the header's; they are not kept.
+    pub ragged_count: usize,
+    /// The first [`RAGGED_ROWS_LISTED`] ragged rows: (record number, field count).
+    pub ragged_rows: Vec<(u32, usize)>,
+    /// Number of cells that were not valid UTF-8 (shown with U+FFFD).
+    pub invalid_utf8_cells: usize,
+}
+
+impl Table {
+    /// Builds a table from in-memory rows (tests and the per-customer path).
+    pub fn from_rows(headers: Vec<String>, rows: &[Vec<&str>]) -> Table {
+        let mut t = Table { headers, ..Default::default() };
+        for (i, r) in rows.iter().enumerate() {
+            assert_eq!(r.len(), t.headers.len(), "row {i} has the wrong width");
+            for c in r {
+                t.data.extend_from_slice(c.as_bytes());
+                t.ends.push(t.data.len());
+            }
+            t.record_no.push(i as u32 + 2);
+        }
+        t
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.headers.len()
+    }
+    /// Number of kept data rows.
+    pub fn n_rows(&self) -> usize {
+        self.record_no.len()
+    }
+    /// File record number of data row `row` (header = 1).
+    pub fn record_no(&self, row: usize) -> u32 {
+        self.record_no[row]
+    }
+    /// Raw bytes of a cell. Panics if out of range (callers iterate `0..n_rows()`).
+    pub fn cell_bytes(&self, row: usize, col: usize) -> &[u8] {
+        let i = row * self.n_cols() + col;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[start..self.ends[i]]
+    }
+    /// A cell as text, whitespace-trimmed. Invalid UTF-8 was replaced at parse time.
+    pub fn cell(&self, row: usize, col: usize) -> &str {
+        // Every cell was validated (or repaired) when it was pushed.
+        std::str::from_utf8(self.cell_bytes(row, col)).unwrap_or("").trim()
+    }
+}
+
+/// A push parser: feed it chunks of a file in order, then call [`StreamParser::finish`].
+pub struct StreamParser {
+    dialect: Dialect,
+    rdr: Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    out_len: usize,
+    ends_len: usize,
+    records: u32,
+    table: Table,
+    have_header: bool,
+    /// Bytes held back until a possible UTF-8 BOM (3 bytes) can be recognised.
+    pending: Option<Vec<u8>>,
+    bytes: u64,
+}
+
+impl StreamParser {
+    /// A parser for a file in dialect `d`.
+    pub fn new(d: Dialect) -> Self {
+        StreamParser {
+            dialect: d,
+            rdr: reader_for(d),
+            out: vec![0; 4096],
+            ends: vec![0; 256],
+            out_len: 0,
+            ends_len: 0,
+            records: 0,
+            table: Table::default(),
+            have_header: false,
+            pending: Some(Vec::new()),
+            bytes: 0,
+        }
+    }
+
+    /// The dialect this parser splits with.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Bytes fed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Parses the next chunk. Chunks may split records, fields or UTF-8
+    /// sequences anywhere.
+    ///
+    /// Errors: [`IngestError::Binary`] if a NUL byte appears.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
+        self.bytes += chunk.len() as u64;
+        if chunk.contains(&0) {
+            return Err(IngestError::Binary);
+        }
+        match self.pending.as_mut() {
+            Some(p) if p.len() + chunk.len() < 3 => {
+                p.extend_from_slice(chunk);
+                Ok(())
+            }
+            Some(_) => {
+                let mut head = self.pending.take().unwrap_or_default();
+                head.extend_from_slice(chunk);
+                self.run(strip_bom(&head))
+            }
+            None => self.run(chunk),
+        }
+    }
+
+    fn run(&mut self, mut input: &[u8]) -> Result<(), IngestError> {
+        loop {
+            let (res, nin, nout, nend) =
+                self.rdr.read_record(input, &mut self.out[self.out_len..], &mut self.ends[self.ends_len..]);
+            input = &input[nin..];
+            self.out_len += nout;
+            self.ends_len += nend;
+            match res {
+                ReadRecordResult::InputEmpty => return Ok(()),
+                ReadRecordResult::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                ReadRecordResult::Record => self.push_record(),
+                ReadRecordResult::End => return Ok(()),
+            }
+        }
+    }
+
+    fn push_record(&mut self) {
+        self.records += 1;
+        let n = self.ends_len;
+        let (out, ends) = (&self.out[..self.out_len], &self.ends[..n]);
+        self.out_len = 0;
+        self.ends_len = 0;
+        if !self.have_header {
+            self.have_header = true;
+            let mut start = 0;
+            for &e in ends {
+                self.table.headers.push(String::from_utf8_lossy(&out[start..e]).trim().to_string());
+                start = e;
+            }
+            return;
+        }
+        if n != self.table.headers.len() {
+            // A trailing blank-ish line of one empty field is not data.
+            if n == 1 && out.iter().all(|b| b.is_ascii_whitespace()) {
+                return;
+            }
+            self.table.ragged_count += 1;
+            if self.table.ragged_rows.len() < RAGGED_ROWS_LISTED {
+                self.table.ragged_rows.push((self.records, n));
+            }
+            return;
+        }
+        let mut start = 0;
+        for &e in ends {
+            let field = &out[start..e];
+            match std::str::from_utf8(field) {
+                Ok(_) => self.table.data.extend_from_slice(field),
+                Err(_) => {
+                    self.table.invalid_utf8_cells += 1;
+                    self.table.data.extend_from_slice(String::from_utf8_lossy(field).as_bytes());
+                }
+            }
+            self.table.ends.push(self.table.data.len());
+            start = e;
+        }
+        self.table.record_no.push(self.records);
+    }
+
+    /// Ends the input and returns the table.
+    ///
+    /// Errors: [`IngestError::Empty`] if there was nothing but whitespace;
+    /// [`IngestError::NoData`] if there was a header but no data row;
+    /// [`IngestError::BadHeader`] if a header cell is empty or the header is one
+    /// field that looks like data.
+    pub fn finish(mut self) -> Result<Table, IngestError> {
+        if let Some(head) = self.pending.take() {
+            self.run(strip_bom(&head))?;
+        }
+        self.run(&[])?;
+        if self.out_len > 0 || self.ends_len > 0 {
+            self.push_record();
+        }
+        let t = self.table;
+        if t.headers.is_empty() || (t.headers.len() == 1 && t.headers[0].is_empty() && t.n_rows() == 0) {
+            return Err(IngestError::Empty);
+        }
+        if let Some(i) = t.headers.iter().position(|h| h.is_empty()) {
+            if t.headers.len() > 1 || t.n_rows() == 0 {
+                return Err(IngestError::BadHeader(format!(
+                    "column {} of the header row is empty; the first row must name every column",
+                    i + 1
+                )));
+            }
+        }
+        let numeric_headers = t.headers.iter().filter(|h| super::parse_number(h).is_some()).count();
+        if numeric_headers * 2 > t.headers.len() {
+            return Err(IngestError::BadHeader(format!(
+                "the first row ({}) looks like data, not column names; add a header row naming each column",
+                t.headers.iter().take(4).cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        if t.n_rows() == 0 {
+            return Err(IngestError::NoData { ragged: t.ragged_count });
+        }
+        Ok(t)
+    }
+}
+
+/// Parses a whole in-memory file (tests, the sample), detecting the dialect.
+pub fn parse_bytes(bytes: &[u8]) -> Result<(Dialect, Table), IngestError> {
+    let d = detect_dialect(&bytes[..bytes.len().min(64 * 1024)])?;
+    let mut p = StreamParser::new(d);
+    p.feed(bytes)?;
+    Ok((d, p.finish()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_in_chunks(bytes: &[u8], chunk: usize) -> Table {
+        let d = detect_dialect(bytes).unwrap();
+        let mut p = StreamParser::new(d);
+        for c in bytes.chunks(chunk) {
+            p.feed(c).unwrap();
+        }
+        p.finish().unwrap()
+    }
+
+    #[test]
+    fn detects_delimiters_and_quotes() {
+        assert_eq!(detect_dialect(b"a;b;c\n1;2;3\n").unwrap().delimiter, b';');
+        assert_eq!(detect_dialect(b"a\tb\n1\t2\n").unwrap().delimiter, b'\t');
+        assert_eq!(detect_dialect(b"a,b\n\"1,5\",2\n").unwrap(), Dialect { delimiter: b',', quote: b'"' });
+        // Semicolon file whose cells contain commas (decimal commas).
+        assert_eq!(detect_dialect(b"a;b\n1,5;2,5\n3,1;4,0\n").unwrap().delimiter, b';');
+        assert_eq!(detect_dialect(b"a,b\n'x,y',2\n'z,w',3\n").unwrap().quote, b'\'');
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_matter() {
+        let f = "\u{feff}id,name,qty\n1,\"Smith, J\",3\n2,\"multi\nline\",4\n3,\"quote \"\"q\"\"\",5\n";
+        let whole = parse_in_chunks(f.as_bytes(), 1 << 20);
+        for chunk in [1, 2, 3, 7] {
+            let t = parse_in_chunks(f.as_bytes(), chunk);
+            assert_eq!(t.headers, vec!["id", "name", "qty"]);
+            assert_eq!(t.n_rows(), 3);
+            for r in 0..3 {
+                for c in 0..3 {
+                    assert_eq!(t.cell(r, c), whole.cell(r, c));
+                }
+            }
+        }
+        assert_eq!(whole.cell(0, 1), "Smith, J");
+        assert_eq!(whole.cell(1, 1), "multi\nline");
+        assert_eq!(whole.cell(2, 1), "quote \"q\"");
+        assert_eq!(whole.record_no(2), 4);
+    }
+
+    #[test]
+    fn ragged_rows_are_counted_with_row_numbers() {
+        let t = parse_in_chunks(b"a,b\n1,2\n3\n4,5,6\n7,8\n", 5);
+        assert_eq!(t.n_rows(), 2);
+        assert_eq!(t.ragged_count, 2);
+        assert_eq!(t.ragged_rows, vec![(3, 1), (4, 3)]);
+    }
+
+    #[test]
+    fn errors_for_empty_binary_and_headerless_files() {
+        assert_eq!(detect_dialect(b"").unwrap_err(), IngestError::Empty);
+        assert_eq!(detect_dialect(b"\xEF\xBB\xBF \n").unwrap_err(), IngestError::Empty);
+        assert_eq!(detect_dialect(b"PK\x03\x04\x00\x00binary").unwrap_err(), IngestError::Binary);
+        assert!(matches!(parse_bytes(b"a,b\n").unwrap_err(), IngestError::NoData { .. }));
+        assert!(matches!(parse_bytes(b"1,2,3\n4,5,6\n").unwrap_err(), IngestError::BadHeader(_)));
+        assert!(matches!(parse_bytes(b"a,,c\n1,2,3\n").unwrap_err(), IngestError::BadHeader(_)));
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_and_counted() {
+        let t = parse_in_chunks(b"a,b\ncaf\xe9,1\n", 3);
+        assert_eq!(t.invalid_utf8_cells, 1);
+        assert_eq!(t.cell(0, 0), "caf\u{fffd}");
+    }
+}

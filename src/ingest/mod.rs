@@ -1,0 +1,98 @@
+//! Ingest: bytes of a CSV file -> [`Table`] -> column roles ([`Mapping`]).
+//!
+//! Data flows one way: [`csv`] splits the file, [`roles`] decides what each
+//! column means, [`time`] and [`instrument`] interpret cells. Nothing here
+//! depends on the browser.
+
+pub mod csv;
+pub mod instrument;
+pub mod roles;
+pub mod time;
+
+pub use csv::{detect_dialect, parse_bytes, Dialect, StreamParser, Table};
+pub use roles::{detect_mapping, DataKind, Mapping, Role};
+
+use std::fmt;
+
+/// What can go wrong while reading a file. Every message says what happened,
+/// where, and what to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IngestError {
+    /// No bytes, or only whitespace.
+    Empty,
+    /// NUL bytes or mostly control characters: not a text file.
+    Binary,
+    /// The header row is missing or broken; the text says how.
+    BadHeader(String),
+    /// A header but no data row (`ragged` rows had the wrong number of fields).
+    NoData { ragged: usize },
+    /// The browser could not read the file (message from the browser).
+    Read(String),
+}
+
+impl fmt::Display for IngestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IngestError::Empty => write!(f, "The file is empty. Choose a CSV file with a header row and at least one data row."),
+            IngestError::Binary => write!(
+                f,
+                "This is not a text file (it contains binary data, e.g. a spreadsheet or archive). Export it as CSV (comma, semicolon or tab separated) and load that."
+            ),
+            IngestError::BadHeader(why) => write!(f, "Header row: {why}."),
+            IngestError::NoData { ragged: 0 } => write!(f, "The file has a header row but no data rows. Load a file with at least one row of data."),
+            IngestError::NoData { ragged } => write!(
+                f,
+                "No usable data rows: all {ragged} rows have a different number of fields from the header. Check the delimiter and quoting of the file."
+            ),
+            IngestError::Read(msg) => write!(f, "The browser could not read the file: {msg}. Try loading it again."),
+        }
+    }
+}
+
+impl std::error::Error for IngestError {}
+
+/// Parses a number as found in exports: optional sign, decimals, exponent,
+/// surrounding whitespace, a leading `+`, and a trailing `%` (kept as the
+/// plain number). Returns `None` for empty cells and the usual missing-value
+/// markers (`NaN`, `null`, `NA`, `-`), and for infinities: a missing value is
+/// never turned into a number.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let s = s.strip_suffix('%').unwrap_or(s).trim_end();
+    if s.is_empty() || s == "-" {
+        return None;
+    }
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return None;
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => None,
+    }
+}
+
+/// True for cells that mean "no value": empty, `NaN`, `null`, `NA`, `N/A`, `None`, `-`.
+pub fn is_missing(s: &str) -> bool {
+    let s = s.trim();
+    s.is_empty()
+        || s == "-"
+        || ["nan", "null", "na", "n/a", "none", "nil", "#n/a"].iter().any(|m| s.eq_ignore_ascii_case(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_missing_values() {
+        assert_eq!(parse_number(" 1.5e3 "), Some(1500.0));
+        assert_eq!(parse_number("+2"), Some(2.0));
+        assert_eq!(parse_number("-0.25"), Some(-0.25));
+        assert_eq!(parse_number("12%"), Some(12.0));
+        for m in ["", "NaN", "nan", "inf", "-inf", "null", "-", "abc", "1e999"] {
+            assert_eq!(parse_number(m), None, "{m:?}");
+        }
+        assert!(is_missing("N/A") && is_missing(" ") && !is_missing("0"));
+    }
+}

@@ -1,0 +1,636 @@
+//! Column roles: which column holds the account id, the time, the side, ...
+//!
+//! Detection scores each column against each role by its header name (the
+//! export names of Binance, Bybit, OKX, Deribit, Hyperliquid and retail
+//! invoice tables are in [`SYNONYMS`]) and then checks the values (numeric
+//! roles must be numbers, a time must parse, a side must read as buy/sell).
+//! Roles are then given greedily, best score first, one column per role.
+//! The user can correct every choice in the mapping panel; [`Mapping::set`]
+//! re-derives what depends on it.
+
+use super::instrument::{self, InstrumentType};
+use super::time::{self, TimeDetection};
+use super::{is_missing, parse_number, Table};
+
+/// What a column can mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Account,
+    Timestamp,
+    Order,
+    Instrument,
+    InstrumentType,
+    OptionType,
+    Side,
+    Quantity,
+    Price,
+    Notional,
+    Leverage,
+    Fee,
+    Pnl,
+    Liquidity,
+}
+
+impl Role {
+    /// Every role, in mapping-panel order.
+    pub const ALL: [Role; 14] = [
+        Role::Account,
+        Role::Timestamp,
+        Role::Order,
+        Role::Instrument,
+        Role::InstrumentType,
+        Role::OptionType,
+        Role::Side,
+        Role::Quantity,
+        Role::Price,
+        Role::Notional,
+        Role::Leverage,
+        Role::Fee,
+        Role::Pnl,
+        Role::Liquidity,
+    ];
+
+    /// Label shown in the mapping panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Account => "Account id",
+            Role::Timestamp => "Timestamp",
+            Role::Order => "Order / invoice id",
+            Role::Instrument => "Instrument",
+            Role::InstrumentType => "Instrument type",
+            Role::OptionType => "Option type (call/put)",
+            Role::Side => "Side (buy/sell)",
+            Role::Quantity => "Quantity",
+            Role::Price => "Price",
+            Role::Notional => "Notional",
+            Role::Leverage => "Leverage",
+            Role::Fee => "Fee",
+            Role::Pnl => "Realized PnL",
+            Role::Liquidity => "Maker/taker",
+        }
+    }
+
+    fn is_numeric(self) -> bool {
+        matches!(self, Role::Quantity | Role::Price | Role::Notional | Role::Leverage | Role::Fee | Role::Pnl)
+    }
+}
+
+/// Header names (lower-case, letters and digits only) and how strongly each
+/// suggests a role (0-100). Exact matches only; [`CONTAINS`] covers the rest.
+pub const SYNONYMS: &[(Role, &str, u32)] = &[
+    (Role::Account, "accountid", 100),
+    (Role::Account, "account", 95),
+    (Role::Account, "userid", 100),
+    (Role::Account, "user", 90),
+    (Role::Account, "uid", 95),
+    (Role::Account, "customerid", 100),
+    (Role::Account, "customer", 90),
+    (Role::Account, "clientid", 100),
+    (Role::Account, "client", 85),
+    (Role::Account, "trader", 90),
+    (Role::Account, "traderid", 95),
+    (Role::Account, "wallet", 90),
+    (Role::Account, "walletaddress", 95),
+    (Role::Account, "address", 80),
+    (Role::Account, "fromaddress", 90),
+    (Role::Account, "sender", 70),
+    (Role::Account, "memberid", 90),
+    (Role::Account, "subaccount", 85),
+    (Role::Account, "subaccountid", 90),
+    (Role::Account, "id", 30),
+    (Role::Timestamp, "timestamp", 100),
+    (Role::Timestamp, "time", 95),
+    (Role::Timestamp, "datetime", 95),
+    (Role::Timestamp, "date", 90),
+    (Role::Timestamp, "dateutc", 100),
+    (Role::Timestamp, "tradetime", 100),
+    (Role::Timestamp, "transactiontime", 95),
+    (Role::Timestamp, "exectime", 95),
+    (Role::Timestamp, "executiontime", 95),
+    (Role::Timestamp, "filltime", 95),
+    (Role::Timestamp, "createdtime", 80),
+    (Role::Timestamp, "invoicedate", 95),
+    (Role::Timestamp, "orderdate", 90),
+    (Role::Timestamp, "ts", 80),
+    (Role::Timestamp, "blocktimestamp", 95),
+    (Role::Timestamp, "blocktime", 95),
+    (Role::Timestamp, "blocknumber", 60),
+    (Role::Timestamp, "createdat", 40),
+    (Role::Timestamp, "updatedat", 20),
+    (Role::Order, "invoiceno", 100),
+    (Role::Order, "invoice", 95),
+    (Role::Order, "invoiceid", 100),
+    (Role::Order, "orderid", 100),
+    (Role::Order, "orderno", 95),
+    (Role::Order, "ordernumber", 95),
+    (Role::Order, "order", 70),
+    (Role::Order, "oid", 80),
+    (Role::Instrument, "symbol", 100),
+    (Role::Instrument, "instrument", 100),
+    (Role::Instrument, "instrumentname", 100),
+    (Role::Instrument, "instrumentid", 95),
+    (Role::Instrument, "contract", 90),
+    (Role::Instrument, "contracts", 90),
+    (Role::Instrument, "pair", 90),
+    (Role::Instrument, "market", 80),
+    (Role::Instrument, "coin", 85),
+    (Role::Instrument, "ticker", 90),
+    (Role::Instrument, "stockcode", 90),
+    (Role::Instrument, "sku", 85),
+    (Role::Instrument, "product", 80),
+    (Role::Instrument, "productid", 85),
+    (Role::Instrument, "asset", 60),
+    (Role::InstrumentType, "instrumenttype", 100),
+    (Role::InstrumentType, "insttype", 100),
+    (Role::InstrumentType, "producttype", 95),
+    (Role::InstrumentType, "markettype", 95),
+    (Role::InstrumentType, "contracttype", 95),
+    (Role::InstrumentType, "category", 70),
+    (Role::InstrumentType, "kind", 70),
+    (Role::InstrumentType, "type", 40),
+    (Role::OptionType, "optiontype", 100),
+    (Role::OptionType, "putcall", 100),
+    (Role::OptionType, "callput", 100),
+    (Role::OptionType, "cp", 90),
+    (Role::OptionType, "right", 80),
+    (Role::Side, "side", 100),
+    (Role::Side, "direction", 90),
+    (Role::Side, "dir", 90),
+    (Role::Side, "action", 80),
+    (Role::Side, "tradetype", 70),
+    (Role::Side, "buysell", 100),
+    (Role::Side, "orderside", 100),
+    (Role::Quantity, "quantity", 100),
+    (Role::Quantity, "qty", 100),
+    (Role::Quantity, "size", 95),
+    (Role::Quantity, "sz", 95),
+    (Role::Quantity, "executed", 90),
+    (Role::Quantity, "executedqty", 100),
+    (Role::Quantity, "filledqty", 100),
+    (Role::Quantity, "execqty", 100),
+    (Role::Quantity, "fillqty", 100),
+    (Role::Quantity, "filledsize", 95),
+    (Role::Quantity, "units", 80),
+    (Role::Quantity, "volume", 70),
+    (Role::Quantity, "amount", 40),
+    (Role::Price, "price", 100),
+    (Role::Price, "px", 100),
+    (Role::Price, "filledprice", 100),
+    (Role::Price, "execprice", 100),
+    (Role::Price, "fillprice", 100),
+    (Role::Price, "avgprice", 90),
+    (Role::Price, "averageprice", 90),
+    (Role::Price, "unitprice", 100),
+    (Role::Price, "tradeprice", 100),
+    (Role::Price, "executionprice", 100),
+    (Role::Notional, "notional", 100),
+    (Role::Notional, "ntl", 100),
+    (Role::Notional, "notionalvalue", 100),
+    (Role::Notional, "execvalue", 100),
+    (Role::Notional, "tradevalue", 95),
+    (Role::Notional, "quoteqty", 95),
+    (Role::Notional, "quotequantity", 95),
+    (Role::Notional, "turnover", 80),
+    (Role::Notional, "value", 70),
+    (Role::Notional, "total", 70),
+    (Role::Notional, "sales", 60),
+    (Role::Notional, "revenue", 60),
+    (Role::Notional, "amount", 35),
+    (Role::Leverage, "leverage", 100),
+    (Role::Leverage, "lev", 90),
+    (Role::Fee, "fee", 100),
+    (Role::Fee, "fees", 100),
+    (Role::Fee, "commission", 100),
+    (Role::Fee, "tradingfee", 100),
+    (Role::Fee, "execfee", 100),
+    (Role::Fee, "feeamount", 95),
+    (Role::Pnl, "realizedpnl", 100),
+    (Role::Pnl, "realisedpnl", 100),
+    (Role::Pnl, "realizedprofit", 100),
+    (Role::Pnl, "closedpnl", 100),
+    (Role::Pnl, "closedpl", 95),
+    (Role::Pnl, "pnl", 90),
+    (Role::Pnl, "profitloss", 85),
+    (Role::Pnl, "profit", 80),
+    (Role::Liquidity, "liquidity", 100),
+    (Role::Liquidity, "makertaker", 100),
+    (Role::Liquidity, "takerormaker", 100),
+    (Role::Liquidity, "liquidityindicator", 100),
+    (Role::Liquidity, "ismaker", 100),
+    (Role::Liquidity, "istaker", 95),
+    (Role::Liquidity, "maker", 80),
+    (Role::Liquidity, "crossed", 80),
+    (Role::Liquidity, "role", 60),
+];
+
+/// Substrings of a normalised header that suggest a role when no exact
+/// synonym matches, with a lower score; (role, substring, excluded substrings, score).
+const CONTAINS: &[(Role, &str, &[&str], u32)] = &[
+    (Role::Account, "account", &[], 60),
+    (Role::Account, "customer", &[], 60),
+    (Role::Account, "client", &[], 55),
+    (Role::Account, "wallet", &[], 55),
+    (Role::Account, "user", &[], 50),
+    (Role::Timestamp, "time", &[], 50),
+    (Role::Timestamp, "date", &["update"], 45),
+    (Role::Order, "invoice", &[], 60),
+    (Role::Instrument, "symbol", &[], 60),
+    (Role::Instrument, "instrument", &["type"], 60),
+    (Role::Price, "price", &[], 60),
+    (Role::Leverage, "leverage", &[], 80),
+    (Role::Fee, "fee", &["rate", "currency", "unit", "asset", "token", "coin"], 50),
+    (Role::Fee, "commission", &["rate", "asset"], 50),
+    (Role::Pnl, "pnl", &[], 60),
+    (Role::Pnl, "realized", &[], 55),
+    (Role::Quantity, "qty", &[], 55),
+    (Role::Quantity, "quantity", &[], 55),
+    (Role::Notional, "notional", &[], 60),
+];
+
+/// Lower-cases and keeps letters and digits: `Date(UTC)` -> `dateutc`.
+pub fn normalise(h: &str) -> String {
+    h.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// Reads a side cell: +1 buy, -1 sell. Accepts buy/sell, B/S, long/short,
+/// bid/ask (Hyperliquid's `B`/`A`), and position actions (`Open Long`,
+/// `Close Short` = buy; `Open Short`, `Close Long` = sell).
+pub fn parse_side(s: &str) -> Option<i8> {
+    let l = s.trim().to_ascii_lowercase();
+    if l.contains("close long") {
+        return Some(-1);
+    }
+    if l.contains("close short") {
+        return Some(1);
+    }
+    if l.contains("buy") || l.contains("long") || l == "b" || l == "bid" {
+        Some(1)
+    } else if l.contains("sell") || l.contains("short") || l == "s" || l == "a" || l == "ask" {
+        Some(-1)
+    } else {
+        None
+    }
+}
+
+/// Reads a maker/taker cell: `Some(true)` for maker. Accepts maker/taker,
+/// M/T, add/remove (liquidity), and booleans; `true_is_taker` says what a
+/// boolean `true` means (true for columns named like `is_taker` or
+/// Hyperliquid's `crossed`).
+pub fn parse_liquidity(s: &str, true_is_taker: bool) -> Option<bool> {
+    let l = s.trim().to_ascii_lowercase();
+    match l.as_str() {
+        "maker" | "m" | "make" | "add" | "added" | "adding" | "passive" => Some(true),
+        "taker" | "t" | "take" | "remove" | "removed" | "removing" | "aggressive" => Some(false),
+        "true" | "1" | "yes" | "y" => Some(!true_is_taker),
+        "false" | "0" | "no" | "n" => Some(true_is_taker),
+        _ => None,
+    }
+}
+
+/// Whether a liquidity column's `true` means taker, from its header.
+pub fn liquidity_true_is_taker(header: &str) -> bool {
+    let n = normalise(header);
+    n.contains("taker") && !n.contains("maker") || n.contains("crossed")
+}
+
+/// What the file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataKind {
+    /// Fills/trades of trading accounts (side, leverage, instruments...).
+    Trades,
+    /// Plain purchase transactions (invoice lines): features reduce to RFM.
+    Transactions,
+    /// Already one row per customer: numeric columns are the features.
+    CustomerTable,
+}
+
+impl DataKind {
+    /// Label shown in the mapping panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            DataKind::Trades => "Trades / fills",
+            DataKind::Transactions => "Transactions (RFM)",
+            DataKind::CustomerTable => "One row per customer",
+        }
+    }
+}
+
+/// Which column plays which role, and what was decided along the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapping {
+    pub kind: DataKind,
+    cols: [Option<usize>; 14],
+    /// How the timestamp column is written (None if no timestamp column).
+    pub time: Option<TimeDetection>,
+    /// For [`DataKind::CustomerTable`]: the numeric columns used as features.
+    pub feature_columns: Vec<usize>,
+    /// Sentences for the user about choices made (delimiter, date order, ...).
+    pub notes: Vec<String>,
+}
+
+/// Per-column value statistics on a sample of rows.
+struct ColumnStats {
+    present: usize,
+    numeric: usize,
+    time: Option<TimeDetection>,
+    side: usize,
+    liquidity: usize,
+    inst_type: usize,
+    option_kind: usize,
+    inferred_type: usize,
+}
+
+/// Rows looked at per column for detection (evenly spread over the file).
+const SAMPLE_ROWS: usize = 5000;
+
+fn sample_rows(t: &Table) -> Vec<usize> {
+    let n = t.n_rows();
+    let step = n.div_ceil(SAMPLE_ROWS).max(1);
+    (0..n).step_by(step).collect()
+}
+
+fn column_stats(t: &Table, c: usize, rows: &[usize]) -> ColumnStats {
+    let mut s = ColumnStats {
+        present: 0,
+        numeric: 0,
+        time: None,
+        side: 0,
+        liquidity: 0,
+        inst_type: 0,
+        option_kind: 0,
+        inferred_type: 0,
+    };
+    let true_is_taker = liquidity_true_is_taker(&t.headers[c]);
+    for &r in rows {
+        let v = t.cell(r, c);
+        if is_missing(v) {
+            continue;
+        }
+        s.present += 1;
+        s.numeric += parse_number(v).is_some() as usize;
+        s.side += parse_side(v).is_some() as usize;
+        s.liquidity += parse_liquidity(v, true_is_taker).is_some() as usize;
+        s.inst_type += instrument::parse_type(v).is_some() as usize;
+        s.option_kind += instrument::parse_option_kind(v).is_some() as usize;
+        s.inferred_type += instrument::infer(v).is_some() as usize;
+    }
+    s.time = time::detect(rows.iter().map(|&r| t.cell(r, c)), &t.headers[c]);
+    s
+}
+
+fn values_fit(role: Role, s: &ColumnStats) -> bool {
+    if s.present == 0 {
+        return false;
+    }
+    let share = |k: usize| k as f64 / s.present as f64;
+    match role {
+        r if r.is_numeric() => share(s.numeric) >= 0.9,
+        Role::Timestamp => s.time.as_ref().is_some_and(|d| d.parsed_share >= 0.9),
+        Role::Side => share(s.side) >= 0.8,
+        Role::Liquidity => share(s.liquidity) >= 0.8,
+        Role::InstrumentType => share(s.inst_type) >= 0.8,
+        Role::OptionType => share(s.option_kind) >= 0.8,
+        _ => true,
+    }
+}
+
+fn name_score(role: Role, norm: &str) -> u32 {
+    let exact = SYNONYMS.iter().filter(|(r, n, _)| *r == role && *n == norm).map(|x| x.2).max();
+    exact.unwrap_or_else(|| {
+        CONTAINS
+            .iter()
+            .filter(|(r, sub, not, _)| *r == role && norm.contains(sub) && !not.iter().any(|x| norm.contains(x)))
+            .map(|x| x.3)
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+/// Detects column roles and the kind of data in `t`.
+///
+/// Never fails: a role with no fitting column stays unmapped, and the
+/// feature stage then says which features could not be computed.
+pub fn detect_mapping(t: &Table) -> Mapping {
+    let rows = sample_rows(t);
+    let stats: Vec<ColumnStats> = (0..t.n_cols()).map(|c| column_stats(t, c, &rows)).collect();
+    let norms: Vec<String> = t.headers.iter().map(|h| normalise(h)).collect();
+    let mut cands: Vec<(u32, Role, usize)> = Vec::new();
+    for role in Role::ALL {
+        for c in 0..t.n_cols() {
+            let score = name_score(role, &norms[c]);
+            if score > 0 && values_fit(role, &stats[c]) {
+                cands.push((score, role, c));
+            }
+        }
+    }
+    // Best score first; ties go to the earlier role, then the earlier column.
+    cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut m =
+        Mapping { kind: DataKind::Trades, cols: [None; 14], time: None, feature_columns: vec![], notes: vec![] };
+    let mut used = vec![false; t.n_cols()];
+    for (_, role, c) in cands {
+        if m.get(role).is_none() && !used[c] {
+            m.cols[role as usize] = Some(c);
+            used[c] = true;
+        }
+    }
+    m.kind = infer_kind(t, &m, &stats);
+    m.refresh(t);
+    m
+}
+
+fn infer_kind(t: &Table, m: &Mapping, stats: &[ColumnStats]) -> DataKind {
+    let account_unique = m.get(Role::Account).is_some_and(|c| {
+        let mut seen = std::collections::HashSet::with_capacity(t.n_rows());
+        (0..t.n_rows()).all(|r| seen.insert(t.cell(r, c)))
+    });
+    if (account_unique || m.get(Role::Account).is_none()) && m.get(Role::Timestamp).is_none() {
+        return DataKind::CustomerTable;
+    }
+    let trade_roles = [Role::Side, Role::Leverage, Role::Liquidity, Role::Pnl, Role::InstrumentType, Role::OptionType];
+    let instruments_typed = m.get(Role::Instrument).is_some_and(|c| {
+        let s = &stats[c];
+        s.present > 0 && s.inferred_type * 2 >= s.present
+    });
+    if trade_roles.iter().any(|&r| m.get(r).is_some()) || instruments_typed {
+        DataKind::Trades
+    } else {
+        DataKind::Transactions
+    }
+}
+
+impl Mapping {
+    /// The column mapped to `role`, if any.
+    pub fn get(&self, role: Role) -> Option<usize> {
+        self.cols[role as usize]
+    }
+
+    /// Maps `role` to column `col` (or unmaps it), un-mapping any other role
+    /// that used `col`, and re-derives the time format and notes.
+    pub fn set(&mut self, t: &Table, role: Role, col: Option<usize>) {
+        if let Some(c) = col {
+            for slot in self.cols.iter_mut() {
+                if *slot == Some(c) {
+                    *slot = None;
+                }
+            }
+        }
+        self.cols[role as usize] = col;
+        self.refresh(t);
+    }
+
+    /// Changes the kind of data (the user's override) and re-derives.
+    pub fn set_kind(&mut self, t: &Table, kind: DataKind) {
+        self.kind = kind;
+        self.refresh(t);
+    }
+
+    /// True if notional is computed as |quantity x price| (no notional column).
+    pub fn notional_from_quantity_price(&self) -> bool {
+        self.get(Role::Notional).is_none() && self.get(Role::Quantity).is_some() && self.get(Role::Price).is_some()
+    }
+
+    fn refresh(&mut self, t: &Table) {
+        self.notes.clear();
+        self.time = self.get(Role::Timestamp).and_then(|c| {
+            let rows: Vec<usize> = (0..t.n_rows()).collect();
+            time::detect(rows.iter().map(|&r| t.cell(r, c)), &t.headers[c])
+        });
+        if let (Some(c), None) = (self.get(Role::Timestamp), &self.time) {
+            self.notes.push(format!(
+                "Column \"{}\" does not hold timestamps in a format segscope reads (ISO 8601, DD/MM/YYYY, MM/DD/YYYY, Unix seconds or milliseconds); time features are not computed.",
+                t.headers[c]
+            ));
+        }
+        if let Some(d) = &self.time {
+            if !d.note.is_empty() {
+                self.notes.push(format!("Timestamp: {}.", d.note));
+            }
+        }
+        if self.notional_from_quantity_price() && self.kind != DataKind::CustomerTable {
+            let (q, p) = (self.get(Role::Quantity).unwrap_or(0), self.get(Role::Price).unwrap_or(0));
+            self.notes.push(format!("Notional computed as |{} x {}|.", t.headers[q], t.headers[p]));
+        }
+        self.feature_columns.clear();
+        if self.kind == DataKind::CustomerTable {
+            let rows = sample_rows(t);
+            let mut ignored = Vec::new();
+            for c in 0..t.n_cols() {
+                if Some(c) == self.get(Role::Account) {
+                    continue;
+                }
+                let s = column_stats(t, c, &rows);
+                if s.present > 0 && s.numeric as f64 >= 0.9 * s.present as f64 {
+                    self.feature_columns.push(c);
+                } else {
+                    ignored.push(format!("\"{}\"", t.headers[c]));
+                }
+            }
+            if !ignored.is_empty() {
+                self.notes.push(format!(
+                    "One row per customer: non-numeric columns {} are not used as features.",
+                    ignored.join(", ")
+                ));
+            }
+            if self.get(Role::Account).is_none() {
+                self.notes.push("No id column found: customers are named by their row number.".into());
+            }
+        }
+        if self.kind == DataKind::Trades {
+            if let (Some(c), None) = (self.get(Role::Instrument), self.get(Role::InstrumentType)) {
+                let names = (0..t.n_rows()).map(|r| t.cell(r, c));
+                let bare_pairs = names
+                    .filter(|n| {
+                        matches!(instrument::infer(n), Some((InstrumentType::Spot, _))) && !n.contains(['/', '-', '_'])
+                    })
+                    .take(1)
+                    .count();
+                if bare_pairs > 0 {
+                    self.notes.push(format!(
+                        "Instrument types inferred from \"{}\": names like BTCUSDT are read as spot (Binance and Bybit use the same name for perpetuals; map an instrument type column if the file mixes them).",
+                        t.headers[c]
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(csv: &str) -> Table {
+        super::super::parse_bytes(csv.as_bytes()).unwrap().1
+    }
+
+    #[test]
+    fn retail_invoice_lines() {
+        let t = table(
+            "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+             536365,85123A,WHITE HEART,6,01/12/2010 08:26,2.55,17850,United Kingdom\n\
+             536366,71053,LANTERN,-2,13/12/2010 09:00,3.39,17851,United Kingdom\n",
+        );
+        let m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::Transactions);
+        assert_eq!(m.get(Role::Account), Some(6));
+        assert_eq!(m.get(Role::Timestamp), Some(4));
+        assert_eq!(m.time.as_ref().unwrap().format, time::TimeFormat::DayFirst);
+        assert_eq!(m.get(Role::Quantity), Some(3));
+        assert_eq!(m.get(Role::Price), Some(5));
+        assert_eq!(m.get(Role::Order), Some(0));
+        assert!(m.notional_from_quantity_price());
+    }
+
+    #[test]
+    fn binance_futures_export_amount_is_notional() {
+        let t = table(
+            "user_id,Date(UTC),Symbol,Side,Price,Quantity,Amount,Fee,Realized Profit\n\
+             7,2024-11-01 10:00:00,BTCUSDT,BUY,70000,0.01,700,0.28,0\n\
+             8,2024-11-01 10:01:00,ETHUSDT,SELL,2500,1,2500,1.0,12.5\n",
+        );
+        let m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::Trades);
+        assert_eq!(m.get(Role::Account), Some(0));
+        assert_eq!(m.get(Role::Timestamp), Some(1));
+        assert_eq!(m.get(Role::Quantity), Some(5));
+        assert_eq!(m.get(Role::Notional), Some(6));
+        assert_eq!(m.get(Role::Fee), Some(7));
+        assert_eq!(m.get(Role::Pnl), Some(8));
+    }
+
+    #[test]
+    fn deribit_and_hyperliquid_exports() {
+        let t = table(
+            "account,Date,Instrument,Side,Amount,Price,Fee,Liquidity\n\
+             a,2024-11-01T10:00:00Z,BTC-PERPETUAL,buy,100,70000,0.0001,M\n\
+             b,2024-11-01T10:01:00Z,BTC-27DEC24-60000-C,sell,1,0.05,0.0003,T\n",
+        );
+        let m = detect_mapping(&t);
+        assert_eq!(m.get(Role::Quantity), Some(4), "Deribit's Amount is a quantity");
+        assert_eq!(m.get(Role::Liquidity), Some(7));
+        let t = table(
+            "user,time,coin,side,px,sz,crossed,fee,closedPnl\n\
+             0xa,1730455200000,BTC,B,70000,0.1,true,1.2,0\n\
+             0xb,1730455201000,ETH,A,2500,2,false,-0.1,3.0\n",
+        );
+        let m = detect_mapping(&t);
+        assert_eq!(m.time.as_ref().unwrap().format, time::TimeFormat::EpochMillis);
+        assert_eq!(m.get(Role::Liquidity), Some(6));
+        assert!(liquidity_true_is_taker("crossed"));
+        assert_eq!(parse_liquidity("true", true), Some(false));
+        assert_eq!(m.get(Role::Pnl), Some(8));
+        assert_eq!(parse_side("A"), Some(-1));
+        assert_eq!(parse_side("Close Short"), Some(1));
+    }
+
+    #[test]
+    fn customer_table() {
+        let t = table("customer_id,gender,age,income\n0001,Male,19,15\n0002,Female,21,15\n");
+        let m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::CustomerTable);
+        assert_eq!(m.get(Role::Account), Some(0));
+        assert_eq!(m.feature_columns, vec![2, 3]);
+        assert!(m.notes.iter().any(|n| n.contains("gender")));
+    }
+}

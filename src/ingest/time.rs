@@ -1,0 +1,293 @@
+//! Timestamps: format detection over a whole column, then allocation-free
+//! parsing of each cell to milliseconds since the Unix epoch (UTC).
+//!
+//! Calendar arithmetic is chrono's; this module only splits the text.
+//! Times without an offset are taken as UTC (exchange exports are).
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// How a timestamp column is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// ISO 8601 / RFC 3339 and the common `YYYY-MM-DD HH:MM[:SS[.fff]]`,
+    /// also with `/` between date parts; optional `Z` or `±HH[:MM]` offset.
+    Iso,
+    /// `DD/MM/YYYY[ HH:MM[:SS]]` (also with `-` or `.` between date parts).
+    DayFirst,
+    /// `MM/DD/YYYY[ HH:MM[:SS]]`.
+    MonthFirst,
+    /// Unix time in seconds (decimals allowed).
+    EpochSeconds,
+    /// Unix time in milliseconds.
+    EpochMillis,
+    /// Unix time in microseconds.
+    EpochMicros,
+    /// Unix time in nanoseconds.
+    EpochNanos,
+    /// A block height (blockchain data): an ordering clock, not a time.
+    /// Recency and tenure are then measured in blocks, and per-day features
+    /// are not computed.
+    Block,
+}
+
+impl TimeFormat {
+    /// Short description shown in the mapping panel.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TimeFormat::Iso => "ISO 8601 (YYYY-MM-DD hh:mm:ss)",
+            TimeFormat::DayFirst => "day-first (DD/MM/YYYY)",
+            TimeFormat::MonthFirst => "month-first (MM/DD/YYYY)",
+            TimeFormat::EpochSeconds => "Unix seconds",
+            TimeFormat::EpochMillis => "Unix milliseconds",
+            TimeFormat::EpochMicros => "Unix microseconds",
+            TimeFormat::EpochNanos => "Unix nanoseconds",
+            TimeFormat::Block => "block number (ordering clock, not a time)",
+        }
+    }
+    /// True when values are real times (milliseconds); false for [`TimeFormat::Block`].
+    pub fn is_time(self) -> bool {
+        self != TimeFormat::Block
+    }
+}
+
+/// The outcome of [`detect`]: the format and what was decided.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeDetection {
+    pub format: TimeFormat,
+    /// Share of non-missing values that parse with `format` (0..=1).
+    pub parsed_share: f64,
+    /// A sentence for the user explaining a non-obvious choice (empty if none).
+    pub note: String,
+}
+
+/// Detects how a column's timestamps are written, from all its non-missing
+/// values (`header` helps recognise block numbers).
+///
+/// Day-first versus month-first is decided by the values: a first field above
+/// 12 means day-first, a second field above 12 month-first. If every date is
+/// ambiguous (both fields at most 12), the reading whose dates are more often
+/// in file order wins (exports are usually sorted), day-first on a tie, and the
+/// note says so. Returns `None` when fewer than 90 % of the values parse in any
+/// one format.
+pub fn detect<'a>(values: impl Iterator<Item = &'a str>, header: &str) -> Option<TimeDetection> {
+    let vals: Vec<&str> = values.filter(|v| !super::is_missing(v)).collect();
+    if vals.is_empty() {
+        return None;
+    }
+    let share = |f: TimeFormat| vals.iter().filter(|v| parse(f, v).is_some()).count() as f64 / vals.len() as f64;
+    let numeric: Vec<f64> = vals.iter().filter_map(|v| super::parse_number(v)).collect();
+    if numeric.len() == vals.len() {
+        let h = header.to_ascii_lowercase();
+        if h.contains("block") && numeric.iter().all(|&v| v >= 0.0 && v.fract() == 0.0) {
+            return Some(TimeDetection { format: TimeFormat::Block, parsed_share: 1.0, note: String::new() });
+        }
+        let mut sorted = numeric.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2].abs();
+        let format = match median {
+            m if (1e8..1e11).contains(&m) => TimeFormat::EpochSeconds,
+            m if (1e11..1e14).contains(&m) => TimeFormat::EpochMillis,
+            m if (1e14..1e17).contains(&m) => TimeFormat::EpochMicros,
+            m if (1e17..1e20).contains(&m) => TimeFormat::EpochNanos,
+            _ => return None,
+        };
+        return Some(TimeDetection { format, parsed_share: share(format), note: String::new() });
+    }
+    let iso = share(TimeFormat::Iso);
+    if iso >= 0.9 {
+        return Some(TimeDetection { format: TimeFormat::Iso, parsed_share: iso, note: String::new() });
+    }
+    // Slash dates: which field is the day?
+    let (mut day_first_evidence, mut month_first_evidence) = (0usize, 0usize);
+    for v in &vals {
+        if let Some((a, b, _)) = split_dmy(v) {
+            if a > 12 && b <= 12 {
+                day_first_evidence += 1;
+            } else if b > 12 && a <= 12 {
+                month_first_evidence += 1;
+            }
+        }
+    }
+    let (format, note) = match (day_first_evidence > 0, month_first_evidence > 0) {
+        (true, false) => (
+            TimeFormat::DayFirst,
+            format!("dates read day-first (DD/MM/YYYY): {day_first_evidence} values have a first field above 12"),
+        ),
+        (false, true) => (
+            TimeFormat::MonthFirst,
+            format!("dates read month-first (MM/DD/YYYY): {month_first_evidence} values have a second field above 12"),
+        ),
+        (true, true) => return None,
+        (false, false) => {
+            let back = |f: TimeFormat| {
+                let ts: Vec<i64> = vals.iter().filter_map(|v| parse(f, v)).collect();
+                ts.windows(2).filter(|w| w[1] < w[0]).count()
+            };
+            let (d, m) = (back(TimeFormat::DayFirst), back(TimeFormat::MonthFirst));
+            let f = if m < d { TimeFormat::MonthFirst } else { TimeFormat::DayFirst };
+            (
+                f,
+                format!(
+                    "dates are ambiguous (no day above 12); read {} because that keeps more rows in time order ({} vs {} steps back in time); change it in the mapping if wrong",
+                    if f == TimeFormat::DayFirst { "day-first" } else { "month-first" },
+                    d.min(m),
+                    d.max(m)
+                ),
+            )
+        }
+    };
+    let s = share(format);
+    (s >= 0.9).then_some(TimeDetection { format, parsed_share: s, note })
+}
+
+/// Parses one cell in format `f` to milliseconds since the epoch (UTC), or to
+/// the block number for [`TimeFormat::Block`]. `None` if it does not parse.
+pub fn parse(f: TimeFormat, s: &str) -> Option<i64> {
+    let s = s.trim();
+    match f {
+        TimeFormat::Iso => parse_iso(s),
+        TimeFormat::DayFirst | TimeFormat::MonthFirst => {
+            let (a, b, y) = split_dmy(s)?;
+            let (d, m) = if f == TimeFormat::DayFirst { (a, b) } else { (b, a) };
+            let date = NaiveDate::from_ymd_opt(y, m, d)?;
+            let rest = s.split_once([' ', 'T']).map(|(_, r)| r.trim()).unwrap_or("");
+            let time = if rest.is_empty() { NaiveTime::MIN } else { parse_hms(rest)?.0 };
+            Some(NaiveDateTime::new(date, time).and_utc().timestamp_millis())
+        }
+        TimeFormat::EpochSeconds => epoch(s, 1e3),
+        TimeFormat::EpochMillis => epoch(s, 1.0),
+        TimeFormat::EpochMicros => epoch(s, 1e-3),
+        TimeFormat::EpochNanos => epoch(s, 1e-6),
+        TimeFormat::Block => {
+            let v = super::parse_number(s)?;
+            (v >= 0.0 && v.fract() == 0.0 && v < 9e15).then_some(v as i64)
+        }
+    }
+}
+
+fn epoch(s: &str, to_ms: f64) -> Option<i64> {
+    let v = super::parse_number(s)? * to_ms;
+    // Years 1970..2200 only: anything else is not a timestamp.
+    (0.0..7.3e12).contains(&v).then_some(v.round() as i64)
+}
+
+/// Splits `a/b/yyyy` (or with `-` / `.`) at the start of `s`.
+fn split_dmy(s: &str) -> Option<(u32, u32, i32)> {
+    let date = s.split([' ', 'T']).next()?;
+    let sep = date.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
+    let mut it = date.split(sep);
+    let (a, b, y) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || y.len() != 4 || a.len() > 2 || b.len() > 2 {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?, y.parse().ok()?))
+}
+
+/// Parses `HH:MM[:SS[.fff]]` and returns the time and the rest of the string.
+fn parse_hms(s: &str) -> Option<(NaiveTime, &str)> {
+    let b = s.as_bytes();
+    let two = |i: usize| -> Option<u32> {
+        let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
+        (x.is_ascii_digit() && y.is_ascii_digit()).then(|| ((x - b'0') * 10 + (y - b'0')) as u32)
+    };
+    let h = two(0)?;
+    if b.get(2) != Some(&b':') {
+        return None;
+    }
+    let mi = two(3)?;
+    let mut i = 5;
+    let mut sec = 0;
+    let mut nanos = 0u32;
+    if b.get(5) == Some(&b':') {
+        sec = two(6)?;
+        i = 8;
+        if matches!(b.get(8), Some(b'.') | Some(b',')) {
+            i = 9;
+            let mut scale = 100_000_000u32;
+            while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                nanos += (d - b'0') as u32 * scale;
+                scale /= 10;
+                i += 1;
+            }
+        }
+    }
+    Some((NaiveTime::from_hms_nano_opt(h, mi, sec.min(59), nanos)?, &s[i..]))
+}
+
+fn parse_iso(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 10 || !(b[4] == b'-' || b[4] == b'/') || b[7] != b[4] {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let t = s.get(r)?;
+        t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return Some(date.and_time(NaiveTime::MIN).and_utc().timestamp_millis());
+    }
+    let rest = rest.strip_prefix(['T', ' '])?;
+    let (time, tail) = parse_hms(rest)?;
+    let offset_min: i64 = match tail.trim() {
+        "" | "Z" | "z" | "UTC" => 0,
+        t => {
+            let sign = match t.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let digits: String = t[1..].chars().filter(|c| *c != ':').collect();
+            if digits.len() != 2 && digits.len() != 4 {
+                return None;
+            }
+            let h: i64 = digits[..2].parse().ok()?;
+            let m: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+            sign * (h * 60 + m)
+        }
+    };
+    Some(NaiveDateTime::new(date, time).and_utc().timestamp_millis() - offset_min * 60_000)
+}
+
+/// Milliseconds in a day.
+pub const MS_PER_DAY: f64 = 86_400_000.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_733_052_360_000; // 2024-12-01T11:26:00Z
+
+    #[test]
+    fn parses_the_common_formats() {
+        assert_eq!(parse(TimeFormat::Iso, "2024-12-01T11:26:00Z"), Some(T0));
+        assert_eq!(parse(TimeFormat::Iso, "2024-12-01 11:26"), Some(T0));
+        assert_eq!(parse(TimeFormat::Iso, "2024-12-01 12:26:00+01:00"), Some(T0));
+        assert_eq!(parse(TimeFormat::Iso, "2024/12/01 11:26:00.500"), Some(T0 + 500));
+        assert_eq!(parse(TimeFormat::DayFirst, "01/12/2024 11:26"), Some(T0));
+        assert_eq!(parse(TimeFormat::MonthFirst, "12/01/2024 11:26:00"), Some(T0));
+        assert_eq!(parse(TimeFormat::EpochSeconds, "1733052360"), Some(T0));
+        assert_eq!(parse(TimeFormat::EpochMillis, "1733052360000"), Some(T0));
+        assert_eq!(parse(TimeFormat::Iso, "2024-13-01"), None);
+        assert_eq!(parse(TimeFormat::DayFirst, "31/02/2024"), None);
+    }
+
+    #[test]
+    fn detects_day_first_month_first_and_epochs() {
+        let d = detect(["01/12/2010 08:26", "13/12/2010 09:00"].into_iter(), "InvoiceDate").unwrap();
+        assert_eq!(d.format, TimeFormat::DayFirst);
+        let d = detect(["12/01/2010 08:26", "12/13/2010 09:00"].into_iter(), "date").unwrap();
+        assert_eq!(d.format, TimeFormat::MonthFirst);
+        // Ambiguous, but only month-first keeps the rows in order: 12 Jan, 1 Feb, 1 Mar
+        // (day-first would read 1 Dec, 2 Jan, 3 Jan: a step back).
+        let d = detect(["01/12/2020", "02/01/2020", "03/01/2020"].into_iter(), "date").unwrap();
+        assert_eq!(d.format, TimeFormat::MonthFirst);
+        assert!(d.note.contains("ambiguous"));
+        assert_eq!(detect(["1733052360000"].into_iter(), "time").unwrap().format, TimeFormat::EpochMillis);
+        assert_eq!(detect(["1733052360"].into_iter(), "time").unwrap().format, TimeFormat::EpochSeconds);
+        assert_eq!(detect(["12634825.0"].into_iter(), "block_number").unwrap().format, TimeFormat::Block);
+        assert_eq!(detect(["hello", "world"].into_iter(), "time"), None);
+        assert_eq!(detect(["3", "4"].into_iter(), "qty"), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! The built-in sample: a seeded, synthetic derivatives-exchange trade file.
+//!
+//! 3,000 accounts of six trader types, about 35,000 fills over the first
+//! half of 2026, in a layout close to exchange exports:
+//! `account_id,timestamp,instrument,side,quantity,price,leverage,fee,realized_pnl,liquidity`.
+//!
+//! | type | share | what they do |
+//! |---|---|---|
+//! | retail perpetual traders | 40 % | BTC/ETH/SOL perpetuals, 5-50x leverage, taker, long bias, small size, losses on average |
+//! | spot holders | 30 % | spot pairs, no leverage, mostly buys, few trades |
+//! | market makers | 1.5 % | spot and perpetuals, maker, balanced sides, many fills, fee rebates |
+//! | options hedgers | 10 % | BTC puts and futures, low leverage |
+//! | institutional / whales | 5 % | futures and perpetuals, very large size, few fills |
+//! | lapsed accounts | 13.5 % | a few trades in January only |
+//!
+//! Only IEEE-exact arithmetic (+ - * / sqrt) is used on random numbers, so the
+//! same seed gives byte-identical files natively and in WebAssembly;
+//! `public/sample_trades.csv` is this generator's output with [`SAMPLE_SEED`]
+//! (a test checks they are equal). It is synthetic: no real person's data.
+
+use chrono::DateTime;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write;
+
+/// Seed of the shipped sample.
+pub const SAMPLE_SEED: u64 = 20_260_101;
+/// Accounts in the shipped sample.
+pub const SAMPLE_ACCOUNTS: usize = 3000;
+/// File name users download the sample as.
+pub const SAMPLE_FILE_NAME: &str = "sample_trades.csv";
+
+const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const DAYS: i64 = 181;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Archetype {
+    Retail,
+    SpotHolder,
+    MarketMaker,
+    Hedger,
+    Whale,
+    Lapsed,
+}
+
+struct Fill {
+    ts: i64,
+    account: usize,
+    instrument: &'static str,
+    buy: bool,
+    qty: f64,
+    price: f64,
+    leverage: f64,
+    fee: f64,
+    pnl: f64,
+    maker: bool,
+}
+
+fn u(rng: &mut ChaCha8Rng) -> f64 {
+    rng.random::<f64>()
+}
+
+/// Approximately standard normal (Irwin-Hall sum of 12 uniforms).
+fn n01(rng: &mut ChaCha8Rng) -> f64 {
+    (0..12).map(|_| u(rng)).sum::<f64>() - 6.0
+}
+
+/// Pareto with tail index 2 and minimum `xm`, capped at `100 xm`.
+fn pareto(rng: &mut ChaCha8Rng, xm: f64) -> f64 {
+    (xm / (1.0 - u(rng)).sqrt()).min(100.0 * xm)
+}
+
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
+    xs[rng.random_range(0..xs.len())]
+}
+
+fn base_price(instrument: &str) -> f64 {
+    if instrument.ends_with("-P") || instrument.ends_with("-C") {
+        3_800.0
+    } else if instrument.starts_with("BTC") {
+        95_000.0
+    } else if instrument.starts_with("ETH") {
+        3_300.0
+    } else {
+        190.0
+    }
+}
+
+/// Generates the sample CSV for `n_accounts` accounts from `seed`.
+pub fn generate(seed: u64, n_accounts: usize) -> String {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut fills: Vec<Fill> = Vec::new();
+    const PERPS: [&str; 3] = ["BTC-PERPETUAL", "ETH-PERPETUAL", "SOL-PERPETUAL"];
+    const SPOT: [&str; 3] = ["BTC/USDT", "ETH/USDT", "SOL/USDT"];
+    const PUTS: [&str; 3] = ["BTC-26JUN26-80000-P", "BTC-25SEP26-70000-P", "BTC-26JUN26-90000-P"];
+    const CALLS: [&str; 1] = ["BTC-26JUN26-120000-C"];
+    const FUTURES: [&str; 2] = ["BTC-26JUN26", "ETH-26JUN26"];
+    for account in 0..n_accounts {
+        let r = u(&mut rng);
+        let arch = match r {
+            r if r < 0.40 => Archetype::Retail,
+            r if r < 0.70 => Archetype::SpotHolder,
+            r if r < 0.715 => Archetype::MarketMaker,
+            r if r < 0.815 => Archetype::Hedger,
+            r if r < 0.865 => Archetype::Whale,
+            _ => Archetype::Lapsed,
+        };
+        let (count, first_day, span) = match arch {
+            Archetype::Retail => (rng.random_range(4..=30), rng.random_range(0..150), 30 + rng.random_range(0..120)),
+            Archetype::SpotHolder => (rng.random_range(1..=9), rng.random_range(0..170), 10 + rng.random_range(0..170)),
+            Archetype::MarketMaker => (rng.random_range(80..=160), rng.random_range(0..20), 160),
+            Archetype::Hedger => (rng.random_range(6..=24), rng.random_range(0..90), 60 + rng.random_range(0..120)),
+            Archetype::Whale => (rng.random_range(4..=16), rng.random_range(0..120), 30 + rng.random_range(0..150)),
+            Archetype::Lapsed => (rng.random_range(1..=5), rng.random_range(0..20), 10),
+        };
+        let lev_pref = 5.0 + 45.0 * u(&mut rng) * u(&mut rng);
+        for _ in 0..count {
+            let day = (first_day + rng.random_range(0..span.max(1))).min(DAYS - 1);
+            let ts = START + day * 86_400 + rng.random_range(0..86_400);
+            let (instrument, buy, notional, leverage, maker_p, pnl_mu): (&str, bool, f64, f64, f64, f64) = match arch {
+                Archetype::Retail => {
+                    let lev = (lev_pref * (1.0 + 0.2 * n01(&mut rng))).clamp(2.0, 100.0).round();
+                    (pick(&mut rng, &PERPS), u(&mut rng) < 0.65, pareto(&mut rng, 150.0), lev, 0.1, -0.02)
+                }
+                Archetype::SpotHolder => {
+                    (pick(&mut rng, &SPOT), u(&mut rng) < 0.85, pareto(&mut rng, 400.0), 1.0, 0.3, 0.0)
+                }
+                Archetype::MarketMaker => {
+                    let inst = if u(&mut rng) < 0.5 { pick(&mut rng, &SPOT) } else { pick(&mut rng, &PERPS) };
+                    let lev = if inst.contains('/') { 1.0 } else { 3.0 };
+                    (inst, u(&mut rng) < 0.5, pareto(&mut rng, 8_000.0), lev, 0.95, 0.002)
+                }
+                Archetype::Hedger => {
+                    let x = u(&mut rng);
+                    let inst = if x < 0.55 {
+                        pick(&mut rng, &PUTS)
+                    } else if x < 0.65 {
+                        pick(&mut rng, &CALLS)
+                    } else if x < 0.9 {
+                        pick(&mut rng, &FUTURES)
+                    } else {
+                        pick(&mut rng, &PERPS)
+                    };
+                    let buy = if inst.ends_with('P') { u(&mut rng) < 0.9 } else { u(&mut rng) < 0.3 };
+                    (inst, buy, pareto(&mut rng, 6_000.0), (1.0 + 2.0 * u(&mut rng)).round(), 0.4, 0.005)
+                }
+                Archetype::Whale => {
+                    let inst = if u(&mut rng) < 0.6 { pick(&mut rng, &FUTURES) } else { pick(&mut rng, &PERPS) };
+                    (
+                        inst,
+                        u(&mut rng) < 0.55,
+                        pareto(&mut rng, 250_000.0),
+                        (2.0 + 3.0 * u(&mut rng)).round(),
+                        0.6,
+                        0.01,
+                    )
+                }
+                Archetype::Lapsed => {
+                    let inst = if u(&mut rng) < 0.5 { pick(&mut rng, &SPOT) } else { pick(&mut rng, &PERPS) };
+                    let lev = if inst.contains('/') { 1.0 } else { 10.0 };
+                    (inst, u(&mut rng) < 0.6, pareto(&mut rng, 200.0), lev, 0.2, -0.01)
+                }
+            };
+            let price = base_price(instrument) * (1.0 + 0.08 * n01(&mut rng));
+            let qty = notional / price;
+            let maker = u(&mut rng) < maker_p;
+            let fee_rate = if arch == Archetype::MarketMaker && maker {
+                -0.0001
+            } else if maker {
+                0.0002
+            } else {
+                0.0005
+            };
+            // Realized PnL only on reducing fills of leveraged products (about half).
+            let pnl = if leverage > 1.0 && u(&mut rng) < 0.5 {
+                notional * (pnl_mu + 0.05 * n01(&mut rng)) * (leverage / 10.0).min(3.0)
+            } else {
+                0.0
+            };
+            fills.push(Fill {
+                ts,
+                account,
+                instrument,
+                buy,
+                qty,
+                price,
+                leverage,
+                fee: notional * fee_rate,
+                pnl,
+                maker,
+            });
+        }
+    }
+    fills.sort_by_key(|f| (f.ts, f.account));
+    let mut out = String::with_capacity(fills.len() * 110);
+    out.push_str("account_id,timestamp,instrument,side,quantity,price,leverage,fee,realized_pnl,liquidity\n");
+    for f in &fills {
+        let ts = DateTime::from_timestamp(f.ts, 0).expect("2026 is in range");
+        let _ = writeln!(
+            out,
+            "ACC{:05},{},{},{},{:.6},{:.2},{},{:.4},{:.2},{}",
+            f.account + 1,
+            ts.format("%Y-%m-%dT%H:%M:%SZ"),
+            f.instrument,
+            if f.buy { "buy" } else { "sell" },
+            f.qty,
+            f.price,
+            f.leverage,
+            f.fee,
+            f.pnl,
+            if f.maker { "maker" } else { "taker" },
+        );
+    }
+    out
+}
+
+/// The shipped sample: [`generate`] with [`SAMPLE_SEED`] and [`SAMPLE_ACCOUNTS`].
+pub fn sample_csv() -> String {
+    generate(SAMPLE_SEED, SAMPLE_ACCOUNTS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_sample_is_the_generator_output() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/public/sample_trades.csv");
+        let generated = sample_csv();
+        if std::env::var("SEGSCOPE_BLESS").is_ok() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let shipped = std::fs::read_to_string(path)
+            .expect("public/sample_trades.csv (regenerate with SEGSCOPE_BLESS=1 cargo test)");
+        assert!(
+            shipped == generated,
+            "public/sample_trades.csv differs from the generator; run SEGSCOPE_BLESS=1 cargo test"
+        );
+    }
+
+    #[test]
+    fn every_account_trades_and_the_seed_matters() {
+        let s = generate(1, 50);
+        let ids: std::collections::HashSet<&str> = s.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+        assert_eq!(ids.len(), 50);
+        assert_ne!(generate(1, 50), generate(2, 50));
+    }
+}

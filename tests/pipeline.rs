@@ -1,0 +1,106 @@
+//! The whole native pipeline (ingest -> features -> segmentation -> export)
+//! on the built-in sample and on the real files in ../shared/data (skipped,
+//! with a printed reason, when that folder is absent).
+
+use segscope::analysis::{segment, SegmentOptions};
+use segscope::export::assignments_csv;
+use segscope::features::extract;
+use segscope::ingest::{detect_mapping, parse_bytes, DataKind, Role, StreamParser};
+use std::path::PathBuf;
+
+fn shared(name: &str) -> Option<Vec<u8>> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name);
+    match std::fs::read(&p) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            println!("SKIP {name}: {} not readable ({e})", p.display());
+            None
+        }
+    }
+}
+
+struct Outcome {
+    accounts: usize,
+    k: usize,
+    csv: String,
+    mapping: segscope::ingest::Mapping,
+    headers: Vec<String>,
+}
+
+fn run(bytes: &[u8]) -> Outcome {
+    // Parse in 64 KiB chunks, as the browser does.
+    let d = segscope::ingest::detect_dialect(&bytes[..bytes.len().min(65536)]).unwrap();
+    let mut p = StreamParser::new(d);
+    for c in bytes.chunks(65536) {
+        p.feed(c).unwrap();
+    }
+    let t = p.finish().unwrap();
+    let m = detect_mapping(&t);
+    let ft = extract(&t, &m).unwrap();
+    let s = segment(&ft, &SegmentOptions::default()).unwrap();
+    assert_eq!(s.profiles.len(), s.k);
+    assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>(), ft.ids.len());
+    Outcome { accounts: ft.ids.len(), k: s.k, csv: assignments_csv(&ft, &s), mapping: m, headers: t.headers.clone() }
+}
+
+fn col(o: &Outcome, r: Role) -> Option<&str> {
+    o.mapping.get(r).map(|c| o.headers[c].as_str())
+}
+
+#[test]
+fn sample_trades() {
+    let o = run(segscope::sample::sample_csv().as_bytes());
+    assert_eq!(o.accounts, 3000);
+    assert_eq!(o.mapping.kind, DataKind::Trades);
+    assert_eq!(o.csv.lines().count(), 3001);
+    assert!(o.csv.starts_with("account_id,segment,pc1,pc2,trade_count,"));
+    println!("sample: k = {}", o.k);
+}
+
+#[test]
+fn online_retail_maps_customer_date_and_amount() {
+    let Some(b) = shared("online_retail_2010-12.csv") else {
+        return;
+    };
+    let o = run(&b);
+    assert_eq!(o.mapping.kind, DataKind::Transactions);
+    assert_eq!(col(&o, Role::Account), Some("CustomerID"));
+    assert_eq!(col(&o, Role::Timestamp), Some("InvoiceDate"));
+    assert_eq!(o.mapping.time.as_ref().unwrap().format, segscope::ingest::time::TimeFormat::DayFirst);
+    assert_eq!(col(&o, Role::Quantity), Some("Quantity"));
+    assert_eq!(col(&o, Role::Price), Some("UnitPrice"));
+    assert!(o.mapping.notional_from_quantity_price());
+    assert_eq!(o.accounts, 922, "README: 922 customers");
+    println!("retail: k = {}", o.k);
+}
+
+#[test]
+fn dex_swaps_use_wallets_and_blocks() {
+    let Some(b) = shared("dex_swaps_2021-06.csv") else {
+        return;
+    };
+    let o = run(&b);
+    assert_eq!(col(&o, Role::Account), Some("from_address"));
+    assert_eq!(col(&o, Role::Timestamp), Some("block_number"));
+    assert_eq!(o.accounts, 2628, "README: 2,628 sending addresses");
+    println!("dex: k = {}", o.k);
+}
+
+#[test]
+fn mall_customers_is_a_customer_table() {
+    let Some(b) = shared("mall_customers.csv") else {
+        return;
+    };
+    let o = run(&b);
+    assert_eq!(o.mapping.kind, DataKind::CustomerTable);
+    assert_eq!(o.accounts, 200);
+    assert!(o.csv.lines().nth(1).unwrap().starts_with("0001,"), "ids keep leading zeros");
+    println!("mall: k = {}", o.k);
+}
+
+#[test]
+fn whole_file_parse_equals_chunked_parse() {
+    let s = segscope::sample::generate(5, 40);
+    let (_, t) = parse_bytes(s.as_bytes()).unwrap();
+    assert_eq!(t.n_rows(), s.lines().count() - 1);
+}
