@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what segscope needs to build (and, with --test, to test), skipping
+# whatever is already there at the pinned version. Safe to run any number of times.
+# Pinned: Trunk 0.21.14, wasm-bindgen-cli 0.2.130 (= Cargo.lock), binaryen 132
+# (wasm-opt; Debian's 108 produces broken wasm), playwright-core and Debian's
+# Chromium for the browser tests. See ../shared/TOOLCHAIN.md for why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130
+BINARYEN_VERSION=132.0.0
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+for comp in clippy rustfmt; do
+  rustup component list --installed | grep -q "^$comp" || rustup component add "$comp"
+done
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  log "installing trunk $TRUNK_VERSION (about 15 minutes on 2 cores)"
+  cargo install --locked "trunk@$TRUNK_VERSION"
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)"
+  # Not --locked: one locked dependency is missing from the registry mirror.
+  cargo install --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+fi
+if [ "$(.tools/node_modules/.bin/wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
+  log "installing binaryen $BINARYEN_VERSION (wasm-opt) into .tools/"
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    log "installing Debian's chromium and chromium-driver"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  fi
+  want=$(node -p "require('./tests/e2e/package.json').devDependencies['playwright-core']")
+  have=$(node -p "require('./tests/e2e/node_modules/playwright-core/package.json').version" 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    log "installing browser-test dependencies (playwright-core, pinned by tests/e2e/package-lock.json)"
+    (cd tests/e2e && npm ci --silent --no-audit --no-fund >/dev/null)
+  fi
+fi
+log "toolchain ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}')"

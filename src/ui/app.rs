@@ -1,0 +1,548 @@
+//! The page: load a file (or the sample), map columns, see segments, export.
+//!
+//! Accessible names are an automation contract (README): "Upload data",
+//! "Load sample", "Segments (k)", role `progressbar` while working, role
+//! `alert` for errors, canvas "PCA scatter plot", table "Segment summary",
+//! button "Download assignments".
+
+use super::browser::{self, download_text, now_ms, read_table, text_blob, yield_now};
+use super::scatter;
+use crate::analysis::{segment, SegmentOptions, Segmentation, Transform};
+use crate::export::{assignments_csv, export_file_name};
+use crate::features::{extract, FeatureTable};
+use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, Role, Table};
+use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::sync::Arc;
+
+/// What the app is doing.
+#[derive(Clone, Debug, PartialEq)]
+enum Busy {
+    Idle,
+    Reading { done: f64, total: f64 },
+    Working(&'static str),
+}
+
+/// A file that has been read.
+#[derive(Clone)]
+struct Loaded {
+    name: String,
+    table: Arc<Table>,
+    dialect: Dialect,
+    bytes: f64,
+    read_ms: f64,
+}
+
+/// The latest successful run.
+#[derive(Clone)]
+struct Outcome {
+    ft: Arc<FeatureTable>,
+    seg: Arc<Segmentation>,
+    features_ms: f64,
+    analysis_ms: f64,
+}
+
+/// Compact number for tables: 3 significant digits, k/M/B suffixes.
+pub fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    match a {
+        a if a >= 1e9 => format!("{:.2}B", v / 1e9),
+        a if a >= 1e6 => format!("{:.2}M", v / 1e6),
+        a if a >= 1e4 => format!("{:.1}k", v / 1e3),
+        a if a >= 100.0 => format!("{v:.0}"),
+        a if a >= 1.0 => format!("{v:.2}"),
+        0.0 => "0".into(),
+        _ => format!("{v:.3}"),
+    }
+}
+
+fn fmt_bytes(b: f64) -> String {
+    if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", b / 1e3)
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let busy = RwSignal::new(Busy::Idle);
+    let error = RwSignal::new(None::<String>);
+    let loaded = RwSignal::new(None::<Loaded>);
+    let mapping = RwSignal::new(None::<Mapping>);
+    let k = RwSignal::new(None::<usize>);
+    let seed = RwSignal::new(SegmentOptions::default().seed);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let render_ms = RwSignal::new(None::<f64>);
+    let generation = StoredValue::new(0u64);
+    let requests_after_load = RwSignal::new(0u32);
+    let canvas_ref = NodeRef::<html::Canvas>::new();
+
+    // Proof of privacy: count resource requests made after the app started.
+    let baseline = browser::resource_count();
+    browser::every(1000, move || requests_after_load.set(browser::resource_count().saturating_sub(baseline)));
+
+    // Features and segmentation for the current table and mapping.
+    let run = move || {
+        let (Some(l), Some(m)) = (loaded.get_untracked(), mapping.get_untracked()) else { return };
+        generation.update_value(|g| *g += 1);
+        let my_gen = generation.get_value();
+        spawn_local(async move {
+            error.set(None);
+            busy.set(Busy::Working("Extracting features"));
+            yield_now().await;
+            if generation.get_value() != my_gen {
+                return;
+            }
+            let t0 = now_ms();
+            let ft = match extract(&l.table, &m) {
+                Ok(ft) => ft,
+                Err(e) => {
+                    outcome.set(None);
+                    error.set(Some(format!("{}: {e}", l.name)));
+                    busy.set(Busy::Idle);
+                    return;
+                }
+            };
+            let t1 = now_ms();
+            busy.set(Busy::Working("Scaling, clustering and PCA"));
+            yield_now().await;
+            if generation.get_value() != my_gen {
+                return;
+            }
+            let opts = SegmentOptions { k: k.get_untracked(), seed: seed.get_untracked(), ..Default::default() };
+            let result = segment(&ft, &opts);
+            let t2 = now_ms();
+            busy.set(Busy::Idle);
+            match result {
+                Ok(seg) => outcome.set(Some(Outcome {
+                    ft: Arc::new(ft),
+                    seg: Arc::new(seg),
+                    features_ms: t1 - t0,
+                    analysis_ms: t2 - t1,
+                })),
+                Err(e) => {
+                    outcome.set(None);
+                    error.set(Some(format!("{}: {e}", l.name)));
+                }
+            }
+        });
+    };
+
+    let load_blob = move |blob: web_sys::Blob, name: String| {
+        generation.update_value(|g| *g += 1);
+        spawn_local(async move {
+            error.set(None);
+            outcome.set(None);
+            loaded.set(None);
+            mapping.set(None);
+            let total = blob.size();
+            busy.set(Busy::Reading { done: 0.0, total });
+            let t0 = now_ms();
+            let read = read_table(&blob, |done| busy.set(Busy::Reading { done, total })).await;
+            let read_ms = now_ms() - t0;
+            match read {
+                Ok((dialect, table)) => {
+                    let table = Arc::new(table);
+                    mapping.set(Some(detect_mapping(&table)));
+                    loaded.set(Some(Loaded { name, table, dialect, bytes: total, read_ms }));
+                    run();
+                }
+                Err(e) => {
+                    busy.set(Busy::Idle);
+                    error.set(Some(format!("{name}: {e}")));
+                }
+            }
+        });
+    };
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            let name = file.name();
+            load_blob(file.into(), name);
+        }
+        // Allow choosing the same file again.
+        input.set_value("");
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            let name = file.name();
+            load_blob(file.into(), name);
+        }
+    };
+    let on_sample = move |_| match text_blob(&sample_csv(), "text/csv") {
+        Ok(b) => load_blob(b, SAMPLE_FILE_NAME.to_string()),
+        Err(_) => error.set(Some("Could not create the sample in this browser.".into())),
+    };
+    let on_sample_download = move |_| {
+        if download_text(SAMPLE_FILE_NAME, &sample_csv()).is_err() {
+            error.set(Some("The browser refused to save the sample file.".into()));
+        }
+    };
+    let on_k = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        let v = v.trim();
+        if v.is_empty() {
+            k.set(None);
+        } else {
+            match v.parse::<usize>() {
+                Ok(n) if (2..=20).contains(&n) => k.set(Some(n)),
+                _ => {
+                    error.set(Some(format!(
+                        "Segments (k): \"{v}\" is not a whole number from 2 to 20. Enter one, or leave it empty to choose k automatically."
+                    )));
+                    return;
+                }
+            }
+        }
+        run();
+    };
+    let on_seed = move |ev: leptos::ev::Event| {
+        if let Ok(s) = event_target_value(&ev).trim().parse::<u64>() {
+            seed.set(s);
+            run();
+        } else {
+            error.set(Some("Seed: enter a whole number of 0 or more.".into()));
+        }
+    };
+    let on_download = move |_| {
+        let (Some(o), Some(l)) = (outcome.get_untracked(), loaded.get_untracked()) else { return };
+        let csv = assignments_csv(&o.ft, &o.seg);
+        if download_text(&export_file_name(&l.name), &csv).is_err() {
+            error.set(Some("The browser refused to save the file.".into()));
+        }
+    };
+
+    // Redraw the scatter plot whenever the outcome changes.
+    Effect::new(move |_| {
+        let (Some(o), Some(canvas)) = (outcome.get(), canvas_ref.get()) else { return };
+        let t0 = now_ms();
+        let evr = &o.seg.pca.explained_variance_ratio;
+        let evr = (evr[0], evr.get(1).copied().unwrap_or(0.0));
+        match scatter::draw(&canvas, &o.seg.projection, &o.seg.segments, evr) {
+            Ok(()) => render_ms.set(Some(now_ms() - t0)),
+            Err(e) => error.set(Some(e)),
+        }
+    });
+
+    view! {
+        <header>
+            <h1>"segscope"</h1>
+            <p class="tagline">"Customer segmentation for trade and transaction data, computed entirely in this browser tab."</p>
+            <p class="privacy">
+                <strong>"Your data never leaves this page. "</strong>
+                "segscope has no server: files are read and analysed here, in WebAssembly. Once the app has loaded, its Content-Security-Policy forbids every network request (fetch, WebSocket, images, scripts, frames), so nothing can be sent even by mistake. "
+                <span class="requests">{move || format!("Requests since the app loaded: {}.", requests_after_load.get())}</span>
+            </p>
+        </header>
+        <main>
+            <section class="load" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
+                <label class="file">
+                    <span>"Drop a CSV file here, or choose one: "</span>
+                    <input type="file" aria-label="Upload data" accept=".csv,.tsv,.txt,text/csv,text/plain" on:change=on_file/>
+                </label>
+                <button on:click=on_sample>"Load sample"</button>
+                <button class="secondary" on:click=on_sample_download>"Save sample CSV"</button>
+                <p class="hint">
+                    "Trades/fills (one row per fill with an account column), plain transactions (invoice lines) or a table with one row per customer. The sample is synthetic: 3,000 made-up accounts of six trader types."
+                </p>
+                <div class="settings">
+                    <label>
+                        "Segments (k) "
+                        <input type="number" min="2" max="20" step="1" placeholder="auto" aria-label="Segments (k)"
+                            prop:value=move || k.get().map(|v| v.to_string()).unwrap_or_default() on:change=on_k/>
+                    </label>
+                    <label>
+                        "Seed "
+                        <input type="number" min="0" step="1" aria-label="Seed" prop:value=move || seed.get().to_string() on:change=on_seed/>
+                    </label>
+                </div>
+            </section>
+
+            {move || match busy.get() {
+                Busy::Idle => ().into_any(),
+                Busy::Reading { done, total } => view! {
+                    <div class="busy">
+                        <progress aria-label="Reading file" max=total.max(1.0).to_string() value=done.to_string()></progress>
+                        <span>{format!("Reading {} of {}", fmt_bytes(done), fmt_bytes(total))}</span>
+                    </div>
+                }.into_any(),
+                Busy::Working(what) => view! {
+                    <div class="busy"><progress aria-label=what></progress><span>{what}"…"</span></div>
+                }.into_any(),
+            }}
+            {move || error.get().map(|e| view! { <div role="alert" class="error">{e}</div> })}
+
+            {move || loaded.get().zip(mapping.get()).map(|(l, m)| view! { <MappingPanel loaded=l mapping=m set_mapping=mapping on_change=run/> })}
+
+            <section class="results" class:hidden=move || outcome.get().is_none()>
+                <div class="plot">
+                    <canvas node_ref=canvas_ref aria-label="PCA scatter plot" role="img" width="760" height="500"></canvas>
+                    {move || outcome.get().map(|o| view! { <Legend seg=o.seg.clone()/><Loadings ft=o.ft.clone() seg=o.seg.clone()/> })}
+                </div>
+                {move || outcome.get().map(|o| view! {
+                    <Quality seg=o.seg.clone() ft=o.ft.clone()/>
+                    <SummaryTable ft=o.ft.clone() seg=o.seg.clone()/>
+                    <button on:click=on_download>"Download assignments"</button>
+                    <DataNotes ft=o.ft.clone() seg=o.seg.clone() mapping=mapping.get_untracked()/>
+                })}
+                <p class="timings" aria-label="Timings">
+                    {move || match (loaded.get(), outcome.get()) {
+                        (Some(l), Some(o)) => format!(
+                            "{}: {} · read {:.0} ms · features {:.0} ms · analysis {:.0} ms · render {:.0} ms",
+                            l.name, fmt_bytes(l.bytes), l.read_ms, o.features_ms, o.analysis_ms, render_ms.get().unwrap_or(0.0)
+                        ),
+                        _ => String::new(),
+                    }}
+                </p>
+            </section>
+        </main>
+        <footer>
+            <p>"segscope runs on your machine only. Methods: signed log transform of skewed features, standard scaling, k-means++ (k chosen by silhouette), PCA for the view; numbers are tested against scikit-learn."</p>
+        </footer>
+    }
+}
+
+#[component]
+fn MappingPanel(loaded: Loaded, mapping: Mapping, set_mapping: RwSignal<Option<Mapping>>, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let table = loaded.table.clone();
+    let headers = table.headers.clone();
+    let kind = mapping.kind;
+    let roles: Vec<Role> = if kind == DataKind::CustomerTable { vec![Role::Account] } else { Role::ALL.to_vec() };
+    let t_kind = table.clone();
+    let on_kind = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        let kind = match v.as_str() {
+            "trades" => DataKind::Trades,
+            "transactions" => DataKind::Transactions,
+            _ => DataKind::CustomerTable,
+        };
+        set_mapping.update(|m| {
+            if let Some(m) = m {
+                m.set_kind(&t_kind, kind);
+            }
+        });
+        on_change();
+    };
+    let summary = format!(
+        "{}: {} rows x {} columns, {}-separated{}",
+        loaded.name,
+        table.n_rows(),
+        table.n_cols(),
+        loaded.dialect.delimiter_name(),
+        if table.ragged_count > 0 {
+            format!(
+                "; {} rows with the wrong number of fields were skipped (rows {})",
+                table.ragged_count,
+                table.ragged_rows.iter().map(|r| r.0.to_string()).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            String::new()
+        }
+    );
+    let time_note = mapping.time.as_ref().map(|t| format!("Timestamps read as {}.", t.format.describe()));
+    view! {
+        <details class="mapping" open>
+            <summary>"Column mapping"</summary>
+            <p class="file-summary">{summary}</p>
+            <div class="roles">
+                <label>
+                    "Data is "
+                    <select aria-label="Data kind" on:change=on_kind>
+                        <option value="trades" selected=kind == DataKind::Trades>{DataKind::Trades.label()}</option>
+                        <option value="transactions" selected=kind == DataKind::Transactions>{DataKind::Transactions.label()}</option>
+                        <option value="customers" selected=kind == DataKind::CustomerTable>{DataKind::CustomerTable.label()}</option>
+                    </select>
+                </label>
+                {roles.into_iter().map(|role| {
+                    let current = mapping.get(role);
+                    let t = table.clone();
+                    let on_role = move |ev: leptos::ev::Event| {
+                        let col = event_target_value(&ev).parse::<usize>().ok();
+                        set_mapping.update(|m| if let Some(m) = m { m.set(&t, role, col) });
+                        on_change();
+                    };
+                    view! {
+                        <label>
+                            {role.label()}
+                            <select aria-label=role.label() on:change=on_role>
+                                <option value="" selected=current.is_none()>"(not used)"</option>
+                                {headers.iter().enumerate().map(|(i, h)| view! {
+                                    <option value=i.to_string() selected=current == Some(i)>{h.clone()}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            <ul class="notes">
+                {time_note.map(|n| view! { <li>{n}</li> })}
+                {mapping.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}
+            </ul>
+        </details>
+    }
+}
+
+#[component]
+fn Legend(seg: Arc<Segmentation>) -> impl IntoView {
+    view! {
+        <ul class="legend" aria-label="Legend">
+            {seg.profiles.iter().map(|p| view! {
+                <li><span class=format!("swatch seg-{}", (p.id - 1) % 10 + 1)></span>{format!("Segment {} ({})", p.id, p.size)}</li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+fn top_loadings(ft: &FeatureTable, seg: &Segmentation, pc: usize) -> String {
+    let comps = &seg.pca.components;
+    if pc >= comps.nrows() {
+        return String::new();
+    }
+    let mut l: Vec<(usize, f64)> = (0..comps.ncols()).map(|o| (seg.preprocessor.kept[o], comps[[pc, o]])).collect();
+    l.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    l.iter().take(3).map(|(j, v)| format!("{:+.2} {}", v, ft.defs[*j].key)).collect::<Vec<_>>().join(", ")
+}
+
+#[component]
+fn Loadings(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
+    view! {
+        <p class="loadings">
+            {format!("Loadings: PC1 = {} …; PC2 = {} …", top_loadings(&ft, &seg, 0), top_loadings(&ft, &seg, 1))}
+        </p>
+    }
+}
+
+#[component]
+fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
+    let how = if seg.k_auto { "chosen by silhouette over k = 2..10" } else { "set by you" };
+    let sample = if seg.silhouette_n < ft.ids.len() {
+        format!(" (on a seeded sample of {} accounts)", seg.silhouette_n)
+    } else {
+        String::new()
+    };
+    let sweep = seg.sweep.iter().map(|s| format!("k={}: {:.3}", s.k, s.silhouette)).collect::<Vec<_>>().join(" · ");
+    view! {
+        <p class="quality">
+            {format!(
+                "{} accounts in {} segments ({how}); silhouette {:.3}{sample}; k-means++ with {} restarts, seed {}.",
+                ft.ids.len(), seg.k, seg.silhouette, SegmentOptions::default().n_init, seg.seed
+            )}
+        </p>
+        {(!sweep.is_empty()).then(|| view! { <p class="sweep">{format!("Silhouette by k: {sweep}")}</p> })}
+    }
+}
+
+#[component]
+fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
+    let defs = ft.defs.clone();
+    let apart = |p: &crate::analysis::segmentation::SegmentProfile| {
+        p.distinguishing
+            .iter()
+            .map(|(j, z)| format!("{} {} ({:+.1} SD)", if *z >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, z))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    view! {
+        <div class="table-wrap">
+            <table aria-label="Segment summary">
+                <thead>
+                    <tr>
+                        <th scope="col">"Segment"</th>
+                        <th scope="col">"Accounts"</th>
+                        <th scope="col">"Share"</th>
+                        <th scope="col">"What sets it apart"</th>
+                        <th scope="col">"Risk and anomaly flags"</th>
+                        {defs.iter().map(|d| view! {
+                            <th scope="col" title=d.formula.clone()>{d.key.clone()}<br/><small>{d.unit.clone()}</small></th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {seg.profiles.iter().map(|p| view! {
+                        <tr>
+                            <th scope="row"><span class=format!("swatch seg-{}", (p.id - 1) % 10 + 1)></span>{p.id}</th>
+                            <td>{p.size}</td>
+                            <td>{format!("{:.1}%", p.share * 100.0)}</td>
+                            <td class="apart">{apart(p)}</td>
+                            <td class="flags">{p.flags.join("; ")}</td>
+                            {p.means.iter().zip(&seg.overall_means).map(|(m, o)| view! {
+                                <td title=format!("all accounts: {}", fmt_num(*o))>{fmt_num(*m)}<small>{format!(" / {}", fmt_num(*o))}</small></td>
+                            }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+                <tfoot>
+                    <tr>
+                        <th scope="row">"All"</th>
+                        <td>{ft.ids.len()}</td>
+                        <td>"100%"</td>
+                        <td></td>
+                        <td></td>
+                        {seg.overall_means.iter().map(|o| view! { <td>{fmt_num(*o)}</td> }).collect_view()}
+                    </tr>
+                </tfoot>
+            </table>
+        </div>
+        <p class="hint">"Each cell: segment mean / mean of all accounts, in the feature's raw unit. SD = standard deviations from the overall mean after the transform below."</p>
+    }
+}
+
+#[component]
+fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, mapping: Option<Mapping>) -> impl IntoView {
+    let mut notes: Vec<String> = Vec::new();
+    notes.push(format!("{} rows used.", ft.rows_used));
+    for s in &ft.skipped {
+        notes.push(format!(
+            "{} rows {} and were left out (rows {}{}).",
+            s.count,
+            s.reason,
+            s.examples.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
+            if s.count > s.examples.len() { ", …" } else { "" }
+        ));
+    }
+    for (key, why) in &ft.not_computed {
+        notes.push(format!("Not computed: {key} ({why})."));
+    }
+    notes.extend(ft.notes.iter().cloned());
+    for (j, st) in seg.preprocessor.steps.iter().enumerate() {
+        let key = &ft.defs[j].key;
+        if st.dropped {
+            notes.push(format!("{key} is the same for every account, so it was left out of the clustering."));
+        } else if st.imputed > 0 {
+            notes.push(format!(
+                "{key}: {} accounts have no value (e.g. no option trades for put_share); filled with the median {} for clustering, shown as – in the table and empty in the export.",
+                st.imputed,
+                fmt_num(st.median)
+            ));
+        }
+    }
+    let logged: Vec<&str> = seg
+        .preprocessor
+        .steps
+        .iter()
+        .zip(&ft.defs)
+        .filter(|(s, _)| s.transform == Transform::SignedLog1p && !s.dropped)
+        .map(|(_, d)| d.key.as_str())
+        .collect();
+    if !logged.is_empty() {
+        notes.push(format!("Heavy-tailed (|skewness| > 1), so transformed with sign(x)·ln(1+|x|) before scaling: {}.", logged.join(", ")));
+    }
+    let _ = mapping;
+    view! {
+        <details class="data-notes" open>
+            <summary>"Data notes"</summary>
+            <ul>{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+            <dl class="feature-docs">
+                {ft.defs.iter().map(|d| view! { <dt>{d.key.clone()}</dt><dd>{format!("{} ({})", d.formula, d.unit)}</dd> }).collect_view()}
+            </dl>
+        </details>
+    }
+}

