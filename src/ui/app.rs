@@ -311,7 +311,12 @@ pub fn App() -> impl IntoView {
 }
 
 #[component]
-fn MappingPanel(loaded: Loaded, mapping: Mapping, set_mapping: RwSignal<Option<Mapping>>, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn MappingPanel(
+    loaded: Loaded,
+    mapping: Mapping,
+    set_mapping: RwSignal<Option<Mapping>>,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let table = loaded.table.clone();
     let headers = table.headers.clone();
     let kind = mapping.kind;
@@ -533,7 +538,10 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, mapping: Option<Mapp
         .map(|(_, d)| d.key.as_str())
         .collect();
     if !logged.is_empty() {
-        notes.push(format!("Heavy-tailed (|skewness| > 1), so transformed with sign(x)·ln(1+|x|) before scaling: {}.", logged.join(", ")));
+        notes.push(format!(
+            "Heavy-tailed (|skewness| > 1), so transformed with sign(x)·ln(1+|x|) before scaling: {}.",
+            logged.join(", ")
+        ));
     }
     let _ = mapping;
     view! {

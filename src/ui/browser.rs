@@ -13,7 +13,11 @@ pub const CHUNK_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 pub const SNIFF_BYTES: f64 = 64.0 * 1024.0;
 
 fn js_err(e: JsValue) -> IngestError {
-    IngestError::Read(e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string())).unwrap_or_else(|| "unknown error".into()))
+    IngestError::Read(
+        e.as_string()
+            .or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()))
+            .unwrap_or_else(|| "unknown error".into()),
+    )
 }
 
 async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, IngestError> {

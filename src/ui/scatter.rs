@@ -40,7 +40,12 @@ fn padded_range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 
 /// Draws `projection` (`n x 2`, PC1 and PC2) coloured by `segments`
 /// (`1..=k`) on `canvas`; `evr` is the explained variance ratio of PC1 and PC2.
-pub fn draw(canvas: &HtmlCanvasElement, projection: &Array2<f64>, segments: &[usize], evr: (f64, f64)) -> Result<(), String> {
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    projection: &Array2<f64>,
+    segments: &[usize],
+    evr: (f64, f64),
+) -> Result<(), String> {
     let err = |e: &dyn std::fmt::Debug| format!("drawing the scatter plot failed: {e:?}");
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
     let root = backend.into_drawing_area();

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up what is missing (scripts/setup.sh --test) and runs every check:
+# formatting, clippy with warnings denied (native and wasm32), native unit,
+# golden and pipeline tests, a release build of the app, and the end-to-end
+# tests in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
+export TRUNK_SKIP_VERSION_CHECK=true
+
+step() { printf '\n== %s\n' "$*"; }
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "clippy, native (ingest, features, analysis, tests)"
+cargo clippy --locked --all-targets -- -D warnings
+step "clippy, wasm32 (the UI)"
+cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
+step "native tests"
+cargo test --locked
+step "release build of the app (dist/)"
+trunk build --release
+step "end-to-end tests in headless Chromium"
+cd tests/e2e
+node --test --test-concurrency=1
