@@ -17,7 +17,7 @@ cargo clippy --locked --all-targets -- -D warnings
 step "clippy, wasm32 (the UI)"
 cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
 step "native tests"
-cargo test --locked
+cargo test --locked -- --show-output
 step "release build of the app (dist/)"
 trunk build --release
 step "end-to-end tests in headless Chromium"

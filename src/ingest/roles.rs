@@ -322,6 +322,8 @@ pub struct Mapping {
     cols: [Option<usize>; 14],
     /// How the timestamp column is written (None if no timestamp column).
     pub time: Option<TimeDetection>,
+    /// The user's choice of timestamp format, if any (cleared when the timestamp column changes).
+    time_override: Option<time::TimeFormat>,
     /// For [`DataKind::CustomerTable`]: the numeric columns used as features.
     pub feature_columns: Vec<usize>,
     /// Sentences for the user about choices made (delimiter, date order, ...).
@@ -425,8 +427,14 @@ pub fn detect_mapping(t: &Table) -> Mapping {
     }
     // Best score first; ties go to the earlier role, then the earlier column.
     cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let mut m =
-        Mapping { kind: DataKind::Trades, cols: [None; 14], time: None, feature_columns: vec![], notes: vec![] };
+    let mut m = Mapping {
+        kind: DataKind::Trades,
+        cols: [None; 14],
+        time: None,
+        time_override: None,
+        feature_columns: vec![],
+        notes: vec![],
+    };
     let mut used = vec![false; t.n_cols()];
     for (_, role, c) in cands {
         if m.get(role).is_none() && !used[c] {
@@ -475,7 +483,17 @@ impl Mapping {
                 }
             }
         }
+        if role == Role::Timestamp {
+            self.time_override = None;
+        }
         self.cols[role as usize] = col;
+        self.refresh(t);
+    }
+
+    /// Reads the timestamp column in format `f` (the user's override of
+    /// detection, e.g. month-first instead of day-first) and re-derives.
+    pub fn set_time_format(&mut self, t: &Table, f: time::TimeFormat) {
+        self.time_override = Some(f);
         self.refresh(t);
     }
 
@@ -492,9 +510,17 @@ impl Mapping {
 
     fn refresh(&mut self, t: &Table) {
         self.notes.clear();
-        self.time = self.get(Role::Timestamp).and_then(|c| {
-            let rows: Vec<usize> = (0..t.n_rows()).collect();
-            time::detect(rows.iter().map(|&r| t.cell(r, c)), &t.headers[c])
+        let over = self.time_override;
+        self.time = self.get(Role::Timestamp).and_then(|c| match over {
+            Some(format) => {
+                let present: Vec<&str> = (0..t.n_rows()).map(|r| t.cell(r, c)).filter(|v| !is_missing(v)).collect();
+                let ok = present.iter().filter(|v| time::parse(format, v).is_some()).count();
+                let parsed_share = ok as f64 / present.len().max(1) as f64;
+                let note =
+                    format!("read as {} by your choice; {} of {} values parse", format.describe(), ok, present.len());
+                Some(TimeDetection { format, parsed_share, note })
+            }
+            None => time::detect((0..t.n_rows()).map(|r| t.cell(r, c)), &t.headers[c]),
         });
         if let (Some(c), None) = (self.get(Role::Timestamp), &self.time) {
             self.notes.push(format!(
@@ -580,6 +606,24 @@ mod tests {
         assert_eq!(m.get(Role::Price), Some(5));
         assert_eq!(m.get(Role::Order), Some(0));
         assert!(m.notional_from_quantity_price());
+    }
+
+    #[test]
+    fn time_format_override_and_reset() {
+        let t = table("user_id,date,qty,price,side\nu,01/02/2024,1,2,buy\nv,03/04/2024,1,2,sell\n");
+        let mut m = detect_mapping(&t);
+        assert_eq!(m.time.as_ref().unwrap().format, time::TimeFormat::DayFirst);
+        m.set_time_format(&t, time::TimeFormat::MonthFirst);
+        assert_eq!(m.time.as_ref().unwrap().format, time::TimeFormat::MonthFirst);
+        assert!(m.time.as_ref().unwrap().note.contains("your choice"));
+        m.set(&t, Role::Timestamp, Some(1));
+        assert_eq!(
+            m.time.as_ref().unwrap().format,
+            time::TimeFormat::DayFirst,
+            "a new timestamp column is detected afresh"
+        );
+        m.set_time_format(&t, time::TimeFormat::EpochSeconds);
+        assert_eq!(m.time.as_ref().unwrap().parsed_share, 0.0);
     }
 
     #[test]

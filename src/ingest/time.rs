@@ -31,6 +31,18 @@ pub enum TimeFormat {
 }
 
 impl TimeFormat {
+    /// Every format, in the order the mapping panel lists them.
+    pub const ALL: [TimeFormat; 8] = [
+        TimeFormat::Iso,
+        TimeFormat::DayFirst,
+        TimeFormat::MonthFirst,
+        TimeFormat::EpochSeconds,
+        TimeFormat::EpochMillis,
+        TimeFormat::EpochMicros,
+        TimeFormat::EpochNanos,
+        TimeFormat::Block,
+    ];
+
     /// Short description shown in the mapping panel.
     pub fn describe(self) -> &'static str {
         match self {

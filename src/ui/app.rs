@@ -10,6 +10,7 @@ use super::scatter;
 use crate::analysis::{segment, SegmentOptions, Segmentation, Transform};
 use crate::export::{assignments_csv, export_file_name};
 use crate::features::{extract, FeatureTable};
+use crate::ingest::time::TimeFormat;
 use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, Role, Table};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use leptos::html;
@@ -353,6 +354,31 @@ fn MappingPanel(
         }
     );
     let time_note = mapping.time.as_ref().map(|t| format!("Timestamps read as {}.", t.format.describe()));
+    let current_format = mapping.time.as_ref().map(|t| t.format);
+    let t_fmt = table.clone();
+    let on_format = move |ev: leptos::ev::Event| {
+        let i = event_target_value(&ev).parse::<usize>().unwrap_or(0);
+        let f = TimeFormat::ALL[i.min(TimeFormat::ALL.len() - 1)];
+        set_mapping.update(|m| {
+            if let Some(m) = m {
+                m.set_time_format(&t_fmt, f);
+            }
+        });
+        on_change();
+    };
+    let format_select = (kind != DataKind::CustomerTable && mapping.get(Role::Timestamp).is_some()).then(|| {
+        view! {
+            <label>
+                "Timestamp format"
+                <select aria-label="Timestamp format" on:change=on_format>
+                    <option value="" selected=current_format.is_none() disabled=true>"(not readable)"</option>
+                    {TimeFormat::ALL.iter().enumerate().map(|(i, f)| view! {
+                        <option value=i.to_string() selected=current_format == Some(*f)>{f.describe()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    });
     view! {
         <details class="mapping" open>
             <summary>"Column mapping"</summary>
@@ -386,6 +412,7 @@ fn MappingPanel(
                         </label>
                     }
                 }).collect_view()}
+                {format_select}
             </div>
             <ul class="notes">
                 {time_note.map(|n| view! { <li>{n}</li> })}

@@ -167,6 +167,7 @@ for (const { file, accounts } of SHARED) {
       assert.equal(await selected('Quantity'), 'Quantity');
       assert.equal(await selected('Price'), 'UnitPrice');
       assert.equal(await selected('Notional'), '(not used)');
+      assert.equal(await selected('Timestamp format'), 'day-first (DD/MM/YYYY)');
       const notes = await page.locator('.mapping .notes').innerText();
       assert.match(notes, /day-first/);
       assert.match(notes, /Notional computed as \|Quantity x UnitPrice\|/);
