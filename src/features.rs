@@ -52,6 +52,8 @@ pub struct FeatureTable {
     /// Rows used and rows left out.
     pub rows_used: usize,
     pub skipped: Vec<SkippedRows>,
+    /// Optional cells (leverage, fee, PnL, ...) that were not numbers: ignored, rows kept.
+    pub ignored_cells: Vec<SkippedRows>,
     /// Sentences for the user (e.g. how returns were treated).
     pub notes: Vec<String>,
 }
@@ -222,15 +224,38 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
             formula: format!("column \"{}\" as given (one row per customer)", t.headers[c]),
         })
         .collect();
-    Ok(FeatureTable { ids, defs, values, not_computed: vec![], rows_used: n, skipped: skips.0, notes: vec![] })
+    Ok(FeatureTable {
+        ids,
+        defs,
+        values,
+        not_computed: vec![],
+        rows_used: n,
+        skipped: vec![],
+        ignored_cells: skips.0,
+        notes: vec![],
+    })
 }
 
-fn num(t: &Table, r: usize, c: Option<usize>, skips: &mut Skips, required: bool) -> Result<Option<f64>, ()> {
+/// Reads a numeric cell. A required cell that is empty or unreadable skips
+/// the row (recorded in `skips`); an optional one that is unreadable is
+/// ignored and recorded in `ignored`, and the row is kept.
+fn num(
+    t: &Table,
+    r: usize,
+    c: Option<usize>,
+    required: bool,
+    skips: &mut Skips,
+    ignored: &mut Skips,
+) -> Result<Option<f64>, ()> {
     let Some(c) = c else { return Ok(None) };
     let v = t.cell(r, c);
     match parse_number(v) {
         Some(x) => Ok(Some(x)),
         None if is_missing(v) && !required => Ok(None),
+        None if !required => {
+            ignored.add(format!("of \"{}\" are not numbers", t.headers[c]), t.record_no(r));
+            Ok(None)
+        }
         None => {
             let what = if is_missing(v) { "empty" } else { "not a number" };
             skips.add(format!("have \"{}\" {what}", t.headers[c]), t.record_no(r));
@@ -241,6 +266,8 @@ fn num(t: &Table, r: usize, c: Option<usize>, skips: &mut Skips, required: bool)
 
 fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, FeatureError> {
     let mut skips = Skips::default();
+    let mut ignored = Skips::default();
+    let mut negative_amounts = false;
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut ids: Vec<String> = Vec::new();
     let mut aggs: Vec<Agg> = Vec::new();
@@ -272,16 +299,18 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
             },
             None => None,
         };
-        let Ok(qty) = num(t, r, inp.quantity, &mut skips, has_notional && inp.notional.is_none()) else { continue };
-        let Ok(price) = num(t, r, inp.price, &mut skips, has_notional && inp.notional.is_none()) else { continue };
-        let Ok(ntl_col) = num(t, r, inp.notional, &mut skips, true) else { continue };
-        let Ok(lev) = num(t, r, inp.leverage, &mut skips, false) else { continue };
-        let Ok(fee) = num(t, r, inp.fee, &mut skips, false) else { continue };
-        let Ok(pnl) = num(t, r, inp.pnl, &mut skips, false) else { continue };
+        let qp_required = has_notional && inp.notional.is_none();
+        let Ok(qty) = num(t, r, inp.quantity, qp_required, &mut skips, &mut ignored) else { continue };
+        let Ok(price) = num(t, r, inp.price, qp_required, &mut skips, &mut ignored) else { continue };
+        let Ok(ntl_col) = num(t, r, inp.notional, true, &mut skips, &mut ignored) else { continue };
+        let Ok(lev) = num(t, r, inp.leverage, false, &mut skips, &mut ignored) else { continue };
+        let Ok(fee) = num(t, r, inp.fee, false, &mut skips, &mut ignored) else { continue };
+        let Ok(pnl) = num(t, r, inp.pnl, false, &mut skips, &mut ignored) else { continue };
         // Signed notional: negative for returns/cancellations (transactions)
         // or for a signed quantity (trades without a side column).
         let signed = ntl_col.or(qty.zip(price).map(|(q, p)| q * p.abs()));
         let notional = signed.map(f64::abs);
+        negative_amounts |= signed.is_some_and(|s| s < 0.0);
 
         let i = *index.entry(id).or_insert_with(|| {
             ids.push(id.to_string());
@@ -308,8 +337,8 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
             }
         }
         let weight = notional.unwrap_or(1.0);
+        a.n += 1;
         if kind == DataKind::Transactions {
-            a.n += 1;
             if let Some(s) = signed {
                 if s < 0.0 {
                     a.returns += -s;
@@ -318,16 +347,10 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
                     a.purchases += s;
                 }
                 a.notional += s;
-                if s > 0.0 {
-                    a.notionals.push(s);
-                }
             }
-        } else {
-            a.n += 1;
-            if let Some(n) = notional {
-                a.notional += n;
-                a.notionals.push(n);
-            }
+        } else if let Some(n) = notional {
+            a.notional += n;
+            a.notionals.push(n);
         }
         if let Some(l) = lev {
             a.lev_sum += l;
@@ -555,7 +578,9 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
         } else if type_seen[InstrumentType::Option as usize] {
             not_computed.push(("put_share".into(), "call/put not known for any option".into()));
         }
-        let signed_qty = inp.side.is_none() && aggs.iter().any(|a| a.sided > 0.0);
+        // Without a side column, a signed quantity or notional gives the side,
+        // but only if some values are actually negative.
+        let signed_qty = inp.side.is_none() && negative_amounts;
         if inp.side.is_some() || signed_qty {
             let src = if signed_qty { "sign of quantity" } else { "side column" };
             add(
@@ -613,9 +638,6 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
             a.instruments.len() as f64
         });
     }
-    if !tx && !real_time && !block_clock {
-        // nothing extra: the not_computed entries above already say it.
-    }
 
     let n = ids.len();
     let mut values = Array2::from_elem((n, cols.len()), f64::NAN);
@@ -631,6 +653,7 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
         not_computed,
         rows_used,
         skipped: skips.0,
+        ignored_cells: ignored.0,
         notes,
     })
 }
@@ -720,6 +743,27 @@ mod tests {
         assert_eq!(ft.rows_used, 11);
         assert_eq!(ft.skipped[0].reason, "have \"qty\" not a number");
         assert_eq!(ft.skipped[0].examples, vec![3]);
+    }
+
+    #[test]
+    fn unreadable_optional_cells_are_ignored_not_fatal() {
+        let mut csv = String::from("user_id,time,side,qty,price,fee\nu,1700000000,buy,1,2,--\n");
+        for i in 0..10 {
+            csv.push_str(&format!("v,17000002{i:02},sell,1,3,0.1\n"));
+        }
+        let ft = run(&csv);
+        assert_eq!(ft.rows_used, 11);
+        assert_eq!(ft.ignored_cells[0].reason, "of \"fee\" are not numbers");
+        assert_eq!(ft.ignored_cells[0].examples, vec![2]);
+        assert_eq!(col(&ft, "total_fees")[0], 0.0);
+    }
+
+    #[test]
+    fn side_from_sign_needs_negative_values() {
+        let ft = run("user_id,time,qty,price,leverage\nu,1700000000,1,2,3\nu,1700000100,-1,2,3\nv,1700000200,2,2,3\n");
+        assert_eq!(col(&ft, "long_short_bias"), vec![0.0, 1.0]);
+        let ft = run("user_id,time,notional,leverage\nu,1700000000,5,3\nv,1700000100,7,3\nv,1700000200,1,2\n");
+        assert!(ft.not_computed.iter().any(|(k, _)| k == "long_short_bias"));
     }
 
     #[test]

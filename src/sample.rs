@@ -1,6 +1,6 @@
 //! The built-in sample: a seeded, synthetic derivatives-exchange trade file.
 //!
-//! 3,000 accounts of six trader types, about 35,000 fills over the first
+//! 3,000 accounts of six trader types, 38,788 fills over the first
 //! half of 2026, in a layout close to exchange exports:
 //! `account_id,timestamp,instrument,side,quantity,price,leverage,fee,realized_pnl,liquidity`.
 //!

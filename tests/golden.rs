@@ -155,3 +155,60 @@ fn signed_log1p_matches_numpy() {
         assert!((signed_log1p(*a) - b).abs() <= 1e-15 * b.abs().max(1e-300), "{a}: {} vs {b}", signed_log1p(*a));
     }
 }
+
+#[test]
+fn preprocessing_matches_an_sklearn_pipeline() {
+    // SimpleImputer(median) -> signed log1p where |skew| > 1 -> StandardScaler,
+    // on the raw data with every 17th cell missing (see make_golden.py).
+    use segscope::analysis::{Preprocessor, Transform};
+    let g = golden();
+    for name in DATASETS {
+        let d = &g["datasets"][name];
+        let p = &d["preprocess"];
+        let mut x = mat(&d["X"]);
+        let every = p["missing_every"].as_u64().unwrap() as usize;
+        x.as_slice_mut().unwrap().iter_mut().step_by(every).for_each(|v| *v = f64::NAN);
+        let fitted = Preprocessor::default().fit(x.view()).unwrap();
+        for (j, m) in vec1(&p["median"]).iter().enumerate() {
+            assert!((fitted.steps[j].median - m).abs() <= 1e-12 * m.abs().max(1.0), "{name} median {j}");
+        }
+        let logged: Vec<usize> =
+            (0..x.ncols()).filter(|&j| fitted.steps[j].transform == Transform::SignedLog1p).collect();
+        assert_eq!(logged, labels(&p["log_columns"]), "{name}: which columns are log-transformed");
+        assert_eq!(fitted.kept, (0..x.ncols()).collect::<Vec<_>>());
+        for (a, b) in fitted.scaler.mean.iter().zip(vec1(&p["mean"])) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{name} mean {a} vs {b}");
+        }
+        for (a, b) in fitted.scaler.scale.iter().zip(vec1(&p["scale"])) {
+            assert!(rel(*a, b) < 1e-12, "{name} scale {a} vs {b}");
+        }
+        let z = fitted.transform(x.view());
+        let expected = mat(&p["transformed_first10"]);
+        for i in 0..10 {
+            for j in 0..x.ncols() {
+                assert!((z[[i, j]] - expected[[i, j]]).abs() < 1e-10, "{name} transformed {i},{j}");
+            }
+        }
+    }
+}
+
+#[test]
+fn silhouette_choice_of_k_matches_sklearn_sweep() {
+    let g = golden();
+    for name in DATASETS {
+        let d = &g["datasets"][name];
+        let xs = StandardScaler.fit(mat(&d["X"]).view()).transform(mat(&d["X"]).view());
+        let best = |scores: &[(usize, f64)]| scores.iter().fold((0, f64::MIN), |b, s| if s.1 > b.1 { *s } else { b }).0;
+        let theirs: Vec<(usize, f64)> = d["k_sweep"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["k"].as_u64().unwrap() as usize, s["silhouette"].as_f64().unwrap()))
+            .collect();
+        let ours: Vec<(usize, f64)> = (2..=10)
+            .map(|k| (k, silhouette_score(xs.view(), &KMeans::new(k).seed(0).fit(xs.view()).unwrap().labels)))
+            .collect();
+        println!("{name:14} best k by silhouette: ours {} sklearn {}", best(&ours), best(&theirs));
+        assert_eq!(best(&ours), best(&theirs), "{name}");
+    }
+}

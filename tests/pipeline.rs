@@ -99,8 +99,22 @@ fn mall_customers_is_a_customer_table() {
 }
 
 #[test]
-fn whole_file_parse_equals_chunked_parse() {
+fn chunked_parse_equals_whole_file_parse() {
     let s = segscope::sample::generate(5, 40);
-    let (_, t) = parse_bytes(s.as_bytes()).unwrap();
-    assert_eq!(t.n_rows(), s.lines().count() - 1);
+    let (d, whole) = parse_bytes(s.as_bytes()).unwrap();
+    assert_eq!(whole.n_rows(), s.lines().count() - 1);
+    for chunk in [1, 7, 4096] {
+        let mut p = StreamParser::new(d);
+        for c in s.as_bytes().chunks(chunk) {
+            p.feed(c).unwrap();
+        }
+        let t = p.finish().unwrap();
+        assert_eq!(t.headers, whole.headers);
+        assert_eq!(t.n_rows(), whole.n_rows());
+        for r in 0..t.n_rows() {
+            for c in 0..t.n_cols() {
+                assert_eq!(t.cell(r, c), whole.cell(r, c), "chunk {chunk}, row {r}, col {c}");
+            }
+        }
+    }
 }

@@ -65,28 +65,31 @@ fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Greedy k-means++ seeding: returns `k` rows of `x` as initial centres.
-pub fn kmeans_plusplus(x: ArrayView2<f64>, k: usize, rng: &mut impl Rng) -> Array2<f64> {
-    let (n, d) = x.dim();
-    let row = |i: usize| x.row(i).to_slice().map(|s| s.to_vec()).unwrap_or_else(|| x.row(i).to_vec());
-    let rows: Vec<Vec<f64>> = (0..n).map(row).collect();
+///
+/// `rows` is `x` row-major (`n * d` values); `2 + floor(ln k)` candidates are
+/// drawn per step with probability proportional to the squared distance to
+/// the nearest chosen centre, and the one that most lowers the total is kept.
+pub fn kmeans_plusplus(rows: &[f64], d: usize, k: usize, rng: &mut impl Rng) -> Array2<f64> {
+    let n = rows.len() / d;
+    let row = |i: usize| &rows[i * d..(i + 1) * d];
     let mut centers = Array2::zeros((k, d));
     let first = rng.random_range(0..n);
-    centers.row_mut(0).assign(&x.row(first));
-    let mut closest: Vec<f64> = rows.iter().map(|r| sq_dist(r, &rows[first])).collect();
+    centers.row_mut(0).assign(&ndarray::ArrayView1::from(row(first)));
+    let mut closest: Vec<f64> = (0..n).map(|i| sq_dist(row(i), row(first))).collect();
     let mut pot: f64 = closest.iter().sum();
     let trials = 2 + (k as f64).ln() as usize;
+    let mut cum = vec![0.0; n];
     for c in 1..k {
-        let mut cum = Vec::with_capacity(n);
         let mut acc = 0.0;
-        for &v in &closest {
+        for (s, &v) in cum.iter_mut().zip(&closest) {
             acc += v;
-            cum.push(acc);
+            *s = acc;
         }
         let mut best: Option<(f64, usize, Vec<f64>)> = None;
         for _ in 0..trials {
             let r = rng.random::<f64>() * pot;
             let cand = cum.partition_point(|&v| v < r).min(n - 1);
-            let dists: Vec<f64> = rows.iter().zip(&closest).map(|(p, &cl)| cl.min(sq_dist(p, &rows[cand]))).collect();
+            let dists: Vec<f64> = (0..n).map(|i| closest[i].min(sq_dist(row(i), row(cand)))).collect();
             let p: f64 = dists.iter().sum();
             if best.as_ref().is_none_or(|b| p < b.0) {
                 best = Some((p, cand, dists));
@@ -95,7 +98,7 @@ pub fn kmeans_plusplus(x: ArrayView2<f64>, k: usize, rng: &mut impl Rng) -> Arra
         let (p, cand, dists) = best.expect("trials >= 2");
         pot = p;
         closest = dists;
-        centers.row_mut(c).assign(&x.row(cand));
+        centers.row_mut(c).assign(&ndarray::ArrayView1::from(row(cand)));
     }
     centers
 }
@@ -140,7 +143,7 @@ impl KMeans {
         // One stream for all restarts, as scikit-learn draws every init from one random_state.
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         for _ in 0..self.n_init.max(1) {
-            let init = kmeans_plusplus(x, k, &mut rng);
+            let init = kmeans_plusplus(rows, d, k, &mut rng);
             let fit = lloyd(rows, d, init, self.max_iter, tol);
             if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
                 best = Some(fit);
@@ -261,8 +264,8 @@ mod tests {
     fn inertia_never_increases_across_iterations() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let x = Array2::from_shape_fn((300, 3), |_| rng.random::<f64>());
-        let init = kmeans_plusplus(x.view(), 5, &mut rng);
         let rows = x.as_slice().unwrap();
+        let init = kmeans_plusplus(rows, 3, 5, &mut rng);
         let mut prev = f64::INFINITY;
         for it in 1..15 {
             let f = lloyd(rows, 3, init.clone(), it, 0.0);

@@ -54,7 +54,9 @@ pub fn silhouette_samples_precomputed(d: ArrayView2<f64>, labels: &[usize]) -> V
         let a = sums[li] / (size[li] - 1) as f64;
         let b =
             (0..k).filter(|&c| c != li && size[c] > 0).map(|c| sums[c] / size[c] as f64).fold(f64::INFINITY, f64::min);
-        out.push(if b.is_finite() { (b - a) / a.max(b) } else { 0.0 });
+        // Zero when undefined (no other cluster, or a = b = 0), as scikit-learn's nan_to_num.
+        let m = a.max(b);
+        out.push(if b.is_finite() && m > 0.0 { (b - a) / m } else { 0.0 });
     }
     out
 }
@@ -81,11 +83,26 @@ pub fn sample_indices(n: usize, m: usize, seed: u64) -> Vec<usize> {
     idx
 }
 
+/// Renumbers labels to `0..k` in order of first appearance, so that label
+/// values with gaps count as scikit-learn counts them (unique labels).
+fn dense(labels: &[usize]) -> (Vec<usize>, usize) {
+    let mut map = std::collections::HashMap::new();
+    let out = labels
+        .iter()
+        .map(|l| {
+            let next = map.len();
+            *map.entry(*l).or_insert(next)
+        })
+        .collect();
+    (out, map.len())
+}
+
 /// Calinski-Harabasz index: between-cluster over within-cluster dispersion,
 /// each divided by its degrees of freedom.
 pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
     let (n, d) = x.dim();
-    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let (labels, k) = dense(labels);
+    let labels = &labels[..];
     let mean = x.mean_axis(ndarray::Axis(0)).expect("n > 0");
     let mut cent = Array2::<f64>::zeros((k, d));
     let mut size = vec![0usize; k];
@@ -119,7 +136,8 @@ pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
 /// within-cluster spreads to centre distance (lower is better).
 pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
     let d = x.ncols();
-    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let (labels, k) = dense(labels);
+    let labels = &labels[..];
     let mut cent = vec![vec![0.0; d]; k];
     let mut size = vec![0usize; k];
     for (r, &l) in x.rows().into_iter().zip(labels) {
@@ -135,7 +153,7 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
     }
     let mut spread = vec![0.0; k];
     for (r, &l) in x.rows().into_iter().zip(labels) {
-        spread[l] += dist(r.as_slice().unwrap_or(&r.to_vec()), &cent[l]);
+        spread[l] += r.iter().zip(&cent[l]).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
     }
     for c in 0..k {
         spread[c] /= size[c].max(1) as f64;
@@ -195,5 +213,12 @@ mod tests {
         // Point 0: a = 1, b = (10 + 11) / 2 = 10.5 -> 1 - 1/10.5.
         assert!((s[0] - (1.0 - 1.0 / 10.5)).abs() < 1e-15);
         assert_eq!(sample_indices(10, 3, 1).len(), 3);
+        // Coincident points in a cluster: a = b = 0 gives 0, not NaN.
+        let same = array![[1.0], [1.0], [1.0], [1.0]];
+        assert_eq!(silhouette_samples(same.view(), &[0, 0, 1, 1]), vec![0.0; 4]);
+        // Label values with gaps are counted as distinct labels.
+        let x = array![[0.0], [1.0], [10.0], [11.0]];
+        assert_eq!(calinski_harabasz(x.view(), &[0, 0, 5, 5]), calinski_harabasz(x.view(), &[0, 0, 1, 1]));
+        assert_eq!(davies_bouldin(x.view(), &[3, 3, 7, 7]), davies_bouldin(x.view(), &[0, 0, 1, 1]));
     }
 }

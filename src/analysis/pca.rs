@@ -55,7 +55,8 @@ impl Pca {
         let mut ev = Array1::zeros(k);
         for (r, &c) in order.iter().take(k).enumerate() {
             let v = eig.eigenvectors.column(c);
-            let imax = (0..d).max_by(|&a, &b| v[a].abs().total_cmp(&v[b].abs())).unwrap_or(0);
+            // First index of the largest |loading|, as numpy's argmax.
+            let imax = (0..d).fold(0, |best, j| if v[j].abs() > v[best].abs() { j } else { best });
             let sign = if v[imax] < 0.0 { -1.0 } else { 1.0 };
             for j in 0..d {
                 components[[r, j]] = sign * v[j];

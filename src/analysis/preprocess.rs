@@ -30,7 +30,8 @@ pub fn skewness(x: &[f64]) -> f64 {
     }
     m2 /= n;
     m3 /= n;
-    if m2 <= f64::EPSILON * mean.abs().max(1.0) {
+    // Constant up to rounding (m2 is a variance: compare squared units).
+    if m2 <= (f64::EPSILON * mean.abs().max(f64::MIN_POSITIVE)).powi(2) {
         0.0
     } else {
         m3 / m2.powf(1.5)
@@ -63,13 +64,10 @@ impl Default for Preprocessor {
 pub struct FeatureStep {
     /// Cells that were NaN and were imputed.
     pub imputed: usize,
-    /// The imputation value (median of the present values).
+    /// The imputation value (median of the present values; NaN if none).
     pub median: f64,
     pub transform: Transform,
-    /// Mean and population standard deviation after the transform.
-    pub mean: f64,
-    pub scale: f64,
-    /// Dropped because constant or missing everywhere.
+    /// Dropped because constant (after the transform) or missing everywhere.
     pub dropped: bool,
 }
 
@@ -80,6 +78,8 @@ pub struct FittedPreprocessor {
     pub steps: Vec<FeatureStep>,
     /// Indices of the input features that are kept, in output order.
     pub kept: Vec<usize>,
+    /// Standard scaler of the kept, imputed and transformed features.
+    pub scaler: FittedStandardScaler,
 }
 
 impl Preprocessor {
@@ -88,42 +88,41 @@ impl Preprocessor {
     ///
     /// Errors: [`AnalysisError::NoVariance`] if every feature is constant.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedPreprocessor, AnalysisError> {
-        let mut steps = Vec::with_capacity(x.ncols());
+        let mut steps: Vec<FeatureStep> = x
+            .axis_iter(Axis(1))
+            .map(|col| {
+                let present: Vec<f64> = col.iter().copied().filter(|v| v.is_finite()).collect();
+                let imputed = col.len() - present.len();
+                if present.is_empty() {
+                    return FeatureStep { imputed, median: f64::NAN, transform: Transform::None, dropped: true };
+                }
+                let median = crate::features::median(&present);
+                let filled: Vec<f64> = col.iter().map(|&v| if v.is_finite() { v } else { median }).collect();
+                let transform = if skewness(&filled).abs() > self.skew_threshold {
+                    Transform::SignedLog1p
+                } else {
+                    Transform::None
+                };
+                FeatureStep { imputed, median, transform, dropped: false }
+            })
+            .collect();
+        let all: Vec<usize> = (0..x.ncols()).filter(|&j| !steps[j].dropped).collect();
+        let full = StandardScaler.fit(impute_and_transform(x, &steps, &all).view());
         let mut kept = Vec::new();
-        for (j, col) in x.axis_iter(Axis(1)).enumerate() {
-            let present: Vec<f64> = col.iter().copied().filter(|v| v.is_finite()).collect();
-            let imputed = col.len() - present.len();
-            if present.is_empty() {
-                steps.push(FeatureStep {
-                    imputed,
-                    median: f64::NAN,
-                    transform: Transform::None,
-                    mean: 0.0,
-                    scale: 1.0,
-                    dropped: true,
-                });
-                continue;
-            }
-            let median = crate::features::median(&present);
-            let filled: Vec<f64> = col.iter().map(|&v| if v.is_finite() { v } else { median }).collect();
-            let transform =
-                if skewness(&filled).abs() > self.skew_threshold { Transform::SignedLog1p } else { Transform::None };
-            let t: Vec<f64> = filled.iter().map(|&v| apply(transform, v)).collect();
-            let n = t.len() as f64;
-            let mean = t.iter().sum::<f64>() / n;
-            let var = t.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-            let scale = var.sqrt();
-            // Constant up to rounding: relative to the magnitude of the values.
-            let dropped = scale <= 1e-12 * mean.abs().max(1.0);
-            if !dropped {
+        for (o, &j) in all.iter().enumerate() {
+            // Constant up to rounding, relative to the magnitude of the values.
+            if full.var[o].sqrt() <= 1e-12 * full.mean[o].abs().max(1.0) {
+                steps[j].dropped = true;
+            } else {
                 kept.push(j);
             }
-            steps.push(FeatureStep { imputed, median, transform, mean, scale, dropped });
         }
         if kept.is_empty() {
             return Err(AnalysisError::NoVariance);
         }
-        Ok(FittedPreprocessor { steps, kept })
+        let pick = |a: &Array1<f64>| all.iter().zip(a).filter(|(j, _)| !steps[**j].dropped).map(|(_, v)| *v).collect();
+        let scaler = FittedStandardScaler { mean: pick(&full.mean), scale: pick(&full.scale), var: pick(&full.var) };
+        Ok(FittedPreprocessor { steps, kept, scaler })
     }
 }
 
@@ -134,20 +133,24 @@ fn apply(t: Transform, v: f64) -> f64 {
     }
 }
 
+/// Columns `cols` of `x` with missing cells imputed and the transform applied, `n x cols.len()`.
+fn impute_and_transform(x: ArrayView2<f64>, steps: &[FeatureStep], cols: &[usize]) -> Array2<f64> {
+    let mut out = Array2::zeros((x.nrows(), cols.len()));
+    for (o, &j) in cols.iter().enumerate() {
+        let s = &steps[j];
+        for i in 0..x.nrows() {
+            let v = x[[i, j]];
+            out[[i, o]] = apply(s.transform, if v.is_finite() { v } else { s.median });
+        }
+    }
+    out
+}
+
 impl FittedPreprocessor {
     /// Imputes, transforms and standardises `x` (same features as in `fit`);
     /// returns `n_samples x kept.len()`.
     pub fn transform(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        let mut out = Array2::zeros((x.nrows(), self.kept.len()));
-        for (o, &j) in self.kept.iter().enumerate() {
-            let s = &self.steps[j];
-            for i in 0..x.nrows() {
-                let v = x[[i, j]];
-                let v = if v.is_finite() { v } else { s.median };
-                out[[i, o]] = (apply(s.transform, v) - s.mean) / s.scale;
-            }
-        }
-        out
+        self.scaler.transform(impute_and_transform(x, &self.steps, &self.kept).view())
     }
 }
 
@@ -156,11 +159,14 @@ impl FittedPreprocessor {
 #[derive(Clone, Debug, Default)]
 pub struct StandardScaler;
 
-/// Fitted [`StandardScaler`].
+/// Fitted [`StandardScaler`] (scikit-learn's `mean_`, `scale_`, `var_`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedStandardScaler {
     pub mean: Array1<f64>,
+    /// Population standard deviation, 1 where it is 0.
     pub scale: Array1<f64>,
+    /// Population variance.
+    pub var: Array1<f64>,
 }
 
 impl StandardScaler {
@@ -175,15 +181,9 @@ impl StandardScaler {
                 var[j] += d * d;
             }
         }
-        let scale = var.mapv(|v: f64| {
-            let s = (v / n).sqrt();
-            if s == 0.0 {
-                1.0
-            } else {
-                s
-            }
-        });
-        FittedStandardScaler { mean, scale }
+        let var = var / n;
+        let scale = var.mapv(|v: f64| if v == 0.0 { 1.0 } else { v.sqrt() });
+        FittedStandardScaler { mean, scale, var }
     }
 }
 

@@ -290,6 +290,7 @@ mod tests {
             not_computed: vec![],
             rows_used: n,
             skipped: vec![],
+            ignored_cells: vec![],
             notes: vec![],
         }
     }

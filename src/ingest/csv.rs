@@ -136,6 +136,8 @@ pub struct Table {
     pub ragged_rows: Vec<(u32, usize)>,
     /// Number of cells that were not valid UTF-8 (shown with U+FFFD).
     pub invalid_utf8_cells: usize,
+    /// Header cells that were empty and were named `column_N`.
+    pub unnamed_columns: usize,
 }
 
 impl Table {
@@ -180,7 +182,6 @@ impl Table {
 
 /// A push parser: feed it chunks of a file in order, then call [`StreamParser::finish`].
 pub struct StreamParser {
-    dialect: Dialect,
     rdr: Reader,
     out: Vec<u8>,
     ends: Vec<usize>,
@@ -191,14 +192,12 @@ pub struct StreamParser {
     have_header: bool,
     /// Bytes held back until a possible UTF-8 BOM (3 bytes) can be recognised.
     pending: Option<Vec<u8>>,
-    bytes: u64,
 }
 
 impl StreamParser {
     /// A parser for a file in dialect `d`.
     pub fn new(d: Dialect) -> Self {
         StreamParser {
-            dialect: d,
             rdr: reader_for(d),
             out: vec![0; 4096],
             ends: vec![0; 256],
@@ -208,18 +207,7 @@ impl StreamParser {
             table: Table::default(),
             have_header: false,
             pending: Some(Vec::new()),
-            bytes: 0,
         }
-    }
-
-    /// The dialect this parser splits with.
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
-
-    /// Bytes fed so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.bytes
     }
 
     /// Parses the next chunk. Chunks may split records, fields or UTF-8
@@ -227,7 +215,6 @@ impl StreamParser {
     ///
     /// Errors: [`IngestError::Binary`] if a NUL byte appears.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
-        self.bytes += chunk.len() as u64;
         if chunk.contains(&0) {
             return Err(IngestError::Binary);
         }
@@ -320,21 +307,11 @@ impl StreamParser {
         if let Some(head) = self.pending.take() {
             self.run(strip_bom(&head))?;
         }
+        // Empty input tells csv-core the file ended: it flushes the last record.
         self.run(&[])?;
-        if self.out_len > 0 || self.ends_len > 0 {
-            self.push_record();
-        }
-        let t = self.table;
+        let mut t = self.table;
         if t.headers.is_empty() || (t.headers.len() == 1 && t.headers[0].is_empty() && t.n_rows() == 0) {
             return Err(IngestError::Empty);
-        }
-        if let Some(i) = t.headers.iter().position(|h| h.is_empty()) {
-            if t.headers.len() > 1 || t.n_rows() == 0 {
-                return Err(IngestError::BadHeader(format!(
-                    "column {} of the header row is empty; the first row must name every column",
-                    i + 1
-                )));
-            }
         }
         let numeric_headers = t.headers.iter().filter(|h| super::parse_number(h).is_some()).count();
         if numeric_headers * 2 > t.headers.len() {
@@ -345,6 +322,13 @@ impl StreamParser {
         }
         if t.n_rows() == 0 {
             return Err(IngestError::NoData { ragged: t.ragged_count });
+        }
+        // Unnamed columns (e.g. the index pandas writes) get a name the user can see.
+        for (i, h) in t.headers.iter_mut().enumerate() {
+            if h.is_empty() {
+                *h = format!("column_{}", i + 1);
+                t.unnamed_columns += 1;
+            }
         }
         Ok(t)
     }
@@ -402,6 +386,21 @@ mod tests {
     }
 
     #[test]
+    fn records_larger_than_the_buffers_span_chunks() {
+        // 400 fields of ~20 bytes: more than the initial 4 KiB output and 256 ends.
+        let header: Vec<String> = (0..400).map(|i| format!("c{i}")).collect();
+        let row: Vec<String> = (0..400).map(|i| format!("\"v{i},{}\"", "x".repeat(15))).collect();
+        let f = format!("{}\n{}\n{}\n", header.join(","), row.join(","), row.join(","));
+        for chunk in [1, 7, 4096, 1 << 20] {
+            let t = parse_in_chunks(f.as_bytes(), chunk);
+            assert_eq!(t.n_cols(), 400);
+            assert_eq!(t.n_rows(), 2);
+            assert_eq!(t.cell(1, 399), format!("v399,{}", "x".repeat(15)), "chunk {chunk}");
+            assert_eq!(t.cell(0, 0), format!("v0,{}", "x".repeat(15)));
+        }
+    }
+
+    #[test]
     fn ragged_rows_are_counted_with_row_numbers() {
         let t = parse_in_chunks(b"a,b\n1,2\n3\n4,5,6\n7,8\n", 5);
         assert_eq!(t.n_rows(), 2);
@@ -416,7 +415,7 @@ mod tests {
         assert_eq!(detect_dialect(b"PK\x03\x04\x00\x00binary").unwrap_err(), IngestError::Binary);
         assert!(matches!(parse_bytes(b"a,b\n").unwrap_err(), IngestError::NoData { .. }));
         assert!(matches!(parse_bytes(b"1,2,3\n4,5,6\n").unwrap_err(), IngestError::BadHeader(_)));
-        assert!(matches!(parse_bytes(b"a,,c\n1,2,3\n").unwrap_err(), IngestError::BadHeader(_)));
+        assert_eq!(parse_bytes(b"a,,c\nx,2,3\n").unwrap().1.headers, vec!["a", "column_2", "c"]);
     }
 
     #[test]

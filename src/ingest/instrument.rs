@@ -61,14 +61,22 @@ pub fn parse_option_kind(s: &str) -> Option<OptionKind> {
 
 const QUOTES: [&str; 10] = ["USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD", "EUR", "BTC", "ETH", "DAI"];
 
+/// An expiry as exchanges write it: `27DEC24`/`7JUN25` (Deribit) or
+/// `241227` (YYMMDD: Binance, OKX), with a real month and day.
 fn is_date_part(p: &str) -> bool {
+    const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
     let b = p.as_bytes();
-    // 27DEC24 / 7JUN25 (Deribit) or 241227 (Binance, OKX).
-    let dmy = (b.len() == 7 || b.len() == 6)
-        && b[..b.len() - 5].iter().all(u8::is_ascii_digit)
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let num = |s: &str| s.parse::<u32>().unwrap_or(0);
+    if (b.len() == 6 || b.len() == 7)
+        && digits(&b[..b.len() - 5])
         && b[b.len() - 5..b.len() - 2].iter().all(u8::is_ascii_alphabetic)
-        && b[b.len() - 2..].iter().all(u8::is_ascii_digit);
-    dmy || (b.len() == 6 && b.iter().all(u8::is_ascii_digit))
+        && digits(&b[b.len() - 2..])
+    {
+        let day = num(&p[..b.len() - 5]);
+        return MONTHS.contains(&&p[b.len() - 5..b.len() - 2]) && (1..=31).contains(&day);
+    }
+    b.len() == 6 && digits(b) && (1..=12).contains(&num(&p[2..4])) && (1..=31).contains(&num(&p[4..6]))
 }
 
 /// Infers type (and option kind) from an instrument name, as written by
@@ -137,6 +145,8 @@ mod tests {
         assert_eq!(infer("BTC-USDT"), Some((Spot, None)));
         assert_eq!(infer("BTC"), None);
         assert_eq!(infer("85123A"), None);
+        assert_eq!(infer("PRD-100234"), None, "a product code is not an expiry");
+        assert_eq!(infer("SKU-27XYZ24"), None);
         assert_eq!(parse_type("USDT Perpetual"), Some(Perpetual));
         assert_eq!(parse_option_kind("P"), Some(OptionKind::Put));
     }

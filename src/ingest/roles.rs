@@ -328,6 +328,8 @@ pub struct Mapping {
     pub feature_columns: Vec<usize>,
     /// Sentences for the user about choices made (delimiter, date order, ...).
     pub notes: Vec<String>,
+    /// Notes from detection itself, kept when the user changes the mapping.
+    detect_notes: Vec<String>,
 }
 
 /// Per-column value statistics on a sample of rows.
@@ -408,6 +410,13 @@ fn name_score(role: Role, norm: &str) -> u32 {
     })
 }
 
+/// True if column `c` holds 0, 1, 2, ... or 1, 2, 3, ... in row order (a saved index).
+fn is_row_index(t: &Table, c: usize) -> bool {
+    let first = parse_number(t.cell(0, c));
+    matches!(first, Some(v) if v == 0.0 || v == 1.0)
+        && (0..t.n_rows()).all(|r| parse_number(t.cell(r, c)) == first.map(|f| f + r as f64))
+}
+
 /// Detects column roles and the kind of data in `t`.
 ///
 /// Never fails: a role with no fitting column stays unmapped, and the
@@ -434,33 +443,64 @@ pub fn detect_mapping(t: &Table) -> Mapping {
         time_override: None,
         feature_columns: vec![],
         notes: vec![],
+        detect_notes: vec![],
     };
     let mut used = vec![false; t.n_cols()];
-    for (_, role, c) in cands {
+    let mut account_score = 0;
+    for (score, role, c) in cands {
         if m.get(role).is_none() && !used[c] {
             m.cols[role as usize] = Some(c);
             used[c] = true;
+            if role == Role::Account {
+                account_score = score;
+            }
         }
+    }
+    // "amount" with no price beside it is a money amount, not a quantity.
+    if let (Some(q), None, None) = (m.get(Role::Quantity), m.get(Role::Price), m.get(Role::Notional)) {
+        if norms[q] == "amount" {
+            m.cols[Role::Quantity as usize] = None;
+            m.cols[Role::Notional as usize] = Some(q);
+        }
+    }
+    // A weakly named id (e.g. `id`) that differs on every row of trade data is
+    // a trade or row id: using it would make every row its own account.
+    let trade_like = m.get(Role::Timestamp).is_some() || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
+    if let Some(c) = m.get(Role::Account).filter(|&c| account_score < 60 && trade_like && all_unique(t, c)) {
+        m.cols[Role::Account as usize] = None;
+        m.detect_notes.push(format!(
+            "Column \"{}\" has a different value on every row, so it looks like a row or trade id and is not used as the account id.",
+            t.headers[c]
+        ));
     }
     m.kind = infer_kind(t, &m, &stats);
     m.refresh(t);
     m
 }
 
+/// Roles only trade data has.
+const TRADE_ROLES: [Role; 6] =
+    [Role::Side, Role::Leverage, Role::Liquidity, Role::Pnl, Role::InstrumentType, Role::OptionType];
+
+fn all_unique(t: &Table, c: usize) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(t.n_rows());
+    (0..t.n_rows()).all(|r| seen.insert(t.cell(r, c)))
+}
+
 fn infer_kind(t: &Table, m: &Mapping, stats: &[ColumnStats]) -> DataKind {
-    let account_unique = m.get(Role::Account).is_some_and(|c| {
-        let mut seen = std::collections::HashSet::with_capacity(t.n_rows());
-        (0..t.n_rows()).all(|r| seen.insert(t.cell(r, c)))
-    });
-    if (account_unique || m.get(Role::Account).is_none()) && m.get(Role::Timestamp).is_none() {
+    // One row per account and nothing that only transactions have (a sign-up
+    // date beside the id does not make it a transaction file).
+    let transactional = [Role::Quantity, Role::Price, Role::Order].iter().any(|&r| m.get(r).is_some())
+        || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
+    let account_unique = m.get(Role::Account).is_some_and(|c| t.n_rows() >= 2 && all_unique(t, c));
+    if (account_unique && !transactional) || (m.get(Role::Account).is_none() && m.get(Role::Timestamp).is_none()) {
         return DataKind::CustomerTable;
     }
-    let trade_roles = [Role::Side, Role::Leverage, Role::Liquidity, Role::Pnl, Role::InstrumentType, Role::OptionType];
     let instruments_typed = m.get(Role::Instrument).is_some_and(|c| {
         let s = &stats[c];
         s.present > 0 && s.inferred_type * 2 >= s.present
     });
-    if trade_roles.iter().any(|&r| m.get(r).is_some()) || instruments_typed {
+    if TRADE_ROLES.iter().any(|&r| m.get(r).is_some()) || instruments_typed {
         DataKind::Trades
     } else {
         DataKind::Transactions
@@ -509,7 +549,7 @@ impl Mapping {
     }
 
     fn refresh(&mut self, t: &Table) {
-        self.notes.clear();
+        self.notes = self.detect_notes.clone();
         let over = self.time_override;
         self.time = self.get(Role::Timestamp).and_then(|c| match over {
             Some(format) => {
@@ -546,7 +586,12 @@ impl Mapping {
                     continue;
                 }
                 let s = column_stats(t, c, &rows);
-                if s.present > 0 && s.numeric as f64 >= 0.9 * s.present as f64 {
+                if is_row_index(t, c) {
+                    self.notes.push(format!(
+                        "Column \"{}\" counts rows (0, 1, 2, ... or 1, 2, 3, ...), like a saved table index; it is not used as a feature.",
+                        t.headers[c]
+                    ));
+                } else if s.present > 0 && s.numeric as f64 >= 0.9 * s.present as f64 {
                     self.feature_columns.push(c);
                 } else {
                     ignored.push(format!("\"{}\"", t.headers[c]));
@@ -666,6 +711,34 @@ mod tests {
         assert_eq!(m.get(Role::Pnl), Some(8));
         assert_eq!(parse_side("A"), Some(-1));
         assert_eq!(parse_side("Close Short"), Some(1));
+    }
+
+    #[test]
+    fn amount_without_price_is_notional() {
+        let t = table("customer_id,date,amount\na,2024-01-01,10\na,2024-01-02,-5\nb,2024-01-03,7\n");
+        let m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::Transactions);
+        assert_eq!(m.get(Role::Notional), Some(2));
+        assert_eq!(m.get(Role::Quantity), None);
+    }
+
+    #[test]
+    fn a_unique_row_id_is_not_an_account() {
+        let t = table("id,time,side,qty,price\n1,1700000000,buy,1,2\n2,1700000100,sell,1,2\n3,1700000200,buy,2,2\n");
+        let m = detect_mapping(&t);
+        assert_eq!(m.get(Role::Account), None);
+        assert!(m.notes.iter().any(|n| n.contains("row or trade id")), "{:?}", m.notes);
+    }
+
+    #[test]
+    fn customer_table_with_a_signup_date_and_a_saved_index() {
+        let t = table(",customer_id,signup_date,spend\n0,c1,2024-01-01,10\n1,c2,2024-02-01,20\n2,c3,2024-03-01,5\n");
+        assert_eq!(t.headers[0], "column_1");
+        let m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::CustomerTable);
+        assert_eq!(m.get(Role::Account), Some(1));
+        assert_eq!(m.feature_columns, vec![3]);
+        assert!(m.notes.iter().any(|n| n.contains("counts rows")), "{:?}", m.notes);
     }
 
     #[test]

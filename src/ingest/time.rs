@@ -90,7 +90,7 @@ pub fn detect<'a>(values: impl Iterator<Item = &'a str>, header: &str) -> Option
     let numeric: Vec<f64> = vals.iter().filter_map(|v| super::parse_number(v)).collect();
     if numeric.len() == vals.len() {
         let h = header.to_ascii_lowercase();
-        if h.contains("block") && numeric.iter().all(|&v| v >= 0.0 && v.fract() == 0.0) {
+        if h.contains("block") && !h.contains("time") && numeric.iter().all(|&v| v >= 0.0 && v.fract() == 0.0) {
             return Some(TimeDetection { format: TimeFormat::Block, parsed_share: 1.0, note: String::new() });
         }
         let mut sorted = numeric.clone();
@@ -163,7 +163,15 @@ pub fn parse(f: TimeFormat, s: &str) -> Option<i64> {
             let (d, m) = if f == TimeFormat::DayFirst { (a, b) } else { (b, a) };
             let date = NaiveDate::from_ymd_opt(y, m, d)?;
             let rest = s.split_once([' ', 'T']).map(|(_, r)| r.trim()).unwrap_or("");
-            let time = if rest.is_empty() { NaiveTime::MIN } else { parse_hms(rest)?.0 };
+            let time = if rest.is_empty() {
+                NaiveTime::MIN
+            } else {
+                let (t, tail) = parse_hms(rest)?;
+                if !tail.trim().is_empty() {
+                    return None;
+                }
+                t
+            };
             Some(NaiveDateTime::new(date, time).and_utc().timestamp_millis())
         }
         TimeFormat::EpochSeconds => epoch(s, 1e3),
@@ -195,35 +203,47 @@ fn split_dmy(s: &str) -> Option<(u32, u32, i32)> {
     Some((a.parse().ok()?, b.parse().ok()?, y.parse().ok()?))
 }
 
-/// Parses `HH:MM[:SS[.fff]]` and returns the time and the rest of the string.
+/// Parses `H:MM` or `HH:MM[:SS[.fff]]`, optionally followed by `AM`/`PM`,
+/// and returns the time and the rest of the string.
 fn parse_hms(s: &str) -> Option<(NaiveTime, &str)> {
     let b = s.as_bytes();
-    let two = |i: usize| -> Option<u32> {
-        let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
-        (x.is_ascii_digit() && y.is_ascii_digit()).then(|| ((x - b'0') * 10 + (y - b'0')) as u32)
+    let digit = |i: usize| b.get(i).filter(|c| c.is_ascii_digit()).map(|c| (c - b'0') as u32);
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let (mut h, mut i) = match (digit(0), digit(1)) {
+        (Some(a), Some(b)) => (a * 10 + b, 2),
+        (Some(a), None) => (a, 1),
+        _ => return None,
     };
-    let h = two(0)?;
-    if b.get(2) != Some(&b':') {
+    if b.get(i) != Some(&b':') {
         return None;
     }
-    let mi = two(3)?;
-    let mut i = 5;
+    let mi = two(i + 1)?;
+    i += 3;
     let mut sec = 0;
     let mut nanos = 0u32;
-    if b.get(5) == Some(&b':') {
-        sec = two(6)?;
-        i = 8;
-        if matches!(b.get(8), Some(b'.') | Some(b',')) {
-            i = 9;
+    if b.get(i) == Some(&b':') {
+        sec = two(i + 1)?;
+        i += 3;
+        if matches!(b.get(i), Some(b'.') | Some(b',')) {
+            i += 1;
             let mut scale = 100_000_000u32;
-            while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
-                nanos += (d - b'0') as u32 * scale;
+            while let Some(d) = digit(i) {
+                nanos += d * scale;
                 scale /= 10;
                 i += 1;
             }
         }
     }
-    Some((NaiveTime::from_hms_nano_opt(h, mi, sec.min(59), nanos)?, &s[i..]))
+    let mut rest = &s[i..];
+    let meridiem = rest.trim_start().get(..2).map(|m| m.to_ascii_uppercase());
+    if let Some(m) = meridiem.filter(|m| m == "AM" || m == "PM") {
+        if !(1..=12).contains(&h) {
+            return None;
+        }
+        h = (h % 12) + if m == "PM" { 12 } else { 0 };
+        rest = &rest.trim_start()[2..];
+    }
+    Some((NaiveTime::from_hms_nano_opt(h, mi, sec.min(59), nanos)?, rest))
 }
 
 fn parse_iso(s: &str) -> Option<i64> {
@@ -251,7 +271,7 @@ fn parse_iso(s: &str) -> Option<i64> {
                 _ => return None,
             };
             let digits: String = t[1..].chars().filter(|c| *c != ':').collect();
-            if digits.len() != 2 && digits.len() != 4 {
+            if (digits.len() != 2 && digits.len() != 4) || !digits.bytes().all(|c| c.is_ascii_digit()) {
                 return None;
             }
             let h: i64 = digits[..2].parse().ok()?;
@@ -283,6 +303,15 @@ mod tests {
         assert_eq!(parse(TimeFormat::EpochMillis, "1733052360000"), Some(T0));
         assert_eq!(parse(TimeFormat::Iso, "2024-13-01"), None);
         assert_eq!(parse(TimeFormat::DayFirst, "31/02/2024"), None);
+        // Unpadded hours and AM/PM, as in many spreadsheet exports.
+        assert_eq!(parse(TimeFormat::MonthFirst, "12/1/2024 11:26"), Some(T0));
+        assert_eq!(parse(TimeFormat::MonthFirst, "12/1/2024 11:26 AM"), Some(T0));
+        assert_eq!(parse(TimeFormat::DayFirst, "1/12/2024 9:26 pm"), Some(T0 + 10 * 3_600_000));
+        assert_eq!(parse(TimeFormat::DayFirst, "1/12/2024 12:05 AM"), Some(T0 - 11 * 3_600_000 - 21 * 60_000));
+        assert_eq!(parse(TimeFormat::DayFirst, "1/12/2024 13:05 PM"), None);
+        assert_eq!(parse(TimeFormat::DayFirst, "1/12/2024 11:26 junk"), None);
+        // Non-ASCII offsets are rejected, not sliced.
+        assert_eq!(parse(TimeFormat::Iso, "2024-12-01T11:26:00+1\u{e9}2"), None);
     }
 
     #[test]
@@ -299,6 +328,7 @@ mod tests {
         assert_eq!(detect(["1733052360000"].into_iter(), "time").unwrap().format, TimeFormat::EpochMillis);
         assert_eq!(detect(["1733052360"].into_iter(), "time").unwrap().format, TimeFormat::EpochSeconds);
         assert_eq!(detect(["12634825.0"].into_iter(), "block_number").unwrap().format, TimeFormat::Block);
+        assert_eq!(detect(["1733052360"].into_iter(), "blockTime").unwrap().format, TimeFormat::EpochSeconds);
         assert_eq!(detect(["hello", "world"].into_iter(), "time"), None);
         assert_eq!(detect(["3", "4"].into_iter(), "qty"), None);
     }

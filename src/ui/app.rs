@@ -137,6 +137,7 @@ pub fn App() -> impl IntoView {
 
     let load_blob = move |blob: web_sys::Blob, name: String| {
         generation.update_value(|g| *g += 1);
+        let my_gen = generation.get_value();
         spawn_local(async move {
             error.set(None);
             outcome.set(None);
@@ -145,8 +146,17 @@ pub fn App() -> impl IntoView {
             let total = blob.size();
             busy.set(Busy::Reading { done: 0.0, total });
             let t0 = now_ms();
-            let read = read_table(&blob, |done| busy.set(Busy::Reading { done, total })).await;
+            let read = read_table(&blob, |done| {
+                if generation.get_value() == my_gen {
+                    busy.set(Busy::Reading { done, total })
+                }
+            })
+            .await;
             let read_ms = now_ms() - t0;
+            if generation.get_value() != my_gen {
+                // Another file was chosen while this one was being read.
+                return;
+            }
             match read {
                 Ok((dialect, table)) => {
                     let table = Arc::new(table);
@@ -292,7 +302,7 @@ pub fn App() -> impl IntoView {
                     <Quality seg=o.seg.clone() ft=o.ft.clone()/>
                     <SummaryTable ft=o.ft.clone() seg=o.seg.clone()/>
                     <button on:click=on_download>"Download assignments"</button>
-                    <DataNotes ft=o.ft.clone() seg=o.seg.clone() mapping=mapping.get_untracked()/>
+                    <DataNotes ft=o.ft.clone() seg=o.seg.clone() table=loaded.get_untracked().map(|l| l.table)/>
                 })}
                 <p class="timings" aria-label="Timings">
                     {move || match (loaded.get(), outcome.get()) {
@@ -460,7 +470,12 @@ fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
     } else {
         String::new()
     };
-    let sweep = seg.sweep.iter().map(|s| format!("k={}: {:.3}", s.k, s.silhouette)).collect::<Vec<_>>().join(" · ");
+    let sweep = seg
+        .sweep
+        .iter()
+        .map(|s| format!("k={}: {:.3} (inertia {})", s.k, s.silhouette, fmt_num(s.inertia)))
+        .collect::<Vec<_>>()
+        .join(" · ");
     view! {
         <p class="quality">
             {format!(
@@ -468,7 +483,7 @@ fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
                 ft.ids.len(), seg.k, seg.silhouette, SegmentOptions::default().n_init, seg.seed
             )}
         </p>
-        {(!sweep.is_empty()).then(|| view! { <p class="sweep">{format!("Silhouette by k: {sweep}")}</p> })}
+        {(!sweep.is_empty()).then(|| view! { <p class="sweep">{format!("Silhouette by k, on the sample: {sweep}")}</p> })}
     }
 }
 
@@ -528,17 +543,37 @@ fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView 
 }
 
 #[component]
-fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, mapping: Option<Mapping>) -> impl IntoView {
+fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Table>>) -> impl IntoView {
+    let rows = |s: &crate::features::SkippedRows| {
+        format!(
+            "{}{}",
+            s.examples.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
+            if s.count > s.examples.len() { ", …" } else { "" }
+        )
+    };
     let mut notes: Vec<String> = Vec::new();
     notes.push(format!("{} rows used.", ft.rows_used));
     for s in &ft.skipped {
+        notes.push(format!("{} rows {} and were left out (rows {}).", s.count, s.reason, rows(s)));
+    }
+    for s in &ft.ignored_cells {
         notes.push(format!(
-            "{} rows {} and were left out (rows {}{}).",
+            "{} cells {}; they were ignored and their rows kept (rows {}).",
             s.count,
             s.reason,
-            s.examples.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
-            if s.count > s.examples.len() { ", …" } else { "" }
+            rows(s)
         ));
+    }
+    if let Some(t) = &table {
+        if t.invalid_utf8_cells > 0 {
+            notes.push(format!(
+                "{} cells are not valid UTF-8 (the file may be Latin-1 or Windows-1252); their odd characters show as \u{fffd}, so ids that differ only there are merged. Save the file as UTF-8 for exact ids.",
+                t.invalid_utf8_cells
+            ));
+        }
+        if t.unnamed_columns > 0 {
+            notes.push(format!("{} columns had no name in the header and are called column_N.", t.unnamed_columns));
+        }
     }
     for (key, why) in &ft.not_computed {
         notes.push(format!("Not computed: {key} ({why})."));
@@ -570,7 +605,6 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, mapping: Option<Mapp
             logged.join(", ")
         ));
     }
-    let _ = mapping;
     view! {
         <details class="data-notes" open>
             <summary>"Data notes"</summary>

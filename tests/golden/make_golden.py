@@ -1,8 +1,9 @@
 """Generate scikit-learn reference values for segscope's Rust tests.
 
 Writes tests/golden/sklearn_golden.json (full float precision, nothing rounded):
-StandardScaler, PCA, KMeans, clustering metrics and a k sweep for five small
-datasets, plus a signed-log1p case. The Rust tests read only the JSON.
+StandardScaler, PCA, KMeans, clustering metrics, a k sweep and segscope's
+preprocessing (median imputation, signed log1p of skewed columns, scaling) for
+five small datasets, plus a signed-log1p case. The Rust tests read only the JSON.
 
 Rerun from the repository root:
 
@@ -27,6 +28,8 @@ from sklearn.metrics import (
     silhouette_samples,
     silhouette_score,
 )
+from scipy.stats import skew
+from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 OUT = Path(__file__).with_name("sklearn_golden.json")
@@ -76,6 +79,29 @@ def datasets():
                     "scikit-learn's 'Demonstration of k-means assumptions' example"), X, y
 
 
+def preprocess_case(X):
+    """segscope's preprocessing as a scikit-learn pipeline, on X with every
+    17th cell (row-major) made missing: SimpleImputer(median) -> signed log1p on
+    columns with |skew| > 1 (scipy, bias=True) -> StandardScaler."""
+    Xm = np.array(X, dtype=float)
+    flat = Xm.reshape(-1)
+    flat[::17] = np.nan
+    imp = SimpleImputer(strategy="median").fit(Xm)
+    Xi = imp.transform(Xm)
+    logged = [j for j in range(Xi.shape[1]) if abs(skew(Xi[:, j])) > 1.0]
+    Xt = Xi.copy()
+    Xt[:, logged] = np.sign(Xt[:, logged]) * np.log1p(np.abs(Xt[:, logged]))
+    sc = StandardScaler().fit(Xt)
+    return {
+        "missing_every": 17,
+        "median": py(imp.statistics_),
+        "log_columns": logged,
+        "mean": py(sc.mean_),
+        "scale": py(sc.scale_),
+        "transformed_first10": py(sc.transform(Xt)[:10]),
+    }
+
+
 def golden(src, X, y):
     y = np.asarray(y, dtype=int)
     n_classes = int(len(np.unique(y)))
@@ -114,6 +140,7 @@ def golden(src, X, y):
         "metrics_on_true_labels": metrics(Xs, y),
         "silhouette_samples_first10": py(silhouette_samples(Xs, km.labels_)[:10]),
         "k_sweep": sweep,
+        "preprocess": preprocess_case(X),
     }
 
 
