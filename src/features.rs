@@ -12,7 +12,7 @@
 //! (shown in the UI and the README).
 
 use crate::ingest::instrument::{self, InstrumentType, OptionKind};
-use crate::ingest::roles::{liquidity_true_is_taker, parse_liquidity, parse_side};
+use crate::ingest::roles::{liquidity_true_is_taker, parse_liquidity, parse_side, side_is_boolean_buyer};
 use crate::ingest::time::{self, TimeFormat, MS_PER_DAY};
 use crate::ingest::{is_missing, parse_number, DataKind, Mapping, Role, Table};
 use ndarray::Array2;
@@ -279,6 +279,7 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
     let mut option_kinds_seen = false;
     let mut untyped_rows = 0usize;
     let mut rows_used = 0usize;
+    let boolean_buyer = inp.side.is_some_and(|c| side_is_boolean_buyer(&t.headers[c]));
     let mut returns_rows = 0usize;
     let mut unsided = 0usize;
 
@@ -390,7 +391,7 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
         }
         if kind == DataKind::Trades {
             let side = match inp.side {
-                Some(c) => parse_side(t.cell(r, c)),
+                Some(c) => parse_side(t.cell(r, c), boolean_buyer),
                 None => signed.filter(|s| *s != 0.0).map(|s| if s > 0.0 { 1 } else { -1 }),
             };
             match side {

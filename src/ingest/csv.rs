@@ -141,20 +141,6 @@ pub struct Table {
 }
 
 impl Table {
-    /// Builds a table from in-memory rows (tests and the per-customer path).
-    pub fn from_rows(headers: Vec<String>, rows: &[Vec<&str>]) -> Table {
-        let mut t = Table { headers, ..Default::default() };
-        for (i, r) in rows.iter().enumerate() {
-            assert_eq!(r.len(), t.headers.len(), "row {i} has the wrong width");
-            for c in r {
-                t.data.extend_from_slice(c.as_bytes());
-                t.ends.push(t.data.len());
-            }
-            t.record_no.push(i as u32 + 2);
-        }
-        t
-    }
-
     /// Number of columns.
     pub fn n_cols(&self) -> usize {
         self.headers.len()

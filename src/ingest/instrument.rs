@@ -43,7 +43,7 @@ pub fn parse_type(s: &str) -> Option<InstrumentType> {
         Some(InstrumentType::Perpetual)
     } else if l.contains("future") || l.contains("delivery") {
         Some(InstrumentType::Future)
-    } else if l.contains("spot") || l == "cash" {
+    } else if l.contains("spot") || l == "cash" || l == "margin" {
         Some(InstrumentType::Spot)
     } else {
         None

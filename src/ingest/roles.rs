@@ -129,6 +129,7 @@ pub const SYNONYMS: &[(Role, &str, u32)] = &[
     (Role::Instrument, "instrument", 100),
     (Role::Instrument, "instrumentname", 100),
     (Role::Instrument, "instrumentid", 95),
+    (Role::Instrument, "instid", 95),
     (Role::Instrument, "contract", 90),
     (Role::Instrument, "contracts", 90),
     (Role::Instrument, "pair", 90),
@@ -160,6 +161,7 @@ pub const SYNONYMS: &[(Role, &str, u32)] = &[
     (Role::Side, "tradetype", 70),
     (Role::Side, "buysell", 100),
     (Role::Side, "orderside", 100),
+    (Role::Side, "isbuyer", 90),
     (Role::Quantity, "quantity", 100),
     (Role::Quantity, "qty", 100),
     (Role::Quantity, "size", 95),
@@ -169,6 +171,7 @@ pub const SYNONYMS: &[(Role, &str, u32)] = &[
     (Role::Quantity, "filledqty", 100),
     (Role::Quantity, "execqty", 100),
     (Role::Quantity, "fillqty", 100),
+    (Role::Quantity, "fillsz", 100),
     (Role::Quantity, "filledsize", 95),
     (Role::Quantity, "units", 80),
     (Role::Quantity, "volume", 70),
@@ -178,6 +181,7 @@ pub const SYNONYMS: &[(Role, &str, u32)] = &[
     (Role::Price, "filledprice", 100),
     (Role::Price, "execprice", 100),
     (Role::Price, "fillprice", 100),
+    (Role::Price, "fillpx", 100),
     (Role::Price, "avgprice", 90),
     (Role::Price, "averageprice", 90),
     (Role::Price, "unitprice", 100),
@@ -221,6 +225,7 @@ pub const SYNONYMS: &[(Role, &str, u32)] = &[
     (Role::Liquidity, "maker", 80),
     (Role::Liquidity, "crossed", 80),
     (Role::Liquidity, "role", 60),
+    (Role::Liquidity, "exectype", 60),
 ];
 
 /// Substrings of a normalised header that suggest a role when no exact
@@ -255,8 +260,18 @@ pub fn normalise(h: &str) -> String {
 /// Reads a side cell: +1 buy, -1 sell. Accepts buy/sell, B/S, long/short,
 /// bid/ask (Hyperliquid's `B`/`A`), and position actions (`Open Long`,
 /// `Close Short` = buy; `Open Short`, `Close Long` = sell).
-pub fn parse_side(s: &str) -> Option<i8> {
+///
+/// `boolean_is_buy` reads `true`/`false` as buy/sell, for columns such as
+/// Binance's `isBuyer` (see [`side_is_boolean_buyer`]).
+pub fn parse_side(s: &str, boolean_is_buy: bool) -> Option<i8> {
     let l = s.trim().to_ascii_lowercase();
+    if boolean_is_buy {
+        return match l.as_str() {
+            "true" | "1" => Some(1),
+            "false" | "0" => Some(-1),
+            _ => None,
+        };
+    }
     if l.contains("close long") {
         return Some(-1);
     }
@@ -270,6 +285,11 @@ pub fn parse_side(s: &str) -> Option<i8> {
     } else {
         None
     }
+}
+
+/// Whether a side column holds booleans meaning "is buyer" (Binance's `isBuyer`).
+pub fn side_is_boolean_buyer(header: &str) -> bool {
+    matches!(normalise(header).as_str(), "isbuyer" | "isbuy" | "buyer")
 }
 
 /// Reads a maker/taker cell: `Some(true)` for maker. Accepts maker/taker,
@@ -365,6 +385,7 @@ fn column_stats(t: &Table, c: usize, rows: &[usize]) -> ColumnStats {
         inferred_type: 0,
     };
     let true_is_taker = liquidity_true_is_taker(&t.headers[c]);
+    let boolean_buyer = side_is_boolean_buyer(&t.headers[c]);
     for &r in rows {
         let v = t.cell(r, c);
         if is_missing(v) {
@@ -372,7 +393,7 @@ fn column_stats(t: &Table, c: usize, rows: &[usize]) -> ColumnStats {
         }
         s.present += 1;
         s.numeric += parse_number(v).is_some() as usize;
-        s.side += parse_side(v).is_some() as usize;
+        s.side += parse_side(v, boolean_buyer).is_some() as usize;
         s.liquidity += parse_liquidity(v, true_is_taker).is_some() as usize;
         s.inst_type += instrument::parse_type(v).is_some() as usize;
         s.option_kind += instrument::parse_option_kind(v).is_some() as usize;
@@ -709,8 +730,83 @@ mod tests {
         assert!(liquidity_true_is_taker("crossed"));
         assert_eq!(parse_liquidity("true", true), Some(false));
         assert_eq!(m.get(Role::Pnl), Some(8));
-        assert_eq!(parse_side("A"), Some(-1));
-        assert_eq!(parse_side("Close Short"), Some(1));
+        assert_eq!(parse_side("A", false), Some(-1));
+        assert_eq!(parse_side("Close Short", false), Some(1));
+        assert_eq!(parse_side("true", false), None);
+        assert_eq!(parse_side("false", true), Some(-1));
+    }
+
+    #[test]
+    fn okx_bybit_and_binance_api_fields() {
+        let t = table(
+            "uid,instId,instType,side,fillSz,fillPx,fee,execType,ts\n\
+             1,BTC-USDT-SWAP,SWAP,buy,1,70000,-0.1,T,1730455200000\n\
+             1,BTC-USD-241227,FUTURES,sell,2,70100,-0.2,M,1730455201000\n\
+             2,BTC-USDT,SPOT,buy,0.1,70000,-0.01,T,1730455202000\n",
+        );
+        let m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::Trades);
+        let got: Vec<Option<usize>> = [
+            Role::Account,
+            Role::Instrument,
+            Role::InstrumentType,
+            Role::Side,
+            Role::Quantity,
+            Role::Price,
+            Role::Fee,
+            Role::Liquidity,
+            Role::Timestamp,
+        ]
+        .iter()
+        .map(|&r| m.get(r))
+        .collect();
+        assert_eq!(got, (0..9).map(Some).collect::<Vec<_>>(), "OKX fills");
+        let t = table(
+            "uid,symbol,side,execQty,execPrice,execValue,execFee,execTime,isMaker,execType\n\
+             7,BTCUSDT,Buy,0.01,70000,700,0.42,1730455200000,false,Trade\n\
+             8,ETHUSDT,Sell,1,2500,2500,1.5,1730455201000,true,Trade\n",
+        );
+        let m = detect_mapping(&t);
+        let got: Vec<Option<usize>> = [
+            Role::Account,
+            Role::Instrument,
+            Role::Side,
+            Role::Quantity,
+            Role::Price,
+            Role::Notional,
+            Role::Fee,
+            Role::Timestamp,
+            Role::Liquidity,
+        ]
+        .iter()
+        .map(|&r| m.get(r))
+        .collect();
+        assert_eq!(
+            got,
+            (0..9).map(Some).collect::<Vec<_>>(),
+            "Bybit executions: execType (Trade/Funding) is not maker/taker"
+        );
+        let t = table(
+            "userId,symbol,price,qty,quoteQty,commission,time,isBuyer,isMaker\n\
+             1,BTCUSDT,70000,0.01,700,0.0001,1730455200000,true,false\n\
+             2,BTCUSDT,70010,0.02,1400.2,0.0002,1730455201000,false,true\n",
+        );
+        let m = detect_mapping(&t);
+        let got: Vec<Option<usize>> = [
+            Role::Account,
+            Role::Instrument,
+            Role::Price,
+            Role::Quantity,
+            Role::Notional,
+            Role::Fee,
+            Role::Timestamp,
+            Role::Side,
+            Role::Liquidity,
+        ]
+        .iter()
+        .map(|&r| m.get(r))
+        .collect();
+        assert_eq!(got, (0..9).map(Some).collect::<Vec<_>>(), "Binance userTrades");
     }
 
     #[test]
