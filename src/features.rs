@@ -80,7 +80,8 @@ impl fmt::Display for FeatureError {
             FeatureError::NoUsableRows { skipped } => {
                 write!(f, "No row could be used:")?;
                 for s in skipped {
-                    write!(f, " {} rows {} (e.g. row {});", s.count, s.reason, s.examples.first().copied().unwrap_or(0))?;
+                    let first = s.examples.first().copied().unwrap_or(0);
+                    write!(f, " {}: {} (e.g. row {first});", count_of(s.count, "row", "rows"), s.reason)?;
                 }
                 write!(f, " check the column mapping.")
             }
@@ -205,9 +206,7 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
             match parse_number(v) {
                 Some(x) => values[[r, j]] = x,
                 None if is_missing(v) => {}
-                None => {
-                    skips.add(format!("had a non-number in \"{}\" (cell left empty)", t.headers[c]), t.record_no(r))
-                }
+                None => skips.add(format!("\"{}\" not a number", t.headers[c]), t.record_no(r)),
             }
         }
     }
@@ -253,12 +252,12 @@ fn num(
         Some(x) => Ok(Some(x)),
         None if is_missing(v) && !required => Ok(None),
         None if !required => {
-            ignored.add(format!("of \"{}\" are not numbers", t.headers[c]), t.record_no(r));
+            ignored.add(format!("\"{}\" not a number", t.headers[c]), t.record_no(r));
             Ok(None)
         }
         None => {
             let what = if is_missing(v) { "empty" } else { "not a number" };
-            skips.add(format!("have \"{}\" {what}", t.headers[c]), t.record_no(r));
+            skips.add(format!("\"{}\" {what}", t.headers[c]), t.record_no(r));
             Err(())
         }
     }
@@ -287,14 +286,14 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
         let rec = t.record_no(r);
         let id = t.cell(r, inp.account);
         if is_missing(id) {
-            skips.add(format!("have no {}", t.headers[inp.account]), rec);
+            skips.add(format!("no {}", t.headers[inp.account]), rec);
             continue;
         }
         let ts = match inp.time {
             Some((c, f)) => match time::parse(f, t.cell(r, c)) {
                 Some(x) => Some(x),
                 None => {
-                    skips.add(format!("have an unreadable \"{}\"", t.headers[c]), rec);
+                    skips.add(format!("\"{}\" not a readable time", t.headers[c]), rec);
                     continue;
                 }
             },
@@ -659,6 +658,15 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
     })
 }
 
+/// `"1 row"` / `"3 rows"`: a count with the right noun (and verb) form.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Median of a slice (mean of the two middle values for even length); NaN if empty.
 pub fn median(v: &[f64]) -> f64 {
     if v.is_empty() {
@@ -742,7 +750,7 @@ mod tests {
         }
         let ft = run(&csv);
         assert_eq!(ft.rows_used, 11);
-        assert_eq!(ft.skipped[0].reason, "have \"qty\" not a number");
+        assert_eq!(ft.skipped[0].reason, "\"qty\" not a number");
         assert_eq!(ft.skipped[0].examples, vec![3]);
     }
 
@@ -754,7 +762,7 @@ mod tests {
         }
         let ft = run(&csv);
         assert_eq!(ft.rows_used, 11);
-        assert_eq!(ft.ignored_cells[0].reason, "of \"fee\" are not numbers");
+        assert_eq!(ft.ignored_cells[0].reason, "\"fee\" not a number");
         assert_eq!(ft.ignored_cells[0].examples, vec![2]);
         assert_eq!(col(&ft, "total_fees")[0], 0.0);
     }

@@ -9,7 +9,7 @@ use super::browser::{self, download_text, now_ms, read_table, text_blob, yield_n
 use super::scatter;
 use crate::analysis::{segment, SegmentOptions, Segmentation, Transform};
 use crate::export::{assignments_csv, export_file_name};
-use crate::features::{extract, FeatureTable};
+use crate::features::{count_of, extract, FeatureTable};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, Role, Table};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
@@ -355,15 +355,20 @@ fn MappingPanel(
         loaded.dialect.delimiter_name(),
         if table.ragged_count > 0 {
             format!(
-                "; {} rows with the wrong number of fields were skipped (rows {})",
-                table.ragged_count,
+                "; {} with the wrong number of fields skipped (rows {})",
+                count_of(table.ragged_count, "row", "rows"),
                 table.ragged_rows.iter().map(|r| r.0.to_string()).collect::<Vec<_>>().join(", ")
             )
         } else {
             String::new()
         }
     );
-    let time_note = mapping.time.as_ref().map(|t| format!("Timestamps read as {}.", t.format.describe()));
+    // The detection note already says how timestamps are read when the choice was not obvious.
+    let time_note = mapping
+        .time
+        .as_ref()
+        .filter(|t| t.note.is_empty())
+        .map(|t| format!("Timestamps read as {}.", t.format.describe()));
     let current_format = mapping.time.as_ref().map(|t| t.format);
     let t_fmt = table.clone();
     let on_format = move |ev: leptos::ev::Event| {
@@ -552,14 +557,14 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Ta
         )
     };
     let mut notes: Vec<String> = Vec::new();
-    notes.push(format!("{} rows used.", ft.rows_used));
+    notes.push(format!("{} used.", count_of(ft.rows_used, "row", "rows")));
     for s in &ft.skipped {
-        notes.push(format!("{} rows {} and were left out (rows {}).", s.count, s.reason, rows(s)));
+        notes.push(format!("Left out {}: {} (rows {}).", count_of(s.count, "row", "rows"), s.reason, rows(s)));
     }
     for s in &ft.ignored_cells {
         notes.push(format!(
-            "{} cells {}; they were ignored and their rows kept (rows {}).",
-            s.count,
+            "Ignored {}, rows kept: {} (rows {}).",
+            count_of(s.count, "cell", "cells"),
             s.reason,
             rows(s)
         ));
@@ -567,12 +572,16 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Ta
     if let Some(t) = &table {
         if t.invalid_utf8_cells > 0 {
             notes.push(format!(
-                "{} cells are not valid UTF-8 (the file may be Latin-1 or Windows-1252); their odd characters show as \u{fffd}, so ids that differ only there are merged. Save the file as UTF-8 for exact ids.",
-                t.invalid_utf8_cells
+                "{} not valid UTF-8 (the file may be Latin-1 or Windows-1252); odd characters show as \u{fffd}, so ids that differ only there are merged. Save the file as UTF-8 for exact ids.",
+                count_of(t.invalid_utf8_cells, "cell is", "cells are")
             ));
         }
         if t.unnamed_columns > 0 {
-            notes.push(format!("{} columns had no name in the header and are called column_N.", t.unnamed_columns));
+            notes.push(format!(
+                "{} no name in the header and {} called column_N.",
+                count_of(t.unnamed_columns, "column had", "columns had"),
+                if t.unnamed_columns == 1 { "is" } else { "are" }
+            ));
         }
     }
     for (key, why) in &ft.not_computed {
@@ -585,8 +594,8 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Ta
             notes.push(format!("{key} is the same for every account, so it was left out of the clustering."));
         } else if st.imputed > 0 {
             notes.push(format!(
-                "{key}: {} accounts have no value (e.g. no option trades for put_share); filled with the median {} for clustering, shown as – in the table and empty in the export.",
-                st.imputed,
+                "{key}: {} no value (e.g. no option trades for put_share); filled with the median {} for clustering, shown as – in the table and empty in the export.",
+                count_of(st.imputed, "account has", "accounts have"),
                 fmt_num(st.median)
             ));
         }
