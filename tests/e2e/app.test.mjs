@@ -138,6 +138,12 @@ test('the sample: scatter, one row per segment, export with one row per account,
   const segs = new Set(l.slice(1).map((r) => r.split(',')[1]));
   assert.equal(segs.size, k);
 
+  // The sample generated in the page is byte for byte the file shipped in public/.
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save sample CSV' }).click()]);
+  const savedPath = join(tmp, 'saved-sample.csv');
+  await saved.saveAs(savedPath);
+  assert.ok(readFileSync(savedPath).equals(readFileSync(join(dist, 'public', 'sample_trades.csv'))), 'in-page sample equals public/sample_trades.csv');
+
   await page.getByLabel('Segments (k)').fill('4');
   await page.getByLabel('Segments (k)').press('Enter');
   await page.getByLabel('Segments (k)').blur();
