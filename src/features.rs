@@ -278,6 +278,8 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
     let mut option_kinds_seen = false;
     let mut untyped_rows = 0usize;
     let mut rows_used = 0usize;
+    // Distinct instrument names whose type was inferred from the name (None: not inferable).
+    let mut inferred_names: HashMap<&str, Option<InstrumentType>> = HashMap::new();
     let boolean_buyer = inp.side.is_some_and(|c| side_is_boolean_buyer(&t.headers[c]));
     let mut returns_rows = 0usize;
     let mut unsided = 0usize;
@@ -364,6 +366,9 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
             if kind == DataKind::Trades {
                 let given = inp.inst_type.and_then(|tc| instrument::parse_type(t.cell(r, tc)));
                 let inferred = instrument::infer(name);
+                if given.is_none() {
+                    inferred_names.entry(name).or_insert(inferred.map(|x| x.0));
+                }
                 let ty = given.or(inferred.map(|x| x.0));
                 match ty {
                     Some(ty) => {
@@ -553,8 +558,25 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
                     not_computed.push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
                 }
             }
+            if !inferred_names.is_empty() {
+                let per_type: Vec<String> = InstrumentType::ALL
+                    .iter()
+                    .map(|&ty| (ty, inferred_names.values().filter(|v| **v == Some(ty)).count()))
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(ty, n)| format!("{n} {}", ty.key()))
+                    .collect();
+                let unknown = inferred_names.values().filter(|v| v.is_none()).count();
+                notes.push(format!(
+                    "Instrument types inferred from instrument names: {}{}.",
+                    per_type.join(", "),
+                    if unknown > 0 { format!("; {unknown} names matched no known pattern") } else { String::new() }
+                ));
+            }
             if untyped_rows > 0 {
-                notes.push(format!("{untyped_rows} fills have an instrument whose type could not be inferred; they are left out of the instrument-mix shares."));
+                notes.push(format!(
+                    "{} an instrument of unknown type; left out of the instrument-mix shares.",
+                    count_of(untyped_rows, "fill has", "fills have")
+                ));
             }
         } else {
             not_computed.push((
@@ -723,6 +745,13 @@ mod tests {
         assert_eq!(col(&ft, "realized_pnl"), vec![4.0, 0.0]);
         assert_eq!(col(&ft, "win_rate")[0], 0.5);
         assert!(ft.not_computed.iter().any(|(k, _)| k == "future_share"));
+        assert!(
+            ft.notes
+                .iter()
+                .any(|n| n == "Instrument types inferred from instrument names: 1 spot, 1 perpetual, 1 option."),
+            "{:?}",
+            ft.notes
+        );
     }
 
     #[test]
