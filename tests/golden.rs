@@ -32,6 +32,12 @@ fn labels(v: &Value) -> Vec<usize> {
     v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
 }
 
+/// The dataset's X through our StandardScaler (checked against sklearn's in `standard_scaler_matches`).
+fn standardised(d: &Value) -> Array2<f64> {
+    let x = mat(&d["X"]);
+    StandardScaler.fit(x.view()).transform(x.view())
+}
+
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
@@ -58,7 +64,7 @@ fn pca_matches_explained_variance_components_and_transform() {
     let g = golden();
     for name in DATASETS {
         let d = &g["datasets"][name];
-        let xs = StandardScaler.fit(mat(&d["X"]).view()).transform(mat(&d["X"]).view());
+        let xs = standardised(d);
         let p = Pca { n_components: None }.fit(xs.view()).unwrap();
         let evr = vec1(&d["pca"]["explained_variance_ratio"]);
         let ev = vec1(&d["pca"]["explained_variance"]);
@@ -102,7 +108,7 @@ fn kmeans_inertia_and_ari_match_or_beat_sklearn() {
     let g = golden();
     for name in DATASETS {
         let d = &g["datasets"][name];
-        let xs = StandardScaler.fit(mat(&d["X"]).view()).transform(mat(&d["X"]).view());
+        let xs = standardised(d);
         let k = d["kmeans"]["k"].as_u64().unwrap() as usize;
         let theirs = d["kmeans"]["inertia"].as_f64().unwrap();
         // Every seed, not a lucky one: best-of-10 restarts must reach sklearn's optimum.
@@ -125,7 +131,7 @@ fn metrics_match_on_the_same_labels() {
     let g = golden();
     for name in DATASETS {
         let d = &g["datasets"][name];
-        let xs = StandardScaler.fit(mat(&d["X"]).view()).transform(mat(&d["X"]).view());
+        let xs = standardised(d);
         for (labels_key, metrics_key) in [("kmeans", "metrics_on_kmeans_labels"), ("truth", "metrics_on_true_labels")] {
             let l = if labels_key == "kmeans" { labels(&d["kmeans"]["labels"]) } else { labels(&d["y"]) };
             let m = &d[metrics_key];
@@ -197,7 +203,7 @@ fn silhouette_choice_of_k_matches_sklearn_sweep() {
     let g = golden();
     for name in DATASETS {
         let d = &g["datasets"][name];
-        let xs = StandardScaler.fit(mat(&d["X"]).view()).transform(mat(&d["X"]).view());
+        let xs = standardised(d);
         let best = |scores: &[(usize, f64)]| scores.iter().fold((0, f64::MIN), |b, s| if s.1 > b.1 { *s } else { b }).0;
         let theirs: Vec<(usize, f64)> = d["k_sweep"]
             .as_array()
