@@ -38,6 +38,16 @@ fn standardised(d: &Value) -> Array2<f64> {
     StandardScaler.fit(x.view()).transform(x.view())
 }
 
+/// Asserts the top-left `rows x cols` block of `actual` is within `tol` (absolute) of `expected`.
+fn assert_block_close(actual: &Array2<f64>, expected: &Array2<f64>, rows: usize, cols: usize, tol: f64, what: &str) {
+    for i in 0..rows {
+        for j in 0..cols {
+            let (a, e) = (actual[[i, j]], expected[[i, j]]);
+            assert!((a - e).abs() < tol, "{what} [{i},{j}]: {a} vs {e}");
+        }
+    }
+}
+
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
@@ -83,23 +93,17 @@ fn pca_matches_explained_variance_components_and_transform() {
         let comps = mat(&d["pca"]["components"]);
         // Compare the well-separated leading components (eigenvectors of near-equal
         // eigenvalues are not unique); same sign convention, so no flips allowed.
-        for i in 0..comps.nrows().min(3) {
-            for j in 0..comps.ncols() {
-                assert!(
-                    (p.components[[i, j]] - comps[[i, j]]).abs() < 1e-7,
-                    "{name} component {i},{j}: {} vs {}",
-                    p.components[[i, j]],
-                    comps[[i, j]]
-                );
-            }
-        }
+        assert_block_close(
+            &p.components,
+            &comps,
+            comps.nrows().min(3),
+            comps.ncols(),
+            1e-7,
+            &format!("{name} components"),
+        );
         let t = p.transform(xs.view());
         let t5 = mat(&d["pca"]["transform_first5"]);
-        for i in 0..5 {
-            for j in 0..2 {
-                assert!((t[[i, j]] - t5[[i, j]]).abs() < 1e-7, "{name} transform {i},{j}");
-            }
-        }
+        assert_block_close(&t, &t5, 5, 2, 1e-7, &format!("{name} transform"));
     }
 }
 
@@ -190,11 +194,7 @@ fn preprocessing_matches_an_sklearn_pipeline() {
         }
         let z = fitted.transform(x.view());
         let expected = mat(&p["transformed_first10"]);
-        for i in 0..10 {
-            for j in 0..x.ncols() {
-                assert!((z[[i, j]] - expected[[i, j]]).abs() < 1e-10, "{name} transformed {i},{j}");
-            }
-        }
+        assert_block_close(&z, &expected, 10, x.ncols(), 1e-10, &format!("{name} transformed"));
     }
 }
 

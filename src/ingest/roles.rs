@@ -487,14 +487,16 @@ pub fn detect_mapping(t: &Table) -> Mapping {
     // A weakly named id (e.g. `id`) that differs on every row of trade data is
     // a trade or row id: using it would make every row its own account.
     let trade_like = m.get(Role::Timestamp).is_some() || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
-    if let Some(c) = m.get(Role::Account).filter(|&c| account_score < 60 && trade_like && all_unique(t, c)) {
+    let mut account_unique = m.get(Role::Account).is_some_and(|c| t.n_rows() >= 2 && all_unique(t, c));
+    if let Some(c) = m.get(Role::Account).filter(|_| account_score < 60 && trade_like && account_unique) {
         m.cols[Role::Account as usize] = None;
+        account_unique = false;
         m.detect_notes.push(format!(
             "Column \"{}\" has a different value on every row, so it looks like a row or trade id and is not used as the account id.",
             t.headers[c]
         ));
     }
-    m.kind = infer_kind(t, &m, &stats);
+    m.kind = infer_kind(&m, &stats, account_unique);
     m.refresh(t);
     m
 }
@@ -508,12 +510,12 @@ fn all_unique(t: &Table, c: usize) -> bool {
     (0..t.n_rows()).all(|r| seen.insert(t.cell(r, c)))
 }
 
-fn infer_kind(t: &Table, m: &Mapping, stats: &[ColumnStats]) -> DataKind {
+/// `account_unique`: the account column (if any) has a different value on every row.
+fn infer_kind(m: &Mapping, stats: &[ColumnStats], account_unique: bool) -> DataKind {
     // One row per account and nothing that only transactions have (a sign-up
     // date beside the id does not make it a transaction file).
     let transactional = [Role::Quantity, Role::Price, Role::Order].iter().any(|&r| m.get(r).is_some())
         || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
-    let account_unique = m.get(Role::Account).is_some_and(|c| t.n_rows() >= 2 && all_unique(t, c));
     if (account_unique && !transactional) || (m.get(Role::Account).is_none() && m.get(Role::Timestamp).is_none()) {
         return DataKind::CustomerTable;
     }
@@ -652,6 +654,11 @@ impl Mapping {
 mod tests {
     use super::*;
 
+    /// The column of each role, in order.
+    fn columns_of(m: &Mapping, roles: &[Role]) -> Vec<Option<usize>> {
+        roles.iter().map(|&r| m.get(r)).collect()
+    }
+
     fn table(csv: &str) -> Table {
         super::super::parse_bytes(csv.as_bytes()).unwrap().1
     }
@@ -746,20 +753,20 @@ mod tests {
         );
         let m = detect_mapping(&t);
         assert_eq!(m.kind, DataKind::Trades);
-        let got: Vec<Option<usize>> = [
-            Role::Account,
-            Role::Instrument,
-            Role::InstrumentType,
-            Role::Side,
-            Role::Quantity,
-            Role::Price,
-            Role::Fee,
-            Role::Liquidity,
-            Role::Timestamp,
-        ]
-        .iter()
-        .map(|&r| m.get(r))
-        .collect();
+        let got = columns_of(
+            &m,
+            &[
+                Role::Account,
+                Role::Instrument,
+                Role::InstrumentType,
+                Role::Side,
+                Role::Quantity,
+                Role::Price,
+                Role::Fee,
+                Role::Liquidity,
+                Role::Timestamp,
+            ],
+        );
         assert_eq!(got, (0..9).map(Some).collect::<Vec<_>>(), "OKX fills");
         let t = table(
             "uid,symbol,side,execQty,execPrice,execValue,execFee,execTime,isMaker,execType\n\
@@ -767,20 +774,20 @@ mod tests {
              8,ETHUSDT,Sell,1,2500,2500,1.5,1730455201000,true,Trade\n",
         );
         let m = detect_mapping(&t);
-        let got: Vec<Option<usize>> = [
-            Role::Account,
-            Role::Instrument,
-            Role::Side,
-            Role::Quantity,
-            Role::Price,
-            Role::Notional,
-            Role::Fee,
-            Role::Timestamp,
-            Role::Liquidity,
-        ]
-        .iter()
-        .map(|&r| m.get(r))
-        .collect();
+        let got = columns_of(
+            &m,
+            &[
+                Role::Account,
+                Role::Instrument,
+                Role::Side,
+                Role::Quantity,
+                Role::Price,
+                Role::Notional,
+                Role::Fee,
+                Role::Timestamp,
+                Role::Liquidity,
+            ],
+        );
         assert_eq!(
             got,
             (0..9).map(Some).collect::<Vec<_>>(),
@@ -792,20 +799,20 @@ mod tests {
              2,BTCUSDT,70010,0.02,1400.2,0.0002,1730455201000,false,true\n",
         );
         let m = detect_mapping(&t);
-        let got: Vec<Option<usize>> = [
-            Role::Account,
-            Role::Instrument,
-            Role::Price,
-            Role::Quantity,
-            Role::Notional,
-            Role::Fee,
-            Role::Timestamp,
-            Role::Side,
-            Role::Liquidity,
-        ]
-        .iter()
-        .map(|&r| m.get(r))
-        .collect();
+        let got = columns_of(
+            &m,
+            &[
+                Role::Account,
+                Role::Instrument,
+                Role::Price,
+                Role::Quantity,
+                Role::Notional,
+                Role::Fee,
+                Role::Timestamp,
+                Role::Side,
+                Role::Liquidity,
+            ],
+        );
         assert_eq!(got, (0..9).map(Some).collect::<Vec<_>>(), "Binance userTrades");
     }
 
