@@ -10,7 +10,7 @@ use ndarray::Array2;
 use segscope::analysis::metrics::{
     adjusted_rand_index, calinski_harabasz, davies_bouldin, silhouette_samples, silhouette_score,
 };
-use segscope::analysis::preprocess::{signed_log1p, StandardScaler};
+use segscope::analysis::preprocess::{signed_log1p, yeo_johnson, yeo_johnson_lambda, RobustScaler, StandardScaler};
 use segscope::analysis::{KMeans, Pca};
 use serde_json::Value;
 
@@ -170,7 +170,7 @@ fn signed_log1p_matches_numpy() {
 fn preprocessing_matches_an_sklearn_pipeline() {
     // SimpleImputer(median) -> signed log1p where |skew| > 1 -> StandardScaler,
     // on the raw data with every 17th cell missing (see make_golden.py).
-    use segscope::analysis::{Preprocessor, Transform};
+    use segscope::analysis::{Preprocessor, Scaling, Transform};
     let g = golden();
     for name in DATASETS {
         let d = &g["datasets"][name];
@@ -182,19 +182,144 @@ fn preprocessing_matches_an_sklearn_pipeline() {
         for (j, m) in vec1(&p["median"]).iter().enumerate() {
             assert!((fitted.steps[j].median - m).abs() <= 1e-12 * m.abs().max(1.0), "{name} median {j}");
         }
-        let logged: Vec<usize> =
-            (0..x.ncols()).filter(|&j| fitted.steps[j].transform == Transform::SignedLog1p).collect();
-        assert_eq!(logged, labels(&p["log_columns"]), "{name}: which columns are log-transformed");
+        let logged: Vec<usize> = (0..x.ncols()).filter(|&j| fitted.steps[j].transform == Transform::Log1p).collect();
+        assert_eq!(logged, labels(&p["log_columns"]), "{name}: which columns get ln(1 + x)");
+        let yj: Vec<(usize, f64)> = (0..x.ncols())
+            .filter_map(|j| match fitted.steps[j].transform {
+                Transform::YeoJohnson { lambda } => Some((j, lambda)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            yj.iter().map(|c| c.0).collect::<Vec<_>>(),
+            labels(&p["yeo_johnson_columns"]),
+            "{name}: Yeo-Johnson"
+        );
+        for ((_, ours), theirs) in yj.iter().zip(vec1(&p["yeo_johnson_lambdas"])) {
+            assert!((ours - theirs).abs() < 1e-6, "{name} lambda {ours} vs {theirs}");
+        }
         assert_eq!(fitted.kept, (0..x.ncols()).collect::<Vec<_>>());
-        for (a, b) in fitted.scaler.mean.iter().zip(vec1(&p["mean"])) {
+        for (a, b) in fitted.center.iter().zip(vec1(&p["mean"])) {
             assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{name} mean {a} vs {b}");
         }
-        for (a, b) in fitted.scaler.scale.iter().zip(vec1(&p["scale"])) {
+        for (a, b) in fitted.scale.iter().zip(vec1(&p["scale"])) {
             assert!(rel(*a, b) < 1e-12, "{name} scale {a} vs {b}");
         }
         let z = fitted.transform(x.view());
         let expected = mat(&p["transformed_first10"]);
         assert_block_close(&z, &expected, 10, x.ncols(), 1e-10, &format!("{name} transformed"));
+        // The same pipeline ending in RobustScaler.
+        let robust = Preprocessor { scaling: Scaling::Robust, ..Default::default() }.fit(x.view()).unwrap();
+        for (a, b) in robust.center.iter().zip(vec1(&p["robust_center"])) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{name} robust center {a} vs {b}");
+        }
+        for (a, b) in robust.scale.iter().zip(vec1(&p["robust_scale"])) {
+            assert!(rel(*a, b) < 1e-12, "{name} robust scale {a} vs {b}");
+        }
+        let expected = mat(&p["robust_transformed_first10"]);
+        assert_block_close(&robust.transform(x.view()), &expected, 10, x.ncols(), 1e-10, &format!("{name} robust"));
+    }
+}
+
+#[test]
+fn robust_scaler_and_yeo_johnson_match_sklearn() {
+    let g = golden();
+    let mut worst = 0.0f64;
+    for name in DATASETS {
+        let d = &g["datasets"][name];
+        let x = mat(&d["X"]);
+        let r = RobustScaler.fit(x.view());
+        for (a, b) in r.center.iter().zip(vec1(&d["robust_scaler"]["center"])) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{name} center {a} vs {b}");
+        }
+        for (a, b) in r.scale.iter().zip(vec1(&d["robust_scaler"]["scale"])) {
+            assert!(rel(*a, b) < 1e-12, "{name} IQR {a} vs {b}");
+        }
+        // PowerTransformer(method="yeo-johnson", standardize=False) on the standardised data (mixed signs).
+        let xs = standardised(d);
+        let yj = &d["yeo_johnson_on_standardised"];
+        let expected = mat(&yj["transform_first5"]);
+        for (j, theirs) in vec1(&yj["lambdas"]).iter().enumerate() {
+            let col: Vec<f64> = xs.column(j).to_vec();
+            let ours = yeo_johnson_lambda(&col);
+            worst = worst.max((ours - theirs).abs());
+            assert!((ours - theirs).abs() < 1e-6, "{name} column {j}: lambda {ours} vs {theirs}");
+            for i in 0..5 {
+                let (a, e) = (yeo_johnson(col[i], ours), expected[[i, j]]);
+                assert!((a - e).abs() < 1e-6 * e.abs().max(1.0), "{name} [{i},{j}]: {a} vs {e}");
+            }
+        }
+    }
+    println!("Yeo-Johnson lambda: largest |ours - sklearn| {worst:.3e}");
+}
+
+#[test]
+fn elkan_equals_lloyd_and_mini_batch_is_close() {
+    use segscope::analysis::{KMeansAlgorithm, MiniBatchKMeans};
+    let g = golden();
+    for name in DATASETS {
+        let d = &g["datasets"][name];
+        let xs = standardised(d);
+        let k = d["kmeans"]["k"].as_u64().unwrap() as usize;
+        let lloyd = KMeans::new(k).seed(0).fit(xs.view()).unwrap();
+        let elkan = KMeans::new(k).seed(0).algorithm(KMeansAlgorithm::Elkan).fit(xs.view()).unwrap();
+        assert_eq!(lloyd.labels, elkan.labels, "{name}: Elkan and Lloyd labels");
+        assert!(rel(elkan.inertia, lloyd.inertia) < 1e-12, "{name}: Elkan inertia");
+        let their_elkan = d["kmeans"]["elkan_inertia"].as_f64().unwrap();
+        assert!(elkan.inertia <= their_elkan * 1.001, "{name}: Elkan {} vs sklearn {their_elkan}", elkan.inertia);
+        // Mini-batch results vary with the seed (in sklearn too): compare means over seeds 0-7.
+        let runs: Vec<_> = (0..8).map(|s| MiniBatchKMeans::new(k).seed(s).fit(xs.view()).unwrap()).collect();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let ours = mean(&runs.iter().map(|r| r.inertia).collect::<Vec<_>>());
+        let theirs = mean(&vec1(&d["kmeans"]["minibatch_inertia_seeds_0_7"]));
+        let ari = mean(&runs.iter().map(|r| adjusted_rand_index(&labels(&d["y"]), &r.labels)).collect::<Vec<_>>());
+        let their_ari = mean(&vec1(&d["kmeans"]["minibatch_ari_vs_truth_seeds_0_7"]));
+        println!(
+            "{name:14} mini-batch mean inertia ours {ours:.4} sklearn {theirs:.4} (Lloyd {:.4}); mean ARI ours {ari:.4} sklearn {their_ari:.4}",
+            lloyd.inertia
+        );
+        assert!(ours <= theirs * 1.01, "{name}: mini-batch mean inertia {ours} vs sklearn {theirs}");
+        assert!(ari >= their_ari - 0.02, "{name}: mini-batch mean ARI {ari} vs sklearn {their_ari}");
+        assert!(ours <= lloyd.inertia * 1.03, "{name}: mini-batch mean inertia {ours} vs Lloyd");
+    }
+}
+
+#[test]
+fn gaussian_mixture_bic_matches_sklearn_from_the_same_start() {
+    use segscope::analysis::{CovarianceType, GaussianMixture};
+    let g = golden();
+    for name in DATASETS {
+        let d = &g["datasets"][name];
+        let xs = standardised(d);
+        let gm = &d["gmm"];
+        for (key, ct) in [("full", CovarianceType::Full), ("diag", CovarianceType::Diag)] {
+            let mut bics = Vec::new();
+            for r in gm[key]["by_k"].as_array().unwrap() {
+                let k = r["k"].as_u64().unwrap() as usize;
+                let init = labels(&gm["init_labels"][k.to_string()]);
+                let f = GaussianMixture::new(k).covariance_type(ct).fit_from_labels(xs.view(), &init).unwrap();
+                let (ours, theirs) = (f.bic(xs.view()), r["bic"].as_f64().unwrap());
+                assert!(rel(ours, theirs) < 1e-6, "{name} {key} k={k}: BIC {ours} vs {theirs}");
+                assert_eq!(f.n_iter as u64, r["n_iter"].as_u64().unwrap(), "{name} {key} k={k}: EM iterations");
+                assert!(rel(f.aic(xs.view()), r["aic"].as_f64().unwrap()) < 1e-6, "{name} {key} k={k}: AIC");
+                let ss = f.score_samples(xs.slice(ndarray::s![0..5, ..]));
+                for (a, b) in ss.iter().zip(vec1(&r["score_samples_first5"])) {
+                    assert!((a - b).abs() < 1e-6 * b.abs().max(1.0), "{name} {key} k={k}: log-likelihood {a} vs {b}");
+                }
+                let p = f.predict_proba(xs.slice(ndarray::s![0..5, ..]));
+                assert_block_close(&p, &mat(&r["predict_proba_first5"]), 5, k, 1e-6, &format!("{name} {key} k={k}"));
+                bics.push((k, ours, theirs));
+            }
+            let best = bics.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0;
+            let worst = bics.iter().map(|b| rel(b.1, b.2)).fold(0.0, f64::max);
+            println!(
+                "{name:14} GMM {key}: best k by BIC ours {best} sklearn {}; BIC at best {:.6} vs {:.6}; largest rel diff {worst:.1e}",
+                gm[key]["best_k_by_bic"],
+                bics[best - 1].1,
+                bics[best - 1].2
+            );
+            assert_eq!(best as u64, gm[key]["best_k_by_bic"].as_u64().unwrap(), "{name} {key}: chosen k");
+        }
     }
 }
 

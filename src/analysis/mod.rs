@@ -6,15 +6,17 @@
 //! `n_samples x n_features` array, and a fitted model that transforms or
 //! predicts.
 
+pub mod gmm;
 pub mod kmeans;
 pub mod metrics;
 pub mod pca;
 pub mod preprocess;
 pub mod segmentation;
 
-pub use kmeans::{FittedKMeans, KMeans};
+pub use gmm::{CovarianceType, FittedGaussianMixture, GaussianMixture};
+pub use kmeans::{FittedKMeans, KMeans, KMeansAlgorithm, MiniBatchKMeans};
 pub use pca::{FittedPca, Pca};
-pub use preprocess::{FittedPreprocessor, Preprocessor, Transform};
+pub use preprocess::{FittedPreprocessor, Preprocessor, Scaling, Transform, TransformChoice};
 pub use segmentation::{segment, SegmentOptions, Segmentation};
 
 use std::fmt;
@@ -30,6 +32,12 @@ pub enum AnalysisError {
     NoVariance,
     /// Input contains NaN or infinity where it must not.
     NonFinite { row: usize, col: usize },
+    /// A Gaussian mixture component's covariance is not positive definite.
+    DegenerateCovariance { component: usize },
+    /// More samples than an exact O(n²) method is allowed to take.
+    TooManySamples { n: usize, max: usize, what: &'static str },
+    /// A parameter outside its valid range (a programming error, not a data problem).
+    BadParameter { what: String },
 }
 
 impl fmt::Display for AnalysisError {
@@ -52,6 +60,16 @@ impl fmt::Display for AnalysisError {
                 "Every feature has the same value for all accounts (or is missing), so there is nothing to segment on. Check the column mapping."
             ),
             AnalysisError::NonFinite { row, col } => write!(f, "Internal: non-finite value at row {row}, column {col}."),
+            AnalysisError::DegenerateCovariance { component } => write!(
+                f,
+                "The Gaussian mixture's component {} collapsed: its accounts are (nearly) identical in some direction. Use diagonal covariance, fewer segments, or k-means.",
+                component + 1
+            ),
+            AnalysisError::TooManySamples { n, max, what } => write!(
+                f,
+                "{what} here is exact and O(n²) in time: it handles up to {max} accounts and the data has {n}. Use k-means for this file, or filter it to fewer accounts."
+            ),
+            AnalysisError::BadParameter { what } => write!(f, "Internal: {what}."),
         }
     }
 }

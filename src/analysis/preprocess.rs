@@ -1,15 +1,21 @@
 //! Preprocessing: median imputation, a per-feature variance-stabilising
-//! transform, dropping constant features, and standard scaling.
+//! transform, dropping constant features, and scaling.
 //!
 //! Equivalent scikit-learn pipeline, per feature:
-//! `SimpleImputer(strategy="median")` -> `FunctionTransformer(signed log1p)`
-//! when `|skewness| > 1` -> drop if constant -> `StandardScaler()`.
+//! `SimpleImputer(strategy="median")` -> transform -> drop if constant ->
+//! `StandardScaler()` (or `RobustScaler()`). The transform is chosen per
+//! feature ([`TransformChoice::Auto`] unless overridden):
+//! - `|skewness| <= skew_threshold` (default 1): none;
+//! - skewed and never negative (counts, notional): `ln(1 + x)`;
+//! - skewed with negative values (PnL, net flows): Yeo-Johnson with the
+//!   maximum-likelihood lambda, as `PowerTransformer(method="yeo-johnson",
+//!   standardize=False)` (which calls `scipy.stats.yeojohnson`).
 
 use super::AnalysisError;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// `sign(x) * ln(1 + |x|)`: log compression that keeps sign and zero, for
-/// heavy-tailed features that can be negative (PnL, fees with rebates).
+/// heavy-tailed features; equals `ln(1 + x)` for `x >= 0`.
 pub fn signed_log1p(x: f64) -> f64 {
     x.signum() * x.abs().ln_1p()
 }
@@ -38,24 +44,245 @@ pub fn skewness(x: &[f64]) -> f64 {
     }
 }
 
+/// Yeo-Johnson transform of one value (Yeo & Johnson, *Biometrika* 87(4),
+/// 2000), in the numerically stable form of `scipy.stats._morestats._yeojohnson_transform`:
+/// `expm1(l ln1p(x)) / l` for `x >= 0` (`ln1p(x)` at `l = 0`) and
+/// `-expm1((2 - l) ln1p(-x)) / (2 - l)` for `x < 0` (`-ln1p(-x)` at `l = 2`).
+pub fn yeo_johnson(x: f64, lambda: f64) -> f64 {
+    if x >= 0.0 {
+        if lambda.abs() < f64::EPSILON {
+            x.ln_1p()
+        } else {
+            (lambda * x.ln_1p()).exp_m1() / lambda
+        }
+    } else if (lambda - 2.0).abs() > f64::EPSILON {
+        -((2.0 - lambda) * (-x).ln_1p()).exp_m1() / (2.0 - lambda)
+    } else {
+        -(-x).ln_1p()
+    }
+}
+
+/// Yeo-Johnson log-likelihood of `lambda` for `x` (`scipy.stats.yeojohnson_llf`):
+/// `-n/2 ln(var(y)) + (lambda - 1) sum(sign(x) ln1p(|x|))`, `-inf` if `var(y)` is subnormal.
+pub fn yeo_johnson_llf(x: &[f64], lambda: f64) -> f64 {
+    let n = x.len() as f64;
+    let y: Vec<f64> = x.iter().map(|&v| yeo_johnson(v, lambda)).collect();
+    let mean = y.iter().sum::<f64>() / n;
+    let var = y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    let log_var = if var >= f64::MIN_POSITIVE { var.ln() } else { f64::NEG_INFINITY };
+    -n / 2.0 * log_var + (lambda - 1.0) * x.iter().map(|&v| signed_log1p(v)).sum::<f64>()
+}
+
+/// Maximum-likelihood Yeo-Johnson lambda of `x` (finite values), as
+/// `scipy.stats.yeojohnson_normmax(x)` (scipy 1.17): bounded Brent
+/// minimisation (`scipy.optimize.fminbound`, `xtol = 1.48e-8`) of the negative
+/// log-likelihood over bounds that keep the transform from overflowing.
+/// Returns 1 (the identity) for all-zero or empty input.
+pub fn yeo_johnson_lambda(x: &[f64]) -> f64 {
+    if x.iter().all(|&v| v == 0.0) {
+        return 1.0;
+    }
+    let max_abs = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let log1p_max_x = (20.0 * max_abs).ln_1p();
+    let log_eps = f64::EPSILON.ln();
+    let log_tiny = (f64::MIN_POSITIVE.ln() - log_eps) / 2.0;
+    let log_max = (f64::MAX.ln() + log_eps) / 2.0;
+    let (mut lb, mut ub) = (log_tiny / log1p_max_x, log_max / log1p_max_x);
+    if x.iter().all(|&v| v < 0.0) {
+        (lb, ub) = (2.0 - ub, 2.0 - lb);
+    } else if x.iter().any(|&v| v < 0.0) {
+        (lb, ub) = (lb.max(2.0 - ub), ub.min(2.0 - lb));
+    }
+    fminbound(
+        |l| {
+            let llf = yeo_johnson_llf(x, l);
+            if llf.is_infinite() {
+                f64::INFINITY
+            } else {
+                -llf
+            }
+        },
+        lb,
+        ub,
+        1.48e-8,
+    )
+}
+
+/// Bounded scalar minimisation by Brent's method (golden section with
+/// parabolic steps; Brent, *Algorithms for Minimization without
+/// Derivatives*, 1973), step for step as `scipy.optimize.fminbound`
+/// (`_minimize_scalar_bounded`, 500 evaluations at most).
+fn fminbound(f: impl Fn(f64) -> f64, x1: f64, x2: f64, xatol: f64) -> f64 {
+    let sqrt_eps = 2.2e-16f64.sqrt();
+    let golden_mean = 0.5 * (3.0 - 5f64.sqrt());
+    let (mut a, mut b) = (x1, x2);
+    let mut fulc = a + golden_mean * (b - a);
+    let (mut nfc, mut xf) = (fulc, fulc);
+    let (mut rat, mut e) = (0.0f64, 0.0f64);
+    let mut fx = f(xf);
+    let mut num = 1;
+    let (mut ffulc, mut fnfc) = (fx, fx);
+    let mut xm = 0.5 * (a + b);
+    let mut tol1 = sqrt_eps * xf.abs() + xatol / 3.0;
+    let mut tol2 = 2.0 * tol1;
+    let sign = |v: f64| {
+        if v > 0.0 {
+            1.0
+        } else if v < 0.0 {
+            -1.0
+        } else {
+            0.0
+        }
+    };
+    while (xf - xm).abs() > tol2 - 0.5 * (b - a) {
+        let mut golden = true;
+        if e.abs() > tol1 {
+            golden = false;
+            let mut r = (xf - nfc) * (fx - ffulc);
+            let mut q = (xf - fulc) * (fx - fnfc);
+            let mut p = (xf - fulc) * q - (xf - nfc) * r;
+            q = 2.0 * (q - r);
+            if q > 0.0 {
+                p = -p;
+            }
+            q = q.abs();
+            r = e;
+            e = rat;
+            if p.abs() < (0.5 * q * r).abs() && p > q * (a - xf) && p < q * (b - xf) {
+                rat = p / q;
+                let x = xf + rat;
+                if (x - a) < tol2 || (b - x) < tol2 {
+                    let si = sign(xm - xf) + if xm - xf == 0.0 { 1.0 } else { 0.0 };
+                    rat = tol1 * si;
+                }
+            } else {
+                golden = true;
+            }
+        }
+        if golden {
+            e = if xf >= xm { a - xf } else { b - xf };
+            rat = golden_mean * e;
+        }
+        let si = sign(rat) + if rat == 0.0 { 1.0 } else { 0.0 };
+        let x = xf + si * rat.abs().max(tol1);
+        let fu = f(x);
+        num += 1;
+        if fu <= fx {
+            if x >= xf {
+                a = xf;
+            } else {
+                b = xf;
+            }
+            (fulc, ffulc) = (nfc, fnfc);
+            (nfc, fnfc) = (xf, fx);
+            (xf, fx) = (x, fu);
+        } else {
+            if x < xf {
+                a = x;
+            } else {
+                b = x;
+            }
+            if fu <= fnfc || nfc == xf {
+                (fulc, ffulc) = (nfc, fnfc);
+                (nfc, fnfc) = (x, fu);
+            } else if fu <= ffulc || fulc == xf || fulc == nfc {
+                (fulc, ffulc) = (x, fu);
+            }
+        }
+        xm = 0.5 * (a + b);
+        tol1 = sqrt_eps * xf.abs() + xatol / 3.0;
+        tol2 = 2.0 * tol1;
+        if num >= 500 {
+            break;
+        }
+    }
+    xf
+}
+
+/// Quantile `q` in `[0, 1]` of sorted values by linear interpolation, as
+/// `numpy.percentile(method="linear")` (including numpy's two-sided lerp).
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let t = pos - lo as f64;
+    let (a, b) = (sorted[lo], sorted[hi]);
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
+}
+
 /// The transform applied to one feature before scaling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Transform {
     None,
-    /// [`signed_log1p`].
-    SignedLog1p,
+    /// [`signed_log1p`] (`ln(1 + x)` on non-negative data).
+    Log1p,
+    /// [`yeo_johnson`] with a fitted lambda.
+    YeoJohnson {
+        lambda: f64,
+    },
+}
+
+impl Transform {
+    /// Applies the transform to one value.
+    pub fn apply(self, v: f64) -> f64 {
+        match self {
+            Transform::None => v,
+            Transform::Log1p => signed_log1p(v),
+            Transform::YeoJohnson { lambda } => yeo_johnson(v, lambda),
+        }
+    }
+    /// Short label for the UI and exports, e.g. `"Yeo-Johnson (λ = 0.31)"`.
+    pub fn label(self) -> String {
+        match self {
+            Transform::None => "none".into(),
+            Transform::Log1p => "ln(1 + x)".into(),
+            Transform::YeoJohnson { lambda } => format!("Yeo-Johnson (λ = {lambda:.2})"),
+        }
+    }
+}
+
+/// What the user asked for one feature; [`TransformChoice::Auto`] decides by skewness.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TransformChoice {
+    #[default]
+    Auto,
+    None,
+    Log1p,
+    YeoJohnson,
+}
+
+/// How kept features are scaled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scaling {
+    /// `(x - mean) / std`, as scikit-learn's `StandardScaler`.
+    #[default]
+    Standard,
+    /// `(x - median) / IQR`, as scikit-learn's `RobustScaler`: less pulled by the
+    /// whales and bots that dominate exchange data.
+    Robust,
 }
 
 /// Preprocessing parameters.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Preprocessor {
-    /// `|skewness|` above which a feature is log-transformed (default 1.0).
+    /// `|skewness|` above which [`TransformChoice::Auto`] transforms a feature (default 1.0).
     pub skew_threshold: f64,
+    pub scaling: Scaling,
+    /// Per-feature choice by input column index; columns not listed are `Auto`.
+    pub overrides: Vec<(usize, TransformChoice)>,
 }
 
 impl Default for Preprocessor {
     fn default() -> Self {
-        Preprocessor { skew_threshold: 1.0 }
+        Preprocessor { skew_threshold: 1.0, scaling: Scaling::Standard, overrides: Vec::new() }
     }
 }
 
@@ -66,6 +293,11 @@ pub struct FeatureStep {
     pub imputed: usize,
     /// The imputation value (median of the present values; NaN if none).
     pub median: f64,
+    /// Skewness after imputation, before the transform (0 if missing everywhere).
+    pub skewness: f64,
+    /// What was asked for this feature.
+    pub choice: TransformChoice,
+    /// What was applied.
     pub transform: Transform,
     /// Dropped because constant (after the transform) or missing everywhere.
     pub dropped: bool,
@@ -78,11 +310,18 @@ pub struct FittedPreprocessor {
     pub steps: Vec<FeatureStep>,
     /// Indices of the input features that are kept, in output order.
     pub kept: Vec<usize>,
-    /// Standard scaler of the kept, imputed and transformed features.
-    pub scaler: FittedStandardScaler,
+    pub scaling: Scaling,
+    /// Per kept feature: the centre subtracted (mean, or median for [`Scaling::Robust`]).
+    pub center: Array1<f64>,
+    /// Per kept feature: the divisor (std, or IQR for [`Scaling::Robust`]; 1 where that is 0).
+    pub scale: Array1<f64>,
 }
 
 impl Preprocessor {
+    fn choice(&self, j: usize) -> TransformChoice {
+        self.overrides.iter().rev().find(|(c, _)| *c == j).map_or(TransformChoice::Auto, |(_, t)| *t)
+    }
+
     /// Learns imputation values, transforms and scaling from `x`
     /// (`n_samples x n_features`, `NaN` = missing).
     ///
@@ -90,46 +329,55 @@ impl Preprocessor {
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedPreprocessor, AnalysisError> {
         let mut steps: Vec<FeatureStep> = x
             .axis_iter(Axis(1))
-            .map(|col| {
+            .enumerate()
+            .map(|(j, col)| {
+                let choice = self.choice(j);
                 let present: Vec<f64> = col.iter().copied().filter(|v| v.is_finite()).collect();
                 let imputed = col.len() - present.len();
                 if present.is_empty() {
-                    return FeatureStep { imputed, median: f64::NAN, transform: Transform::None, dropped: true };
+                    let transform = Transform::None;
+                    return FeatureStep { imputed, median: f64::NAN, skewness: 0.0, choice, transform, dropped: true };
                 }
                 let median = crate::features::median(&present);
                 let filled: Vec<f64> = col.iter().map(|&v| if v.is_finite() { v } else { median }).collect();
-                let transform = if skewness(&filled).abs() > self.skew_threshold {
-                    Transform::SignedLog1p
-                } else {
-                    Transform::None
+                let skewness = skewness(&filled);
+                let transform = match choice {
+                    TransformChoice::Auto if skewness.abs() <= self.skew_threshold => Transform::None,
+                    TransformChoice::Auto if filled.iter().all(|&v| v >= 0.0) => Transform::Log1p,
+                    TransformChoice::Auto | TransformChoice::YeoJohnson => {
+                        Transform::YeoJohnson { lambda: yeo_johnson_lambda(&filled) }
+                    }
+                    TransformChoice::None => Transform::None,
+                    TransformChoice::Log1p => Transform::Log1p,
                 };
-                FeatureStep { imputed, median, transform, dropped: false }
+                FeatureStep { imputed, median, skewness, choice, transform, dropped: false }
             })
             .collect();
         let all: Vec<usize> = (0..x.ncols()).filter(|&j| !steps[j].dropped).collect();
-        let full = StandardScaler.fit(impute_and_transform(x, &steps, &all).view());
+        let t = impute_and_transform(x, &steps, &all);
+        let full = StandardScaler.fit(t.view());
         let mut kept = Vec::new();
+        let mut keep_cols = Vec::new();
         for (o, &j) in all.iter().enumerate() {
             // Constant up to rounding, relative to the magnitude of the values.
             if full.var[o].sqrt() <= 1e-12 * full.mean[o].abs().max(1.0) {
                 steps[j].dropped = true;
             } else {
                 kept.push(j);
+                keep_cols.push(o);
             }
         }
         if kept.is_empty() {
             return Err(AnalysisError::NoVariance);
         }
-        let pick = |a: &Array1<f64>| all.iter().zip(a).filter(|(j, _)| !steps[**j].dropped).map(|(_, v)| *v).collect();
-        let scaler = FittedStandardScaler { mean: pick(&full.mean), scale: pick(&full.scale), var: pick(&full.var) };
-        Ok(FittedPreprocessor { steps, kept, scaler })
-    }
-}
-
-fn apply(t: Transform, v: f64) -> f64 {
-    match t {
-        Transform::None => v,
-        Transform::SignedLog1p => signed_log1p(v),
+        let (center, scale) = match self.scaling {
+            Scaling::Standard => (full.mean.select(Axis(0), &keep_cols), full.scale.select(Axis(0), &keep_cols)),
+            Scaling::Robust => {
+                let r = RobustScaler.fit(t.select(Axis(1), &keep_cols).view());
+                (r.center, r.scale)
+            }
+        };
+        Ok(FittedPreprocessor { steps, kept, scaling: self.scaling, center, scale })
     }
 }
 
@@ -140,17 +388,17 @@ fn impute_and_transform(x: ArrayView2<f64>, steps: &[FeatureStep], cols: &[usize
         let s = &steps[j];
         for i in 0..x.nrows() {
             let v = x[[i, j]];
-            out[[i, o]] = apply(s.transform, if v.is_finite() { v } else { s.median });
+            out[[i, o]] = s.transform.apply(if v.is_finite() { v } else { s.median });
         }
     }
     out
 }
 
 impl FittedPreprocessor {
-    /// Imputes, transforms and standardises `x` (same features as in `fit`);
+    /// Imputes, transforms and scales `x` (same features as in `fit`);
     /// returns `n_samples x kept.len()`.
     pub fn transform(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.scaler.transform(impute_and_transform(x, &self.steps, &self.kept).view())
+        (impute_and_transform(x, &self.steps, &self.kept) - &self.center) / &self.scale
     }
 }
 
@@ -194,6 +442,44 @@ impl FittedStandardScaler {
     }
 }
 
+/// Robust scaler: `(x - median) / (q75 - q25)`, quantiles by linear
+/// interpolation ([`quantile_sorted`]); an IQR below `10 eps` leaves the
+/// feature unscaled, as scikit-learn's `RobustScaler` (`_handle_zeros_in_scale`).
+#[derive(Clone, Debug, Default)]
+pub struct RobustScaler;
+
+/// Fitted [`RobustScaler`] (scikit-learn's `center_`, `scale_`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedRobustScaler {
+    /// Per-feature median.
+    pub center: Array1<f64>,
+    /// Per-feature interquartile range, 1 where it is (near) 0.
+    pub scale: Array1<f64>,
+}
+
+impl RobustScaler {
+    /// Learns per-feature median and IQR of `x` (`n x d`, finite, `n >= 1`).
+    pub fn fit(&self, x: ArrayView2<f64>) -> FittedRobustScaler {
+        let mut center = Array1::zeros(x.ncols());
+        let mut scale = Array1::zeros(x.ncols());
+        for (j, col) in x.axis_iter(Axis(1)).enumerate() {
+            let mut s = col.to_vec();
+            s.sort_by(f64::total_cmp);
+            center[j] = quantile_sorted(&s, 0.5);
+            let iqr = quantile_sorted(&s, 0.75) - quantile_sorted(&s, 0.25);
+            scale[j] = if iqr < 10.0 * f64::EPSILON { 1.0 } else { iqr };
+        }
+        FittedRobustScaler { center, scale }
+    }
+}
+
+impl FittedRobustScaler {
+    /// `(x - center) / scale`, `n x d`.
+    pub fn transform(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        (&x - &self.center) / &self.scale
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,7 +491,7 @@ mod tests {
         let p = Preprocessor::default().fit(x.view()).unwrap();
         assert_eq!(p.steps[0].imputed, 1);
         assert_eq!(p.steps[0].median, 3.0);
-        assert_eq!(p.steps[0].transform, Transform::SignedLog1p);
+        assert_eq!(p.steps[0].transform, Transform::Log1p);
         assert!(p.steps[1].dropped);
         assert_eq!(p.kept, vec![0, 2]);
         let z = p.transform(x.view());
@@ -219,8 +505,29 @@ mod tests {
     }
 
     #[test]
+    fn negative_skewed_features_get_yeo_johnson_and_overrides_win() {
+        let x = array![[-1e4], [-2.0], [-1.0], [0.0], [1.0], [2.0], [3.0]];
+        let p = Preprocessor::default().fit(x.view()).unwrap();
+        assert!(matches!(p.steps[0].transform, Transform::YeoJohnson { .. }), "{:?}", p.steps[0]);
+        let forced = Preprocessor { overrides: vec![(0, TransformChoice::None)], ..Default::default() };
+        assert_eq!(forced.fit(x.view()).unwrap().steps[0].transform, Transform::None);
+        let robust = Preprocessor { scaling: Scaling::Robust, ..Default::default() }.fit(x.view()).unwrap();
+        assert_eq!(robust.transform(x.view())[[3, 0]], 0.0, "the median maps to 0");
+    }
+
+    #[test]
     fn skewness_matches_scipy() {
         // scipy 1.17.1: scipy.stats.skew([1, 2, 3, 10]) = 1.0182337649086284
         assert!((skewness(&[1.0, 2.0, 3.0, 10.0]) - 1.018_233_764_908_628_4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn yeo_johnson_is_continuous_at_its_special_lambdas() {
+        for x in [-3.0, -0.5, 0.0, 0.5, 3.0] {
+            for l in [0.0, 2.0] {
+                assert!((yeo_johnson(x, l) - yeo_johnson(x, l + 1e-9)).abs() < 1e-7, "x {x} lambda {l}");
+            }
+        }
+        assert_eq!(yeo_johnson_lambda(&[0.0, 0.0]), 1.0);
     }
 }

@@ -605,7 +605,7 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Ta
         .steps
         .iter()
         .zip(&ft.defs)
-        .filter(|(s, _)| s.transform == Transform::SignedLog1p && !s.dropped)
+        .filter(|(s, _)| s.transform != Transform::None && !s.dropped)
         .map(|(_, d)| d.key.as_str())
         .collect();
     if !logged.is_empty() {

@@ -1,9 +1,11 @@
 """Generate scikit-learn reference values for segscope's Rust tests.
 
 Writes tests/golden/sklearn_golden.json (full float precision, nothing rounded):
-StandardScaler, PCA, KMeans, clustering metrics, a k sweep and segscope's
-preprocessing (median imputation, signed log1p of skewed columns, scaling) for
-five small datasets, plus a signed-log1p case. The Rust tests read only the JSON.
+StandardScaler, RobustScaler, Yeo-Johnson (PowerTransformer), PCA, KMeans
+(Lloyd, Elkan, mini-batch), GaussianMixture BIC sweeps, clustering metrics, a
+k sweep and segscope's preprocessing (median imputation, ln(1+x) or
+Yeo-Johnson of skewed columns, standard or robust scaling) for five small
+datasets, plus a signed-log1p case. The Rust tests read only the JSON.
 
 Rerun from the repository root:
 
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_blobs
 from sklearn.decomposition import PCA
 from sklearn.metrics import (
@@ -30,7 +32,9 @@ from sklearn.metrics import (
 )
 from scipy.stats import skew
 from sklearn.impute import SimpleImputer
-from sklearn.preprocessing import StandardScaler
+from sklearn.mixture import GaussianMixture
+from sklearn.mixture._gaussian_mixture import _estimate_gaussian_parameters
+from sklearn.preprocessing import PowerTransformer, RobustScaler, StandardScaler
 
 OUT = Path(__file__).with_name("sklearn_golden.json")
 SKV = sklearn.__version__
@@ -41,8 +45,36 @@ def py(a):
     return np.asarray(a).tolist()
 
 
-def kmeans(Xs, k):
-    return KMeans(n_clusters=k, n_init=10, random_state=0, algorithm="lloyd").fit(Xs)
+def kmeans(Xs, k, algorithm="lloyd"):
+    return KMeans(n_clusters=k, n_init=10, random_state=0, algorithm=algorithm).fit(Xs)
+
+
+def gmm_case(Xs, k_max=6):
+    """GaussianMixture for k = 1..k_max, full and diagonal covariance, each
+    started from the labels of kmeans(Xs, k) (stored, so the Rust test starts
+    from the same point): weights, means and precisions of the one-hot
+    responsibilities, exactly what init_params="kmeans" computes."""
+    n = Xs.shape[0]
+    inits = {k: (np.zeros(n, dtype=int) if k == 1 else kmeans(Xs, k).labels_.astype(int))
+             for k in range(1, k_max + 1)}
+    out = {"init_labels": {str(k): py(v) for k, v in inits.items()}}
+    for ct in ["full", "diag"]:
+        rows = []
+        for k, labels in inits.items():
+            resp = np.zeros((n, k))
+            resp[np.arange(n), labels] = 1.0
+            w, m, cov = _estimate_gaussian_parameters(Xs, resp, 1e-6, ct)
+            prec = np.array([np.linalg.inv(c) for c in cov]) if ct == "full" else 1.0 / cov
+            g = GaussianMixture(n_components=k, covariance_type=ct, weights_init=w / n,
+                                means_init=m, precisions_init=prec, random_state=0).fit(Xs)
+            rows.append({"k": k, "bic": float(g.bic(Xs)), "aic": float(g.aic(Xs)),
+                         "lower_bound": float(g.lower_bound_), "n_iter": int(g.n_iter_),
+                         "converged": bool(g.converged_), "weights": py(g.weights_),
+                         "score_samples_first5": py(g.score_samples(Xs[:5])),
+                         "predict_proba_first5": py(g.predict_proba(Xs[:5]))})
+        best = min(rows, key=lambda r: r["bic"])["k"]
+        out[ct] = {"by_k": rows, "best_k_by_bic": best}
+    return out
 
 
 def metrics(Xs, labels):
@@ -88,17 +120,30 @@ def preprocess_case(X):
     flat[::17] = np.nan
     imp = SimpleImputer(strategy="median").fit(Xm)
     Xi = imp.transform(Xm)
-    logged = [j for j in range(Xi.shape[1]) if abs(skew(Xi[:, j])) > 1.0]
+    skewed = [j for j in range(Xi.shape[1]) if abs(skew(Xi[:, j])) > 1.0]
+    logged = [j for j in skewed if Xi[:, j].min() >= 0]
+    yj = [j for j in skewed if Xi[:, j].min() < 0]
     Xt = Xi.copy()
-    Xt[:, logged] = np.sign(Xt[:, logged]) * np.log1p(np.abs(Xt[:, logged]))
+    Xt[:, logged] = np.log1p(Xt[:, logged])
+    lambdas = []
+    if yj:
+        pt = PowerTransformer(method="yeo-johnson", standardize=False).fit(Xi[:, yj])
+        Xt[:, yj] = pt.transform(Xi[:, yj])
+        lambdas = py(pt.lambdas_)
     sc = StandardScaler().fit(Xt)
+    rs = RobustScaler().fit(Xt)
     return {
         "missing_every": 17,
         "median": py(imp.statistics_),
         "log_columns": logged,
+        "yeo_johnson_columns": yj,
+        "yeo_johnson_lambdas": lambdas,
         "mean": py(sc.mean_),
         "scale": py(sc.scale_),
         "transformed_first10": py(sc.transform(Xt)[:10]),
+        "robust_center": py(rs.center_),
+        "robust_scale": py(rs.scale_),
+        "robust_transformed_first10": py(rs.transform(Xt)[:10]),
     }
 
 
@@ -110,6 +155,10 @@ def golden(src, X, y):
     pca = PCA(svd_solver="full")
     Z = pca.fit_transform(Xs)
     km = kmeans(Xs, n_classes)
+    elkan = kmeans(Xs, n_classes, "elkan")
+    mbs = [MiniBatchKMeans(n_clusters=n_classes, random_state=s, n_init=3).fit(Xs) for s in range(8)]
+    rs = RobustScaler().fit(X)
+    pt = PowerTransformer(method="yeo-johnson", standardize=False).fit(Xs)
     sweep = []
     for k in range(2, 11):
         m = kmeans(Xs, k)
@@ -121,6 +170,9 @@ def golden(src, X, y):
         "y": py(y),
         "n_classes": n_classes,
         "scaler": {"mean": py(scaler.mean_), "scale": py(scaler.scale_)},
+        "robust_scaler": {"center": py(rs.center_), "scale": py(rs.scale_)},
+        "yeo_johnson_on_standardised": {"lambdas": py(pt.lambdas_),
+                                        "transform_first5": py(pt.transform(Xs)[:5])},
         "pca": {
             "explained_variance": py(pca.explained_variance_),
             "explained_variance_ratio": py(pca.explained_variance_ratio_),
@@ -135,7 +187,11 @@ def golden(src, X, y):
             "labels": py(km.labels_.astype(int)),
             "cluster_centers": py(km.cluster_centers_),
             "ari_vs_truth": float(adjusted_rand_score(y, km.labels_)),
+            "elkan_inertia": float(elkan.inertia_),
+            "minibatch_inertia_seeds_0_7": [float(m.inertia_) for m in mbs],
+            "minibatch_ari_vs_truth_seeds_0_7": [float(adjusted_rand_score(y, m.labels_)) for m in mbs],
         },
+        "gmm": gmm_case(Xs),
         "metrics_on_kmeans_labels": metrics(Xs, km.labels_),
         "metrics_on_true_labels": metrics(Xs, y),
         "silhouette_samples_first10": py(silhouette_samples(Xs, km.labels_)[:10]),
