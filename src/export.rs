@@ -27,11 +27,24 @@ fn number(out: &mut String, v: f64) {
 }
 
 /// The assignments file: one row per account with
-/// `account_id,segment,pc1,pc2,<features...>`; features in raw units, empty
-/// where undefined for the account; segments numbered `1..=k` as shown.
+/// `account_id,segment,pc1,pc2,anomaly_score,top_anomaly,[membership...],<features...>`;
+/// features in raw units, empty where undefined for the account; segments
+/// numbered `1..=k` as shown, `noise` for accounts HDBSCAN left unassigned;
+/// `top_anomaly` is 1 for the top 1 % anomaly scores; membership columns are
+/// `p_segment_1..k` (Gaussian mixture) or `membership_probability` (HDBSCAN).
 pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation) -> String {
     let mut out = String::with_capacity(ft.ids.len() * (24 + 12 * ft.defs.len()));
-    out.push_str("account_id,segment,pc1,pc2");
+    let mut anomaly = vec![false; ft.ids.len()];
+    seg.anomalies.iter().for_each(|&i| anomaly[i] = true);
+    out.push_str("account_id,segment,pc1,pc2,anomaly_score,top_anomaly");
+    let membership = seg.membership.as_ref();
+    match membership.map(|m| m.ncols()) {
+        Some(1) => out.push_str(",membership_probability"),
+        Some(k) => (1..=k).for_each(|s| {
+            let _ = write!(out, ",p_segment_{s}");
+        }),
+        None => {}
+    }
     for d in &ft.defs {
         out.push(',');
         out.push_str(&escape_text(&d.key));
@@ -39,10 +52,24 @@ pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation) -> String {
     out.push('\n');
     for (i, id) in ft.ids.iter().enumerate() {
         out.push_str(&escape_text(id));
-        let _ = write!(out, ",{},", seg.segments[i]);
+        match seg.segments[i] {
+            0 => out.push_str(",noise,"),
+            s => {
+                let _ = write!(out, ",{s},");
+            }
+        }
         number(&mut out, seg.projection[[i, 0]]);
         out.push(',');
         number(&mut out, seg.projection[[i, 1]]);
+        out.push(',');
+        number(&mut out, seg.anomaly_score[i]);
+        out.push_str(if anomaly[i] { ",1" } else { ",0" });
+        if let Some(m) = membership {
+            for v in m.row(i) {
+                out.push(',');
+                number(&mut out, *v);
+            }
+        }
         for j in 0..ft.defs.len() {
             out.push(',');
             number(&mut out, ft.values[[i, j]]);

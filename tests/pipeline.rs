@@ -53,8 +53,47 @@ fn sample_trades() {
     assert_eq!(o.accounts, 3000);
     assert_eq!(o.mapping.kind, DataKind::Trades);
     assert_eq!(o.csv.lines().count(), 3001);
-    assert!(o.csv.starts_with("account_id,segment,pc1,pc2,trade_count,"));
+    assert!(o.csv.starts_with("account_id,segment,pc1,pc2,anomaly_score,top_anomaly,trade_count,"));
     println!("sample: k = {}", o.k);
+    // The same seed gives the same segments natively and in wasm: the e2e test
+    // compares the page's download with this committed file.
+    let segments: String =
+        o.csv.lines().map(|l| l.splitn(3, ',').take(2).collect::<Vec<_>>().join(",") + "\n").collect();
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/sample_segments.csv");
+    if std::env::var_os("SEGSCOPE_BLESS").is_some() {
+        std::fs::write(&fixture, &segments).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&fixture).expect("tests/golden/sample_segments.csv (SEGSCOPE_BLESS=1 writes it)");
+    assert!(segments == expected, "sample segments differ from tests/golden/sample_segments.csv");
+}
+
+#[test]
+fn sample_with_every_method() {
+    use segscope::analysis::{CovarianceType, Method};
+    let (_, t) = parse_bytes(segscope::sample::sample_csv().as_bytes()).unwrap();
+    let ft = extract(&t, &detect_mapping(&t)).unwrap();
+    for method in [
+        Method::GaussianMixture { covariance: CovarianceType::Full },
+        Method::GaussianMixture { covariance: CovarianceType::Diag },
+        Method::Hdbscan { min_cluster_size: 20 },
+    ] {
+        let s = segment(&ft, &SegmentOptions { method, ..Default::default() }).unwrap();
+        let st = s.stability.as_ref().unwrap();
+        println!(
+            "sample, {}: k = {}, noise {}, silhouette {:.3}, stability {:.3} (min {:.3}), top anomaly score {:.2}",
+            s.algorithm, s.k, s.noise, s.silhouette, st.mean_ari, st.min_ari, s.anomaly_score[s.anomalies[0]]
+        );
+        assert!(s.k >= 2, "{}", s.algorithm);
+        assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>() + s.noise, 3000);
+        assert_eq!(s.anomalies.len(), 30);
+        let csv = assignments_csv(&ft, &s);
+        let header = csv.lines().next().unwrap();
+        match method {
+            Method::Hdbscan { .. } => assert!(header.contains(",membership_probability,")),
+            _ => assert!(header.contains(&format!(",p_segment_{},", s.k))),
+        }
+    }
 }
 
 #[test]

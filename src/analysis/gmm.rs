@@ -103,7 +103,7 @@ fn estimate_parameters(
     let (n, d) = x.dim();
     let k = resp.ncols();
     let nk = resp.sum_axis(ndarray::Axis(0)) + 10.0 * f64::EPSILON;
-    let means = resp.t().dot(&x) / &nk.view().insert_axis(ndarray::Axis(1));
+    let means = resp.t().dot(&x) / nk.view().insert_axis(ndarray::Axis(1));
     let mut covs = Vec::with_capacity(k);
     for c in 0..k {
         let mut cov = Array2::zeros((d, d));

@@ -175,13 +175,13 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
 }
 
 /// Adjusted Rand index between two labelings (1 = identical up to renaming,
-/// about 0 = chance).
+/// about 0 = chance). Label values may have gaps (`[0, 7]` is two labels).
 pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
     let n = a.len();
-    let ka = a.iter().max().map_or(0, |m| m + 1);
-    let kb = b.iter().max().map_or(0, |m| m + 1);
+    let (a, ka) = dense(a);
+    let (b, kb) = dense(b);
     let mut table = vec![0u64; ka * kb];
-    for (&x, &y) in a.iter().zip(b) {
+    for (&x, &y) in a.iter().zip(&b) {
         table[x * kb + y] += 1;
     }
     let c2 = |v: u64| (v * v.saturating_sub(1)) as f64 / 2.0;
@@ -206,6 +206,7 @@ mod tests {
     #[test]
     fn ari_is_one_for_renamed_labels_and_silhouette_by_hand() {
         assert_eq!(adjusted_rand_index(&[0, 0, 1, 1, 2], &[2, 2, 0, 0, 1]), 1.0);
+        assert_eq!(adjusted_rand_index(&[0, 0, usize::MAX], &[1, 1, 0]), 1.0);
         assert!(adjusted_rand_index(&[0, 0, 1, 1], &[0, 1, 0, 1]) < 0.0);
         // Two points per cluster on a line: 0, 1 | 10, 11.
         let x = array![[0.0], [1.0], [10.0], [11.0]];

@@ -7,17 +7,21 @@
 //! predicts.
 
 pub mod gmm;
+pub mod hdbscan;
 pub mod kmeans;
 pub mod metrics;
 pub mod pca;
 pub mod preprocess;
 pub mod segmentation;
+pub mod stability;
 
 pub use gmm::{CovarianceType, FittedGaussianMixture, GaussianMixture};
+pub use hdbscan::{FittedHdbscan, Hdbscan};
 pub use kmeans::{FittedKMeans, KMeans, KMeansAlgorithm, MiniBatchKMeans};
 pub use pca::{FittedPca, Pca};
 pub use preprocess::{FittedPreprocessor, Preprocessor, Scaling, Transform, TransformChoice};
-pub use segmentation::{segment, SegmentOptions, Segmentation};
+pub use segmentation::{segment, Method, SegmentOptions, Segmentation};
+pub use stability::{subsample_stability, Stability};
 
 use std::fmt;
 
@@ -67,7 +71,7 @@ impl fmt::Display for AnalysisError {
             ),
             AnalysisError::TooManySamples { n, max, what } => write!(
                 f,
-                "{what} here is exact and O(n²) in time: it handles up to {max} accounts and the data has {n}. Use k-means for this file, or filter it to fewer accounts."
+                "{what} here is exact and O(n²) in time: it handles up to {max} accounts and the data has {n}. Use k-means or the Gaussian mixture for this file, or filter it to fewer accounts."
             ),
             AnalysisError::BadParameter { what } => write!(f, "Internal: {what}."),
         }

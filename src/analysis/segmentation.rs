@@ -1,48 +1,106 @@
-//! The segmentation pipeline: features -> preprocessing -> k-means (k chosen
-//! by silhouette when not given) -> PCA for the view -> segment profiles.
+//! The segmentation pipeline: features -> preprocessing -> a clustering
+//! method (k chosen by silhouette or BIC when not given) -> PCA for the view
+//! -> segment profiles, stability and anomaly scores.
 //!
-//! Clustering runs on all standardised features; PCA only projects them to
-//! two dimensions for the scatter plot (and reports loadings), so the plot
-//! shows the segments but does not define them.
+//! Clustering runs on all scaled features; PCA only projects them to two
+//! dimensions for the scatter plot (and reports loadings), so the plot shows
+//! the segments but does not define them.
 
-use super::kmeans::{FittedKMeans, KMeans};
-use super::metrics::{pairwise_distances, sample_indices, silhouette_samples_precomputed};
+use super::gmm::{CovarianceType, GaussianMixture};
+use super::hdbscan::Hdbscan;
+use super::kmeans::{KMeans, MiniBatchKMeans};
+use super::metrics::{
+    calinski_harabasz, davies_bouldin, pairwise_distances, sample_indices, silhouette_samples_precomputed,
+};
 use super::pca::{FittedPca, Pca};
 use super::preprocess::{FittedPreprocessor, Preprocessor};
+use super::stability::{subsample_stability, Stability};
 use super::AnalysisError;
 use crate::features::FeatureTable;
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
+
+/// Above this many accounts the final k-means fit is mini-batch
+/// ([`MiniBatchKMeans`]) instead of Lloyd with `n_init` restarts.
+pub const MINI_BATCH_ABOVE: usize = 100_000;
+
+/// The clustering method.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Method {
+    /// k-means (Lloyd, k-means++ init); k by silhouette when not given.
+    KMeans,
+    /// Gaussian mixture (EM from k-means); k by lowest BIC when not given; soft membership.
+    GaussianMixture { covariance: CovarianceType },
+    /// HDBSCAN: finds the number of segments itself and leaves outliers unassigned (noise).
+    Hdbscan { min_cluster_size: usize },
+}
+
+impl Method {
+    /// Name for the UI and exports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::KMeans => "k-means",
+            Method::GaussianMixture { covariance: CovarianceType::Full } => "Gaussian mixture (full covariance)",
+            Method::GaussianMixture { covariance: CovarianceType::Diag } => "Gaussian mixture (diagonal covariance)",
+            Method::Hdbscan { .. } => "HDBSCAN",
+        }
+    }
+    /// Whether the method takes a number of segments.
+    pub fn takes_k(self) -> bool {
+        !matches!(self, Method::Hdbscan { .. })
+    }
+}
 
 /// Options of [`segment`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SegmentOptions {
-    /// Number of segments; `None` chooses it by silhouette over `k_min..=k_max`.
+    pub method: Method,
+    /// Transforms and scaling.
+    pub preprocessor: Preprocessor,
+    /// Number of segments; `None` chooses it over `k_min..=k_max` (ignored by HDBSCAN).
     pub k: Option<usize>,
-    /// Seed of every random choice (k-means++ and the silhouette sample).
+    /// Seed of every random choice (initialisations, samples, stability subsamples).
     pub seed: u64,
     pub k_min: usize,
     pub k_max: usize,
-    /// Accounts in the seeded sample used for choosing k and for the shown
-    /// silhouette (all accounts when there are fewer).
+    /// Accounts in the seeded sample used for the k sweep, the shown
+    /// silhouette and the stability score (all accounts when there are fewer).
     pub sample_size: usize,
     /// k-means restarts for the final model.
     pub n_init: usize,
+    /// Subsample pairs for the stability score (0 = skip).
+    pub stability_runs: usize,
 }
 
 impl Default for SegmentOptions {
     fn default() -> Self {
-        SegmentOptions { k: None, seed: 42, k_min: 2, k_max: 10, sample_size: 2000, n_init: 10 }
+        SegmentOptions {
+            method: Method::KMeans,
+            preprocessor: Preprocessor::default(),
+            k: None,
+            seed: 42,
+            k_min: 2,
+            k_max: 10,
+            sample_size: 2000,
+            n_init: 10,
+            stability_runs: 10,
+        }
     }
 }
 
-/// Silhouette and inertia for one k of the sweep.
+/// Quality figures for one k of the sweep, all on the seeded sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KScore {
     pub k: usize,
-    /// Mean silhouette on the sample.
+    /// Mean silhouette (higher is better, in `[-1, 1]`).
     pub silhouette: f64,
-    /// Inertia of k-means fitted on the sample.
-    pub inertia: f64,
+    /// Calinski-Harabasz index (higher is better).
+    pub calinski_harabasz: f64,
+    /// Davies-Bouldin index (lower is better).
+    pub davies_bouldin: f64,
+    /// k-means inertia (k-means only).
+    pub inertia: Option<f64>,
+    /// Bayesian information criterion (Gaussian mixture only; lower is better).
+    pub bic: Option<f64>,
 }
 
 /// One segment's summary.
@@ -55,43 +113,56 @@ pub struct SegmentProfile {
     pub share: f64,
     /// Mean of each feature of the feature table, raw units, ignoring missing cells.
     pub means: Vec<f64>,
-    /// Mean of each kept (standardised) feature: how many standard deviations
-    /// the segment sits from the overall mean, after the transform.
+    /// Mean of each kept (scaled) feature: how far the segment sits from the
+    /// overall centre, in scaled units (standard deviations for the standard scaler).
     pub z_means: Vec<f64>,
     /// The (up to) three kept features with the largest `|z_mean|`, as
     /// (index into the feature table's defs, z).
     pub distinguishing: Vec<(usize, f64)>,
     /// Risk and anomaly flags, as sentences.
     pub flags: Vec<String>,
-    /// Accounts of this segment among the 1 % farthest from their centre.
+    /// Accounts of this segment among the top anomalies.
     pub anomalies: usize,
 }
 
 /// Result of [`segment`].
 #[derive(Clone, Debug)]
 pub struct Segmentation {
+    pub method: Method,
+    /// What ran, e.g. "k-means (Lloyd, 10 restarts)".
+    pub algorithm: String,
     pub preprocessor: FittedPreprocessor,
     pub pca: FittedPca,
     /// `n x 2`: PC1 and PC2 of each account.
     pub projection: Array2<f64>,
-    pub kmeans: FittedKMeans,
-    /// Segment of each account, `1..=k` (largest segment = 1).
+    /// Segment of each account, `1..=k` (largest segment = 1); 0 = noise (HDBSCAN only).
     pub segments: Vec<usize>,
     pub k: usize,
-    /// True if k was chosen by silhouette.
+    /// Accounts left unassigned as noise (HDBSCAN only).
+    pub noise: usize,
+    /// True if k was chosen from the sweep.
     pub k_auto: bool,
-    /// The silhouette sweep (empty when k was given).
+    /// The k sweep (empty when k was given, or for HDBSCAN).
     pub sweep: Vec<KScore>,
-    /// Mean silhouette of the final segments on the sample.
+    /// Mean silhouette of the final segments on the sample (noise left out).
     pub silhouette: f64,
     /// Accounts the silhouette was computed on.
     pub silhouette_n: usize,
+    /// Subsample-pair stability of the method at this k (None if skipped).
+    pub stability: Option<Stability>,
+    /// Gaussian mixture: `n x k` membership probabilities, columns in segment
+    /// order. HDBSCAN: `n x 1` strength of membership. k-means: `None`.
+    pub membership: Option<Array2<f64>>,
+    /// Anomaly score of each account (higher = more unusual), see `anomaly_unit`.
+    pub anomaly_score: Vec<f64>,
+    /// What the anomaly score measures.
+    pub anomaly_unit: &'static str,
+    /// Indices of the top 1 % anomalies (at least one), highest score first.
+    pub anomalies: Vec<usize>,
     /// Overall mean of each feature (raw units, ignoring missing cells).
     pub overall_means: Vec<f64>,
     /// One per segment, in segment order.
     pub profiles: Vec<SegmentProfile>,
-    /// Euclidean distance of each account to its segment centre (standardised units).
-    pub distance_to_centre: Vec<f64>,
     pub seed: u64,
 }
 
@@ -108,77 +179,150 @@ fn nan_mean(v: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
+/// Labels with noise given a label of its own (one past the largest), for ARI.
+fn with_noise(labels: &[Option<usize>]) -> Vec<usize> {
+    let noise = labels.iter().flatten().max().map_or(0, |m| m + 1);
+    labels.iter().map(|l| l.unwrap_or(noise)).collect()
+}
+
+/// What [`fit_method`] returns.
+struct Fitted {
+    /// Cluster of each row, `None` = noise.
+    labels: Vec<Option<usize>>,
+    gmm: Option<super::gmm::FittedGaussianMixture>,
+    /// HDBSCAN's strength of membership.
+    probabilities: Option<Vec<f64>>,
+    /// What ran, for the UI.
+    about: String,
+}
+
+fn fit_method(method: Method, x: ArrayView2<f64>, k: usize, seed: u64, n_init: usize) -> Result<Fitted, AnalysisError> {
+    let hard = |labels: Vec<usize>, about: String| Fitted {
+        labels: labels.into_iter().map(Some).collect(),
+        gmm: None,
+        probabilities: None,
+        about,
+    };
+    Ok(match method {
+        Method::KMeans if x.nrows() > MINI_BATCH_ABOVE => {
+            hard(MiniBatchKMeans::new(k).seed(seed).fit(x)?.labels, "mini-batch k-means (batch 1024)".into())
+        }
+        Method::KMeans => hard(
+            KMeans::new(k).seed(seed).n_init(n_init).fit(x)?.labels,
+            format!("k-means (Lloyd, k-means++, {n_init} restarts)"),
+        ),
+        Method::GaussianMixture { covariance } => {
+            let g = GaussianMixture::new(k).covariance_type(covariance).seed(seed).fit(x)?;
+            let conv = if g.converged { "" } else { ", not converged" };
+            let about = format!("{} (EM from k-means, {} iterations{conv})", method.label(), g.n_iter);
+            Fitted { labels: g.labels.iter().map(|&l| Some(l)).collect(), gmm: Some(g), probabilities: None, about }
+        }
+        Method::Hdbscan { min_cluster_size } => {
+            let h = Hdbscan { min_cluster_size, ..Hdbscan::default() }.fit(x)?;
+            let about = format!("HDBSCAN (min cluster size {min_cluster_size})");
+            Fitted { labels: h.labels, gmm: None, probabilities: Some(h.probabilities), about }
+        }
+    })
+}
+
 /// Segments the accounts of `ft`.
 ///
 /// Errors: [`AnalysisError::TooFewSamples`] for fewer than 2 accounts (3 when
 /// k is chosen automatically); [`AnalysisError::BadK`] if `k < 2` or `k`
 /// exceeds the number of accounts; [`AnalysisError::NoVariance`] if every
-/// feature is constant.
+/// feature is constant; the method's own errors (a collapsed mixture
+/// component, too many accounts for HDBSCAN).
 pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation, AnalysisError> {
     let n = ft.ids.len();
-    let needed = if opts.k.is_some() { 2 } else { 3 };
+    let method = opts.method;
+    let needed = if opts.k.is_some() || !method.takes_k() { 2 } else { 3 };
     if n < needed {
         return Err(AnalysisError::TooFewSamples { n, needed, what: "Segmentation" });
     }
-    if let Some(k) = opts.k {
+    if let (Some(k), true) = (opts.k, method.takes_k()) {
         if k < 2 || k > n {
             return Err(AnalysisError::BadK { k, n });
         }
     }
-    let preprocessor = Preprocessor::default().fit(ft.values.view())?;
+    let preprocessor = opts.preprocessor.fit(ft.values.view())?;
     let z = preprocessor.transform(ft.values.view());
 
     let sample = sample_indices(n, opts.sample_size, opts.seed);
     let zs = z.select(Axis(0), &sample);
     let dist = pairwise_distances(zs.view());
     let mut sweep = Vec::new();
-    let k = match opts.k {
-        Some(k) => k,
-        None => {
-            let k_hi = opts.k_max.min(sample.len() - 1);
-            for k in opts.k_min.max(2)..=k_hi {
-                let f = KMeans::new(k).seed(opts.seed).n_init(3).fit(zs.view())?;
-                let s = silhouette_samples_precomputed(dist.view(), &f.labels);
-                sweep.push(KScore { k, silhouette: s.iter().sum::<f64>() / s.len() as f64, inertia: f.inertia });
-            }
-            // Highest silhouette; the smaller k on a tie.
-            sweep
-                .iter()
-                .fold(None::<&KScore>, |b, s| match b {
-                    Some(b) if b.silhouette >= s.silhouette => Some(b),
-                    _ => Some(s),
-                })
-                .map(|s| s.k)
-                .unwrap_or(2)
+    let k_auto = opts.k.is_none() && method.takes_k();
+    if k_auto {
+        let k_hi = opts.k_max.min(sample.len() - 1);
+        for k in opts.k_min.max(2)..=k_hi {
+            let (labels, inertia, bic) = match method {
+                Method::GaussianMixture { covariance } => {
+                    let g = GaussianMixture::new(k).covariance_type(covariance).seed(opts.seed).fit(zs.view())?;
+                    (g.labels.clone(), None, Some(g.bic(zs.view())))
+                }
+                _ => {
+                    let f = KMeans::new(k).seed(opts.seed).n_init(3).fit(zs.view())?;
+                    (f.labels, Some(f.inertia), None)
+                }
+            };
+            let s = silhouette_samples_precomputed(dist.view(), &labels);
+            sweep.push(KScore {
+                k,
+                silhouette: s.iter().sum::<f64>() / s.len() as f64,
+                calinski_harabasz: calinski_harabasz(zs.view(), &labels),
+                davies_bouldin: davies_bouldin(zs.view(), &labels),
+                inertia,
+                bic,
+            });
         }
-    };
-    let kmeans = KMeans::new(k).seed(opts.seed).n_init(opts.n_init).fit(z.view())?;
-
-    // Number segments by size, largest first (ties: lower cluster index).
-    let mut sizes = vec![0usize; k];
-    for &l in &kmeans.labels {
-        sizes[l] += 1;
     }
-    let mut order: Vec<usize> = (0..k).collect();
+    // k-means: highest silhouette; mixture: lowest BIC; the smaller k on ties.
+    let score = |s: &KScore| s.bic.map_or(s.silhouette, |b| -b);
+    let k_req = match opts.k {
+        Some(k) => k,
+        None => sweep
+            .iter()
+            .fold(None::<&KScore>, |b, s| match b {
+                Some(b) if score(b) >= score(s) => Some(b),
+                _ => Some(s),
+            })
+            .map_or(2, |s| s.k),
+    };
+    let Fitted { labels, gmm, probabilities, about: algorithm } =
+        fit_method(method, z.view(), k_req, opts.seed, opts.n_init)?;
+
+    // Number segments by size, largest first (ties: lower cluster index); noise is 0.
+    let n_clusters = labels.iter().flatten().max().map_or(0, |m| m + 1);
+    let mut sizes = vec![0usize; n_clusters];
+    labels.iter().flatten().for_each(|&l| sizes[l] += 1);
+    let mut order: Vec<usize> = (0..n_clusters).filter(|&c| sizes[c] > 0).collect();
     order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
-    let mut rank = vec![0usize; k];
+    let k = order.len();
+    let mut rank = vec![0usize; n_clusters];
     for (r, &c) in order.iter().enumerate() {
         rank[c] = r + 1;
     }
-    let segments: Vec<usize> = kmeans.labels.iter().map(|&l| rank[l]).collect();
+    let segments: Vec<usize> = labels.iter().map(|l| l.map_or(0, |l| rank[l])).collect();
+    let noise = segments.iter().filter(|&&s| s == 0).count();
 
-    let sample_labels: Vec<usize> = sample.iter().map(|&i| kmeans.labels[i]).collect();
-    let distinct = {
-        let mut s = sample_labels.clone();
-        s.sort_unstable();
-        s.dedup();
-        s.len()
-    };
+    // Silhouette of the final segments on the sample, noise left out.
+    let kept: Vec<usize> = (0..sample.len()).filter(|&p| segments[sample[p]] != 0).collect();
+    let kept_labels: Vec<usize> = kept.iter().map(|&p| segments[sample[p]] - 1).collect();
+    let distinct = kept_labels.iter().collect::<std::collections::BTreeSet<_>>().len();
     let silhouette = if distinct >= 2 {
-        let s = silhouette_samples_precomputed(dist.view(), &sample_labels);
+        let sub = dist.select(Axis(0), &kept).select(Axis(1), &kept);
+        let s = silhouette_samples_precomputed(sub.view(), &kept_labels);
         s.iter().sum::<f64>() / s.len() as f64
     } else {
         f64::NAN
+    };
+
+    let stability = if opts.stability_runs > 0 && k >= 2 && zs.nrows() >= 10 {
+        let fit =
+            |x: ArrayView2<f64>, seed: u64| Ok(with_noise(&fit_method(method, x, k.min(x.nrows()), seed, 3)?.labels));
+        Some(subsample_stability(zs.view(), opts.stability_runs, 0.8, opts.seed, fit)?)
+    } else {
+        None
     };
 
     let pca = Pca { n_components: None }.fit(z.view())?;
@@ -189,10 +333,49 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
         projection[[i, 1]] = if full.ncols() > 1 { full[[i, 1]] } else { 0.0 };
     }
 
-    let distance_to_centre = kmeans.distances(z.view());
-    let mut sorted = distance_to_centre.clone();
-    sorted.sort_by(f64::total_cmp);
-    let cut = sorted[((n as f64 * 0.99).floor() as usize).min(n - 1)];
+    // Segment centres in scaled units (z_means), then anomaly scores.
+    let d = z.ncols();
+    let mut centres = Array2::<f64>::zeros((k, d));
+    let mut counts = vec![0usize; k];
+    for (i, &s) in segments.iter().enumerate().filter(|(_, s)| **s > 0) {
+        counts[s - 1] += 1;
+        let mut c = centres.row_mut(s - 1);
+        c += &z.row(i);
+    }
+    for (mut c, &m) in centres.rows_mut().into_iter().zip(&counts) {
+        c /= m.max(1) as f64;
+    }
+    let (anomaly_score, anomaly_unit, membership) = match &gmm {
+        Some(g) => {
+            let proba = g.predict_proba(z.view());
+            let cols: Vec<usize> = order.clone();
+            (
+                g.score_samples(z.view()).into_iter().map(|l| -l).collect(),
+                "negative log-likelihood under the mixture (nats)",
+                Some(proba.select(Axis(1), &cols)),
+            )
+        }
+        None => {
+            let score: Vec<f64> = (0..n)
+                .map(|i| {
+                    let to =
+                        |c: usize| centres.row(c).iter().zip(z.row(i)).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+                    match segments[i] {
+                        0 => (0..k).map(to).fold(f64::INFINITY, f64::min).sqrt(),
+                        s => to(s - 1).sqrt(),
+                    }
+                })
+                .collect();
+            let membership = probabilities.map(|p| Array2::from_shape_vec((n, 1), p).expect("n values"));
+            (score, "distance to the segment centre (scaled units)", membership)
+        }
+    };
+    let mut by_score: Vec<usize> = (0..n).collect();
+    by_score.sort_by(|&a, &b| anomaly_score[b].total_cmp(&anomaly_score[a]).then(a.cmp(&b)));
+    by_score.truncate(n.div_ceil(100).max(1));
+    let anomalies = by_score;
+    let mut is_anomaly = vec![false; n];
+    anomalies.iter().for_each(|&i| is_anomaly[i] = true);
 
     let nf = ft.defs.len();
     let overall_means: Vec<f64> = (0..nf).map(|j| nan_mean(ft.values.column(j).iter().copied())).collect();
@@ -201,13 +384,12 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
         let members: Vec<usize> = (0..n).filter(|&i| segments[i] == id).collect();
         let size = members.len();
         let means = (0..nf).map(|j| nan_mean(members.iter().map(|&i| ft.values[[i, j]]))).collect::<Vec<_>>();
-        let z_means: Vec<f64> =
-            (0..z.ncols()).map(|j| members.iter().map(|&i| z[[i, j]]).sum::<f64>() / size.max(1) as f64).collect();
+        let z_means: Vec<f64> = centres.row(id - 1).to_vec();
         let mut dist_feats: Vec<(usize, f64)> =
             z_means.iter().enumerate().map(|(o, &v)| (preprocessor.kept[o], v)).collect();
         dist_feats.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         dist_feats.truncate(3);
-        let anomalies = members.iter().filter(|&&i| distance_to_centre[i] > cut).count();
+        let anomalies = members.iter().filter(|&&i| is_anomaly[i]).count();
         let flags = flags_for(ft, &means, &overall_means, size as f64 / n as f64, anomalies);
         profiles.push(SegmentProfile {
             id,
@@ -221,19 +403,25 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
         });
     }
     Ok(Segmentation {
+        method,
+        algorithm,
         preprocessor,
         pca,
         projection,
-        kmeans,
         segments,
         k,
-        k_auto: opts.k.is_none(),
+        noise,
+        k_auto,
         sweep,
         silhouette,
         silhouette_n: sample.len(),
+        stability,
+        membership,
+        anomaly_score,
+        anomaly_unit,
+        anomalies,
         overall_means,
         profiles,
-        distance_to_centre,
         seed: opts.seed,
     })
 }
@@ -258,7 +446,7 @@ fn flags_for(ft: &FeatureTable, means: &[f64], overall: &[f64], share: f64, anom
         f.push("very small segment: may be outliers".into());
     }
     if anomalies > 0 {
-        f.push(format!("{anomalies} anomalous accounts (top 1% distance to centre)"));
+        f.push(format!("{anomalies} of the top 1% anomalous accounts"));
     }
     f
 }

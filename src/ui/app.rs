@@ -3,11 +3,16 @@
 //! Accessible names are an automation contract (README): "Upload data",
 //! "Load sample", "Segments (k)", role `progressbar` while working, role
 //! `alert` for errors, canvas "PCA scatter plot", table "Segment summary",
-//! button "Download assignments".
+//! button "Download assignments"; selects "Method", "Scaling" and
+//! "Transform of <feature>", input "Min cluster size", canvas "k sweep",
+//! tables "k sweep scores", "Top anomalies", "Feature transforms", and the
+//! paragraph "Stability".
 
 use super::browser::{self, download_text, now_ms, read_table, text_blob, yield_now};
-use super::scatter;
-use crate::analysis::{segment, SegmentOptions, Segmentation, Transform};
+use super::{scatter, sweep_chart};
+use crate::analysis::{
+    segment, CovarianceType, Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice,
+};
 use crate::export::{assignments_csv, export_file_name};
 use crate::features::{count_of, extract, FeatureTable};
 use crate::ingest::time::TimeFormat;
@@ -78,6 +83,10 @@ pub fn App() -> impl IntoView {
     let mapping = RwSignal::new(None::<Mapping>);
     let k = RwSignal::new(None::<usize>);
     let seed = RwSignal::new(SegmentOptions::default().seed);
+    let method = RwSignal::new(Method::KMeans);
+    let scaling = RwSignal::new(Scaling::Standard);
+    let overrides = RwSignal::new(Vec::<(usize, TransformChoice)>::new());
+    let min_cluster_size = RwSignal::new(DEFAULT_MIN_CLUSTER_SIZE);
     let outcome = RwSignal::new(None::<Outcome>);
     let render_ms = RwSignal::new(None::<f64>);
     let generation = StoredValue::new(0u64);
@@ -116,7 +125,22 @@ pub fn App() -> impl IntoView {
             if generation.get_value() != my_gen {
                 return;
             }
-            let opts = SegmentOptions { k: k.get_untracked(), seed: seed.get_untracked(), ..Default::default() };
+            let method = match method.get_untracked() {
+                Method::Hdbscan { .. } => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
+                m => m,
+            };
+            let preprocessor = Preprocessor {
+                scaling: scaling.get_untracked(),
+                overrides: overrides.get_untracked(),
+                ..Default::default()
+            };
+            let opts = SegmentOptions {
+                k: k.get_untracked(),
+                seed: seed.get_untracked(),
+                method,
+                preprocessor,
+                ..Default::default()
+            };
             let result = segment(&ft, &opts);
             let t2 = now_ms();
             busy.set(Busy::Idle);
@@ -143,6 +167,7 @@ pub fn App() -> impl IntoView {
             outcome.set(None);
             loaded.set(None);
             mapping.set(None);
+            overrides.set(Vec::new());
             let total = blob.size();
             busy.set(Busy::Reading { done: 0.0, total });
             let t0 = now_ms();
@@ -223,6 +248,35 @@ pub fn App() -> impl IntoView {
             error.set(Some("Seed: enter a whole number of 0 or more.".into()));
         }
     };
+    let on_method = move |ev: leptos::ev::Event| {
+        method.set(match event_target_value(&ev).as_str() {
+            "gmm-full" => Method::GaussianMixture { covariance: CovarianceType::Full },
+            "gmm-diag" => Method::GaussianMixture { covariance: CovarianceType::Diag },
+            "hdbscan" => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
+            _ => Method::KMeans,
+        });
+        run();
+    };
+    let on_scaling = move |ev: leptos::ev::Event| {
+        scaling.set(if event_target_value(&ev) == "robust" { Scaling::Robust } else { Scaling::Standard });
+        run();
+    };
+    let on_min_cluster = move |ev: leptos::ev::Event| match event_target_value(&ev).trim().parse::<usize>() {
+        Ok(m) if m >= 2 => {
+            min_cluster_size.set(m);
+            run();
+        }
+        _ => error.set(Some("Min cluster size: enter a whole number of 2 or more.".into())),
+    };
+    let on_transform = Callback::new(move |(j, choice): (usize, TransformChoice)| {
+        overrides.update(|o| {
+            o.retain(|(c, _)| *c != j);
+            if choice != TransformChoice::Auto {
+                o.push((j, choice));
+            }
+        });
+        run();
+    });
     let on_download = move |_| {
         let (Some(o), Some(l)) = (outcome.get_untracked(), loaded.get_untracked()) else { return };
         let csv = assignments_csv(&o.ft, &o.seg);
@@ -271,6 +325,27 @@ pub fn App() -> impl IntoView {
                             prop:value=move || k.get().map(|v| v.to_string()).unwrap_or_default() on:change=on_k/>
                     </label>
                     <label>
+                        "Method "
+                        <select aria-label="Method" on:change=on_method>
+                            <option value="kmeans" selected>"k-means"</option>
+                            <option value="gmm-full">"Gaussian mixture (full covariance)"</option>
+                            <option value="gmm-diag">"Gaussian mixture (diagonal covariance)"</option>
+                            <option value="hdbscan">"HDBSCAN (leaves outliers unassigned)"</option>
+                        </select>
+                    </label>
+                    <label class:hidden=move || !matches!(method.get(), Method::Hdbscan { .. })>
+                        "Min cluster size "
+                        <input type="number" min="2" step="1" aria-label="Min cluster size"
+                            prop:value=move || min_cluster_size.get().to_string() on:change=on_min_cluster/>
+                    </label>
+                    <label>
+                        "Scaling "
+                        <select aria-label="Scaling" on:change=on_scaling>
+                            <option value="standard" selected>"standard (mean, SD)"</option>
+                            <option value="robust">"robust (median, IQR)"</option>
+                        </select>
+                    </label>
+                    <label>
                         "Seed "
                         <input type="number" min="0" step="1" aria-label="Seed" prop:value=move || seed.get().to_string() on:change=on_seed/>
                     </label>
@@ -302,6 +377,8 @@ pub fn App() -> impl IntoView {
                     <Quality seg=o.seg.clone() ft=o.ft.clone()/>
                     <SummaryTable ft=o.ft.clone() seg=o.seg.clone()/>
                     <button on:click=on_download>"Download assignments"</button>
+                    <Anomalies ft=o.ft.clone() seg=o.seg.clone()/>
+                    <Transforms ft=o.ft.clone() seg=o.seg.clone() on_change=on_transform/>
                     <DataNotes ft=o.ft.clone() seg=o.seg.clone() table=loaded.get_untracked().map(|l| l.table)/>
                 })}
                 <p class="timings" aria-label="Timings">
@@ -316,7 +393,7 @@ pub fn App() -> impl IntoView {
             </section>
         </main>
         <footer>
-            <p>"segscope runs on your machine only. Methods: signed log transform of skewed features, standard scaling, k-means++ (k chosen by silhouette), PCA for the view; numbers are tested against scikit-learn."</p>
+            <p>"segscope runs on your machine only. Methods: median imputation; ln(1 + x) or Yeo-Johnson for skewed features; standard or robust scaling; k-means++ (k by silhouette), Gaussian mixture (k by BIC) or HDBSCAN; subsample stability; PCA for the view. Numbers are tested against scikit-learn."</p>
         </footer>
     }
 }
@@ -444,6 +521,7 @@ fn Legend(seg: Arc<Segmentation>) -> impl IntoView {
             {seg.profiles.iter().map(|p| view! {
                 <li><span class=format!("swatch seg-{}", (p.id - 1) % 10 + 1)></span>{format!("Segment {} ({})", p.id, p.size)}</li>
             }).collect_view()}
+            {(seg.noise > 0).then(|| view! { <li><span class="swatch seg-noise"></span>{format!("Noise ({})", seg.noise)}</li> })}
         </ul>
     }
 }
@@ -467,28 +545,185 @@ fn Loadings(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
     }
 }
 
+/// Default HDBSCAN minimum cluster size in the UI: segments smaller than this are not worth naming.
+const DEFAULT_MIN_CLUSTER_SIZE: usize = 20;
+
 #[component]
 fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
-    let how = if seg.k_auto { "chosen by silhouette over k = 2..10" } else { "set by you" };
+    let how = match (seg.k_auto, seg.method) {
+        (_, Method::Hdbscan { .. }) => "found by HDBSCAN".to_string(),
+        (true, Method::GaussianMixture { .. }) => "lowest BIC over k = 2..10".to_string(),
+        (true, _) => "highest silhouette over k = 2..10".to_string(),
+        (false, _) => "set by you".to_string(),
+    };
     let sample = if seg.silhouette_n < ft.ids.len() {
         format!(" (on a seeded sample of {} accounts)", seg.silhouette_n)
     } else {
         String::new()
     };
-    let sweep = seg
-        .sweep
-        .iter()
-        .map(|s| format!("k={}: {:.3} (inertia {})", s.k, s.silhouette, fmt_num(s.inertia)))
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let noise = if seg.noise > 0 { format!(", {} left unassigned as noise", seg.noise) } else { String::new() };
+    let stability = seg.stability.as_ref().map(|s| {
+        let verdict = match s.mean_ari {
+            a if a >= 0.9 => "stable: the same segments come back on other subsamples",
+            a if a >= 0.75 => "fairly stable",
+            a if a >= 0.5 => "unstable: treat segment boundaries with care",
+            _ => "very unstable: these segments may be an artefact; try another k or method",
+        };
+        format!(
+            "Stability: mean adjusted Rand index {:.2} (lowest {:.2}) between segmentations of {} pairs of random {}-account subsamples; {verdict}.",
+            s.mean_ari, s.min_ari, s.runs, s.subsample
+        )
+    });
+    let canvas = NodeRef::<html::Canvas>::new();
+    let (sweep, chosen) = (seg.sweep.clone(), seg.k);
+    let chart_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(c) = canvas.get() {
+            if let Err(e) = sweep_chart::draw(&c, &sweep, chosen) {
+                chart_error.set(Some(e));
+            }
+        }
+    });
+    let has_sweep = !seg.sweep.is_empty();
+    let bic = seg.sweep.iter().any(|s| s.bic.is_some());
     view! {
         <p class="quality">
             {format!(
-                "{} accounts in {} segments ({how}); silhouette {:.3}{sample}; k-means++ with {} restarts, seed {}.",
-                ft.ids.len(), seg.k, seg.silhouette, SegmentOptions::default().n_init, seg.seed
+                "{} accounts in {} segments ({how}){noise}; silhouette {:.3}{sample}. Method: {}, seed {}.",
+                ft.ids.len(), seg.k, seg.silhouette, seg.algorithm, seg.seed
             )}
         </p>
-        {(!sweep.is_empty()).then(|| view! { <p class="sweep">{format!("Silhouette by k, on the sample: {sweep}")}</p> })}
+        {stability.map(|s| view! { <p class="stability" aria-label="Stability">{s}</p> })}
+        {has_sweep.then(|| view! {
+            <details class="sweep" open>
+                <summary>{if bic { "k sweep: BIC by k (lowest chosen)" } else { "k sweep: silhouette by k (highest chosen)" }}</summary>
+                <canvas node_ref=canvas aria-label="k sweep" role="img" width="360" height="180"></canvas>
+                {move || chart_error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
+                <table aria-label="k sweep scores" class="small">
+                    <thead><tr>
+                        <th scope="col">"k"</th><th scope="col">"silhouette ↑"</th><th scope="col">"Calinski-Harabasz ↑"</th>
+                        <th scope="col">"Davies-Bouldin ↓"</th><th scope="col">{if bic { "BIC ↓" } else { "inertia ↓" }}</th>
+                    </tr></thead>
+                    <tbody>
+                        {seg.sweep.iter().map(|s| view! {
+                            <tr class:chosen=s.k == seg.k>
+                                <td>{s.k}</td><td>{format!("{:.3}", s.silhouette)}</td><td>{format!("{:.1}", s.calinski_harabasz)}</td>
+                                <td>{format!("{:.3}", s.davies_bouldin)}</td><td>{fmt_num(s.bic.or(s.inertia).unwrap_or(f64::NAN))}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <p class="hint">"Scores on the seeded sample. Silhouette and Calinski-Harabasz: higher is better; Davies-Bouldin, BIC and inertia: lower is better."</p>
+            </details>
+        })}
+    }
+}
+
+/// How many of the top anomalies the page lists (the export flags all of them).
+const ANOMALIES_SHOWN: usize = 15;
+
+#[component]
+fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
+    let z = seg.preprocessor.transform(ft.values.view());
+    let why = |i: usize| {
+        let mut d: Vec<(usize, f64)> = (0..z.ncols()).map(|o| (seg.preprocessor.kept[o], z[[i, o]])).collect();
+        d.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        d.iter()
+            .take(2)
+            .map(|(j, v)| format!("{} {} ({:+.1})", if *v >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, v))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let segment = |i: usize| match seg.segments[i] {
+        0 => "noise".to_string(),
+        s => s.to_string(),
+    };
+    view! {
+        <details class="anomalies" open>
+            <summary>{format!(
+                "Top anomalies: the {} most unusual accounts (top 1%), by {}",
+                seg.anomalies.len(), seg.anomaly_unit
+            )}</summary>
+            <table aria-label="Top anomalies" class="small">
+                <thead><tr>
+                    <th scope="col">"Account"</th><th scope="col">"Segment"</th><th scope="col">"Anomaly score"</th>
+                    <th scope="col">"Most unusual features (scaled units)"</th>
+                </tr></thead>
+                <tbody>
+                    {seg.anomalies.iter().take(ANOMALIES_SHOWN).map(|&i| view! {
+                        <tr>
+                            <td>{ft.ids[i].clone()}</td><td>{segment(i)}</td>
+                            <td>{format!("{:.2}", seg.anomaly_score[i])}</td><td>{why(i)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="hint">{format!(
+                "All {} are marked top_anomaly = 1 in the download, with every account's anomaly_score.",
+                seg.anomalies.len()
+            )}</p>
+        </details>
+    }
+}
+
+#[component]
+fn Transforms(
+    ft: Arc<FeatureTable>,
+    seg: Arc<Segmentation>,
+    on_change: Callback<(usize, TransformChoice)>,
+) -> impl IntoView {
+    let value = |c: TransformChoice| match c {
+        TransformChoice::Auto => "auto",
+        TransformChoice::None => "none",
+        TransformChoice::Log1p => "log1p",
+        TransformChoice::YeoJohnson => "yeo-johnson",
+    };
+    let scaling = match seg.preprocessor.scaling {
+        Scaling::Standard => "then standard scaling (subtract the mean, divide by the SD)",
+        Scaling::Robust => "then robust scaling (subtract the median, divide by the IQR)",
+    };
+    view! {
+        <details class="transforms">
+            <summary>{format!("Feature transforms ({scaling})")}</summary>
+            <table aria-label="Feature transforms" class="small">
+                <thead><tr>
+                    <th scope="col">"Feature"</th><th scope="col">"Skewness"</th><th scope="col">"Missing, filled with median"</th>
+                    <th scope="col">"Applied"</th><th scope="col">"Choose"</th>
+                </tr></thead>
+                <tbody>
+                    {seg.preprocessor.steps.iter().enumerate().map(|(j, st)| {
+                        let key = ft.defs[j].key.clone();
+                        let applied = if st.dropped { "left out (constant)".to_string() } else { st.transform.label() };
+                        let chosen = value(st.choice);
+                        view! {
+                            <tr>
+                                <th scope="row">{key.clone()}</th>
+                                <td>{format!("{:+.2}", st.skewness)}</td>
+                                <td>{st.imputed}</td>
+                                <td>{applied}</td>
+                                <td>
+                                    <select aria-label=format!("Transform of {key}") on:change=move |ev| {
+                                        let c = match event_target_value(&ev).as_str() {
+                                            "none" => TransformChoice::None,
+                                            "log1p" => TransformChoice::Log1p,
+                                            "yeo-johnson" => TransformChoice::YeoJohnson,
+                                            _ => TransformChoice::Auto,
+                                        };
+                                        on_change.run((j, c));
+                                    }>
+                                        {[("auto", "auto (by skewness)"), ("none", "none"), ("log1p", "sign(x)·ln(1 + |x|)"), ("yeo-johnson", "Yeo-Johnson")]
+                                            .into_iter()
+                                            .map(|(v, l)| view! { <option value=v selected=v == chosen>{l}</option> })
+                                            .collect_view()}
+                                    </select>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="hint">"Auto: features with |skewness| > 1 get ln(1 + x) when never negative, else Yeo-Johnson with its maximum-likelihood λ; the rest are left as they are."</p>
+        </details>
     }
 }
 
@@ -532,6 +767,15 @@ fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView 
                     }).collect_view()}
                 </tbody>
                 <tfoot>
+                    {(seg.noise > 0).then(|| view! {
+                        <tr>
+                            <th scope="row"><span class="swatch seg-noise"></span>"Noise"</th>
+                            <td>{seg.noise}</td>
+                            <td>{format!("{:.1}%", seg.noise as f64 * 100.0 / ft.ids.len() as f64)}</td>
+                            <td>"not assigned to any segment (HDBSCAN)"</td>
+                            <td></td>
+                        </tr>
+                    })}
                     <tr>
                         <th scope="row">"All"</th>
                         <td>{ft.ids.len()}</td>
@@ -599,20 +843,6 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Ta
                 fmt_num(st.median)
             ));
         }
-    }
-    let logged: Vec<&str> = seg
-        .preprocessor
-        .steps
-        .iter()
-        .zip(&ft.defs)
-        .filter(|(s, _)| s.transform != Transform::None && !s.dropped)
-        .map(|(_, d)| d.key.as_str())
-        .collect();
-    if !logged.is_empty() {
-        notes.push(format!(
-            "Heavy-tailed (|skewness| > 1), so transformed with sign(x)·ln(1+|x|) before scaling: {}.",
-            logged.join(", ")
-        ));
     }
     view! {
         <details class="data-notes" open>

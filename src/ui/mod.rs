@@ -5,6 +5,7 @@
 mod app;
 mod browser;
 mod scatter;
+mod sweep_chart;
 
 /// Mounts the app, then locks the Content-Security-Policy so that no
 /// request can leave the page from now on.

@@ -24,8 +24,11 @@ pub const PALETTE: [(u8, u8, u8); 10] = [
     (186, 176, 172),
 ];
 
+/// Colour of noise (segment 0, HDBSCAN's unassigned accounts): Tableau grey.
+pub const NOISE: (u8, u8, u8) = (186, 176, 172);
+
 fn colour(segment: usize) -> RGBColor {
-    let (r, g, b) = PALETTE[(segment.max(1) - 1) % PALETTE.len()];
+    let (r, g, b) = if segment == 0 { NOISE } else { PALETTE[(segment - 1) % PALETTE.len()] };
     RGBColor(r, g, b)
 }
 
@@ -39,7 +42,7 @@ fn padded_range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 }
 
 /// Draws `projection` (`n x 2`, PC1 and PC2) coloured by `segments`
-/// (`1..=k`) on `canvas`; `evr` is the explained variance ratio of PC1 and PC2.
+/// (`1..=k`, 0 = noise, drawn first and grey) on `canvas`; `evr` is the explained variance ratio of PC1 and PC2.
 pub fn draw(
     canvas: &HtmlCanvasElement,
     projection: &Array2<f64>,
@@ -78,7 +81,8 @@ pub fn draw(
         let sx = (w - 1) as f64 / (xr.end - xr.start);
         let sy = (h - 1) as f64 / (yr.end - yr.start);
         let radius = if projection.nrows() > 20_000 { 1 } else { 2 };
-        for (i, &s) in segments.iter().enumerate() {
+        let noise_first = segments.iter().enumerate().filter(|(_, s)| **s == 0);
+        for (i, &s) in noise_first.chain(segments.iter().enumerate().filter(|(_, s)| **s != 0)) {
             let x = ((projection[[i, 0]] - xr.start) * sx).round() as i32;
             let y = ((yr.end - projection[[i, 1]]) * sy).round() as i32;
             area.draw(&Circle::new((x, y), radius, colour(s).mix(0.7).filled())).map_err(|e| err(&e))?;

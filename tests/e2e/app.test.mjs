@@ -134,9 +134,18 @@ test('the sample: scatter, one row per segment, export with one row per account,
   assert.equal(csv.name, 'sample_trades-segments.csv');
   const l = lines(csv.text);
   assert.equal(l.length - 1, 3000, 'one row per account');
-  assert.match(l[0], /^account_id,segment,pc1,pc2,trade_count,/);
+  assert.match(l[0], /^account_id,segment,pc1,pc2,anomaly_score,top_anomaly,trade_count,/);
   const segs = new Set(l.slice(1).map((r) => r.split(',')[1]));
   assert.equal(segs.size, k);
+  // Same seed, same segments in wasm as natively (tests/pipeline.rs checks the native side).
+  const firstTwo = l.map((r) => r.split(',').slice(0, 2).join(',')).join('\n') + '\n';
+  assert.ok(firstTwo === readFileSync(join(root, 'tests/golden/sample_segments.csv'), 'utf8'), 'wasm segments equal native');
+  // Model quality: stability, the k sweep (chart and table), top anomalies.
+  assert.match(await page.getByLabel('Stability').innerText(), /mean adjusted Rand index (0|1)\.\d\d/);
+  assert.equal(await page.getByRole('table', { name: 'k sweep scores' }).locator('tbody tr').count(), 9);
+  assert.ok((await colouredPixels(page.getByRole('img', { name: 'k sweep' }))) > 50, 'the k sweep chart is drawn');
+  assert.equal(await page.getByRole('table', { name: 'Top anomalies' }).locator('tbody tr').count(), 15);
+  assert.equal(l.slice(1).filter((r) => r.split(',')[5] === '1').length, 30, 'top 1% flagged in the export');
 
   // The sample generated in the page is byte for byte the file shipped in public/.
   const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save sample CSV' }).click()]);
@@ -149,6 +158,57 @@ test('the sample: scatter, one row per segment, export with one row per account,
   await page.getByLabel('Segments (k)').blur();
   await page.waitForFunction(() => /in 4 segments/.test(document.querySelector('.quality')?.textContent ?? ''));
   assert.equal(await expectResult(page, 'sample k=4'), 4);
+  assertPrivate(log);
+  await context.close();
+});
+
+async function colouredPixels(canvas) {
+  return canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40) n++;
+    return n;
+  });
+}
+
+test('methods, scaling and per-feature transforms on the sample', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  const quality = () => page.locator('.quality').innerText();
+
+  await page.getByLabel('Method').selectOption('gmm-full');
+  await page.waitForFunction(() => /lowest BIC/.test(document.querySelector('.quality')?.textContent ?? ''));
+  const kg = await expectResult(page, 'sample, Gaussian mixture');
+  assert.match(await page.getByRole('table', { name: 'k sweep scores' }).locator('thead').innerText(), /BIC/);
+  let l = lines((await download(page)).text);
+  assert.ok(l[0].includes(`,p_segment_${kg},`), 'membership probabilities exported');
+  const p = l[1].split(',');
+  const probs = p.slice(6, 6 + kg).map(Number);
+  assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-9, 'probabilities sum to 1');
+
+  await page.getByLabel('Method').selectOption('hdbscan');
+  await page.waitForFunction(() => /found by HDBSCAN/.test(document.querySelector('.quality')?.textContent ?? ''));
+  assert.match(await quality(), /left unassigned as noise/);
+  assert.match(await page.getByLabel('Legend').innerText(), /Noise \(\d+\)/);
+  l = lines((await download(page)).text);
+  assert.ok(l[0].includes(',membership_probability,'));
+  assert.ok(l.some((r) => r.split(',')[1] === 'noise'), 'noise rows exported as "noise"');
+  await page.getByLabel('Min cluster size').fill('60');
+  await page.getByLabel('Min cluster size').blur();
+  await page.waitForFunction(() => /min cluster size 60/.test(document.querySelector('.quality')?.textContent ?? ''));
+
+  await page.getByLabel('Method').selectOption('kmeans');
+  await page.waitForFunction(() => /highest silhouette/.test(document.querySelector('.quality')?.textContent ?? ''));
+  const transforms = page.getByRole('table', { name: 'Feature transforms' });
+  await page.locator('details.transforms > summary').click();
+  const row = transforms.locator('tbody tr').filter({ hasText: 'total_notional' });
+  assert.match(await row.innerText(), /ln\(1 \+ x\)/, 'a heavy-tailed non-negative feature is log-transformed by default');
+  await page.getByLabel('Transform of total_notional').selectOption('yeo-johnson');
+  await page.waitForFunction(() => /Yeo-Johnson \(λ = /.test([...document.querySelectorAll('table[aria-label="Feature transforms"] tbody tr')].find((r) => r.textContent.includes('total_notional'))?.textContent ?? ''));
+  await page.getByLabel('Scaling').selectOption('robust');
+  await page.waitForFunction(() => /robust scaling/.test(document.querySelector('details.transforms summary')?.textContent ?? ''));
+  await expectResult(page, 'sample, Yeo-Johnson and robust scaling');
   assertPrivate(log);
   await context.close();
 });
