@@ -137,6 +137,28 @@ fn assign(rows: &[f64], d: usize, cs: &[f64], labels: &mut [usize], dist: &mut [
 }
 
 impl KMeans {
+    /// One run from the given `k x d` initial centres (scikit-learn's
+    /// `init=<array>`, `n_init = 1`), for comparisons from a common start.
+    ///
+    /// Errors: as [`KMeans::fit`], and [`AnalysisError::BadParameter`] if
+    /// `init` is not `k x d`.
+    pub fn fit_from(&self, x: ArrayView2<f64>, init: ArrayView2<f64>) -> Result<FittedKMeans, AnalysisError> {
+        check_input(x, self.n_clusters)?;
+        if init.dim() != (self.n_clusters, x.ncols()) {
+            return Err(AnalysisError::BadParameter {
+                what: format!("initial centres are {:?}, expected ({}, {})", init.dim(), self.n_clusters, x.ncols()),
+            });
+        }
+        let xs = x.as_standard_layout();
+        let rows = xs.as_slice().expect("standard layout");
+        let tol = self.tol * x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
+        let init = init.to_owned();
+        Ok(match self.algorithm {
+            KMeansAlgorithm::Lloyd => lloyd(rows, x.ncols(), init, self.max_iter, tol),
+            KMeansAlgorithm::Elkan => elkan(rows, x.ncols(), init, self.max_iter, tol),
+        })
+    }
+
     /// Fits on `x` (`n x d`, finite values).
     ///
     /// Errors: [`AnalysisError::BadK`] if `k == 0` or `k > n`;
