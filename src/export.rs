@@ -5,7 +5,7 @@
 //! (OWASP "CSV Injection"): a cell starting with `=`, `+`, `-`, `@`, tab or
 //! carriage return gets a leading `'`, so Excel and LibreOffice show it as text.
 
-use crate::analysis::Segmentation;
+use crate::analysis::{Method, Segmentation};
 use crate::features::FeatureTable;
 use std::fmt::Write;
 
@@ -38,12 +38,17 @@ pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation) -> String {
     seg.anomalies.iter().for_each(|&i| anomaly[i] = true);
     out.push_str("account_id,segment,pc1,pc2,anomaly_score,top_anomaly");
     let membership = seg.membership.as_ref();
-    match membership.map(|m| m.ncols()) {
-        Some(1) => out.push_str(",membership_probability"),
-        Some(k) => (1..=k).for_each(|s| {
-            let _ = write!(out, ",p_segment_{s}");
+    match (seg.method, membership.map(|m| m.ncols())) {
+        (Method::Hdbscan { .. }, Some(_)) => out.push_str(",membership_probability"),
+        (_, Some(c)) => (1..=c).for_each(|s| {
+            // Components beyond k won no account (rare): kept so each row sums to 1.
+            let _ = if s <= seg.k {
+                write!(out, ",p_segment_{s}")
+            } else {
+                write!(out, ",p_empty_component_{}", s - seg.k)
+            };
         }),
-        None => {}
+        (_, None) => {}
     }
     for d in &ft.defs {
         out.push(',');

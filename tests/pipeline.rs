@@ -79,7 +79,7 @@ fn sample_with_every_method() {
         Method::Hdbscan { min_cluster_size: 20 },
     ] {
         let s = segment(&ft, &SegmentOptions { method, ..Default::default() }).unwrap();
-        let st = s.stability.as_ref().unwrap();
+        let st = s.stability.as_ref().unwrap().as_ref().unwrap();
         println!(
             "sample, {}: k = {}, noise {}, silhouette {:.3}, stability {:.3} (min {:.3}), top anomaly score {:.2}",
             s.algorithm, s.k, s.noise, s.silhouette, st.mean_ari, st.min_ari, s.anomaly_score[s.anomalies[0]]

@@ -121,7 +121,8 @@ fn estimate_parameters(
                             cov[[a, b]] += r * da * (x[[i, b]] - mu[b]);
                         }
                     }
-                    CovarianceType::Diag => cov[[a, a]] += r * da * da,
+                    // sklearn's `_estimate_gaussian_covariances_diag`: E[x²] - mean², below.
+                    CovarianceType::Diag => cov[[a, a]] += r * x[[i, a]] * x[[i, a]],
                 }
             }
         }
@@ -130,7 +131,10 @@ fn estimate_parameters(
                 cov[[a, b]] /= nk[c];
                 cov[[b, a]] = cov[[a, b]];
             }
-            cov[[a, a]] = cov[[a, a]] / nk[c] + reg;
+            cov[[a, a]] = match ct {
+                CovarianceType::Full => cov[[a, a]] / nk[c] + reg,
+                CovarianceType::Diag => cov[[a, a]] / nk[c] - mu[a] * mu[a] + reg,
+            };
         }
         covs.push(cov);
     }

@@ -28,7 +28,8 @@ pub enum KMeansAlgorithm {
     Elkan,
 }
 
-/// k-means parameters (defaults as scikit-learn's, `n_init = 10`).
+/// k-means parameters (defaults as scikit-learn's, with `n_init = 10`, its
+/// value before 1.4; `"auto"` would mean 1 with k-means++).
 #[derive(Clone, Debug)]
 pub struct KMeans {
     pub n_clusters: usize,
@@ -180,12 +181,24 @@ impl KMeans {
                 KMeansAlgorithm::Lloyd => lloyd(rows, d, init, self.max_iter, tol),
                 KMeansAlgorithm::Elkan => elkan(rows, d, init, self.max_iter, tol),
             };
-            if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
+            // As scikit-learn: a lower inertia from the same partition (relabelled) does not replace the best.
+            if best.as_ref().is_none_or(|b| fit.inertia < b.inertia && !same_clustering(&b.labels, &fit.labels, k)) {
                 best = Some(fit);
             }
         }
         Ok(best.expect("n_init >= 1"))
     }
+}
+
+/// Whether two labelings are the same partition up to renaming (scikit-learn's `_is_same_clustering`).
+fn same_clustering(a: &[usize], b: &[usize], k: usize) -> bool {
+    let mut map = vec![usize::MAX; k];
+    a.iter().zip(b).all(|(&x, &y)| {
+        if map[x] == usize::MAX {
+            map[x] = y;
+        }
+        map[x] == y
+    })
 }
 
 /// Checks `1 <= k <= n` and that every value of `x` is finite.
@@ -204,19 +217,25 @@ pub fn check_input(x: ArrayView2<f64>, k: usize) -> Result<(), AnalysisError> {
 
 /// Mini-batch k-means parameters (Sculley, "Web-scale k-means clustering",
 /// WWW 2010), shaped as scikit-learn's `MiniBatchKMeans`:
-/// - initialisation: `n_init` greedy k-means++ runs, each on its own random
-///   subset of `init_size = min(3 batch_size, n)` rows (at least `3k`), the
-///   one with the lowest inertia on a further random subset of that size kept;
+/// - initialisation: `n_init` greedy k-means++ runs (scikit-learn's default is
+///   `"auto"` = 1; we keep 3), each on its own random subset of
+///   `init_size = min(3 batch_size, n)` rows (`3k` if that is below `k`), drawn
+///   with replacement (all rows when `init_size >= n`), the one with the lowest inertia on a further random
+///   subset of that size kept;
 /// - steps: `max_iter` passes over the data in batches of `batch_size` rows
 ///   drawn with replacement; each centre moves to the running mean of every
 ///   row ever assigned to it (per-centre learning rate `1 / count`);
-/// - early stop when the exponentially weighted mean of the batch inertia has
-///   not improved for `max_no_improvement` batches (scikit-learn's default rule, `tol = 0`);
+/// - `max_iter * n / batch_size` batches at most (rounded down); early stop when
+///   the exponentially weighted mean of the batch inertia (the first batch
+///   ignored) has not improved for `max_no_improvement` batches (scikit-learn's
+///   default rule, `tol = 0`);
 /// - final labels and inertia from one full assignment pass.
 ///
-/// Not implemented: scikit-learn's random reassignment of rarely chosen
-/// centres (`reassignment_ratio`). Use it above ~100k rows, where Lloyd's full
-/// passes cost seconds; its inertia is typically within 1-2 % of Lloyd's.
+/// - random reassignment of rarely chosen centres after every batch, as
+///   scikit-learn's `reassignment_ratio = 0.01`.
+///
+/// Use it above ~100k rows, where Lloyd's full passes cost seconds; its
+/// inertia is typically within a few % of Lloyd's.
 #[derive(Clone, Debug)]
 pub struct MiniBatchKMeans {
     pub n_clusters: usize,
@@ -251,12 +270,16 @@ impl MiniBatchKMeans {
         let gather = |idx: &[usize]| idx.iter().flat_map(|&i| row(i).iter().copied()).collect::<Vec<f64>>();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let batch = self.batch_size.clamp(1, n);
-        let init_size = (3 * batch).max(3 * k).min(n);
-        let valid = gather(&(0..init_size).map(|_| rng.random_range(0..n)).collect::<Vec<_>>());
+        let init_size = (if 3 * batch < k { 3 * k } else { 3 * batch }).min(n);
+        let mut draw = |m: usize| (0..m).map(|_| rng.random_range(0..n)).collect::<Vec<_>>();
+        let valid = gather(&draw(init_size));
+        // As scikit-learn's `_init_centroids`: a random subset only when it is smaller than the data.
+        let subsets: Vec<Vec<usize>> =
+            (0..self.n_init.max(1)).map(|_| if init_size < n { draw(init_size) } else { (0..n).collect() }).collect();
         let mut centers = Vec::new();
         let mut best = f64::INFINITY;
-        for _ in 0..self.n_init.max(1) {
-            let subset = gather(&rand::seq::index::sample(&mut rng, n, init_size).into_vec());
+        for idx in &subsets {
+            let subset = gather(idx);
             let init = kmeans_plusplus(&subset, d, k, &mut rng).into_raw_vec_and_offset().0;
             let (mut l, mut dd) = (vec![0; init_size], vec![0.0; init_size]);
             assign(&valid, d, &init, &mut l, &mut dd);
@@ -268,7 +291,7 @@ impl MiniBatchKMeans {
         }
         let mut counts = vec![0.0f64; k];
         let (mut labels, mut dist) = (vec![0; batch], vec![0.0; batch]);
-        let steps = (self.max_iter * n).div_ceil(batch);
+        let steps = ((self.max_iter * n) / batch).max(1);
         let alpha = (2.0 * batch as f64 / (n as f64 + 1.0)).min(1.0);
         let (mut ewa, mut ewa_min, mut stale, mut done) = (None::<f64>, f64::INFINITY, 0, 0);
         for step in 0..steps {
@@ -291,7 +314,26 @@ impl MiniBatchKMeans {
                 }
                 counts[c] = total;
             }
+            // scikit-learn's random reassignment (`reassignment_ratio = 0.01`): a centre
+            // chosen less than 1 % as often as the busiest moves to a random row of the
+            // batch, with its count reset to the smallest count kept (at most half the batch moves).
+            let busiest = counts.iter().copied().fold(0.0, f64::max);
+            let mut low: Vec<usize> = (0..k).filter(|&c| counts[c] < 0.01 * busiest).collect();
+            low.sort_by(|&a, &b| counts[a].total_cmp(&counts[b]));
+            low.truncate(batch / 2);
+            if !low.is_empty() && low.len() < k {
+                let floor = (0..k).filter(|c| !low.contains(c)).map(|c| counts[c]).fold(f64::INFINITY, f64::min);
+                let picks = rand::seq::index::sample(&mut rng, batch, low.len().min(batch)).into_vec();
+                for (&c, &r) in low.iter().zip(&picks) {
+                    centers[c * d..(c + 1) * d].copy_from_slice(&b[r * d..(r + 1) * d]);
+                    counts[c] = floor;
+                }
+            }
             let batch_inertia = dist.iter().sum::<f64>() / batch as f64;
+            if step == 0 {
+                // scikit-learn ignores the first batch: its inertia reflects the initialisation.
+                continue;
+            }
             let e = ewa.map_or(batch_inertia, |e| e * (1.0 - alpha) + batch_inertia * alpha);
             ewa = Some(e);
             if e < ewa_min {
@@ -314,7 +356,10 @@ impl MiniBatchKMeans {
 ///
 /// An empty cluster is re-seeded with the row farthest from its (old) centre,
 /// whose weight moves to it, as scikit-learn's `_relocate_empty_clusters_dense`
-/// (labels are left unchanged, as there). `sq_to_old[i]` is the squared
+/// (labels are left unchanged, as there); when every row sits on its centre
+/// there is nothing to move, as there. Differences: an empty cluster keeps its
+/// old centre where scikit-learn's becomes the data mean, and several empty
+/// clusters take the farthest rows in sorted order. `sq_to_old[i]` is the squared
 /// distance of row `i` to its old centre. Returns the new `k x d` centres.
 fn update_centers(rows: &[f64], d: usize, k: usize, labels: &[usize], old: &[f64], sq_to_old: &[f64]) -> Vec<f64> {
     let mut sums = vec![0.0; k * d];
@@ -326,7 +371,7 @@ fn update_centers(rows: &[f64], d: usize, k: usize, labels: &[usize], old: &[f64
         }
     }
     let empty: Vec<usize> = (0..k).filter(|&c| counts[c] == 0).collect();
-    if !empty.is_empty() {
+    if !empty.is_empty() && sq_to_old.iter().any(|&v| v > 0.0) {
         let mut far: Vec<usize> = (0..labels.len()).collect();
         far.sort_by(|&a, &b| sq_to_old[b].total_cmp(&sq_to_old[a]));
         for (&c, &i) in empty.iter().zip(&far) {

@@ -36,6 +36,8 @@ pub enum AnalysisError {
     NoVariance,
     /// Input contains NaN or infinity where it must not.
     NonFinite { row: usize, col: usize },
+    /// A density-based method found no segment: every account is noise.
+    NoSegments,
     /// A Gaussian mixture component's covariance is not positive definite.
     DegenerateCovariance { component: usize },
     /// More samples than an exact O(n²) method is allowed to take.
@@ -51,9 +53,16 @@ impl fmt::Display for AnalysisError {
                 f,
                 "Only one account in the data: {what} needs at least two. Check that the account column is the right one, or load a file with more accounts."
             ),
+            AnalysisError::TooFewSamples { n, needed, what: "HDBSCAN" } => {
+                write!(f, "HDBSCAN with this Min cluster size needs at least {needed} accounts; the data has {n}. Lower Min cluster size, or load more data.")
+            }
             AnalysisError::TooFewSamples { n, needed, what } => {
                 write!(f, "{what} needs at least {needed} accounts; the data has {n}. Load more data or lower the number of segments.")
             }
+            AnalysisError::NoSegments => write!(
+                f,
+                "HDBSCAN found no dense group: every account was left as noise. Lower Min cluster size, or use k-means or the Gaussian mixture."
+            ),
             AnalysisError::BadK { k, n } => write!(
                 f,
                 "Cannot make {k} segments from {n} accounts: choose a number of segments from 2 to {}.",

@@ -465,7 +465,7 @@ impl RobustScaler {
         for (j, col) in x.axis_iter(Axis(1)).enumerate() {
             let mut s = col.to_vec();
             s.sort_by(f64::total_cmp);
-            center[j] = quantile_sorted(&s, 0.5);
+            center[j] = crate::features::median(&s); // np.nanmedian: (a + b) / 2, not the 50 % lerp
             let iqr = quantile_sorted(&s, 0.75) - quantile_sorted(&s, 0.25);
             scale[j] = if iqr < 10.0 * f64::EPSILON { 1.0 } else { iqr };
         }

@@ -148,10 +148,16 @@ pub struct Segmentation {
     pub silhouette: f64,
     /// Accounts the silhouette was computed on.
     pub silhouette_n: usize,
-    /// Subsample-pair stability of the method at this k (None if skipped).
-    pub stability: Option<Stability>,
-    /// Gaussian mixture: `n x k` membership probabilities, columns in segment
-    /// order. HDBSCAN: `n x 1` strength of membership. k-means: `None`.
+    /// Subsample-pair stability of the method at this k: `None` if skipped
+    /// (`stability_runs == 0`, one segment, under 10 accounts), `Some(Err)`
+    /// with the reason when a subsample could not be segmented.
+    pub stability: Option<Result<Stability, String>>,
+    /// The k asked for (given, or chosen by the sweep); `k` can be lower when
+    /// a cluster came out empty.
+    pub k_requested: Option<usize>,
+    /// Gaussian mixture: `n x n_components` membership probabilities, columns
+    /// in segment order, then any component that won no account. HDBSCAN:
+    /// `n x 1` strength of membership. k-means: `None`.
     pub membership: Option<Array2<f64>>,
     /// Anomaly score of each account (higher = more unusual), see `anomaly_unit`.
     pub anomaly_score: Vec<f64>,
@@ -247,7 +253,7 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
     let preprocessor = opts.preprocessor.fit(ft.values.view())?;
     let z = preprocessor.transform(ft.values.view());
 
-    let sample = sample_indices(n, opts.sample_size, opts.seed);
+    let sample = sample_indices(n, opts.sample_size.max(3), opts.seed);
     let zs = z.select(Axis(0), &sample);
     let dist = pairwise_distances(zs.view());
     let mut sweep = Vec::new();
@@ -304,6 +310,9 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
     }
     let segments: Vec<usize> = labels.iter().map(|l| l.map_or(0, |l| rank[l])).collect();
     let noise = segments.iter().filter(|&&s| s == 0).count();
+    if k == 0 {
+        return Err(AnalysisError::NoSegments);
+    }
 
     // Silhouette of the final segments on the sample, noise left out.
     let kept: Vec<usize> = (0..sample.len()).filter(|&p| segments[sample[p]] != 0).collect();
@@ -318,9 +327,26 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
     };
 
     let stability = if opts.stability_runs > 0 && k >= 2 && zs.nrows() >= 10 {
-        let fit =
-            |x: ArrayView2<f64>, seed: u64| Ok(with_noise(&fit_method(method, x, k.min(x.nrows()), seed, 3)?.labels));
-        Some(subsample_stability(zs.view(), opts.stability_runs, 0.8, opts.seed, fit)?)
+        // HDBSCAN's min cluster size scales with the subsample, so it looks for the same groups.
+        let scaled = |m: usize, rows: usize| ((m as f64 * rows as f64 / n as f64).round() as usize).max(2);
+        let fit = |x: ArrayView2<f64>, seed: u64| {
+            let method = match method {
+                Method::Hdbscan { min_cluster_size } => {
+                    Method::Hdbscan { min_cluster_size: scaled(min_cluster_size, x.nrows()) }
+                }
+                m => m,
+            };
+            let labels = fit_method(method, x, k.min(x.nrows()), seed, 3)?.labels;
+            if labels.iter().flatten().collect::<std::collections::BTreeSet<_>>().len() < 2 {
+                // Two "all noise" answers would agree perfectly and say nothing.
+                return Err(AnalysisError::NoSegments);
+            }
+            Ok(with_noise(&labels))
+        };
+        Some(subsample_stability(zs.view(), opts.stability_runs, 0.8, opts.seed, fit).map_err(|e| match e {
+            AnalysisError::NoSegments => "a subsample gave fewer than two segments".to_string(),
+            e => e.to_string(),
+        }))
     } else {
         None
     };
@@ -348,7 +374,8 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
     let (anomaly_score, anomaly_unit, membership) = match &gmm {
         Some(g) => {
             let proba = g.predict_proba(z.view());
-            let cols: Vec<usize> = order.clone();
+            let mut cols: Vec<usize> = order.clone();
+            cols.extend((0..proba.ncols()).filter(|c| !order.contains(c)));
             (
                 g.score_samples(z.view()).into_iter().map(|l| -l).collect(),
                 "negative log-likelihood under the mixture (nats)",
@@ -414,8 +441,9 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
         k_auto,
         sweep,
         silhouette,
-        silhouette_n: sample.len(),
+        silhouette_n: kept.len(),
         stability,
+        k_requested: method.takes_k().then_some(k_req),
         membership,
         anomaly_score,
         anomaly_unit,
@@ -495,6 +523,34 @@ mod tests {
         let fixed = segment(&ft, &SegmentOptions { k: Some(4), ..Default::default() }).unwrap();
         assert_eq!(fixed.profiles.len(), 4);
         assert!(fixed.sweep.is_empty());
+    }
+
+    #[test]
+    fn degenerate_inputs_give_answers_or_errors_not_panics() {
+        // HDBSCAN on uniform noise with a large min cluster size: no segment at all.
+        let ft = blobs(30, &[[0.0, 0.0]]);
+        let hd = SegmentOptions { method: Method::Hdbscan { min_cluster_size: 25 }, ..Default::default() };
+        assert_eq!(segment(&ft, &hd).unwrap_err(), AnalysisError::NoSegments);
+        // k larger than the number of distinct points: fewer segments than asked, said so.
+        let mut ft = blobs(4, &[[0.0, 0.0], [9.0, 9.0]]);
+        for i in 0..8 {
+            ft.values[[i, 0]] = (i / 4) as f64;
+            ft.values[[i, 1]] = (i / 4) as f64;
+        }
+        let s = segment(&ft, &SegmentOptions { k: Some(3), ..Default::default() }).unwrap();
+        assert_eq!((s.k, s.k_requested), (2, Some(3)));
+        // A mixture on few accounts: every membership row sums to 1.
+        let ft = blobs(6, &[[0.0, 0.0], [10.0, 10.0]]);
+        let gm = SegmentOptions {
+            k: Some(2),
+            method: Method::GaussianMixture { covariance: CovarianceType::Diag },
+            ..Default::default()
+        };
+        let s = segment(&ft, &gm).unwrap();
+        let m = s.membership.unwrap();
+        assert!(m.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-9));
+        let st = s.stability.unwrap().unwrap();
+        assert!(st.mean_ari > 0.9, "{st:?} {:?}", s.segments);
     }
 
     #[test]

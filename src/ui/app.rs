@@ -85,7 +85,9 @@ pub fn App() -> impl IntoView {
     let seed = RwSignal::new(SegmentOptions::default().seed);
     let method = RwSignal::new(Method::KMeans);
     let scaling = RwSignal::new(Scaling::Standard);
-    let overrides = RwSignal::new(Vec::<(usize, TransformChoice)>::new());
+    // Keyed by feature name: a new mapping can change which features exist and their order.
+    let overrides = RwSignal::new(Vec::<(String, TransformChoice)>::new());
+    let transforms_open = RwSignal::new(false);
     let min_cluster_size = RwSignal::new(DEFAULT_MIN_CLUSTER_SIZE);
     let outcome = RwSignal::new(None::<Outcome>);
     let render_ms = RwSignal::new(None::<f64>);
@@ -129,11 +131,13 @@ pub fn App() -> impl IntoView {
                 Method::Hdbscan { .. } => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
                 m => m,
             };
-            let preprocessor = Preprocessor {
-                scaling: scaling.get_untracked(),
-                overrides: overrides.get_untracked(),
-                ..Default::default()
-            };
+            let by_index = overrides
+                .get_untracked()
+                .iter()
+                .filter_map(|(key, c)| ft.defs.iter().position(|d| &d.key == key).map(|j| (j, *c)))
+                .collect();
+            let preprocessor =
+                Preprocessor { scaling: scaling.get_untracked(), overrides: by_index, ..Default::default() };
             let opts = SegmentOptions {
                 k: k.get_untracked(),
                 seed: seed.get_untracked(),
@@ -268,11 +272,11 @@ pub fn App() -> impl IntoView {
         }
         _ => error.set(Some("Min cluster size: enter a whole number of 2 or more.".into())),
     };
-    let on_transform = Callback::new(move |(j, choice): (usize, TransformChoice)| {
+    let on_transform = Callback::new(move |(key, choice): (String, TransformChoice)| {
         overrides.update(|o| {
-            o.retain(|(c, _)| *c != j);
+            o.retain(|(c, _)| *c != key);
             if choice != TransformChoice::Auto {
-                o.push((j, choice));
+                o.push((key, choice));
             }
         });
         run();
@@ -378,7 +382,7 @@ pub fn App() -> impl IntoView {
                     <SummaryTable ft=o.ft.clone() seg=o.seg.clone()/>
                     <button on:click=on_download>"Download assignments"</button>
                     <Anomalies ft=o.ft.clone() seg=o.seg.clone()/>
-                    <Transforms ft=o.ft.clone() seg=o.seg.clone() on_change=on_transform/>
+                    <Transforms ft=o.ft.clone() seg=o.seg.clone() on_change=on_transform open=transforms_open/>
                     <DataNotes ft=o.ft.clone() seg=o.seg.clone() table=loaded.get_untracked().map(|l| l.table)/>
                 })}
                 <p class="timings" aria-label="Timings">
@@ -550,12 +554,21 @@ const DEFAULT_MIN_CLUSTER_SIZE: usize = 20;
 
 #[component]
 fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
-    let how = match (seg.k_auto, seg.method) {
+    let range = match (seg.sweep.first(), seg.sweep.last()) {
+        (Some(a), Some(b)) => format!("k = {}..{}", a.k, b.k),
+        _ => String::new(),
+    };
+    let mut how = match (seg.k_auto, seg.method) {
         (_, Method::Hdbscan { .. }) => "found by HDBSCAN".to_string(),
-        (true, Method::GaussianMixture { .. }) => "lowest BIC over k = 2..10".to_string(),
-        (true, _) => "highest silhouette over k = 2..10".to_string(),
+        (true, Method::GaussianMixture { .. }) => format!("lowest BIC over {range}"),
+        (true, _) => format!("highest silhouette over {range}"),
         (false, _) => "set by you".to_string(),
     };
+    if let Some(asked) = seg.k_requested.filter(|&a| a != seg.k) {
+        how.push_str(&format!("; {asked} asked for, {} came out empty", asked - seg.k));
+    }
+    let silhouette =
+        if seg.silhouette.is_finite() { format!("{:.3}", seg.silhouette) } else { "undefined (one segment)".into() };
     let sample = if seg.silhouette_n < ft.ids.len() {
         format!(" (on a seeded sample of {} accounts)", seg.silhouette_n)
     } else {
@@ -563,6 +576,10 @@ fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
     };
     let noise = if seg.noise > 0 { format!(", {} left unassigned as noise", seg.noise) } else { String::new() };
     let stability = seg.stability.as_ref().map(|s| {
+        let s = match s {
+            Ok(s) => s,
+            Err(why) => return format!("Stability: not assessed, because {why}."),
+        };
         let verdict = match s.mean_ari {
             a if a >= 0.9 => "stable: the same segments come back on other subsamples",
             a if a >= 0.75 => "fairly stable",
@@ -575,7 +592,7 @@ fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
         )
     });
     let canvas = NodeRef::<html::Canvas>::new();
-    let (sweep, chosen) = (seg.sweep.clone(), seg.k);
+    let (sweep, chosen) = (seg.sweep.clone(), seg.k_requested.unwrap_or(seg.k));
     let chart_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(c) = canvas.get() {
@@ -589,8 +606,8 @@ fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
     view! {
         <p class="quality">
             {format!(
-                "{} accounts in {} segments ({how}){noise}; silhouette {:.3}{sample}. Method: {}, seed {}.",
-                ft.ids.len(), seg.k, seg.silhouette, seg.algorithm, seg.seed
+                "{} accounts in {} segments ({how}){noise}; silhouette {silhouette}{sample}. Method: {}, seed {}.",
+                ft.ids.len(), seg.k, seg.algorithm, seg.seed
             )}
         </p>
         {stability.map(|s| view! { <p class="stability" aria-label="Stability">{s}</p> })}
@@ -606,7 +623,7 @@ fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
                     </tr></thead>
                     <tbody>
                         {seg.sweep.iter().map(|s| view! {
-                            <tr class:chosen=s.k == seg.k>
+                            <tr class:chosen=s.k == chosen>
                                 <td>{s.k}</td><td>{format!("{:.3}", s.silhouette)}</td><td>{format!("{:.1}", s.calinski_harabasz)}</td>
                                 <td>{format!("{:.3}", s.davies_bouldin)}</td><td>{fmt_num(s.bic.or(s.inertia).unwrap_or(f64::NAN))}</td>
                             </tr>
@@ -670,7 +687,8 @@ fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
 fn Transforms(
     ft: Arc<FeatureTable>,
     seg: Arc<Segmentation>,
-    on_change: Callback<(usize, TransformChoice)>,
+    on_change: Callback<(String, TransformChoice)>,
+    open: RwSignal<bool>,
 ) -> impl IntoView {
     let value = |c: TransformChoice| match c {
         TransformChoice::Auto => "auto",
@@ -683,7 +701,8 @@ fn Transforms(
         Scaling::Robust => "then robust scaling (subtract the median, divide by the IQR)",
     };
     view! {
-        <details class="transforms">
+        <details class="transforms" prop:open=move || open.get_untracked()
+            on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
             <summary>{format!("Feature transforms ({scaling})")}</summary>
             <table aria-label="Feature transforms" class="small">
                 <thead><tr>
@@ -693,6 +712,7 @@ fn Transforms(
                 <tbody>
                     {seg.preprocessor.steps.iter().enumerate().map(|(j, st)| {
                         let key = ft.defs[j].key.clone();
+                        let ft_key = key.clone();
                         let applied = if st.dropped { "left out (constant)".to_string() } else { st.transform.label() };
                         let chosen = value(st.choice);
                         view! {
@@ -709,7 +729,7 @@ fn Transforms(
                                             "yeo-johnson" => TransformChoice::YeoJohnson,
                                             _ => TransformChoice::Auto,
                                         };
-                                        on_change.run((j, c));
+                                        on_change.run((ft_key.clone(), c));
                                     }>
                                         {[("auto", "auto (by skewness)"), ("none", "none"), ("log1p", "sign(x)·ln(1 + |x|)"), ("yeo-johnson", "Yeo-Johnson")]
                                             .into_iter()
@@ -730,10 +750,11 @@ fn Transforms(
 #[component]
 fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
     let defs = ft.defs.clone();
+    let unit = if seg.preprocessor.scaling == Scaling::Robust { "IQR" } else { "SD" };
     let apart = |p: &crate::analysis::segmentation::SegmentProfile| {
         p.distinguishing
             .iter()
-            .map(|(j, z)| format!("{} {} ({:+.1} SD)", if *z >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, z))
+            .map(|(j, z)| format!("{} {} ({:+.1} {unit})", if *z >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, z))
             .collect::<Vec<_>>()
             .join("; ")
     };
@@ -787,7 +808,10 @@ fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView 
                 </tfoot>
             </table>
         </div>
-        <p class="hint">"Each cell: segment mean / mean of all accounts, in the feature's raw unit. SD = standard deviations from the overall mean after the transform below."</p>
+        <p class="hint">{format!(
+            "Each cell: segment mean / mean of all accounts, in the feature's raw unit. {} after the transform (see Feature transforms).",
+            if unit == "SD" { "SD = standard deviations from the overall mean" } else { "IQR = interquartile ranges from the overall median" }
+        )}</p>
     }
 }
 

@@ -24,8 +24,9 @@ pub const PALETTE: [(u8, u8, u8); 10] = [
     (186, 176, 172),
 ];
 
-/// Colour of noise (segment 0, HDBSCAN's unassigned accounts): Tableau grey.
-pub const NOISE: (u8, u8, u8) = (186, 176, 172);
+/// Colour of noise (segment 0, HDBSCAN's unassigned accounts): a light grey
+/// distinct from the palette's own grey (segment 10).
+pub const NOISE: (u8, u8, u8) = (214, 214, 214);
 
 fn colour(segment: usize) -> RGBColor {
     let (r, g, b) = if segment == 0 { NOISE } else { PALETTE[(segment - 1) % PALETTE.len()] };
