@@ -90,6 +90,10 @@ fn pca_matches_explained_variance_components_and_transform() {
                 assert!(rel(p.explained_variance[i], ev[i]) < 1e-9, "{name} EV[{i}]");
             }
         }
+        println!(
+            "{name:14} PCA EVR[0] {:.15} vs {:.15}; EVR[1] {:.15} vs {:.15}",
+            p.explained_variance_ratio[0], evr[0], p.explained_variance_ratio[1], evr[1]
+        );
         let comps = mat(&d["pca"]["components"]);
         // Compare the well-separated leading components (eigenvectors of near-equal
         // eigenvalues are not unique); same sign convention, so no flips allowed.
@@ -145,6 +149,12 @@ fn metrics_match_on_the_same_labels() {
             assert!(rel(ch, m["calinski_harabasz"].as_f64().unwrap()) < 1e-9, "{name} {labels_key} CH {ch}");
             let db = davies_bouldin(xs.view(), &l);
             assert!(rel(db, m["davies_bouldin"].as_f64().unwrap()) < 1e-9, "{name} {labels_key} DB {db}");
+            println!(
+                "{name:14} {labels_key:6} labels: silhouette {sil:.12} vs {:.12}; CH {ch:.9} vs {:.9}; DB {db:.12} vs {:.12}",
+                m["silhouette"].as_f64().unwrap(),
+                m["calinski_harabasz"].as_f64().unwrap(),
+                m["davies_bouldin"].as_f64().unwrap()
+            );
         }
         let s = silhouette_samples(xs.view(), &labels(&d["kmeans"]["labels"]));
         for (i, e) in vec1(&d["silhouette_samples_first10"]).iter().enumerate() {

@@ -78,10 +78,12 @@ fn sample_with_every_method() {
         Method::GaussianMixture { covariance: CovarianceType::Diag },
         Method::Hdbscan { min_cluster_size: 20 },
     ] {
+        let t = std::time::Instant::now();
         let s = segment(&ft, &SegmentOptions { method, ..Default::default() }).unwrap();
+        let ms = t.elapsed().as_secs_f64() * 1e3;
         let st = s.stability.as_ref().unwrap().as_ref().unwrap();
         println!(
-            "sample, {}: k = {}, noise {}, silhouette {:.3}, stability {:.3} (min {:.3}), top anomaly score {:.2}",
+            "sample, {}: k = {}, noise {}, silhouette {:.3}, stability {:.3} (min {:.3}), top anomaly score {:.2}, {ms:.0} ms",
             s.algorithm, s.k, s.noise, s.silhouette, st.mean_ari, st.min_ari, s.anomaly_score[s.anomalies[0]]
         );
         assert!(s.k >= 2, "{}", s.algorithm);

@@ -82,7 +82,8 @@ pub struct FittedGaussianMixture {
     pub means: Array2<f64>,
     /// `k` covariance matrices, each `d x d` (diagonal for [`CovarianceType::Diag`]).
     pub covariances: Vec<Array2<f64>>,
-    /// `k` matrices `M` with `precision = M M^T` (scikit-learn's `precisions_cholesky_`).
+    /// `k` upper-triangular matrices `M` with `precision = M M^T` (scikit-learn's
+    /// `precisions_cholesky_`; diagonal for [`CovarianceType::Diag`]).
     pub precisions_cholesky: Vec<Array2<f64>>,
     /// Whether EM met `tol` within `max_iter`.
     pub converged: bool,
@@ -104,28 +105,39 @@ fn estimate_parameters(
     let k = resp.ncols();
     let nk = resp.sum_axis(ndarray::Axis(0)) + 10.0 * f64::EPSILON;
     let means = resp.t().dot(&x) / nk.view().insert_axis(ndarray::Axis(1));
+    let xs = x.as_standard_layout();
+    let rows = xs.as_slice().expect("standard layout");
     let mut covs = Vec::with_capacity(k);
+    let mut diff = vec![0.0; d];
     for c in 0..k {
-        let mut cov = Array2::zeros((d, d));
+        let mut cov = vec![0.0; d * d];
         let mu = means.row(c);
-        for i in 0..n {
+        for (i, p) in rows.chunks_exact(d.max(1)).enumerate().take(n) {
             let r = resp[[i, c]];
             if r == 0.0 {
                 continue;
             }
-            for a in 0..d {
-                let da = x[[i, a]] - mu[a];
-                match ct {
-                    CovarianceType::Full => {
-                        for b in 0..=a {
-                            cov[[a, b]] += r * da * (x[[i, b]] - mu[b]);
+            match ct {
+                CovarianceType::Full => {
+                    for a in 0..d {
+                        diff[a] = p[a] - mu[a];
+                    }
+                    for a in 0..d {
+                        let ra = r * diff[a];
+                        for (cv, db) in cov[a * d..a * d + a + 1].iter_mut().zip(&diff) {
+                            *cv += ra * db;
                         }
                     }
-                    // sklearn's `_estimate_gaussian_covariances_diag`: E[x²] - mean², below.
-                    CovarianceType::Diag => cov[[a, a]] += r * x[[i, a]] * x[[i, a]],
+                }
+                // sklearn's `_estimate_gaussian_covariances_diag`: E[x²] - mean², below.
+                CovarianceType::Diag => {
+                    for a in 0..d {
+                        cov[a * d + a] += r * p[a] * p[a];
+                    }
                 }
             }
         }
+        let mut cov = Array2::from_shape_vec((d, d), cov).expect("d * d values");
         for a in 0..d {
             for b in 0..a {
                 cov[[a, b]] /= nk[c];
@@ -231,23 +243,27 @@ impl FittedGaussianMixture {
     pub fn weighted_log_prob(&self, x: ArrayView2<f64>) -> Array2<f64> {
         let (n, d) = x.dim();
         let k = self.weights.len();
+        let xs = x.as_standard_layout();
+        let rows = xs.as_slice().expect("standard layout");
         let mut out = Array2::zeros((n, k));
         let ln2pi = (2.0 * std::f64::consts::PI).ln();
+        let mut diff = vec![0.0; d];
         for c in 0..k {
-            let m = &self.precisions_cholesky[c];
-            let log_det: f64 = (0..d).map(|a| m[[a, a]].ln()).sum();
+            let m = self.precisions_cholesky[c].as_standard_layout().into_owned();
+            let m = m.as_slice().expect("standard layout");
+            let log_det: f64 = (0..d).map(|a| m[a * d + a].ln()).sum();
             let mu = self.means.row(c);
             let base = -0.5 * d as f64 * ln2pi + log_det + self.weights[c].ln();
-            let mut diff = vec![0.0; d];
-            for i in 0..n {
+            for (i, p) in rows.chunks_exact(d.max(1)).enumerate().take(n) {
                 for a in 0..d {
-                    diff[a] = x[[i, a]] - mu[a];
+                    diff[a] = p[a] - mu[a];
                 }
+                // ||diff . M||², M upper triangular (full) or diagonal.
                 let maha: f64 = match self.covariance_type {
                     CovarianceType::Full => {
-                        (0..d).map(|b| (0..d).map(|a| diff[a] * m[[a, b]]).sum::<f64>()).map(|y| y * y).sum()
+                        (0..d).map(|b| (0..=b).map(|a| diff[a] * m[a * d + b]).sum::<f64>()).map(|y| y * y).sum()
                     }
-                    CovarianceType::Diag => (0..d).map(|a| diff[a] * m[[a, a]]).map(|y| y * y).sum(),
+                    CovarianceType::Diag => (0..d).map(|a| diff[a] * m[a * d + a]).map(|y| y * y).sum(),
                 };
                 out[[i, c]] = base - 0.5 * maha;
             }
