@@ -14,22 +14,11 @@ use segscope::analysis::preprocess::{signed_log1p, yeo_johnson, yeo_johnson_lamb
 use segscope::analysis::{KMeans, Pca};
 use serde_json::Value;
 
+mod common;
+use common::{labels, mat, vec1};
+
 fn golden() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/sklearn_golden.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("golden file")).expect("valid JSON")
-}
-
-fn vec1(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-fn mat(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(vec1).collect();
-    Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j])
-}
-
-fn labels(v: &Value) -> Vec<usize> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
+    common::golden_file("sklearn_golden.json")
 }
 
 /// The dataset's X through our StandardScaler (checked against sklearn's in `standard_scaler_matches`).

@@ -28,13 +28,11 @@ use segscope::analysis::metrics::adjusted_rand_index;
 use segscope::analysis::Hdbscan;
 use serde_json::Value;
 
-fn golden() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/sklearn_hdbscan.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("golden file")).expect("valid JSON")
-}
+mod common;
+use common::vec1;
 
-fn vec1(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+fn golden() -> Value {
+    common::golden_file("sklearn_hdbscan.json")
 }
 
 /// A dataset's X from its bit patterns, checked against the decimal `X` (to the last bit or so).
