@@ -5,7 +5,7 @@
 use segscope::analysis::{segment, SegmentOptions};
 use segscope::export::assignments_csv;
 use segscope::features::extract;
-use segscope::ingest::{detect_mapping, parse_bytes, DataKind, Role, StreamParser};
+use segscope::ingest::{detect_mapping, parse_bytes, DataKind, Role, TableReader};
 use std::path::PathBuf;
 
 fn shared(name: &str) -> Option<Vec<u8>> {
@@ -29,12 +29,11 @@ struct Outcome {
 
 fn run(bytes: &[u8]) -> Outcome {
     // Parse in 64 KiB chunks, as the browser does.
-    let d = segscope::ingest::detect_dialect(&bytes[..bytes.len().min(65536)]).unwrap();
-    let mut p = StreamParser::new(d);
+    let mut r = TableReader::new();
     for c in bytes.chunks(65536) {
-        p.feed(c).unwrap();
+        r.feed(c).unwrap();
     }
-    let t = p.finish().unwrap();
+    let (_, t) = r.finish().unwrap();
     let m = detect_mapping(&t);
     let ft = extract(&t, &m).unwrap();
     let s = segment(&ft, &SegmentOptions::default()).unwrap();
@@ -66,6 +65,22 @@ fn sample_trades() {
     let expected =
         std::fs::read_to_string(&fixture).expect("tests/golden/sample_segments.csv (SEGSCOPE_BLESS=1 writes it)");
     assert!(segments == expected, "sample segments differ from tests/golden/sample_segments.csv");
+}
+
+#[test]
+fn gzip_and_utf16_give_the_same_table() {
+    use std::io::Write;
+    let text = segscope::sample::sample_csv();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let plain = run(text.as_bytes());
+    for (what, bytes) in [("gzip", gz), ("UTF-16", utf16)] {
+        let o = run(&bytes);
+        assert_eq!(o.csv, plain.csv, "{what}: same export as the plain file");
+    }
 }
 
 #[test]
@@ -142,14 +157,14 @@ fn mall_customers_is_a_customer_table() {
 #[test]
 fn chunked_parse_equals_whole_file_parse() {
     let s = segscope::sample::generate(5, 40);
-    let (d, whole) = parse_bytes(s.as_bytes()).unwrap();
+    let (_, whole) = parse_bytes(s.as_bytes()).unwrap();
     assert_eq!(whole.n_rows(), s.lines().count() - 1);
     for chunk in [1, 7, 4096] {
-        let mut p = StreamParser::new(d);
+        let mut r = TableReader::new();
         for c in s.as_bytes().chunks(chunk) {
-            p.feed(c).unwrap();
+            r.feed(c).unwrap();
         }
-        let t = p.finish().unwrap();
+        let (_, t) = r.finish().unwrap();
         assert_eq!(t.headers, whole.headers);
         assert_eq!(t.n_rows(), whole.n_rows());
         for r in 0..t.n_rows() {

@@ -6,6 +6,7 @@
 //! this module adds dialect detection, header handling, a compact row-major
 //! cell store, and error reporting with row numbers.
 
+use super::decode::InputDecoder;
 use super::IngestError;
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
@@ -138,6 +139,8 @@ pub struct Table {
     pub invalid_utf8_cells: usize,
     /// Header cells that were empty and were named `column_N`.
     pub unnamed_columns: usize,
+    /// How the bytes were decoded (gzip, a non-UTF-8 encoding), for the user.
+    pub source_notes: Vec<String>,
 }
 
 impl Table {
@@ -322,10 +325,68 @@ impl StreamParser {
 
 /// Parses a whole in-memory file (tests, the sample), detecting the dialect.
 pub fn parse_bytes(bytes: &[u8]) -> Result<(Dialect, Table), IngestError> {
-    let d = detect_dialect(&bytes[..bytes.len().min(64 * 1024)])?;
-    let mut p = StreamParser::new(d);
-    p.feed(bytes)?;
-    Ok((d, p.finish()?))
+    let mut r = TableReader::new();
+    r.feed(bytes)?;
+    r.finish()
+}
+
+/// Bytes of decoded text looked at to detect the CSV dialect.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Reads a whole file chunk by chunk: decoding ([`InputDecoder`]: gzip, text
+/// encodings), dialect detection on the first [`SNIFF_BYTES`] of text, then
+/// streaming CSV parsing. The browser feeds it `Blob` slices; tests feed bytes.
+#[derive(Default)]
+pub struct TableReader {
+    decoder: InputDecoder,
+    head: Vec<u8>,
+    parser: Option<(Dialect, StreamParser)>,
+}
+
+impl TableReader {
+    /// A reader that has seen nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds the next raw chunk of the file.
+    ///
+    /// Errors: from decoding ([`IngestError::Corrupt`]), dialect detection
+    /// ([`IngestError::Empty`], [`IngestError::Binary`]) or parsing.
+    pub fn feed(&mut self, raw: &[u8]) -> Result<(), IngestError> {
+        let text = self.decoder.feed(raw)?;
+        self.push(text, false)
+    }
+
+    fn push(&mut self, text: Vec<u8>, last: bool) -> Result<(), IngestError> {
+        match &mut self.parser {
+            Some((_, p)) => p.feed(&text),
+            None => {
+                self.head.extend(text);
+                if self.head.len() < SNIFF_BYTES && !last {
+                    return Ok(());
+                }
+                let d = detect_dialect(&self.head[..self.head.len().min(SNIFF_BYTES)])?;
+                let mut p = StreamParser::new(d);
+                p.feed(&std::mem::take(&mut self.head))?;
+                self.parser = Some((d, p));
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the file: the dialect and the table, with decoding notes in
+    /// [`Table::source_notes`].
+    ///
+    /// Errors: as [`TableReader::feed`], and [`StreamParser::finish`]'s.
+    pub fn finish(mut self) -> Result<(Dialect, Table), IngestError> {
+        let rest = self.decoder.finish()?;
+        self.push(rest, true)?;
+        let (d, p) = self.parser.take().ok_or(IngestError::Empty)?;
+        let mut t = p.finish()?;
+        t.source_notes = self.decoder.notes();
+        Ok((d, t))
+    }
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@
 //! depends on the browser.
 
 pub mod csv;
+pub mod decode;
 pub mod instrument;
 pub mod roles;
 pub mod time;
 
-pub use csv::{detect_dialect, parse_bytes, Dialect, StreamParser, Table};
+pub use csv::{detect_dialect, parse_bytes, Dialect, StreamParser, Table, TableReader};
 pub use roles::{detect_mapping, DataKind, Mapping, Role};
 
 use std::fmt;
@@ -28,6 +29,8 @@ pub enum IngestError {
     NoData { ragged: usize },
     /// The browser could not read the file (message from the browser).
     Read(String),
+    /// The file is damaged (e.g. a cut-off gzip stream); the text says how.
+    Corrupt(String),
 }
 
 impl fmt::Display for IngestError {
@@ -45,6 +48,7 @@ impl fmt::Display for IngestError {
                 "No usable data rows: all {ragged} rows have a different number of fields from the header. Check the delimiter and quoting of the file."
             ),
             IngestError::Read(msg) => write!(f, "The browser could not read the file: {msg}. Try loading it again."),
+            IngestError::Corrupt(msg) => write!(f, "The file is damaged: {msg}. Export or download it again."),
         }
     }
 }

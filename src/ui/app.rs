@@ -314,8 +314,8 @@ pub fn App() -> impl IntoView {
         <main>
             <section class="load" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
                 <label class="file">
-                    <span>"Drop a CSV file here, or choose one: "</span>
-                    <input type="file" aria-label="Upload data" accept=".csv,.tsv,.txt,text/csv,text/plain" on:change=on_file/>
+                    <span>"Drop a CSV file (or .csv.gz) here, or choose one: "</span>
+                    <input type="file" aria-label="Upload data" accept=".csv,.tsv,.txt,.gz,text/csv,text/plain,application/gzip" on:change=on_file/>
                 </label>
                 <button on:click=on_sample>"Load sample"</button>
                 <button class="secondary" on:click=on_sample_download>"Save sample CSV"</button>
@@ -838,6 +838,7 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Ta
         ));
     }
     if let Some(t) = &table {
+        notes.extend(t.source_notes.iter().cloned());
         if t.invalid_utf8_cells > 0 {
             notes.push(format!(
                 "{} not valid UTF-8 (the file may be Latin-1 or Windows-1252); odd characters show as \u{fffd}, so ids that differ only there are merged. Save the file as UTF-8 for exact ids.",

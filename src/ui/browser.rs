@@ -1,7 +1,7 @@
 //! Thin wrappers over browser APIs: chunked file reading, downloads, the
 //! Content-Security-Policy lock, timers. No segmentation logic here.
 
-use crate::ingest::{detect_dialect, Dialect, IngestError, StreamParser, Table};
+use crate::ingest::{Dialect, IngestError, Table, TableReader};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -9,8 +9,6 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 /// Bytes per Blob slice read from the file.
 pub const CHUNK_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
-/// Bytes of the file looked at to detect the CSV dialect.
-pub const SNIFF_BYTES: f64 = 64.0 * 1024.0;
 
 fn js_err(e: JsValue) -> IngestError {
     IngestError::Read(
@@ -26,23 +24,21 @@ async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, Ingest
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
-/// Reads `blob` in [`CHUNK_BYTES`] slices, feeding each to the streaming CSV
-/// parser, and calls `progress(bytes_read)` after each slice.
+/// Reads `blob` in [`CHUNK_BYTES`] slices, feeding each to a [`TableReader`]
+/// (gzip, text encoding, CSV), and calls `progress(bytes_read)` after each slice.
 pub async fn read_table(blob: &Blob, mut progress: impl FnMut(f64)) -> Result<(Dialect, Table), IngestError> {
     let size = blob.size();
-    let head = read_slice(blob, 0.0, size.min(SNIFF_BYTES)).await?;
-    let dialect = detect_dialect(&head)?;
-    let mut parser = StreamParser::new(dialect);
+    let mut reader = TableReader::new();
     let mut offset = 0.0;
     while offset < size {
         let end = (offset + CHUNK_BYTES).min(size);
         let bytes = read_slice(blob, offset, end).await?;
-        parser.feed(&bytes)?;
+        reader.feed(&bytes)?;
         offset = end;
         progress(offset);
         yield_now().await;
     }
-    Ok((dialect, parser.finish()?))
+    reader.finish()
 }
 
 /// A Blob holding `text` (UTF-8).

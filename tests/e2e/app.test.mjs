@@ -15,6 +15,7 @@ import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, extname, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -280,7 +281,31 @@ const BROKEN = [
   { name: 'no-account.csv', body: 'timestamp,side,qty,price,leverage\n2024-01-01T00:00:00Z,buy,1,10,5\n2024-01-02T00:00:00Z,sell,2,11,3\n', alert: /No account column/ },
   { name: 'constant.csv', body: 'customer_id,a,b\n1,5,7\n2,5,7\n3,5,7\n4,5,7\n', alert: /same value for all accounts/ },
   { name: 'text-only.csv', body: 'customer_id,name,city\n1,Ann,Oslo\n2,Bob,Rome\n', alert: /no numeric column/ },
+  { name: 'cut.csv.gz', body: gzipSync(Buffer.from('customer_id,spend\n' + '1,2\n'.repeat(5000))).subarray(0, 40), alert: /damaged: gzip/ },
 ];
+
+test('gzip, UTF-16 and Windows-1252 files are read, with a note saying how', async () => {
+  const { page, log, context } = await openApp();
+  const text = 'customer_id,city,spend,visits\n' + Array.from({ length: 60 }, (_, i) => `Müller-${i},Köln,${(i % 7) * 100 + i},${(i % 3) + 1}`).join('\n') + '\n';
+  const files = [
+    { name: 'customers.csv.gz', body: gzipSync(Buffer.from(text, 'utf8')), note: /gzip-compressed: 0\.0 MB unpacked/ },
+    { name: 'customers-utf16.csv', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), note: /Read as UTF-16 \(little-endian\)/ },
+    { name: 'customers-latin1.csv', body: Buffer.from(text, 'latin1'), note: /read as Windows-1252/ },
+  ];
+  for (const f of files) {
+    const path = join(tmp, f.name);
+    writeFileSync(path, f.body);
+    await page.getByLabel('Upload data').setInputFiles(path);
+    await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), f.name);
+    await expectResult(page, f.name);
+    assert.match(await page.locator('.data-notes').innerText(), f.note, f.name);
+    const l = lines((await download(page)).text);
+    assert.equal(l.length, 61, `${f.name}: one row per customer`);
+    assert.ok(l.slice(1).every((r) => /^Müller-\d+,/.test(r)), `${f.name}: ids decoded exactly`);
+  }
+  assertPrivate(log);
+  await context.close();
+});
 
 test('broken files give a clear alert, and the page keeps working', async () => {
   const { page, log, context } = await openApp();
