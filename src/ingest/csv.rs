@@ -141,6 +141,8 @@ pub struct Table {
     pub unnamed_columns: usize,
     /// How the bytes were decoded (gzip, a non-UTF-8 encoding), for the user.
     pub source_notes: Vec<String>,
+    /// Columns whose header repeated an earlier one: (index, name in the file, name given).
+    pub renamed_headers: Vec<(usize, String, String)>,
 }
 
 impl Table {
@@ -319,6 +321,20 @@ impl StreamParser {
                 t.unnamed_columns += 1;
             }
         }
+        // Repeated names (two "price" columns) become "price (2)", so each column can be told apart.
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for i in 0..t.headers.len() {
+            let n = seen.entry(t.headers[i].clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                let mut name = format!("{} ({n})", t.headers[i]);
+                while t.headers.contains(&name) {
+                    name.push('\'');
+                }
+                t.renamed_headers.push((i, t.headers[i].clone(), name.clone()));
+                t.headers[i] = name;
+            }
+        }
         Ok(t)
     }
 }
@@ -333,12 +349,20 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Dialect, Table), IngestError> {
 /// Bytes of decoded text looked at to detect the CSV dialect.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
+/// Most decoded text a [`TableReader`] accepts (1 GiB). The table keeps every
+/// cell, about 1.5x the text in memory, and a wasm32 tab has 4 GiB at most;
+/// above this, reading stops with [`IngestError::TooLarge`] before memory runs out.
+pub const MAX_TEXT_BYTES: u64 = 1 << 30;
+
 /// Reads a whole file chunk by chunk: decoding ([`InputDecoder`]: gzip, text
 /// encodings), dialect detection on the first [`SNIFF_BYTES`] of text, then
 /// streaming CSV parsing. The browser feeds it `Blob` slices; tests feed bytes.
 #[derive(Default)]
 pub struct TableReader {
     decoder: InputDecoder,
+    text_bytes: u64,
+    /// Limit on decoded text; 0 means [`MAX_TEXT_BYTES`].
+    max_text_bytes: u64,
     head: Vec<u8>,
     parser: Option<(Dialect, StreamParser)>,
 }
@@ -347,6 +371,11 @@ impl TableReader {
     /// A reader that has seen nothing yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A reader that stops with [`IngestError::TooLarge`] past `max` bytes of decoded text.
+    pub fn with_limit(max: u64) -> Self {
+        TableReader { max_text_bytes: max, ..Self::default() }
     }
 
     /// Feeds the next raw chunk of the file.
@@ -359,6 +388,11 @@ impl TableReader {
     }
 
     fn push(&mut self, text: Vec<u8>, last: bool) -> Result<(), IngestError> {
+        self.text_bytes += text.len() as u64;
+        let max = if self.max_text_bytes == 0 { MAX_TEXT_BYTES } else { self.max_text_bytes };
+        if self.text_bytes > max {
+            return Err(IngestError::TooLarge { bytes: self.text_bytes, max });
+        }
         match &mut self.parser {
             Some((_, p)) => p.feed(&text),
             None => {
@@ -400,6 +434,27 @@ mod tests {
             p.feed(c).unwrap();
         }
         p.finish().unwrap()
+    }
+
+    #[test]
+    fn repeated_header_names_are_told_apart() {
+        let (_, t) = parse_bytes(b"id,price,price,price (2)\n1,2,3,4\n").unwrap();
+        assert_eq!(t.headers, ["id", "price", "price (2)'", "price (2)"]);
+        assert_eq!(t.renamed_headers, [(2, "price".to_string(), "price (2)'".to_string())]);
+    }
+
+    #[test]
+    fn stops_at_the_size_limit_even_inside_a_gzip() {
+        use std::io::Write;
+        let text = "a,b\n".to_string() + &"1,2\n".repeat(100_000);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        assert!(gz.len() < 10_000, "compresses well: {}", gz.len());
+        let mut r = TableReader::with_limit(100_000);
+        let err = gz.chunks(1000).try_for_each(|c| r.feed(c)).and_then(|_| r.finish().map(|_| ()));
+        assert!(matches!(err, Err(IngestError::TooLarge { max: 100_000, .. })), "{err:?}");
+        assert!(err.unwrap_err().to_string().contains("too large for this browser tab"));
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum IngestError {
     Read(String),
     /// The file is damaged (e.g. a cut-off gzip stream); the text says how.
     Corrupt(String),
+    /// More text than this browser tab can hold (`bytes` seen so far, or the file size).
+    TooLarge { bytes: u64, max: u64 },
 }
 
 impl fmt::Display for IngestError {
@@ -49,6 +51,12 @@ impl fmt::Display for IngestError {
             ),
             IngestError::Read(msg) => write!(f, "The browser could not read the file: {msg}. Try loading it again."),
             IngestError::Corrupt(msg) => write!(f, "The file is damaged: {msg}. Export or download it again."),
+            IngestError::TooLarge { bytes, max } => write!(
+                f,
+                "The file is too large for this browser tab: {:.1} GB of text, and segscope holds at most {:.1} GB in memory for now. Split it by date range or account, or filter it to the columns you need, and load the parts one at a time.",
+                *bytes as f64 / 1e9,
+                *max as f64 / 1e9
+            ),
         }
     }
 }

@@ -839,6 +839,9 @@ fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Ta
     }
     if let Some(t) = &table {
         notes.extend(t.source_notes.iter().cloned());
+        for (i, file, given) in &t.renamed_headers {
+            notes.push(format!("Column {} repeats the name \"{file}\"; it is called \"{given}\" here.", i + 1));
+        }
         if t.invalid_utf8_cells > 0 {
             notes.push(format!(
                 "{} not valid UTF-8 (the file may be Latin-1 or Windows-1252); odd characters show as \u{fffd}, so ids that differ only there are merged. Save the file as UTF-8 for exact ids.",

@@ -1,6 +1,7 @@
 //! Thin wrappers over browser APIs: chunked file reading, downloads, the
 //! Content-Security-Policy lock, timers. No segmentation logic here.
 
+use crate::ingest::csv::MAX_TEXT_BYTES;
 use crate::ingest::{Dialect, IngestError, Table, TableReader};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,6 +29,11 @@ async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, Ingest
 /// (gzip, text encoding, CSV), and calls `progress(bytes_read)` after each slice.
 pub async fn read_table(blob: &Blob, mut progress: impl FnMut(f64)) -> Result<(Dialect, Table), IngestError> {
     let size = blob.size();
+    // Plain text above the limit is refused before reading any of it (gzip is checked as it unpacks).
+    let head = read_slice(blob, 0.0, size.min(2.0)).await?;
+    if size > MAX_TEXT_BYTES as f64 && !head.starts_with(&[0x1f, 0x8b]) {
+        return Err(IngestError::TooLarge { bytes: size as u64, max: MAX_TEXT_BYTES });
+    }
     let mut reader = TableReader::new();
     let mut offset = 0.0;
     while offset < size {

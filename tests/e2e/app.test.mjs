@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
 import { join, extname, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -287,16 +287,18 @@ const BROKEN = [
   { name: 'no-account.csv', body: 'timestamp,side,qty,price,leverage\n2024-01-01T00:00:00Z,buy,1,10,5\n2024-01-02T00:00:00Z,sell,2,11,3\n', alert: /No account column/ },
   { name: 'constant.csv', body: 'customer_id,a,b\n1,5,7\n2,5,7\n3,5,7\n4,5,7\n', alert: /same value for all accounts/ },
   { name: 'text-only.csv', body: 'customer_id,name,city\n1,Ann,Oslo\n2,Bob,Rome\n', alert: /no numeric column/ },
+  { name: 'huge.csv', body: null, size: 2 * 1024 ** 3, alert: /too large for this browser tab: 2\.1 GB of text/ },
   { name: 'cut.csv.gz', body: gzipSync(Buffer.from('customer_id,spend\n' + '1,2\n'.repeat(5000))).subarray(0, 40), alert: /damaged: gzip/ },
 ];
 
-test('gzip, UTF-16 and Windows-1252 files are read, with a note saying how', async () => {
+test('gzip, UTF-16, Windows-1252 and repeated header names are read, with a note saying how', async () => {
   const { page, log, context } = await openApp();
   const text = 'customer_id,city,spend,visits\n' + Array.from({ length: 60 }, (_, i) => `Müller-${i},Köln,${(i % 7) * 100 + i},${(i % 3) + 1}`).join('\n') + '\n';
   const files = [
     { name: 'customers.csv.gz', body: gzipSync(Buffer.from(text, 'utf8')), note: /gzip-compressed: 0\.0 MB unpacked/ },
     { name: 'customers-utf16.csv', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), note: /Read as UTF-16 \(little-endian\)/ },
     { name: 'customers-latin1.csv', body: Buffer.from(text, 'latin1'), note: /read as Windows-1252/ },
+    { name: 'customers-dup.csv', body: text.replace('visits\n', 'visits,visits\n').replace(/(\d)\n/g, '$1,1\n'), note: /Column 5 repeats the name "visits"; it is called "visits \(2\)" here/ },
   ];
   for (const f of files) {
     const path = join(tmp, f.name);
@@ -317,7 +319,8 @@ test('broken files give a clear alert, and the page keeps working', async () => 
   const { page, log, context } = await openApp();
   for (const b of BROKEN) {
     const path = join(tmp, b.name);
-    writeFileSync(path, b.body);
+    if (b.size) closeSync(openSync(path, 'w')), truncateSync(path, b.size); // sparse: 2 GB on disk without writing it
+    else writeFileSync(path, b.body);
     await page.getByLabel('Upload data').setInputFiles(path);
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: 30_000 });
