@@ -1,0 +1,136 @@
+//! Mutation fuzzer for ingest -> features -> segmentation, shared by the
+//! `fuzz` example (long runs) and `tests/fuzz_smoke.rs` (a short run in the
+//! test suite). Plays cargo-fuzz's role on a stable toolchain: seeded
+//! (ChaCha8) byte mutations of the hostile corpus in `tests/fuzz/corpus/`,
+//! each input run under `catch_unwind`; a panic anywhere is a crash, saved to
+//! `target/fuzz-crashes/`.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use segscope::analysis::{segment, SegmentOptions};
+use segscope::features::extract;
+use segscope::ingest::{detect_mapping, TableReader};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What a run did.
+pub struct Report {
+    pub executions: u64,
+    pub parsed: u64,
+    pub segmented: u64,
+    pub crashes: Vec<PathBuf>,
+    pub elapsed: Duration,
+}
+
+/// The corpus files, sorted by name.
+pub fn corpus() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/fuzz/corpus")
+        .map(|e| e.expect("corpus entry").path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).expect("corpus file")))
+        .collect();
+    files.sort();
+    files
+}
+
+const INTERESTING: &[u8] = b",;\t|\"'\n\r\0\xff\xfe\xef\xbb\xbf-+.eE0919%:/TZ \x1f\x8b";
+
+fn mutate(rng: &mut ChaCha8Rng, input: &mut Vec<u8>, other: &[u8]) {
+    for _ in 0..rng.random_range(1..=8) {
+        let len = input.len();
+        match rng.random_range(0..8) {
+            0 if len > 0 => {
+                let i = rng.random_range(0..len);
+                input[i] ^= 1 << rng.random_range(0..8);
+            }
+            1 if len > 0 => {
+                let i = rng.random_range(0..len);
+                input[i] = INTERESTING[rng.random_range(0..INTERESTING.len())];
+            }
+            2 => {
+                let i = rng.random_range(0..=len);
+                let b = INTERESTING[rng.random_range(0..INTERESTING.len())];
+                input.insert(i, b);
+            }
+            3 if len > 1 => {
+                let a = rng.random_range(0..len);
+                let b = (a + rng.random_range(1..=64)).min(len);
+                input.drain(a..b);
+            }
+            4 if len > 1 => {
+                // Duplicate a range (repeated rows, long fields).
+                let a = rng.random_range(0..len);
+                let b = (a + rng.random_range(1..=256)).min(len);
+                let chunk = input[a..b].to_vec();
+                let at = rng.random_range(0..=input.len());
+                input.splice(at..at, chunk.iter().copied().cycle().take(chunk.len() * rng.random_range(1..=4)));
+            }
+            5 if !other.is_empty() => {
+                // Splice in a piece of another corpus file.
+                let a = rng.random_range(0..other.len());
+                let b = (a + rng.random_range(1..=128)).min(other.len());
+                let at = rng.random_range(0..=input.len());
+                input.splice(at..at, other[a..b].iter().copied());
+            }
+            6 if len > 0 => input.truncate(rng.random_range(0..len)),
+            _ => {
+                let i = rng.random_range(0..=len);
+                let b: u8 = rng.random();
+                input.insert(i, b);
+            }
+        }
+    }
+}
+
+/// Runs the whole pipeline on one input, as the browser would (chunked reads);
+/// returns (parsed, segmented).
+fn run_one(input: &[u8], chunk: usize) -> (bool, bool) {
+    let mut r = TableReader::new();
+    if input.chunks(chunk.max(1)).try_for_each(|c| r.feed(c)).is_err() {
+        return (false, false);
+    }
+    let Ok((_, table)) = r.finish() else { return (false, false) };
+    let mapping = detect_mapping(&table);
+    let Ok(ft) = extract(&table, &mapping) else { return (true, false) };
+    let opts =
+        SegmentOptions { k: None, k_max: 4, sample_size: 300, n_init: 2, stability_runs: 2, ..Default::default() };
+    (true, segment(&ft, &opts).is_ok())
+}
+
+/// Fuzzes for `duration` or `max_execs` inputs, whichever comes first.
+pub fn fuzz(seed: u64, duration: Duration, max_execs: u64) -> Report {
+    let corpus = corpus();
+    let crash_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let start = Instant::now();
+    let mut report = Report { executions: 0, parsed: 0, segmented: 0, crashes: Vec::new(), elapsed: Duration::ZERO };
+    std::panic::set_hook(Box::new(|_| {})); // panics are counted, not printed per input
+    while report.executions < max_execs && start.elapsed() < duration {
+        let (_, base) = &corpus[rng.random_range(0..corpus.len())];
+        let (_, other) = &corpus[rng.random_range(0..corpus.len())];
+        let mut input = base.clone();
+        // One in eight inputs is a corpus file as it is.
+        if !report.executions.is_multiple_of(8) {
+            mutate(&mut rng, &mut input, other);
+        }
+        let chunk = [1, 7, 64, 4096, usize::MAX][rng.random_range(0..5)];
+        report.executions += 1;
+        match std::panic::catch_unwind(|| run_one(&input, chunk)) {
+            Ok((p, s)) => {
+                report.parsed += p as u64;
+                report.segmented += s as u64;
+            }
+            Err(_) => {
+                std::fs::create_dir_all(&crash_dir).expect("target/fuzz-crashes");
+                let path = crash_dir.join(format!("crash-{seed}-{}-chunk{chunk}.csv", report.executions));
+                std::fs::write(&path, &input).expect("write crash input");
+                report.crashes.push(path);
+            }
+        }
+    }
+    let _ = std::panic::take_hook();
+    report.elapsed = start.elapsed();
+    report
+}
