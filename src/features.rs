@@ -12,9 +12,10 @@
 //! (shown in the UI and the README).
 
 use crate::ingest::instrument::{self, InstrumentType, OptionKind};
+use crate::ingest::number::NumberFormat;
 use crate::ingest::roles::{liquidity_true_is_taker, parse_liquidity, parse_side, side_is_boolean_buyer};
 use crate::ingest::time::{self, TimeFormat, MS_PER_DAY};
-use crate::ingest::{is_missing, parse_number, DataKind, Mapping, Role, Table};
+use crate::ingest::{is_missing, DataKind, Mapping, Role, Table};
 use ndarray::Array2;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -141,6 +142,8 @@ struct Agg {
 
 /// Which optional inputs are present, resolved once.
 struct Inputs {
+    /// Number format of every column.
+    formats: Vec<NumberFormat>,
     account: usize,
     time: Option<(usize, TimeFormat)>,
     order: Option<usize>,
@@ -171,6 +174,7 @@ pub fn extract(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> {
                 m.get(Role::Account).ok_or_else(|| FeatureError::NoAccountColumn { columns: t.headers.clone() })?;
             let liq = m.get(Role::Liquidity).map(|c| (c, liquidity_true_is_taker(&t.headers[c])));
             let inputs = Inputs {
+                formats: m.number_formats.clone(),
                 account,
                 time: m.get(Role::Timestamp).zip(m.time.as_ref().map(|d| d.format)),
                 order: m.get(Role::Order),
@@ -203,7 +207,7 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
     for r in 0..n {
         for (j, &c) in m.feature_columns.iter().enumerate() {
             let v = t.cell(r, c);
-            match parse_number(v) {
+            match m.number_format(c).parse(v) {
                 Some(x) => values[[r, j]] = x,
                 None if is_missing(v) => {}
                 None => skips.add(format!("\"{}\" not a number", t.headers[c]), t.record_no(r)),
@@ -240,6 +244,7 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
 /// ignored and recorded in `ignored`, and the row is kept.
 fn num(
     t: &Table,
+    formats: &[NumberFormat],
     r: usize,
     c: Option<usize>,
     required: bool,
@@ -248,7 +253,7 @@ fn num(
 ) -> Result<Option<f64>, ()> {
     let Some(c) = c else { return Ok(None) };
     let v = t.cell(r, c);
-    match parse_number(v) {
+    match formats.get(c).copied().unwrap_or_default().parse(v) {
         Some(x) => Ok(Some(x)),
         None if is_missing(v) && !required => Ok(None),
         None if !required => {
@@ -302,12 +307,12 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
             None => None,
         };
         let qp_required = has_notional && inp.notional.is_none();
-        let Ok(qty) = num(t, r, inp.quantity, qp_required, &mut skips, &mut ignored) else { continue };
-        let Ok(price) = num(t, r, inp.price, qp_required, &mut skips, &mut ignored) else { continue };
-        let Ok(ntl_col) = num(t, r, inp.notional, true, &mut skips, &mut ignored) else { continue };
-        let Ok(lev) = num(t, r, inp.leverage, false, &mut skips, &mut ignored) else { continue };
-        let Ok(fee) = num(t, r, inp.fee, false, &mut skips, &mut ignored) else { continue };
-        let Ok(pnl) = num(t, r, inp.pnl, false, &mut skips, &mut ignored) else { continue };
+        let Ok(qty) = num(t, &inp.formats, r, inp.quantity, qp_required, &mut skips, &mut ignored) else { continue };
+        let Ok(price) = num(t, &inp.formats, r, inp.price, qp_required, &mut skips, &mut ignored) else { continue };
+        let Ok(ntl_col) = num(t, &inp.formats, r, inp.notional, true, &mut skips, &mut ignored) else { continue };
+        let Ok(lev) = num(t, &inp.formats, r, inp.leverage, false, &mut skips, &mut ignored) else { continue };
+        let Ok(fee) = num(t, &inp.formats, r, inp.fee, false, &mut skips, &mut ignored) else { continue };
+        let Ok(pnl) = num(t, &inp.formats, r, inp.pnl, false, &mut skips, &mut ignored) else { continue };
         // Signed notional: negative for returns/cancellations (transactions)
         // or for a signed quantity (trades without a side column).
         let signed = ntl_col.or(qty.zip(price).map(|(q, p)| q * p.abs()));

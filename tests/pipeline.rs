@@ -84,6 +84,38 @@ fn gzip_and_utf16_give_the_same_table() {
 }
 
 #[test]
+fn decimal_commas_and_thousands_separators_are_read_when_consistent() {
+    let eu = "account;time;qty;price;fee\n".to_string()
+        + &(0..60)
+            .map(|i| {
+                format!(
+                    "k{};0{}.02.2024 1{}:00;{},5;{}.{:03},25;0,{}\n",
+                    i % 6,
+                    1 + i % 9,
+                    i % 10,
+                    i + 1,
+                    1 + i % 3,
+                    i * 7,
+                    i % 9
+                )
+            })
+            .collect::<String>();
+    let o = run(eu.as_bytes());
+    assert_eq!(o.accounts, 6);
+    assert!(o.mapping.notes.iter().any(|n| n.contains("\"price\" writes numbers as 1.234,5")), "{:?}", o.mapping.notes);
+    // Every row read: k0 has the fills i = 0, 6, ..., 54, none skipped as "not a number".
+    let k0: Vec<&str> = o.csv.lines().find(|l| l.starts_with("k0,")).unwrap().split(',').collect();
+    assert_eq!(k0[6], "10", "trade_count of k0");
+    let us = "customer_id,spend,visits\n".to_string()
+        + &(0..30).map(|i| format!("c{i},\"{},{:03}.5\",{}\n", 1 + i % 4, i * 31, i % 5)).collect::<String>();
+    let o = run(us.as_bytes());
+    assert_eq!(o.mapping.kind, DataKind::CustomerTable);
+    assert!(o.mapping.notes.iter().any(|n| n.contains("thousands commas")), "{:?}", o.mapping.notes);
+    let c1 = o.csv.lines().find(|l| l.starts_with("c1,")).unwrap();
+    assert!(c1.ends_with(",2031.5,1"), "{c1}");
+}
+
+#[test]
 fn sample_with_every_method() {
     use segscope::analysis::{CovarianceType, Method};
     let (_, t) = parse_bytes(segscope::sample::sample_csv().as_bytes()).unwrap();

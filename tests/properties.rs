@@ -5,17 +5,21 @@ use ndarray::Array2;
 use proptest::prelude::*;
 use segscope::analysis::metrics::adjusted_rand_index;
 use segscope::analysis::preprocess::StandardScaler;
-use segscope::analysis::{GaussianMixture, Hdbscan, KMeans, KMeansAlgorithm, Pca};
+use segscope::analysis::{GaussianMixture, KMeans, KMeansAlgorithm, Pca};
 
 /// `n x d` data from a flat vector of values in [-1, 1) (proptest shrinks it well).
 fn matrix(n: usize, d: usize, v: &[f64]) -> Array2<f64> {
     Array2::from_shape_fn((n, d), |(i, j)| v[(i * d + j) % v.len()])
 }
 
-/// Well-separated blobs: `k` centres 20 apart on a diagonal, jitter from `v`.
+/// Well-separated blobs: `k` centres 20 apart on a diagonal, jitter from `v`
+/// plus a small irregular offset per row and column, so no two points coincide.
 fn blobs(k: usize, per: usize, v: &[f64]) -> (Array2<f64>, Vec<usize>) {
     let n = k * per;
-    let x = Array2::from_shape_fn((n, 3), |(i, j)| (i % k) as f64 * 20.0 * (j as f64 + 1.0) + v[(i * 3 + j) % v.len()]);
+    let x = Array2::from_shape_fn((n, 3), |(i, j)| {
+        let hash = ((i as f64 * 12.9898 + j as f64 * 78.233).sin() * 43_758.545_3).fract(); // in (-1, 1), irregular
+        (i % k) as f64 * 20.0 * (j as f64 + 1.0) + v[(i * 3 + j) % v.len()] + 0.05 * hash
+    });
     (x, (0..n).map(|i| i % k).collect())
 }
 
@@ -74,11 +78,10 @@ proptest! {
         let gm = GaussianMixture::new(k).seed(seed).fit(x.view()).unwrap().labels;
         let gm_s = unshuffle(&GaussianMixture::new(k).seed(seed).fit(shuffled.view()).unwrap().labels);
         prop_assert_eq!(adjusted_rand_index(&gm, &gm_s), 1.0);
-        let h = Hdbscan { min_cluster_size: 5, ..Hdbscan::default() };
-        let noise = |l: Vec<Option<usize>>| l.into_iter().map(|c| c.unwrap_or(99)).collect::<Vec<_>>();
-        let hd = noise(h.fit(x.view()).unwrap().labels);
-        let hd_s = unshuffle(&noise(h.fit(shuffled.view()).unwrap().labels));
-        prop_assert_eq!(adjusted_rand_index(&hd, &hd_s), 1.0);
+        // Not HDBSCAN: mutual reachability max(core_i, core_j, d_ij) ties by construction
+        // inside dense regions, and the order of tied edges (row order) can move border
+        // points and even split a small cluster, in scikit-learn as here; 3,000 cases found
+        // 6 vs 7 clusters. Its exactness against scikit-learn is in tests/golden_hdbscan.rs.
     }
 
     /// Standardising then PCA does not depend on the features' units (or offsets).

@@ -7,6 +7,7 @@
 pub mod csv;
 pub mod decode;
 pub mod instrument;
+pub mod number;
 pub mod roles;
 pub mod time;
 

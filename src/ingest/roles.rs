@@ -9,6 +9,7 @@
 //! re-derives what depends on it.
 
 use super::instrument::{self, InstrumentType};
+use super::number::{self, NumberFormat};
 use super::time::{self, TimeDetection};
 use super::{is_missing, parse_number, Table};
 
@@ -350,12 +351,16 @@ pub struct Mapping {
     pub notes: Vec<String>,
     /// Notes from detection itself, kept when the user changes the mapping.
     detect_notes: Vec<String>,
+    /// How each column writes numbers (plain unless it consistently uses decimal commas or thousands separators).
+    pub number_formats: Vec<NumberFormat>,
 }
 
 /// Per-column value statistics on a sample of rows.
 struct ColumnStats {
     present: usize,
     numeric: usize,
+    /// How the column writes numbers (decimal comma, thousands separators).
+    format: NumberFormat,
     time: Option<TimeDetection>,
     side: usize,
     liquidity: usize,
@@ -374,9 +379,11 @@ fn sample_rows(t: &Table) -> Vec<usize> {
 }
 
 fn column_stats(t: &Table, c: usize, rows: &[usize]) -> ColumnStats {
+    let format = number::detect(rows.iter().map(|&r| t.cell(r, c)).filter(|v| !is_missing(v)));
     let mut s = ColumnStats {
         present: 0,
         numeric: 0,
+        format,
         time: None,
         side: 0,
         liquidity: 0,
@@ -392,7 +399,7 @@ fn column_stats(t: &Table, c: usize, rows: &[usize]) -> ColumnStats {
             continue;
         }
         s.present += 1;
-        s.numeric += parse_number(v).is_some() as usize;
+        s.numeric += format.parse(v).is_some() as usize;
         s.side += parse_side(v, boolean_buyer).is_some() as usize;
         s.liquidity += parse_liquidity(v, true_is_taker).is_some() as usize;
         s.inst_type += instrument::parse_type(v).is_some() as usize;
@@ -465,6 +472,7 @@ pub fn detect_mapping(t: &Table) -> Mapping {
         feature_columns: vec![],
         notes: vec![],
         detect_notes: vec![],
+        number_formats: stats.iter().map(|s| s.format).collect(),
     };
     let mut used = vec![false; t.n_cols()];
     let mut account_score = 0;
@@ -531,6 +539,11 @@ fn infer_kind(m: &Mapping, stats: &[ColumnStats], account_unique: bool) -> DataK
 }
 
 impl Mapping {
+    /// How column `c` writes numbers.
+    pub fn number_format(&self, c: usize) -> NumberFormat {
+        self.number_formats.get(c).copied().unwrap_or_default()
+    }
+
     /// The column mapped to `role`, if any.
     pub fn get(&self, role: Role) -> Option<usize> {
         self.cols[role as usize]
@@ -601,6 +614,19 @@ impl Mapping {
             self.notes.push(format!("Notional computed as |{} x {}|.", t.headers[q], t.headers[p]));
         }
         self.feature_columns.clear();
+        let mut formats_noted = vec![false; t.n_cols()];
+        let mut note_format = |notes: &mut Vec<String>, c: usize| {
+            let f = self.number_formats.get(c).copied().unwrap_or_default();
+            if f != NumberFormat::PLAIN && !formats_noted[c] {
+                formats_noted[c] = true;
+                notes.push(format!("Column \"{}\" writes numbers as {}; read that way.", t.headers[c], f.example()));
+            }
+        };
+        for role in Role::ALL.into_iter().filter(|r| r.is_numeric()) {
+            if let Some(c) = self.get(role) {
+                note_format(&mut self.notes, c);
+            }
+        }
         if self.kind == DataKind::CustomerTable {
             let rows = sample_rows(t);
             let mut ignored = Vec::new();
@@ -616,6 +642,7 @@ impl Mapping {
                     ));
                 } else if s.present > 0 && s.numeric as f64 >= 0.9 * s.present as f64 {
                     self.feature_columns.push(c);
+                    note_format(&mut self.notes, c);
                 } else {
                     ignored.push(format!("\"{}\"", t.headers[c]));
                 }

@@ -291,13 +291,14 @@ const BROKEN = [
   { name: 'cut.csv.gz', body: gzipSync(Buffer.from('customer_id,spend\n' + '1,2\n'.repeat(5000))).subarray(0, 40), alert: /damaged: gzip/ },
 ];
 
-test('gzip, UTF-16, Windows-1252 and repeated header names are read, with a note saying how', async () => {
+test('gzip, UTF-16, Windows-1252, decimal commas and repeated header names are read, with a note saying how', async () => {
   const { page, log, context } = await openApp();
   const text = 'customer_id,city,spend,visits\n' + Array.from({ length: 60 }, (_, i) => `Müller-${i},Köln,${(i % 7) * 100 + i},${(i % 3) + 1}`).join('\n') + '\n';
   const files = [
     { name: 'customers.csv.gz', body: gzipSync(Buffer.from(text, 'utf8')), note: /gzip-compressed: 0\.0 MB unpacked/ },
     { name: 'customers-utf16.csv', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), note: /Read as UTF-16 \(little-endian\)/ },
     { name: 'customers-latin1.csv', body: Buffer.from(text, 'latin1'), note: /read as Windows-1252/ },
+    { name: 'customers-eu.csv', body: text.replace(/,/g, ';').replace(/;(\d+);(\d)\n/g, ';$1,5;$2\n'), note: /"spend" writes numbers as 1\.234,5 \(decimal comma\); read that way/ },
     { name: 'customers-dup.csv', body: text.replace('visits\n', 'visits,visits\n').replace(/(\d)\n/g, '$1,1\n'), note: /Column 5 repeats the name "visits"; it is called "visits \(2\)" here/ },
   ];
   for (const f of files) {
@@ -306,10 +307,12 @@ test('gzip, UTF-16, Windows-1252 and repeated header names are read, with a note
     await page.getByLabel('Upload data').setInputFiles(path);
     await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), f.name);
     await expectResult(page, f.name);
-    assert.match(await page.locator('.data-notes').innerText(), f.note, f.name);
+    const notes = (await page.locator('details.mapping').innerText()) + (await page.locator('.data-notes').innerText());
+    assert.match(notes, f.note, f.name);
     const l = lines((await download(page)).text);
     assert.equal(l.length, 61, `${f.name}: one row per customer`);
     assert.ok(l.slice(1).every((r) => /^Müller-\d+,/.test(r)), `${f.name}: ids decoded exactly`);
+    if (f.name === 'customers-eu.csv') assert.ok(l.slice(1).some((r) => r.split(',').includes('101.5')), 'decimal commas read as decimals');
   }
   assertPrivate(log);
   await context.close();
