@@ -13,7 +13,10 @@
 
 use crate::ingest::instrument::{self, InstrumentType, OptionKind};
 use crate::ingest::number::NumberFormat;
-use crate::ingest::roles::{liquidity_true_is_taker, parse_liquidity, parse_side, side_is_boolean_buyer};
+use crate::ingest::roles::{
+    liquidity_true_is_taker, parse_liquidity, parse_side, side_is_boolean_buyer, too_many_numeric_columns,
+    MAX_FEATURE_COLUMNS,
+};
 use crate::ingest::time::{self, TimeFormat, MS_PER_DAY};
 use crate::ingest::{is_missing, DataKind, Mapping, Role, Table};
 use ndarray::Array2;
@@ -21,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// One feature: its key (export column name), unit and formula.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureDef {
     /// Column name in the export, snake_case (e.g. `total_notional`).
     pub key: String,
@@ -32,7 +35,7 @@ pub struct FeatureDef {
 }
 
 /// A reason rows were left out, with how many and the first few row numbers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkippedRows {
     pub reason: String,
     pub count: usize,
@@ -41,7 +44,7 @@ pub struct SkippedRows {
 }
 
 /// The per-account feature matrix.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FeatureTable {
     /// Account ids, one per row of `values`, in order of first appearance.
     pub ids: Vec<String>,
@@ -162,6 +165,11 @@ struct Inputs {
 
 /// Extracts per-account features from `t` as mapped by `m`.
 ///
+/// A customer table gives one row per table row (`n_rows x
+/// min(feature_columns, MAX_FEATURE_COLUMNS)`, raw units as in the file):
+/// columns past [`MAX_FEATURE_COLUMNS`] are left out with a note in
+/// [`FeatureTable::notes`] (detect_mapping already caps and notes them).
+///
 /// Errors: [`FeatureError::NoAccountColumn`] for trades/transactions without
 /// an account column; [`FeatureError::NoUsableRows`] if every row was
 /// skipped; [`FeatureError::NoFeatures`] for a customer table without numeric
@@ -201,11 +209,18 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
             why: "the file has one row per customer but no numeric column besides the id; add numeric columns (e.g. age, income, spend)".into(),
         });
     }
+    // detect_mapping already keeps at most MAX_FEATURE_COLUMNS; a mapping
+    // built otherwise is held to the same cap here, and told so.
+    let mut notes = Vec::new();
+    let columns = &m.feature_columns[..m.feature_columns.len().min(MAX_FEATURE_COLUMNS)];
+    if columns.len() < m.feature_columns.len() {
+        notes.push(too_many_numeric_columns(t, columns, &m.feature_columns[columns.len()..]));
+    }
     let n = t.n_rows();
-    let mut values = Array2::from_elem((n, m.feature_columns.len()), f64::NAN);
+    let mut values = Array2::from_elem((n, columns.len()), f64::NAN);
     let mut skips = Skips::default();
     for r in 0..n {
-        for (j, &c) in m.feature_columns.iter().enumerate() {
+        for (j, &c) in columns.iter().enumerate() {
             let v = t.cell(r, c);
             match m.number_format(c).parse(v) {
                 Some(x) => values[[r, j]] = x,
@@ -218,8 +233,7 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
         Some(c) => (0..n).map(|r| t.cell(r, c).to_string()).collect(),
         None => (0..n).map(|r| format!("row {}", t.record_no(r))).collect(),
     };
-    let defs = m
-        .feature_columns
+    let defs = columns
         .iter()
         .map(|&c| FeatureDef {
             key: t.headers[c].clone(),
@@ -235,7 +249,7 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
         rows_used: n,
         skipped: vec![],
         ignored_cells: skips.0,
-        notes: vec![],
+        notes,
     })
 }
 
@@ -807,6 +821,27 @@ mod tests {
         assert_eq!(col(&ft, "long_short_bias"), vec![0.0, 1.0]);
         let ft = run("user_id,time,notional,leverage\nu,1700000000,5,3\nv,1700000100,7,3\nv,1700000200,1,2\n");
         assert!(ft.not_computed.iter().any(|(k, _)| k == "long_short_bias"));
+    }
+
+    #[test]
+    fn a_mapping_with_too_many_feature_columns_is_capped_with_a_note() {
+        use crate::ingest::roles::MAX_FEATURE_COLUMNS;
+        let n = MAX_FEATURE_COLUMNS + 3;
+        let header: Vec<String> = (0..n).map(|j| format!("x{j}")).collect();
+        let row = |r: usize| (0..n).map(|j| ((r * 3 + j) % 5 + 2).to_string()).collect::<Vec<_>>().join(",");
+        let csv = format!("id,{}\na,{}\nb,{}\nc,{}\n", header.join(","), row(1), row(2), row(3));
+        let t = parse_bytes(csv.as_bytes()).unwrap().1;
+        let mut m = detect_mapping(&t);
+        assert_eq!(m.feature_columns.len(), MAX_FEATURE_COLUMNS, "{:?} {:?}", m.notes, m.feature_columns);
+        m.feature_columns = (1..=n).collect(); // e.g. a hand-built mapping
+        let ft = extract(&t, &m).unwrap();
+        assert_eq!(ft.values.dim(), (3, MAX_FEATURE_COLUMNS));
+        assert_eq!(ft.defs.last().unwrap().key, format!("x{}", MAX_FEATURE_COLUMNS - 1));
+        assert!(
+            ft.notes.iter().any(|n| n.contains("203 numeric columns found") && n.contains("the other 3")),
+            "{:?}",
+            ft.notes
+        );
     }
 
     #[test]

@@ -206,3 +206,127 @@ fn chunked_parse_equals_whole_file_parse() {
         }
     }
 }
+
+/// A small deterministic generator for the wide files (no dependency on rand's stream).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// Runs TableReader -> detect_mapping -> extract -> segment on `bytes`, printing each stage's time.
+fn timed_run(what: &str, bytes: &[u8]) -> (segscope::ingest::Mapping, segscope::features::FeatureTable, usize) {
+    use std::time::Instant;
+    let secs = |t: Instant| t.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let mut r = TableReader::new();
+    for c in bytes.chunks(4 << 20) {
+        r.feed(c).unwrap();
+    }
+    let (_, t) = r.finish().unwrap();
+    eprintln!(
+        "{what}: read {} rows x {} columns ({} MB) in {:.2} s",
+        t.n_rows(),
+        t.n_cols(),
+        bytes.len() >> 20,
+        secs(t0)
+    );
+    let t1 = Instant::now();
+    let m = detect_mapping(&t);
+    eprintln!("{what}: detect_mapping {:.2} s ({:?}, {} feature columns)", secs(t1), m.kind, m.feature_columns.len());
+    let t2 = Instant::now();
+    let ft = extract(&t, &m).unwrap();
+    eprintln!("{what}: extract {:.2} s ({} accounts x {} features)", secs(t2), ft.ids.len(), ft.defs.len());
+    let t3 = Instant::now();
+    let s = segment(&ft, &SegmentOptions::default()).unwrap();
+    eprintln!("{what}: segment {:.2} s (k = {}); total {:.2} s", secs(t3), s.k, secs(t0));
+    assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>(), ft.ids.len());
+    (m, ft, s.k)
+}
+
+const WIDE_COLS: usize = 10_000;
+const WIDE_ROWS: usize = 2_000;
+
+#[test]
+fn customer_table_with_ten_thousand_numeric_columns() {
+    use std::fmt::Write;
+    const COLS: usize = WIDE_COLS;
+    const ROWS: usize = WIDE_ROWS;
+    let mut rng = Lcg(11);
+    // (a) One row per customer: an id and 10,000 numeric columns.
+    let mut csv = String::with_capacity(ROWS * COLS * 6);
+    csv.push_str("customer_id");
+    for j in 0..COLS {
+        write!(csv, ",m{j}").unwrap();
+    }
+    csv.push('\n');
+    for r in 0..ROWS {
+        write!(csv, "c{r}").unwrap();
+        let group = r % 3;
+        for j in 0..COLS {
+            let v = (rng.next() % 100) as f64 / 10.0 + if j % 3 == group { 20.0 } else { 0.0 };
+            write!(csv, ",{v}").unwrap();
+        }
+        csv.push('\n');
+    }
+    let (m, ft, _) = timed_run("customer table", csv.as_bytes());
+    assert_eq!(m.kind, DataKind::CustomerTable);
+    assert_eq!(ft.ids.len(), ROWS);
+    let cap = segscope::ingest::roles::MAX_FEATURE_COLUMNS;
+    assert_eq!(cap, 200, "the README and the note promise 200");
+    assert_eq!(ft.defs.len(), cap);
+    assert_eq!(m.feature_columns, (1..=cap).collect::<Vec<_>>(), "the first 200 numeric columns, in file order");
+    let note = m.notes.iter().find(|n| n.contains("numeric columns found")).expect("a note on the left-out columns");
+    for part in [
+        "10000 numeric columns found",
+        "only the first 200 (\"m0\" to \"m199\") are used",
+        "the other 9800 (\"m200\", \"m201\", \"m202\", \"m203\", \"m204\" and 9795 more) are left out",
+        "remove the columns you do not need from the file",
+    ] {
+        assert!(note.contains(part), "{part:?} not in {note:?}");
+    }
+}
+
+#[test]
+fn trades_with_ten_thousand_junk_columns() {
+    use std::fmt::Write;
+    const COLS: usize = WIDE_COLS;
+    const ROWS: usize = WIDE_ROWS;
+    let mut rng = Lcg(12);
+    // Trades with 10,000 junk columns beside the six that matter.
+    let mut csv = String::with_capacity(ROWS * COLS * 4);
+    csv.push_str("account,timestamp,symbol,side,qty,price");
+    for j in 0..COLS {
+        write!(csv, ",junk{j}").unwrap();
+    }
+    csv.push('\n');
+    for r in 0..ROWS {
+        let side = if rng.next().is_multiple_of(2) { "buy" } else { "sell" };
+        let sym = ["BTC-PERPETUAL", "ETH-USDT-SWAP", "BTC/USDT"][r % 3];
+        write!(
+            csv,
+            "a{},{},{sym},{side},{},{}",
+            r % 250,
+            1_700_000_000 + r as u64 * 60,
+            1 + rng.next() % 10,
+            100 + rng.next() % 50
+        )
+        .unwrap();
+        for j in 0..COLS {
+            match (j + r) % 4 {
+                0 => csv.push_str(",x"),
+                1 => write!(csv, ",{}", rng.next() % 1000).unwrap(),
+                2 => csv.push(','),
+                _ => csv.push_str(",n/a"),
+            }
+        }
+        csv.push('\n');
+    }
+    let (m, ft, _) = timed_run("trades + junk", csv.as_bytes());
+    assert_eq!(m.kind, DataKind::Trades);
+    assert_eq!(ft.ids.len(), 250);
+    assert_eq!(ft.rows_used, ROWS);
+}

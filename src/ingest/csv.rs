@@ -19,8 +19,37 @@ pub const QUOTES: [u8; 2] = [b'"', b'\''];
 /// (all are counted in [`Table::ragged_count`]).
 pub const RAGGED_ROWS_LISTED: usize = 20;
 
+/// What reading does with a data row whose number of fields differs from the
+/// header's (a missing or extra separator, an unclosed quote, a cut-off line).
+///
+/// A last line holding nothing but whitespace is never such a row: it is not data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RaggedRows {
+    /// Leave those rows out and load the others: all are counted in
+    /// [`Table::ragged_count`], the first [`RAGGED_ROWS_LISTED`] listed in
+    /// [`Table::ragged_rows`] with their record numbers (header = 1).
+    #[default]
+    Skip,
+    /// Refuse the file: [`StreamParser::finish`] (and so [`TableReader::finish`])
+    /// fails with [`IngestError::Ragged`], counting every such row.
+    Reject,
+}
+
+impl RaggedRows {
+    /// Both policies, in the order offered to the user.
+    pub const ALL: [RaggedRows; 2] = [RaggedRows::Skip, RaggedRows::Reject];
+
+    /// The choice as offered to the user (the [`IngestError::Ragged`] message names [`RaggedRows::Skip`]'s).
+    pub fn label(self) -> &'static str {
+        match self {
+            RaggedRows::Skip => "Skip rows with the wrong number of fields",
+            RaggedRows::Reject => "Reject files with rows with the wrong number of fields",
+        }
+    }
+}
+
 /// The CSV dialect of a file: field delimiter and quote character.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dialect {
     pub delimiter: u8,
     pub quote: u8,
@@ -43,22 +72,30 @@ fn reader_for(d: Dialect) -> Reader {
     ReaderBuilder::new().delimiter(d.delimiter).quote(d.quote).build()
 }
 
-/// Field counts of the first records of `sample` under dialect `d` (at most `max_records`).
+/// Field counts of the first records of `sample` under dialect `d` (at most
+/// `max_records`). Records may have any number of fields (the buffers grow).
 fn field_counts(sample: &[u8], d: Dialect, max_records: usize) -> Vec<usize> {
     let mut rdr = reader_for(d);
     let mut out = vec![0u8; sample.len().max(64)];
-    let mut ends = vec![0usize; 4096];
+    let mut ends = vec![0usize; 256];
+    let (mut out_len, mut ends_len) = (0, 0);
     let mut input = sample;
     let mut counts = Vec::new();
     while counts.len() < max_records {
-        let (res, nin, _nout, nend) = rdr.read_record(input, &mut out, &mut ends);
+        let (res, nin, nout, nend) = rdr.read_record(input, &mut out[out_len..], &mut ends[ends_len..]);
         input = &input[nin..];
+        out_len += nout;
+        ends_len += nend;
         match res {
-            ReadRecordResult::Record => counts.push(nend),
+            ReadRecordResult::Record => {
+                counts.push(ends_len);
+                (out_len, ends_len) = (0, 0);
+            }
             // The sample is a prefix of the file: its last record may be cut,
             // so only complete records count.
             ReadRecordResult::InputEmpty | ReadRecordResult::End => break,
-            ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => break,
+            ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
         }
     }
     counts
@@ -69,8 +106,9 @@ fn field_counts(sample: &[u8], d: Dialect, max_records: usize) -> Vec<usize> {
 /// For each candidate dialect the first 100 complete records are split; the
 /// winner is the dialect whose records most often have the header's field
 /// count, then the one with more fields (a file with no delimiter at all is
-/// one column, which is valid CSV). `sample` should hold at least a few
-/// complete lines (the browser passes the first 64 KiB).
+/// one column, which is valid CSV). `sample` should hold at least the header
+/// and one data row, complete ([`TableReader`] passes the first
+/// [`SNIFF_BYTES`], more when a row is longer: see [`MAX_SNIFF_BYTES`]).
 ///
 /// Errors: [`IngestError::Empty`] if `sample` holds no bytes but a BOM and
 /// whitespace; [`IngestError::Binary`] if it contains NUL bytes or is mostly
@@ -183,6 +221,8 @@ pub struct StreamParser {
     have_header: bool,
     /// Bytes held back until a possible UTF-8 BOM (3 bytes) can be recognised.
     pending: Option<Vec<u8>>,
+    /// What [`StreamParser::finish`] does if some rows had the wrong number of fields.
+    ragged: RaggedRows,
 }
 
 impl StreamParser {
@@ -198,7 +238,16 @@ impl StreamParser {
             table: Table::default(),
             have_header: false,
             pending: Some(Vec::new()),
+            ragged: RaggedRows::Skip,
         }
+    }
+
+    /// Sets what happens to data rows whose field count differs from the
+    /// header's (default [`RaggedRows::Skip`]). Such rows are counted either
+    /// way; with [`RaggedRows::Reject`], [`StreamParser::finish`] fails.
+    pub fn ragged(mut self, policy: RaggedRows) -> Self {
+        self.ragged = policy;
+        self
     }
 
     /// Parses the next chunk. Chunks may split records, fields or UTF-8
@@ -292,8 +341,10 @@ impl StreamParser {
     ///
     /// Errors: [`IngestError::Empty`] if there was nothing but whitespace;
     /// [`IngestError::NoData`] if there was a header but no data row;
-    /// [`IngestError::BadHeader`] if a header cell is empty or the header is one
-    /// field that looks like data.
+    /// [`IngestError::BadHeader`] if the header looks like data;
+    /// [`IngestError::Ragged`] under [`RaggedRows::Reject`] if any data row
+    /// had a different number of fields from the header (all such rows are
+    /// counted, the first [`RAGGED_ROWS_LISTED`] listed).
     pub fn finish(mut self) -> Result<Table, IngestError> {
         if let Some(head) = self.pending.take() {
             self.run(strip_bom(&head))?;
@@ -310,6 +361,13 @@ impl StreamParser {
                 "the first row ({}) looks like data, not column names; add a header row naming each column",
                 t.headers.iter().take(4).cloned().collect::<Vec<_>>().join(", ")
             )));
+        }
+        if self.ragged == RaggedRows::Reject && t.ragged_count > 0 {
+            return Err(IngestError::Ragged {
+                count: t.ragged_count,
+                first: std::mem::take(&mut t.ragged_rows),
+                expected: t.headers.len(),
+            });
         }
         if t.n_rows() == 0 {
             return Err(IngestError::NoData { ragged: t.ragged_count });
@@ -346,8 +404,52 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Dialect, Table), IngestError> {
     r.finish()
 }
 
-/// Bytes of decoded text looked at to detect the CSV dialect.
+/// Bytes of decoded text looked at to detect the CSV dialect (more when the
+/// header and the first data row are longer, up to [`MAX_SNIFF_BYTES`]).
 pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Most decoded text looked at to detect the dialect (4 MiB, one browser
+/// slice): enough for the header and a first row of tens of thousands of
+/// columns. A file whose first two lines are longer is sniffed on this prefix.
+pub const MAX_SNIFF_BYTES: usize = 4 << 20;
+
+/// Finds where the second line of the file ends (header and one data row),
+/// scanning each byte of the growing head once.
+#[derive(Default)]
+struct LineScan {
+    /// Bytes of the head scanned so far.
+    pos: usize,
+    /// Line ends ("\r\n", "\n" or "\r") seen so far.
+    lines: usize,
+}
+
+impl LineScan {
+    /// How much of `head` to sniff the dialect on: [`SNIFF_BYTES`], extended
+    /// to the end of the second line up to [`MAX_SNIFF_BYTES`]. `None` while
+    /// more text is needed and may come (`last` = the file has ended).
+    fn sniff_len(&mut self, head: &[u8], last: bool) -> Option<usize> {
+        let limit = head.len().min(MAX_SNIFF_BYTES);
+        while self.pos < limit && self.lines < 2 {
+            match head[self.pos] {
+                b'\n' => self.lines += 1,
+                // A CR is a line end unless an LF follows; wait for the next byte.
+                b'\r' if self.pos + 1 == head.len() && !last => break,
+                b'\r' if head.get(self.pos + 1) != Some(&b'\n') => self.lines += 1,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        if self.lines == 2 {
+            Some(self.pos.max(SNIFF_BYTES).min(head.len()))
+        } else if head.len() >= MAX_SNIFF_BYTES {
+            Some(MAX_SNIFF_BYTES)
+        } else if last {
+            Some(head.len())
+        } else {
+            None
+        }
+    }
+}
 
 /// Most decoded text a [`TableReader`] accepts (1 GiB). The table keeps every
 /// cell, about 1.5x the text in memory, and a wasm32 tab has 4 GiB at most;
@@ -355,7 +457,8 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 pub const MAX_TEXT_BYTES: u64 = 1 << 30;
 
 /// Reads a whole file chunk by chunk: decoding ([`InputDecoder`]: gzip, text
-/// encodings), dialect detection on the first [`SNIFF_BYTES`] of text, then
+/// encodings), dialect detection on the first [`SNIFF_BYTES`] of text (or
+/// up to [`MAX_SNIFF_BYTES`] to hold the header and a data row), then
 /// streaming CSV parsing. The browser feeds it `Blob` slices; tests feed bytes.
 #[derive(Default)]
 pub struct TableReader {
@@ -364,7 +467,10 @@ pub struct TableReader {
     /// Limit on decoded text; 0 means [`MAX_TEXT_BYTES`].
     max_text_bytes: u64,
     head: Vec<u8>,
+    scan: LineScan,
     parser: Option<(Dialect, StreamParser)>,
+    /// Passed on to the [`StreamParser`].
+    ragged: RaggedRows,
 }
 
 impl TableReader {
@@ -376,6 +482,16 @@ impl TableReader {
     /// A reader that stops with [`IngestError::TooLarge`] past `max` bytes of decoded text.
     pub fn with_limit(max: u64) -> Self {
         TableReader { max_text_bytes: max, ..Self::default() }
+    }
+
+    /// Sets what happens to data rows whose field count differs from the
+    /// header's: [`RaggedRows::Skip`] (the default) loads the other rows and
+    /// counts them in [`Table::ragged_count`]; [`RaggedRows::Reject`] makes
+    /// [`TableReader::finish`] fail with [`IngestError::Ragged`].
+    /// E.g. `TableReader::new().ragged(RaggedRows::Reject)`.
+    pub fn ragged(mut self, policy: RaggedRows) -> Self {
+        self.ragged = policy;
+        self
     }
 
     /// Feeds the next raw chunk of the file.
@@ -400,8 +516,9 @@ impl TableReader {
                 if self.head.len() < SNIFF_BYTES && !last {
                     return Ok(());
                 }
-                let d = detect_dialect(&self.head[..self.head.len().min(SNIFF_BYTES)])?;
-                let mut p = StreamParser::new(d);
+                let Some(n) = self.scan.sniff_len(&self.head, last) else { return Ok(()) };
+                let d = detect_dialect(&self.head[..n])?;
+                let mut p = StreamParser::new(d).ragged(self.ragged);
                 p.feed(&std::mem::take(&mut self.head))?;
                 self.parser = Some((d, p));
                 Ok(())
@@ -412,7 +529,8 @@ impl TableReader {
     /// Ends the file: the dialect and the table, with decoding notes in
     /// [`Table::source_notes`].
     ///
-    /// Errors: as [`TableReader::feed`], and [`StreamParser::finish`]'s.
+    /// Errors: as [`TableReader::feed`], and [`StreamParser::finish`]'s
+    /// (including [`IngestError::Ragged`] under [`RaggedRows::Reject`]).
     pub fn finish(mut self) -> Result<(Dialect, Table), IngestError> {
         let rest = self.decoder.finish()?;
         self.push(rest, true)?;
@@ -508,6 +626,115 @@ mod tests {
         assert_eq!(t.n_rows(), 2);
         assert_eq!(t.ragged_count, 2);
         assert_eq!(t.ragged_rows, vec![(3, 1), (4, 3)]);
+    }
+
+    /// Reads `bytes` with `policy`, fed in chunks of `chunk` bytes.
+    fn read_with(bytes: &[u8], policy: RaggedRows, chunk: usize) -> Result<Table, IngestError> {
+        let mut r = TableReader::new().ragged(policy);
+        bytes.chunks(chunk).try_for_each(|c| r.feed(c))?;
+        r.finish().map(|(_, t)| t)
+    }
+
+    #[test]
+    fn ragged_rows_are_skipped_by_default_and_on_request() {
+        let f = b"a,b\n1,2\n3\n4,5,6\n7,8\n";
+        for t in [read_with(f, RaggedRows::Skip, 3).unwrap(), parse_bytes(f).unwrap().1] {
+            assert_eq!(t.n_rows(), 2);
+            assert_eq!((t.ragged_count, t.ragged_rows.clone()), (2, vec![(3, 1), (4, 3)]));
+            assert_eq!((t.cell(1, 0), t.record_no(1)), ("7", 5));
+        }
+        assert_eq!(RaggedRows::default(), RaggedRows::Skip);
+    }
+
+    #[test]
+    fn ragged_rows_can_reject_the_file_naming_the_rows() {
+        let f = b"a,b\n1,2\n3\n4,5,6\n7,8\n";
+        for chunk in [1, 5, 1 << 20] {
+            let e = read_with(f, RaggedRows::Reject, chunk).unwrap_err();
+            assert_eq!(e, IngestError::Ragged { count: 2, first: vec![(3, 1), (4, 3)], expected: 2 }, "chunk {chunk}");
+        }
+        let msg = read_with(f, RaggedRows::Reject, 7).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "Row 3 has 1 field but the header has 2 (and 1 more row differs: row 4). Fix the file (look for a missing or extra separator, or an unclosed quote, on those rows), or choose \"Skip rows with the wrong number of fields\" to load the other rows."
+        );
+        // The parser on its own, too.
+        let mut p = StreamParser::new(detect_dialect(f).unwrap()).ragged(RaggedRows::Reject);
+        p.feed(f).unwrap();
+        assert!(matches!(p.finish(), Err(IngestError::Ragged { count: 2, .. })));
+        // One ragged row; a file whose rows are all ragged is rejected, not "no data".
+        let e = read_with(b"a;b;c\nx;1;2\ny;1;2;3;4\n", RaggedRows::Reject, 64).unwrap_err().to_string();
+        assert!(e.starts_with("Row 3 has 5 fields but the header has 3. Fix the file"), "{e}");
+        assert!(e.contains("on that row"), "{e}");
+        let mut p = StreamParser::new(Dialect { delimiter: b',', quote: b'"' }).ragged(RaggedRows::Reject);
+        p.feed(b"a,b\n1\n2\n").unwrap();
+        assert_eq!(p.finish().unwrap_err(), IngestError::Ragged { count: 2, first: vec![(2, 1), (3, 1)], expected: 2 });
+    }
+
+    #[test]
+    fn rejecting_counts_every_ragged_row_and_lists_the_first() {
+        // 25 ragged rows (records 3, 5, ..., 51) between good ones.
+        let mut f = String::from("id,x,y\n");
+        for i in 0..25 {
+            f.push_str(&format!("{i},1,2\n{i},1\n"));
+        }
+        let Err(IngestError::Ragged { count, first, expected }) = read_with(f.as_bytes(), RaggedRows::Reject, 10)
+        else {
+            panic!("not rejected")
+        };
+        assert_eq!((count, first.len(), expected), (25, RAGGED_ROWS_LISTED, 3));
+        assert_eq!(first[..3], [(3, 2), (5, 2), (7, 2)]);
+        let msg = IngestError::Ragged { count, first, expected }.to_string();
+        assert!(
+            msg.starts_with(
+                "Row 3 has 2 fields but the header has 3 (and 24 more rows differ, starting with rows 5, 7, 9, "
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains(", 41). Fix the file"), "the 20th listed row is record 41: {msg}");
+        // Skip keeps the good rows and the same count.
+        let t = read_with(f.as_bytes(), RaggedRows::Skip, 10).unwrap();
+        assert_eq!((t.n_rows(), t.ragged_count, t.ragged_rows.len()), (25, 25, RAGGED_ROWS_LISTED));
+    }
+
+    #[test]
+    fn rejecting_accepts_regular_files_and_a_blank_last_line() {
+        let t = read_with(b"a,b\n1,2\n3,4\n \n", RaggedRows::Reject, 3).unwrap();
+        assert_eq!((t.n_rows(), t.ragged_count), (2, 0));
+        let t = TableReader::with_limit(1000).ragged(RaggedRows::Reject);
+        let mut t = t;
+        t.feed(b"a,b\n1,2\n").unwrap();
+        assert_eq!(t.finish().unwrap().1.n_rows(), 1);
+        // A header that looks like data is the first thing to fix.
+        assert!(matches!(read_with(b"1,2\n3\n", RaggedRows::Reject, 64), Err(IngestError::BadHeader(_))));
+    }
+
+    #[test]
+    fn headers_wider_than_the_sniffed_bytes_are_detected() {
+        // 10,000 semicolon-separated columns: the header alone is ~110 KB,
+        // more than SNIFF_BYTES, and a record has more than 4,096 fields.
+        let header: Vec<String> = (0..10_000).map(|j| format!("col_{j:05}")).collect();
+        let row: Vec<String> = (0..10_000).map(|j| format!("{},5", j % 7)).collect();
+        let f = format!("{}\n{}\n{}\n", header.join(";"), row.join(";"), row.join(";"));
+        assert!(header.join(";").len() > SNIFF_BYTES);
+        assert_eq!(detect_dialect(f.as_bytes()).unwrap().delimiter, b';');
+        for chunk in [4096, 1 << 20] {
+            let (d, t) = {
+                let mut r = TableReader::new();
+                f.as_bytes().chunks(chunk).try_for_each(|c| r.feed(c)).unwrap();
+                r.finish().unwrap()
+            };
+            assert_eq!(d.delimiter, b';', "chunk {chunk}");
+            assert_eq!((t.n_cols(), t.n_rows(), t.ragged_count), (10_000, 2, 0));
+            assert_eq!(t.cell(1, 9_999), "3,5");
+        }
+        // The sniffed prefix ends after the first data row, and is cut at MAX_SNIFF_BYTES.
+        let mut scan = LineScan::default();
+        assert_eq!(scan.sniff_len(&f.as_bytes()[..100], false), None, "waits for more");
+        let two_lines = header.join(";").len() + row.join(";").len() + 2;
+        assert_eq!(scan.sniff_len(f.as_bytes(), false), Some(two_lines));
+        assert_eq!(LineScan::default().sniff_len(b"a,b\r\n1,2\r\n3,4\r\n", true), Some(15), "whole short file");
+        assert_eq!(LineScan::default().sniff_len(&vec![b'x'; MAX_SNIFF_BYTES + 5], false), Some(MAX_SNIFF_BYTES));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod number;
 pub mod roles;
 pub mod time;
 
-pub use csv::{detect_dialect, parse_bytes, Dialect, StreamParser, Table, TableReader};
+pub use csv::{detect_dialect, parse_bytes, Dialect, RaggedRows, StreamParser, Table, TableReader};
 pub use roles::{detect_mapping, DataKind, Mapping, Role};
 
 use std::fmt;
@@ -34,6 +34,11 @@ pub enum IngestError {
     Corrupt(String),
     /// More text than this browser tab can hold (`bytes` seen so far, or the file size).
     TooLarge { bytes: u64, max: u64 },
+    /// Data rows with a different number of fields from the header, under
+    /// [`RaggedRows::Reject`]. `count`: all such rows in the file; `first`:
+    /// the first [`csv::RAGGED_ROWS_LISTED`] of them as (file record number,
+    /// header = 1; number of fields); `expected`: the header's number of fields.
+    Ragged { count: usize, first: Vec<(u32, usize)>, expected: usize },
 }
 
 impl fmt::Display for IngestError {
@@ -58,7 +63,46 @@ impl fmt::Display for IngestError {
                 *bytes as f64 / 1e9,
                 *max as f64 / 1e9
             ),
+            IngestError::Ragged { count, first, expected } => {
+                let fields = |n: usize| count_noun(n, "field", "fields");
+                match first.split_first() {
+                    Some((&(row, n), rest)) => {
+                        write!(f, "Row {row} has {} but the header has {expected}", fields(n))?;
+                        let more = count.saturating_sub(1);
+                        let rows: Vec<String> = rest.iter().map(|r| r.0.to_string()).collect();
+                        let (noun, verb) = if more == 1 { ("row", "differs") } else { ("rows", "differ") };
+                        let listed = if rows.len() == 1 { "row" } else { "rows" };
+                        if more > 0 && rows.len() >= more {
+                            write!(f, " (and {more} more {noun} {verb}: {listed} {})", rows.join(", "))?;
+                        } else if !rows.is_empty() {
+                            write!(f, " (and {more} more {noun} {verb}, starting with {listed} {})", rows.join(", "))?;
+                        } else if more > 0 {
+                            write!(f, " (and {more} more {noun} {verb})")?;
+                        }
+                    }
+                    None => write!(
+                        f,
+                        "{} a different number of fields from the header's {expected}",
+                        count_noun(*count, "row has", "rows have")
+                    )?,
+                }
+                write!(
+                    f,
+                    ". Fix the file (look for a missing or extra separator, or an unclosed quote, on {}), or choose \"{}\" to load the other rows.",
+                    if *count == 1 { "that row" } else { "those rows" },
+                    RaggedRows::Skip.label()
+                )
+            }
         }
+    }
+}
+
+/// `"1 field"` / `"3 fields"`.
+fn count_noun(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
 

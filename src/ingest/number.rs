@@ -13,7 +13,7 @@
 use super::parse_number;
 
 /// How one column writes numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NumberFormat {
     /// Decimal separator: `b'.'` or `b','`.
     pub decimal: u8,

@@ -14,7 +14,7 @@ use super::time::{self, TimeDetection};
 use super::{is_missing, parse_number, Table};
 
 /// What a column can mean.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Role {
     Account,
     Timestamp,
@@ -315,7 +315,7 @@ pub fn liquidity_true_is_taker(header: &str) -> bool {
 }
 
 /// What the file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DataKind {
     /// Fills/trades of trading accounts (side, leverage, instruments...).
     Trades,
@@ -337,7 +337,7 @@ impl DataKind {
 }
 
 /// Which column plays which role, and what was decided along the way.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mapping {
     pub kind: DataKind,
     cols: [Option<usize>; 14],
@@ -369,13 +369,64 @@ struct ColumnStats {
     inferred_type: usize,
 }
 
-/// Rows looked at per column for detection (evenly spread over the file).
-const SAMPLE_ROWS: usize = 5000;
+/// Most rows looked at per column for detection (evenly spread over the file).
+pub const SAMPLE_ROWS: usize = 5000;
 
+/// Most cells (sample rows x columns) detection looks at in all: a file with
+/// more than `SAMPLE_CELLS / SAMPLE_ROWS` = 400 columns gets fewer sample rows
+/// per column, so a file of 10,000 columns is mapped in one or two seconds
+/// instead of up to a minute. Files of up to 400 columns are sampled as before.
+pub const SAMPLE_CELLS: usize = 2_000_000;
+
+/// The per-column row limit never goes below this, however many columns the
+/// file has: the value checks (90 % numbers, 80 % sides, ...) need a fair
+/// sample. (With the fixed step of [`sample_rows`], at least half of it is
+/// looked at when the file has that many rows.)
+pub const MIN_SAMPLE_ROWS: usize = 200;
+
+/// Most numeric columns of a [`DataKind::CustomerTable`] used as features:
+/// the first 200 in file order; the rest are left out, with a note in
+/// [`Mapping::notes`] that says how many and how to choose others.
+///
+/// Why 200: the analysis cost grows with the number of features `d`: PCA
+/// forms the `d x d` covariance (`O(n d^2)`) and eigen-decomposes it
+/// (`O(d^3)`), k-means and the silhouette's pairwise distances are `O(d)` per
+/// distance, and a full-covariance mixture is `O(k d^3)` per EM step. At
+/// `d = 200` these take about a second for a few thousand customers; at
+/// `d = 10,000` the covariance alone is 800 MB and its eigen-decomposition
+/// (10^12 operations) would not finish in a browser tab. Beyond a few hundred
+/// dimensions distances between customers also become nearly equal, so more
+/// columns would not give better segments.
+pub const MAX_FEATURE_COLUMNS: usize = 200;
+
+/// The rows of `t` looked at per column: every `step`-th row from the first,
+/// `step = ceil(n_rows / limit)`, so between half the limit and the limit
+/// (all rows when there are no more than the limit). The limit is
+/// [`SAMPLE_ROWS`], lowered for wide files to `SAMPLE_CELLS / n_cols` (at
+/// most [`SAMPLE_CELLS`] cells in all) but not below [`MIN_SAMPLE_ROWS`].
 fn sample_rows(t: &Table) -> Vec<usize> {
     let n = t.n_rows();
-    let step = n.div_ceil(SAMPLE_ROWS).max(1);
+    let per_column = (SAMPLE_CELLS / t.n_cols().max(1)).clamp(MIN_SAMPLE_ROWS, SAMPLE_ROWS);
+    let step = n.div_ceil(per_column).max(1);
     (0..n).step_by(step).collect()
+}
+
+/// (non-missing cells, cells that read as numbers in `format`) of column `c` over `rows`.
+fn numeric_count(t: &Table, c: usize, rows: &[usize], format: NumberFormat) -> (usize, usize) {
+    rows.iter()
+        .map(|&r| t.cell(r, c))
+        .filter(|v| !is_missing(v))
+        .fold((0, 0), |(present, numeric), v| (present + 1, numeric + format.parse(v).is_some() as usize))
+}
+
+/// Quoted column names, the first `max` of them, then how many more:
+/// `"a", "b" and 3 more`.
+fn name_list(t: &Table, cols: &[usize], max: usize) -> String {
+    let names: Vec<String> = cols.iter().take(max).map(|&c| format!("\"{}\"", t.headers[c])).collect();
+    match cols.len().saturating_sub(max) {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names.join(", ")),
+    }
 }
 
 fn column_stats(t: &Table, c: usize, rows: &[usize]) -> ColumnStats {
@@ -509,6 +560,22 @@ pub fn detect_mapping(t: &Table) -> Mapping {
     m
 }
 
+/// The note for a customer table with more than [`MAX_FEATURE_COLUMNS`]
+/// numeric columns: `used` are the features, `left_out` the others.
+pub(crate) fn too_many_numeric_columns(t: &Table, used: &[usize], left_out: &[usize]) -> String {
+    let (first, last) = (used.first().copied().unwrap_or(0), used.last().copied().unwrap_or(0));
+    format!(
+        "One row per customer: {} numeric columns found; only the first {} (\"{}\" to \"{}\") are used as features and the other {} ({}) are left out, because segmenting on more than {} columns is too slow for a browser tab. To segment on other columns, remove the columns you do not need from the file (or move the ones you want to the front) and load it again.",
+        used.len() + left_out.len(),
+        used.len(),
+        t.headers[first],
+        t.headers[last],
+        left_out.len(),
+        name_list(t, left_out, 5),
+        MAX_FEATURE_COLUMNS
+    )
+}
+
 /// Roles only trade data has.
 const TRADE_ROLES: [Role; 6] =
     [Role::Side, Role::Leverage, Role::Liquidity, Role::Pnl, Role::InstrumentType, Role::OptionType];
@@ -630,27 +697,46 @@ impl Mapping {
         if self.kind == DataKind::CustomerTable {
             let rows = sample_rows(t);
             let mut ignored = Vec::new();
+            let mut numeric = Vec::new();
+            let mut index = Vec::new();
             for c in 0..t.n_cols() {
                 if Some(c) == self.get(Role::Account) {
                     continue;
                 }
-                let s = column_stats(t, c, &rows);
+                let (present, readable) = numeric_count(t, c, &rows, self.number_format(c));
                 if is_row_index(t, c) {
-                    self.notes.push(format!(
-                        "Column \"{}\" counts rows (0, 1, 2, ... or 1, 2, 3, ...), like a saved table index; it is not used as a feature.",
-                        t.headers[c]
-                    ));
-                } else if s.present > 0 && s.numeric as f64 >= 0.9 * s.present as f64 {
-                    self.feature_columns.push(c);
-                    note_format(&mut self.notes, c);
+                    index.push(c);
+                } else if present > 0 && readable as f64 >= 0.9 * present as f64 {
+                    numeric.push(c);
                 } else {
-                    ignored.push(format!("\"{}\"", t.headers[c]));
+                    ignored.push(c);
                 }
             }
+            match index.len() {
+                0 => {}
+                1 => self.notes.push(format!(
+                    "Column \"{}\" counts rows (0, 1, 2, ... or 1, 2, 3, ...), like a saved table index; it is not used as a feature.",
+                    t.headers[index[0]]
+                )),
+                _ => self.notes.push(format!(
+                    "Columns {} count rows (0, 1, 2, ... or 1, 2, 3, ...), like a saved table index; they are not used as features.",
+                    name_list(t, &index, 20)
+                )),
+            }
+            if numeric.len() > MAX_FEATURE_COLUMNS {
+                let left_out = numeric.split_off(MAX_FEATURE_COLUMNS);
+                self.notes.push(too_many_numeric_columns(t, &numeric, &left_out));
+            }
+            for &c in &numeric {
+                note_format(&mut self.notes, c);
+            }
+            self.feature_columns = numeric;
             if !ignored.is_empty() {
                 self.notes.push(format!(
-                    "One row per customer: non-numeric columns {} are not used as features.",
-                    ignored.join(", ")
+                    "One row per customer: non-numeric {} {} {} not used as features.",
+                    if ignored.len() == 1 { "column" } else { "columns" },
+                    name_list(t, &ignored, 20),
+                    if ignored.len() == 1 { "is" } else { "are" }
                 ));
             }
             if self.get(Role::Account).is_none() {
@@ -869,6 +955,50 @@ mod tests {
         assert_eq!(m.get(Role::Account), Some(1));
         assert_eq!(m.feature_columns, vec![3]);
         assert!(m.notes.iter().any(|n| n.contains("counts rows")), "{:?}", m.notes);
+    }
+
+    #[test]
+    fn wide_files_are_sampled_on_fewer_rows() {
+        let wide = |cols: usize, rows: usize| {
+            let mut csv = (0..cols).map(|j| format!("c{j}")).collect::<Vec<_>>().join(",") + "\n";
+            csv.push_str(&format!("{}\n", vec!["1"; cols].join(",")).repeat(rows));
+            table(&csv)
+        };
+        assert_eq!(sample_rows(&wide(3, 6000)).len(), 3000, "step 2 over 6,000 rows");
+        assert_eq!(sample_rows(&wide(400, 5000)).len(), SAMPLE_ROWS);
+        let t = wide(2000, 2000);
+        let rows = sample_rows(&t);
+        assert_eq!(rows.len(), 1000, "2,000,000 cells / 2,000 columns: every second row");
+        assert!(rows.len() * t.n_cols() <= SAMPLE_CELLS);
+        assert_eq!(sample_rows(&wide(20_000, 200)).len(), MIN_SAMPLE_ROWS, "the limit is never below MIN_SAMPLE_ROWS");
+        assert_eq!(sample_rows(&wide(20_000, 450)).len(), 150, "step 3 over 450 rows");
+    }
+
+    #[test]
+    fn a_customer_table_uses_at_most_max_feature_columns_and_says_so() {
+        let n = MAX_FEATURE_COLUMNS + 50;
+        let mut csv = String::from("customer_id");
+        (0..n).for_each(|j| csv.push_str(&format!(",v{j}")));
+        (0..30).for_each(|j| csv.push_str(&format!(",text{j}")));
+        csv.push('\n');
+        for r in 0..5 {
+            csv.push_str(&format!("c{r}"));
+            (0..n).for_each(|j| csv.push_str(&format!(",{}", (r * 7 + j) % 11 + 2)));
+            (0..30).for_each(|_| csv.push_str(",x"));
+            csv.push('\n');
+        }
+        let t = table(&csv);
+        let mut m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::CustomerTable);
+        assert_eq!(m.feature_columns, (1..=MAX_FEATURE_COLUMNS).collect::<Vec<_>>());
+        let note = m.notes.iter().find(|n| n.contains("numeric columns found")).expect("a note").clone();
+        assert!(note.starts_with("One row per customer: 250 numeric columns found; only the first 200 (\"v0\" to \"v199\") are used as features and the other 50 (\"v200\", \"v201\", \"v202\", \"v203\", \"v204\" and 45 more) are left out"), "{note}");
+        assert!(note.contains("remove the columns you do not need from the file"), "{note}");
+        let text = m.notes.iter().find(|n| n.contains("non-numeric")).expect("text columns listed");
+        assert!(text.ends_with("\"text19\" and 10 more are not used as features."), "{text}");
+        // The note survives a change of the mapping (it is re-derived).
+        m.set(&t, Role::Account, Some(0));
+        assert!(m.notes.contains(&note));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// How a timestamp column is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TimeFormat {
     /// ISO 8601 / RFC 3339 and the common `YYYY-MM-DD HH:MM[:SS[.fff]]`,
     /// also with `/` between date parts; optional `Z` or `±HH[:MM]` offset.
@@ -63,7 +63,7 @@ impl TimeFormat {
 }
 
 /// The outcome of [`detect`]: the format and what was decided.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TimeDetection {
     pub format: TimeFormat,
     /// Share of non-missing values that parse with `format` (0..=1).

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use segscope::analysis::{segment, SegmentOptions};
 use segscope::features::extract;
-use segscope::ingest::{detect_mapping, TableReader};
+use segscope::ingest::{detect_mapping, RaggedRows, TableReader};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -84,10 +84,10 @@ fn mutate(rng: &mut ChaCha8Rng, input: &mut Vec<u8>, other: &[u8]) {
     }
 }
 
-/// Runs the whole pipeline on one input, as the browser would (chunked reads);
-/// returns (parsed, segmented).
-fn run_one(input: &[u8], chunk: usize) -> (bool, bool) {
-    let mut r = TableReader::new();
+/// Runs the whole pipeline on one input, as the browser would (chunked reads,
+/// ragged rows skipped or rejected); returns (parsed, segmented).
+fn run_one(input: &[u8], chunk: usize, ragged: RaggedRows) -> (bool, bool) {
+    let mut r = TableReader::new().ragged(ragged);
     if input.chunks(chunk.max(1)).try_for_each(|c| r.feed(c)).is_err() {
         return (false, false);
     }
@@ -116,15 +116,17 @@ pub fn fuzz(seed: u64, duration: Duration, max_execs: u64) -> Report {
             mutate(&mut rng, &mut input, other);
         }
         let chunk = [1, 7, 64, 4096, usize::MAX][rng.random_range(0..5)];
+        // One in three inputs rejects files with ragged rows (the rest skip them).
+        let ragged = if report.executions % 3 == 2 { RaggedRows::Reject } else { RaggedRows::Skip };
         report.executions += 1;
-        match std::panic::catch_unwind(|| run_one(&input, chunk)) {
+        match std::panic::catch_unwind(|| run_one(&input, chunk, ragged)) {
             Ok((p, s)) => {
                 report.parsed += p as u64;
                 report.segmented += s as u64;
             }
             Err(_) => {
                 std::fs::create_dir_all(&crash_dir).expect("target/fuzz-crashes");
-                let path = crash_dir.join(format!("crash-{seed}-{}-chunk{chunk}.csv", report.executions));
+                let path = crash_dir.join(format!("crash-{seed}-{}-chunk{chunk}-{ragged:?}.csv", report.executions));
                 std::fs::write(&path, &input).expect("write crash input");
                 report.crashes.push(path);
             }
