@@ -18,8 +18,9 @@ step "clippy, wasm32 (the UI)"
 cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
 step "native tests"
 cargo test --locked -- --show-output
-step "release build of the app (dist/)"
+step "release build of the app (dist/) and the single-file build (dist/segscope-single-file.html)"
 trunk build --release
+node scripts/single-file.mjs dist
 step "end-to-end tests in headless Chromium"
 cd tests/e2e
 node --test --test-concurrency=1

@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod export;
 pub mod features;
 pub mod ingest;
+pub mod job;
 pub mod sample;
 
 #[cfg(target_arch = "wasm32")]

@@ -23,7 +23,7 @@ use nalgebra::DMatrix;
 use ndarray::{Array1, Array2, ArrayView2};
 
 /// Shape of each component's covariance.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CovarianceType {
     /// A full `d x d` covariance per component (ellipsoids at any angle).
     #[default]

@@ -20,7 +20,7 @@ pub struct Pca {
 }
 
 /// A fitted PCA.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedPca {
     /// Per-feature mean of the training data, length `d`.
     pub mean: Array1<f64>,

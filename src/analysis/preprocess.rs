@@ -219,7 +219,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The transform applied to one feature before scaling.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Transform {
     None,
     /// [`signed_log1p`] (`ln(1 + x)` on non-negative data).
@@ -250,7 +250,7 @@ impl Transform {
 }
 
 /// What the user asked for one feature; [`TransformChoice::Auto`] decides by skewness.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TransformChoice {
     #[default]
     Auto,
@@ -260,7 +260,7 @@ pub enum TransformChoice {
 }
 
 /// How kept features are scaled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scaling {
     /// `(x - mean) / std`, as scikit-learn's `StandardScaler`.
     #[default]
@@ -287,7 +287,7 @@ impl Default for Preprocessor {
 }
 
 /// What preprocessing learned, per input feature.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureStep {
     /// Cells that were NaN and were imputed.
     pub imputed: usize,
@@ -304,7 +304,7 @@ pub struct FeatureStep {
 }
 
 /// A fitted preprocessor: apply it to new rows with [`FittedPreprocessor::transform`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedPreprocessor {
     /// One entry per input feature.
     pub steps: Vec<FeatureStep>,

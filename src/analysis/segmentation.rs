@@ -24,7 +24,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 pub const MINI_BATCH_ABOVE: usize = 100_000;
 
 /// The clustering method.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Method {
     /// k-means (Lloyd, k-means++ init); k by silhouette when not given.
     KMeans,
@@ -88,7 +88,7 @@ impl Default for SegmentOptions {
 }
 
 /// Quality figures for one k of the sweep, all on the seeded sample.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KScore {
     pub k: usize,
     /// Mean silhouette (higher is better, in `[-1, 1]`).
@@ -104,7 +104,7 @@ pub struct KScore {
 }
 
 /// One segment's summary.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SegmentProfile {
     /// Segment number shown to users, `1..=k`, largest segment first.
     pub id: usize,
@@ -126,7 +126,7 @@ pub struct SegmentProfile {
 }
 
 /// Result of [`segment`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Segmentation {
     pub method: Method,
     /// What ran, e.g. "k-means (Lloyd, 10 restarts)".
@@ -162,7 +162,7 @@ pub struct Segmentation {
     /// Anomaly score of each account (higher = more unusual), see `anomaly_unit`.
     pub anomaly_score: Vec<f64>,
     /// What the anomaly score measures.
-    pub anomaly_unit: &'static str,
+    pub anomaly_unit: String,
     /// Indices of the top 1 % anomalies (at least one), highest score first.
     pub anomalies: Vec<usize>,
     /// Overall mean of each feature (raw units, ignoring missing cells).
@@ -446,7 +446,7 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
         k_requested: method.takes_k().then_some(k_req),
         membership,
         anomaly_score,
-        anomaly_unit,
+        anomaly_unit: anomaly_unit.to_string(),
         anomalies,
         overall_means,
         profiles,

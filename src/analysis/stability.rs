@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// Result of [`subsample_stability`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stability {
     /// Mean ARI over the pairs, in `[-0.5, 1]` (1 = identical segments every time).
     pub mean_ari: f64,

@@ -8,35 +8,40 @@
 //! tables "k sweep scores", "Top anomalies", "Feature transforms", and the
 //! paragraph "Stability".
 
-use super::browser::{self, download_text, now_ms, read_table, text_blob, yield_now};
-use super::{scatter, sweep_chart};
-use crate::analysis::{
-    segment, CovarianceType, Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice,
-};
+use super::browser::{self, download_text, now_ms, text_blob};
+use super::{scatter, sweep_chart, worker};
+use crate::analysis::{CovarianceType, Method, Scaling, SegmentOptions, Segmentation, TransformChoice};
 use crate::export::{assignments_csv, export_file_name};
-use crate::features::{count_of, extract, FeatureTable};
+use crate::features::{count_of, FeatureTable};
 use crate::ingest::time::TimeFormat;
-use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, Role, Table};
+use crate::ingest::{DataKind, Mapping, RaggedRows, Role};
+use crate::job::{MappingEdit, Request, Response, Settings, Stage, TableSummary};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::sync::Arc;
 
-/// What the app is doing.
+/// What the app is doing: idle, or a job at `stage` (`done` of `total`
+/// bytes while reading).
 #[derive(Clone, Debug, PartialEq)]
 enum Busy {
     Idle,
-    Reading { done: f64, total: f64 },
-    Working(&'static str),
+    Working { stage: Stage, done: f64, total: f64 },
+}
+
+/// The file jobs read: a new id for every file chosen.
+#[derive(Clone)]
+struct FileRef {
+    id: u64,
+    name: String,
+    bytes: f64,
 }
 
 /// A file that has been read.
 #[derive(Clone)]
 struct Loaded {
     name: String,
-    table: Arc<Table>,
-    dialect: Dialect,
+    summary: Arc<TableSummary>,
     bytes: f64,
     read_ms: f64,
 }
@@ -79,6 +84,7 @@ fn fmt_bytes(b: f64) -> String {
 pub fn App() -> impl IntoView {
     let busy = RwSignal::new(Busy::Idle);
     let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(None::<Loaded>);
     let mapping = RwSignal::new(None::<Mapping>);
     let k = RwSignal::new(None::<usize>);
@@ -89,9 +95,13 @@ pub fn App() -> impl IntoView {
     let overrides = RwSignal::new(Vec::<(String, TransformChoice)>::new());
     let transforms_open = RwSignal::new(false);
     let min_cluster_size = RwSignal::new(DEFAULT_MIN_CLUSTER_SIZE);
+    let ragged = RwSignal::new(RaggedRows::Skip);
     let outcome = RwSignal::new(None::<Outcome>);
     let render_ms = RwSignal::new(None::<f64>);
+    // The latest job; responses to older ones are ignored.
     let generation = StoredValue::new(0u64);
+    let file = StoredValue::new(None::<FileRef>);
+    let file_blob = StoredValue::new_local(None::<web_sys::Blob>);
     let requests_after_load = RwSignal::new(0u32);
     let canvas_ref = NodeRef::<html::Canvas>::new();
 
@@ -99,106 +109,110 @@ pub fn App() -> impl IntoView {
     let baseline = browser::resource_count();
     browser::every(1000, move || requests_after_load.set(browser::resource_count().saturating_sub(baseline)));
 
-    // Features and segmentation for the current table and mapping.
-    let run = move || {
-        let (Some(l), Some(m)) = (loaded.get_untracked(), mapping.get_untracked()) else { return };
+    // Reading, features and segmentation of the current file, in the analysis worker.
+    let run = move |edit: Option<MappingEdit>| {
+        let (Some(f), Some(blob)) = (file.get_value(), file_blob.get_value()) else { return };
         generation.update_value(|g| *g += 1);
-        let my_gen = generation.get_value();
-        spawn_local(async move {
-            error.set(None);
-            busy.set(Busy::Working("Extracting features"));
-            yield_now().await;
-            if generation.get_value() != my_gen {
-                return;
-            }
-            let t0 = now_ms();
-            let ft = match extract(&l.table, &m) {
-                Ok(ft) => ft,
-                Err(e) => {
-                    outcome.set(None);
-                    error.set(Some(format!("{}: {e}", l.name)));
-                    busy.set(Busy::Idle);
-                    return;
-                }
-            };
-            let t1 = now_ms();
-            busy.set(Busy::Working("Scaling, clustering and PCA"));
-            yield_now().await;
-            if generation.get_value() != my_gen {
-                return;
-            }
-            let method = match method.get_untracked() {
-                Method::Hdbscan { .. } => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
-                m => m,
-            };
-            let by_index = overrides
-                .get_untracked()
-                .iter()
-                .filter_map(|(key, c)| ft.defs.iter().position(|d| &d.key == key).map(|j| (j, *c)))
-                .collect();
-            let preprocessor =
-                Preprocessor { scaling: scaling.get_untracked(), overrides: by_index, ..Default::default() };
-            let opts = SegmentOptions {
-                k: k.get_untracked(),
-                seed: seed.get_untracked(),
-                method,
-                preprocessor,
-                ..Default::default()
-            };
-            let result = segment(&ft, &opts);
-            let t2 = now_ms();
-            busy.set(Busy::Idle);
-            match result {
-                Ok(seg) => outcome.set(Some(Outcome {
-                    ft: Arc::new(ft),
-                    seg: Arc::new(seg),
-                    features_ms: t1 - t0,
-                    analysis_ms: t2 - t1,
-                })),
-                Err(e) => {
-                    outcome.set(None);
-                    error.set(Some(format!("{}: {e}", l.name)));
-                }
-            }
-        });
+        error.set(None);
+        notice.set(None);
+        let stage = if loaded.get_untracked().is_some() { Stage::Features } else { Stage::Read };
+        busy.set(Busy::Working { stage, done: 0.0, total: f.bytes });
+        let method = match method.get_untracked() {
+            Method::Hdbscan { .. } => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
+            m => m,
+        };
+        let settings = Settings {
+            k: k.get_untracked(),
+            seed: seed.get_untracked(),
+            method,
+            scaling: scaling.get_untracked(),
+            overrides: overrides.get_untracked(),
+        };
+        let crash_test = web_sys::window().and_then(|w| w.location().hash().ok()).is_some_and(|h| h == "#crash-test");
+        let req = Request {
+            job: generation.get_value(),
+            file: f.id,
+            name: f.name,
+            ragged: ragged.get_untracked(),
+            mapping: mapping.get_untracked(),
+            edit,
+            settings,
+            crash_test,
+        };
+        worker::submit(req, &blob);
     };
 
+    worker::listen(move |r| {
+        let current = generation.get_value();
+        match r {
+            Response::Progress { job, stage, done, total } if job == current => {
+                busy.set(Busy::Working { stage, done, total })
+            }
+            Response::Read { job, summary, read_ms, .. } if job == current => {
+                if let Some(f) = file.get_value() {
+                    loaded.set(Some(Loaded { name: f.name, summary: Arc::new(summary), bytes: f.bytes, read_ms }));
+                }
+            }
+            Response::Done { job, mapping: m, outcome: o } if job == current => {
+                let o = *o;
+                mapping.set(Some(m));
+                busy.set(Busy::Idle);
+                outcome.set(Some(Outcome {
+                    ft: Arc::new(o.ft),
+                    seg: Arc::new(o.seg),
+                    features_ms: o.features_ms,
+                    analysis_ms: o.analysis_ms,
+                }));
+            }
+            Response::Failed { job, mapping: m, message } if job == current => {
+                if m.is_some() {
+                    mapping.set(m);
+                }
+                busy.set(Busy::Idle);
+                outcome.set(None);
+                error.set(Some(message));
+            }
+            Response::Panicked { message } => {
+                busy.set(Busy::Idle);
+                let name = file.get_value().map(|f| f.name).unwrap_or_default();
+                error.set(Some(format!(
+                    "{name}: segscope hit an internal error while analysing this file and stopped that work: {message}. Your data was not sent anywhere, and the page still works: change a setting or load a file to try again (a fresh analysis worker starts), and please report this message."
+                )));
+            }
+            _ => {}
+        }
+    });
+
     let load_blob = move |blob: web_sys::Blob, name: String| {
-        generation.update_value(|g| *g += 1);
-        let my_gen = generation.get_value();
-        spawn_local(async move {
-            error.set(None);
-            outcome.set(None);
-            loaded.set(None);
-            mapping.set(None);
-            overrides.set(Vec::new());
-            let total = blob.size();
-            busy.set(Busy::Reading { done: 0.0, total });
-            let t0 = now_ms();
-            let read = read_table(&blob, |done| {
-                if generation.get_value() == my_gen {
-                    busy.set(Busy::Reading { done, total })
-                }
-            })
-            .await;
-            let read_ms = now_ms() - t0;
-            if generation.get_value() != my_gen {
-                // Another file was chosen while this one was being read.
-                return;
+        error.set(None);
+        outcome.set(None);
+        loaded.set(None);
+        mapping.set(None);
+        overrides.set(Vec::new());
+        let id = file.get_value().map_or(1, |f| f.id + 1);
+        file.set_value(Some(FileRef { id, name, bytes: blob.size() }));
+        file_blob.set_value(Some(blob));
+        run(None);
+    };
+
+    // A new policy for ragged rows means reading the file again, as a new file.
+    let on_ragged = move |ev: leptos::ev::Event| {
+        ragged.set(if event_target_value(&ev) == "reject" { RaggedRows::Reject } else { RaggedRows::Skip });
+        if let (Some(f), Some(b)) = (file.get_value(), file_blob.get_value()) {
+            load_blob(b, f.name);
+        }
+    };
+
+    let on_cancel = move |_| {
+        if worker::cancel() {
+            generation.update_value(|g| *g += 1);
+            busy.set(Busy::Idle);
+            if loaded.get_untracked().is_none() {
+                file.set_value(None);
+                file_blob.set_value(None);
             }
-            match read {
-                Ok((dialect, table)) => {
-                    let table = Arc::new(table);
-                    mapping.set(Some(detect_mapping(&table)));
-                    loaded.set(Some(Loaded { name, table, dialect, bytes: total, read_ms }));
-                    run();
-                }
-                Err(e) => {
-                    busy.set(Busy::Idle);
-                    error.set(Some(format!("{name}: {e}")));
-                }
-            }
-        });
+            notice.set(Some("Cancelled. Nothing was changed; load a file or change a setting to run again.".into()));
+        }
     };
 
     let on_file = move |ev: leptos::ev::Event| {
@@ -242,12 +256,12 @@ pub fn App() -> impl IntoView {
                 }
             }
         }
-        run();
+        run(None);
     };
     let on_seed = move |ev: leptos::ev::Event| {
         if let Ok(s) = event_target_value(&ev).trim().parse::<u64>() {
             seed.set(s);
-            run();
+            run(None);
         } else {
             error.set(Some("Seed: enter a whole number of 0 or more.".into()));
         }
@@ -259,16 +273,16 @@ pub fn App() -> impl IntoView {
             "hdbscan" => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
             _ => Method::KMeans,
         });
-        run();
+        run(None);
     };
     let on_scaling = move |ev: leptos::ev::Event| {
         scaling.set(if event_target_value(&ev) == "robust" { Scaling::Robust } else { Scaling::Standard });
-        run();
+        run(None);
     };
     let on_min_cluster = move |ev: leptos::ev::Event| match event_target_value(&ev).trim().parse::<usize>() {
         Ok(m) if m >= 2 => {
             min_cluster_size.set(m);
-            run();
+            run(None);
         }
         _ => error.set(Some("Min cluster size: enter a whole number of 2 or more.".into())),
     };
@@ -279,7 +293,7 @@ pub fn App() -> impl IntoView {
                 o.push((key, choice));
             }
         });
-        run();
+        run(None);
     });
     let on_download = move |_| {
         let (Some(o), Some(l)) = (outcome.get_untracked(), loaded.get_untracked()) else { return };
@@ -350,6 +364,13 @@ pub fn App() -> impl IntoView {
                         </select>
                     </label>
                     <label>
+                        "Rows with the wrong number of fields "
+                        <select aria-label="Rows with the wrong number of fields" on:change=on_ragged>
+                            <option value="skip" selected>{RaggedRows::Skip.label()}</option>
+                            <option value="reject">{RaggedRows::Reject.label()}</option>
+                        </select>
+                    </label>
+                    <label>
                         "Seed "
                         <input type="number" min="0" step="1" aria-label="Seed" prop:value=move || seed.get().to_string() on:change=on_seed/>
                     </label>
@@ -358,19 +379,26 @@ pub fn App() -> impl IntoView {
 
             {move || match busy.get() {
                 Busy::Idle => ().into_any(),
-                Busy::Reading { done, total } => view! {
+                Busy::Working { stage, done, total } => view! {
                     <div class="busy">
-                        <progress aria-label="Reading file" max=total.max(1.0).to_string() value=done.to_string()></progress>
-                        <span>{format!("Reading {} of {}", fmt_bytes(done), fmt_bytes(total))}</span>
+                        {if stage == Stage::Read {
+                            view! { <progress aria-label=stage.label() max=total.max(1.0).to_string() value=done.to_string()></progress> }.into_any()
+                        } else {
+                            view! { <progress aria-label=stage.label()></progress> }.into_any()
+                        }}
+                        <span>{if stage == Stage::Read {
+                            format!("Reading {} of {}", fmt_bytes(done), fmt_bytes(total))
+                        } else {
+                            format!("{}…", stage.label())
+                        }}</span>
+                        {worker::available().then(|| view! { <button class="secondary" on:click=on_cancel>"Cancel"</button> })}
                     </div>
-                }.into_any(),
-                Busy::Working(what) => view! {
-                    <div class="busy"><progress aria-label=what></progress><span>{what}"…"</span></div>
                 }.into_any(),
             }}
             {move || error.get().map(|e| view! { <div role="alert" class="error">{e}</div> })}
+            {move || notice.get().map(|n| view! { <p role="status" class="notice">{n}</p> })}
 
-            {move || loaded.get().zip(mapping.get()).map(|(l, m)| view! { <MappingPanel loaded=l mapping=m set_mapping=mapping on_change=run/> })}
+            {move || loaded.get().zip(mapping.get()).map(|(l, m)| view! { <MappingPanel loaded=l mapping=m on_edit=Callback::new(move |e| run(Some(e)))/> })}
 
             <section class="results" class:hidden=move || outcome.get().is_none()>
                 <div class="plot">
@@ -383,7 +411,7 @@ pub fn App() -> impl IntoView {
                     <button on:click=on_download>"Download assignments"</button>
                     <Anomalies ft=o.ft.clone() seg=o.seg.clone()/>
                     <Transforms ft=o.ft.clone() seg=o.seg.clone() on_change=on_transform open=transforms_open/>
-                    <DataNotes ft=o.ft.clone() seg=o.seg.clone() table=loaded.get_untracked().map(|l| l.table)/>
+                    <DataNotes ft=o.ft.clone() seg=o.seg.clone() table=loaded.get_untracked().map(|l| l.summary)/>
                 })}
                 <p class="timings" aria-label="Timings">
                     {move || match (loaded.get(), outcome.get()) {
@@ -403,37 +431,25 @@ pub fn App() -> impl IntoView {
 }
 
 #[component]
-fn MappingPanel(
-    loaded: Loaded,
-    mapping: Mapping,
-    set_mapping: RwSignal<Option<Mapping>>,
-    on_change: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let table = loaded.table.clone();
+fn MappingPanel(loaded: Loaded, mapping: Mapping, on_edit: Callback<MappingEdit>) -> impl IntoView {
+    let table = loaded.summary.clone();
     let headers = table.headers.clone();
     let kind = mapping.kind;
     let roles: Vec<Role> = if kind == DataKind::CustomerTable { vec![Role::Account] } else { Role::ALL.to_vec() };
-    let t_kind = table.clone();
     let on_kind = move |ev: leptos::ev::Event| {
-        let v = event_target_value(&ev);
-        let kind = match v.as_str() {
+        let kind = match event_target_value(&ev).as_str() {
             "trades" => DataKind::Trades,
             "transactions" => DataKind::Transactions,
             _ => DataKind::CustomerTable,
         };
-        set_mapping.update(|m| {
-            if let Some(m) = m {
-                m.set_kind(&t_kind, kind);
-            }
-        });
-        on_change();
+        on_edit.run(MappingEdit::Kind(kind));
     };
     let summary = format!(
         "{}: {} rows x {} columns, {}-separated{}",
         loaded.name,
-        table.n_rows(),
-        table.n_cols(),
-        loaded.dialect.delimiter_name(),
+        table.n_rows,
+        table.headers.len(),
+        table.dialect.delimiter_name(),
         if table.ragged_count > 0 {
             format!(
                 "; {} with the wrong number of fields skipped (rows {})",
@@ -451,16 +467,9 @@ fn MappingPanel(
         .filter(|t| t.note.is_empty())
         .map(|t| format!("Timestamps read as {}.", t.format.describe()));
     let current_format = mapping.time.as_ref().map(|t| t.format);
-    let t_fmt = table.clone();
     let on_format = move |ev: leptos::ev::Event| {
         let i = event_target_value(&ev).parse::<usize>().unwrap_or(0);
-        let f = TimeFormat::ALL[i.min(TimeFormat::ALL.len() - 1)];
-        set_mapping.update(|m| {
-            if let Some(m) = m {
-                m.set_time_format(&t_fmt, f);
-            }
-        });
-        on_change();
+        on_edit.run(MappingEdit::TimeFormat(TimeFormat::ALL[i.min(TimeFormat::ALL.len() - 1)]));
     };
     let format_select = (kind != DataKind::CustomerTable && mapping.get(Role::Timestamp).is_some()).then(|| {
         view! {
@@ -490,11 +499,8 @@ fn MappingPanel(
                 </label>
                 {roles.into_iter().map(|role| {
                     let current = mapping.get(role);
-                    let t = table.clone();
                     let on_role = move |ev: leptos::ev::Event| {
-                        let col = event_target_value(&ev).parse::<usize>().ok();
-                        set_mapping.update(|m| if let Some(m) = m { m.set(&t, role, col) });
-                        on_change();
+                        on_edit.run(MappingEdit::Role(role, event_target_value(&ev).parse::<usize>().ok()));
                     };
                     view! {
                         <label>
@@ -816,7 +822,7 @@ fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView 
 }
 
 #[component]
-fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<Table>>) -> impl IntoView {
+fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Arc<TableSummary>>) -> impl IntoView {
     let rows = |s: &crate::features::SkippedRows| {
         format!(
             "{}{}",

@@ -25,16 +25,19 @@ async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, Ingest
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
-/// Reads `blob` in [`CHUNK_BYTES`] slices, feeding each to a [`TableReader`]
-/// (gzip, text encoding, CSV), and calls `progress(bytes_read)` after each slice.
-pub async fn read_table(blob: &Blob, mut progress: impl FnMut(f64)) -> Result<(Dialect, Table), IngestError> {
+/// Reads `blob` in [`CHUNK_BYTES`] slices, feeding each to `reader` (gzip,
+/// text encoding, CSV), and calls `progress(bytes_read)` after each slice.
+pub async fn read_table(
+    blob: &Blob,
+    mut reader: TableReader,
+    mut progress: impl FnMut(f64),
+) -> Result<(Dialect, Table), IngestError> {
     let size = blob.size();
     // Plain text above the limit is refused before reading any of it (gzip is checked as it unpacks).
     let head = read_slice(blob, 0.0, size.min(2.0)).await?;
     if size > MAX_TEXT_BYTES as f64 && !head.starts_with(&[0x1f, 0x8b]) {
         return Err(IngestError::TooLarge { bytes: size as u64, max: MAX_TEXT_BYTES });
     }
-    let mut reader = TableReader::new();
     let mut offset = 0.0;
     while offset < size {
         let end = (offset + CHUNK_BYTES).min(size);
@@ -77,9 +80,12 @@ pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
 
 /// The policy added once the app has loaded: every fetch directive falls
 /// back to `'none'`, so no request of any kind (fetch, XHR, WebSocket,
-/// image, font, script, style, frame, worker, beacon) can leave the page.
-/// It adds to the one in index.html; browsers enforce both.
-pub const LOCKED_CSP: &str = "default-src 'none'; img-src data:; base-uri 'none'; form-action 'none'";
+/// image, font, script, style, frame, beacon) can leave the page. The one
+/// exception, `worker-src blob:`, lets the page start its analysis worker
+/// from a `blob:` URL it built in memory (see `ui::worker`); the worker
+/// inherits this policy, so it cannot make requests either, nor compile
+/// new code. It adds to the one in index.html; browsers enforce both.
+pub const LOCKED_CSP: &str = "default-src 'none'; worker-src blob:; img-src data:; base-uri 'none'; form-action 'none'";
 
 /// Adds [`LOCKED_CSP`] as a `<meta http-equiv>` policy to the document head.
 pub fn lock_down_csp() -> Result<(), JsValue> {
@@ -92,22 +98,55 @@ pub fn lock_down_csp() -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Registers the service worker that caches the app's own files
+/// (`sw.js`, written by `scripts/service-worker.mjs`), so that the app loads
+/// and works offline after the first visit, and waits (at most 3 s) until it
+/// is active: on a first visit it fetches those files now, before the
+/// policy is locked. Does nothing where service workers are unavailable:
+/// `file://` (the single-file build) and insecure origins.
+pub async fn register_service_worker() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let secure = window.is_secure_context();
+    let navigator = window.navigator();
+    let has_sw = js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false);
+    if !secure || !has_sw || !matches!(window.location().protocol()?.as_str(), "http:" | "https:") {
+        return Ok(());
+    }
+    let container = navigator.service_worker();
+    JsFuture::from(container.register("./sw.js")).await?;
+    let timeout = js_sys::Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, 3000);
+    });
+    JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&container.ready()?.into(), &timeout))).await?;
+    Ok(())
+}
+
 /// Resources the page has requested so far (Resource Timing entries).
 pub fn resource_count() -> u32 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.get_entries_by_type("resource").length()).unwrap_or(0)
 }
 
-/// Milliseconds since page start (`performance.now()`).
+/// Milliseconds since the page (or worker) started: `performance.now()`.
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
-/// Lets the browser paint and handle input before long synchronous work.
+#[wasm_bindgen]
+extern "C" {
+    /// The global `setTimeout`, in a window or a worker.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
+}
+
+/// Lets the browser paint and handle input (or a worker its messages)
+/// before more synchronous work.
 pub async fn yield_now() {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
+        set_timeout(&resolve, 0);
     });
     let _ = JsFuture::from(p).await;
 }

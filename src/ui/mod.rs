@@ -6,13 +6,30 @@ mod app;
 mod browser;
 mod scatter;
 mod sweep_chart;
+mod worker;
 
-/// Mounts the app, then locks the Content-Security-Policy so that no
-/// request can leave the page from now on.
+/// The entry point of the page and of its analysis worker. In the page:
+/// registers the offline cache and prepares the worker (the last network
+/// accesses), locks the
+/// Content-Security-Policy so that no request can leave the page from now
+/// on, then mounts the app. In a worker (no `window`): serves jobs.
 pub fn start() {
-    browser::install_panic_hook();
-    leptos::mount::mount_to_body(app::App);
-    if let Err(e) = browser::lock_down_csp() {
-        web_sys::console::error_2(&"segscope: could not add the locked CSP".into(), &e);
+    if web_sys::window().is_none() {
+        worker::serve();
+        return;
     }
+    browser::install_panic_hook();
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = browser::register_service_worker().await {
+            web_sys::console::warn_2(&"segscope: no offline cache (service worker):".into(), &e);
+        }
+        if let Err(e) = worker::prepare().await {
+            let msg = format!("segscope: no analysis worker ({e}); analysis runs on the page's thread, without Cancel");
+            web_sys::console::warn_1(&msg.into());
+        }
+        if let Err(e) = browser::lock_down_csp() {
+            web_sys::console::error_2(&"segscope: could not add the locked CSP".into(), &e);
+        }
+        leptos::mount::mount_to_body(app::App);
+    });
 }

@@ -17,7 +17,7 @@ import { join, extname, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,7 +91,9 @@ function assertPrivate(log, { expectCspReports = false } = {}) {
   const sent = (u) => !log.blocked.includes(u);
   const foreign = log.all.filter((u) => !u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.deepEqual(foreign.filter(sent), [], 'requests to another origin');
-  assert.deepEqual(log.afterLoad.filter(sent), [], 'requests after the app had loaded');
+  // The analysis worker starts from a blob: URL the page built in memory: no network involved.
+  const network = (u) => !u.startsWith(`blob:${origin}/`);
+  assert.deepEqual(log.afterLoad.filter(sent).filter(network), [], 'requests after the app had loaded');
 }
 
 /** Waits for a finished run and checks scatter, table and timings; returns k. */
@@ -418,5 +420,118 @@ test('the locked policy blocks requests attempted from the page', async () => {
   await page.waitForTimeout(100);
   assert.ok(log.csp.length > 0, 'CSP reports reach the console log, so the check in the other tests can fail');
   assertPrivate(log, { expectCspReports: true });
+  await context.close();
+});
+
+test('a crash in the analysis is contained: the page says so and works on without a reload', async () => {
+  const { page, log, context } = await openApp();
+  await page.evaluate(() => {
+    window.__sameDocument = true; // gone if the page were reloaded
+    location.hash = 'crash-test'; // test hook: the worker panics at the start of each job
+  });
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 30_000 });
+  const text = await alert.innerText();
+  assert.match(text, /^sample_trades\.csv: segscope hit an internal error while analysing this file/);
+  assert.match(text, /crash test requested by the page/, 'the panic message is shown');
+  assert.match(text, /the page still works/);
+  await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 10_000 });
+  await page.evaluate(() => history.replaceState(null, '', location.pathname));
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample after a crash');
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload happened');
+  assert.equal(await page.getByRole('alert').count(), 0, 'the alert is cleared by the next run');
+  assertPrivate(log);
+  await context.close();
+});
+
+test('Cancel stops a running analysis at once, and the page stays usable', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByLabel('Method').selectOption('gmm-full'); // seconds of work on the sample
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await page.getByRole('progressbar', { name: 'Scaling, clustering and PCA' }).waitFor({ timeout: 30_000 });
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 5_000 });
+  console.log(`# Cancel: progress bar gone ${Date.now() - t0} ms after the click (GMM on the sample takes seconds)`);
+  assert.match(await page.getByRole('status').innerText(), /^Cancelled\./);
+  assert.equal(await page.getByRole('table', { name: 'Segment summary' }).count(), 0, 'no stale result appears');
+  // The page answers at once while nothing runs, and the next job starts a fresh worker.
+  await page.getByLabel('Method').selectOption('kmeans');
+  await expectResult(page, 'sample after Cancel');
+  assertPrivate(log);
+  await context.close();
+});
+
+/** Serves dist/ on its own port, so a test can take that server away. */
+async function ownServer() {
+  const s = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = resolve(dist, '.' + (path === '/' ? '/index.html' : path));
+    if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  const sockets = new Set();
+  s.on('connection', (c) => sockets.add(c).size && c.on('close', () => sockets.delete(c)));
+  await new Promise((ok) => s.listen(0, '127.0.0.1', ok));
+  const stop = () => new Promise((ok) => { for (const c of sockets) c.destroy(); s.close(ok); });
+  return { url: `http://127.0.0.1:${s.address().port}/`, stop };
+}
+
+test('after the first visit the app loads and works with the network off (service worker)', async () => {
+  const srv = await ownServer();
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(srv.url);
+  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  const cached = await page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    const keys = await caches.keys();
+    const files = keys.length ? (await (await caches.open(keys[0])).keys()).map((r) => new URL(r.url).pathname) : [];
+    return { active: !!reg.active, keys, files };
+  });
+  assert.ok(cached.active, 'the service worker is active after the first visit');
+  assert.equal(cached.keys.length, 1);
+  assert.match(cached.keys[0], /^segscope-[0-9a-f]{16}$/, 'one cache, versioned by content hash');
+  assert.ok(cached.files.some((f) => f.endsWith('.wasm')) && cached.files.some((f) => f.endsWith('.js')), `cached: ${cached.files}`);
+  // Network off, and the server gone too: nothing can come from anywhere but the cache.
+  await context.setOffline(true);
+  await srv.stop();
+  await page.reload();
+  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'sample, offline');
+  const csv = await download(page);
+  assert.equal(lines(csv.text).length - 1, 3000, 'export works offline');
+  await page.getByLabel('Segments (k)').fill(String(k === 3 ? 4 : 3));
+  await page.getByLabel('Segments (k)').blur();
+  await page.waitForFunction((n) => new RegExp(`in ${n} segments`).test(document.querySelector('.quality')?.textContent ?? ''), k === 3 ? 4 : 3);
+  await context.close();
+});
+
+test('the single-file build works when opened from disk (file://), with no request at all', async () => {
+  const file = join(dist, 'segscope-single-file.html');
+  assert.ok(existsSync(file), `no ${file}: run node scripts/single-file.mjs dist after the release build`);
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const requests = [];
+  const problems = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => /Content.Security.Policy|analysis runs on the page/i.test(m.text()) && problems.push(m.text()));
+  await page.goto(pathToFileURL(file).href);
+  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'single file, sample');
+  const csv = await download(page);
+  assert.equal(lines(csv.text).length - 1, 3000);
+  // `problems` would hold the page's warning had the analysis fallen back to its own thread.
+  await page.getByLabel('Segments (k)').fill('4');
+  await page.getByLabel('Segments (k)').blur();
+  await page.waitForFunction(() => /in 4 segments/.test(document.querySelector('.quality')?.textContent ?? ''));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(requests.filter((u) => !u.startsWith('file://') && !u.startsWith('blob:') && !u.startsWith('data:')), [], 'no network request');
+  assert.deepEqual(requests.filter((u) => u.startsWith('file://')), [pathToFileURL(file).href], 'only the file itself was read');
   await context.close();
 });

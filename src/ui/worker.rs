@@ -1,0 +1,345 @@
+//! The analysis worker: reading, features and segmentation run in a Web
+//! Worker so that the page stays responsive, a job can be cancelled, and a
+//! crash (a panic, or running out of memory) kills only the worker: the page
+//! says what happened and starts a fresh worker for the next job.
+//!
+//! One wasm binary serves both sides. At start-up, before the page locks its
+//! Content-Security-Policy, [`prepare`] takes the wasm-bindgen JS glue
+//! (fetched with its Subresource Integrity hash, or from the single-file
+//! build's inline copy) and the already compiled `WebAssembly.Module`. A
+//! worker is then a `blob:` URL of that glue plus a two-line bootstrap that
+//! instantiates the module it is sent: no network request, and nothing to
+//! compile, so the locked policy needs only `worker-src blob:`. In the
+//! worker, `main` finds no `window` and calls [`serve`]. The worker is a
+//! classic script, not a module (Chromium starts no module worker from a
+//! `blob:` URL in a `file://` page), so [`classic_script`] rewrites the
+//! glue's few ES-module lines.
+//!
+//! Messages are [`crate::job`] types encoded with postcard; the file itself
+//! travels as a `Blob` (a handle, not a copy). If no worker can be made, jobs
+//! run on the page's own thread ([`handle`] serves both), without Cancel.
+
+use super::browser::{self, now_ms};
+use crate::ingest::{Table, TableReader};
+use crate::job::{self, Request, Response, Stage, TableSummary};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent, Worker};
+
+/// Appended to the glue: instantiate the module the page sends first; the
+/// glue's start function then runs `main`, which installs [`serve`]'s handler.
+const BOOTSTRAP: &str = "\n;self.onmessage = (e) => { self.onmessage = null; initSync({ module: e.data }); };\n";
+
+/// The wasm-bindgen glue (`--target web`, an ES module) as a classic worker
+/// script: `export` dropped from declarations, the export list removed,
+/// `import.meta.url` replaced by the worker's own address.
+///
+/// Errors: a line this does not know how to rewrite (an `import`, another
+/// form of `export`), so that a new wasm-bindgen cannot break the worker
+/// silently: the page then runs jobs on its own thread and says so.
+fn classic_script(glue: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(glue.len() + BOOTSTRAP.len());
+    for line in glue.lines() {
+        let t = line.trim_start();
+        let line = if let Some(rest) = t.strip_prefix("export ") {
+            if rest.starts_with('{') {
+                continue;
+            }
+            if !["class ", "function ", "const ", "let ", "async function "].iter().any(|k| rest.starts_with(k)) {
+                return Err(format!("the glue has an export this page cannot rewrite: {t}"));
+            }
+            rest
+        } else if t.starts_with("import ") || t.starts_with("import{") {
+            return Err(format!("the glue imports another file: {t}"));
+        } else {
+            line
+        };
+        out.push_str(&line.replace("import.meta.url", "self.location.href"));
+        out.push('\n');
+    }
+    out.push_str(BOOTSTRAP);
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- worker side
+
+/// The last file a worker (or the page, without a worker) read.
+struct Held {
+    file: u64,
+    table: Table,
+}
+
+thread_local! {
+    static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
+}
+
+/// Runs one job and reports through `post`: progress, the summary of a file
+/// read, then `Done` or `Failed`. Reads `blob` only when the file differs
+/// from the one held.
+pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>) {
+    if req.crash_test {
+        panic!("crash test requested by the page (#crash-test in its address)");
+    }
+    let job = req.job;
+    let held = HELD.with_borrow(|h| h.as_ref().map(|h| h.file));
+    if held != Some(req.file) {
+        let Some(blob) = blob else {
+            post(Response::Failed {
+                job,
+                mapping: None,
+                message: format!("{}: the file is no longer available; load it again.", req.name),
+            });
+            return;
+        };
+        HELD.set(None); // free the previous table before reading the next
+        let total = blob.size();
+        post(Response::Progress { job, stage: Stage::Read, done: 0.0, total });
+        let t0 = now_ms();
+        let reader = TableReader::new().ragged(req.ragged);
+        let progress = |done| post(Response::Progress { job, stage: Stage::Read, done, total });
+        let read = browser::read_table(&blob, reader, progress).await;
+        match read {
+            Ok((dialect, table)) => {
+                let summary = TableSummary::of(&table, dialect);
+                post(Response::Read { job, file: req.file, summary, read_ms: now_ms() - t0 });
+                HELD.set(Some(Held { file: req.file, table }));
+            }
+            Err(e) => {
+                post(Response::Failed { job, mapping: None, message: format!("{}: {e}", req.name) });
+                return;
+            }
+        }
+    }
+    let response = HELD.with_borrow(|h| {
+        let Some(h) = h.as_ref() else {
+            return Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) };
+        };
+        let mapping = job::mapping_for(&req, &h.table);
+        let progress = &mut |stage| post(Response::Progress { job, stage, done: 0.0, total: 0.0 });
+        match job::analyse(&h.table, &mapping, &req, &now_ms, progress) {
+            Ok(outcome) => Response::Done { job, mapping, outcome: Box::new(outcome) },
+            Err(message) => Response::Failed { job, mapping: Some(mapping), message },
+        }
+    });
+    post(response);
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Sends a response to the page (the bytes are transferred, not copied).
+fn post_to_page(r: Response) {
+    let bytes = match job::encode(&r) {
+        Ok(b) => b,
+        Err(message) => job::encode(&Response::Panicked { message }).unwrap_or_default(),
+    };
+    let arr = js_sys::Uint8Array::from(&bytes[..]);
+    let _ = scope().post_message_with_transfer(&arr, &js_sys::Array::of1(&arr.buffer()));
+}
+
+/// The worker's entry point: answers each job the page sends. A panic is
+/// reported to the page before the worker traps.
+pub fn serve() {
+    std::panic::set_hook(Box::new(|info| post_to_page(Response::Panicked { message: info.to_string() })));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        let data = ev.data();
+        let field = |k: &str| js_sys::Reflect::get(&data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+        let bytes = js_sys::Uint8Array::new(&field("req")).to_vec();
+        let blob = field("blob").dyn_into::<Blob>().ok();
+        match job::decode::<Request>(&bytes) {
+            Ok(req) => spawn_local(handle(req, blob, Rc::new(post_to_page))),
+            Err(message) => post_to_page(Response::Panicked { message }),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+}
+
+// ------------------------------------------------------------------ page side
+
+/// How to start a worker: the blob URL of glue + bootstrap, and the module.
+struct Source {
+    url: String,
+    module: JsValue,
+}
+
+/// The page's side: at most one worker, replaced after a crash or Cancel.
+#[derive(Default)]
+struct Host {
+    source: Option<Source>,
+    worker: Option<Worker>,
+    /// A job was sent and has not finished.
+    busy: bool,
+    listener: Option<Rc<dyn Fn(Response)>>,
+}
+
+thread_local! {
+    static HOST: RefCell<Host> = RefCell::new(Host::default());
+}
+
+/// The wasm-bindgen glue's source text: the single-file build's inline copy
+/// (`<script type="text/plain" id="segscope-glue">`), or fetched from the
+/// `modulepreload` link Trunk wrote, checked against its integrity hash.
+async fn glue_text() -> Result<String, String> {
+    let err = |e: JsValue| format!("{e:?}");
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    if let Some(el) = doc.get_element_by_id("segscope-glue") {
+        return el.text_content().ok_or_else(|| "empty inline glue".to_string());
+    }
+    let link: web_sys::HtmlLinkElement = doc
+        .query_selector("link[rel=modulepreload]")
+        .map_err(err)?
+        .ok_or("no modulepreload link in the page")?
+        .unchecked_into();
+    let init = web_sys::RequestInit::new();
+    if !link.integrity().is_empty() {
+        init.set_integrity(&link.integrity());
+    }
+    let window = web_sys::window().ok_or("no window")?;
+    let resp: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(&link.href(), &init)).await.map_err(err)?.unchecked_into();
+    if !resp.ok() {
+        return Err(format!("the app's script answered HTTP {}", resp.status()));
+    }
+    let text = JsFuture::from(resp.text().map_err(err)?).await.map_err(err)?;
+    text.as_string().ok_or_else(|| "the app's script is not text".to_string())
+}
+
+/// Gets ready to start workers; call before the CSP is locked. On error,
+/// jobs run on the page's thread.
+pub async fn prepare() -> Result<(), String> {
+    let script = classic_script(&glue_text().await?)?;
+    let blob = browser::text_blob(&script, "text/javascript").map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let source = Source { url, module: wasm_bindgen::module() };
+    // Prove a worker starts before relying on it.
+    let w = spawn_worker(&source).map_err(|e| format!("{e:?}"))?;
+    HOST.with_borrow_mut(|h| {
+        h.source = Some(source);
+        h.worker = Some(w);
+    });
+    Ok(())
+}
+
+fn spawn_worker(src: &Source) -> Result<Worker, JsValue> {
+    let opts = web_sys::WorkerOptions::new();
+    opts.set_name("segscope analysis");
+    let w = Worker::new_with_options(&src.url, &opts)?;
+    w.post_message(&src.module)?;
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
+        let r = job::decode::<Response>(&bytes).unwrap_or_else(|message| Response::Panicked { message });
+        deliver(r);
+    });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+        ev.prevent_default();
+        // An ErrorEvent for an uncaught error (a trap after a panic, out of
+        // memory); a plain Event if the worker's script did not start.
+        let message = js_sys::Reflect::get(&ev, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "the analysis worker could not start".into());
+        deliver(Response::Panicked { message });
+    });
+    w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // The handlers live as long as the page: a few hundred bytes per worker started.
+    on_message.forget();
+    on_error.forget();
+    Ok(w)
+}
+
+/// Passes a response to the listener; a crash or a finished job frees the worker.
+fn deliver(r: Response) {
+    let listener = HOST.with_borrow_mut(|h| {
+        match &r {
+            Response::Panicked { .. } => {
+                if let Some(w) = h.worker.take() {
+                    w.terminate();
+                } else if !h.busy {
+                    return None; // the error event after a panic already reported
+                }
+                h.busy = false;
+            }
+            Response::Done { .. } | Response::Failed { .. } => h.busy = false,
+            _ => {}
+        }
+        h.listener.clone()
+    });
+    if let Some(f) = listener {
+        f(r);
+    }
+}
+
+/// Sets the function that receives every response.
+pub fn listen(f: impl Fn(Response) + 'static) {
+    HOST.with_borrow_mut(|h| h.listener = Some(Rc::new(f)));
+}
+
+/// Starts a job. A job still running is abandoned (its worker is stopped),
+/// since the page would discard its result anyway.
+pub fn submit(req: Request, blob: &Blob) {
+    let sent = HOST.with_borrow_mut(|h| -> Result<bool, JsValue> {
+        let Some(src) = &h.source else { return Ok(false) };
+        if h.busy {
+            if let Some(w) = h.worker.take() {
+                w.terminate();
+            }
+        }
+        let w = match h.worker.take() {
+            Some(w) => w,
+            None => spawn_worker(src)?,
+        };
+        let msg = js_sys::Object::new();
+        let bytes = job::encode(&req).map_err(|e| JsValue::from_str(&e))?;
+        js_sys::Reflect::set(&msg, &"req".into(), &js_sys::Uint8Array::from(&bytes[..]))?;
+        js_sys::Reflect::set(&msg, &"blob".into(), blob)?;
+        w.post_message(&msg)?;
+        h.worker = Some(w);
+        h.busy = true;
+        Ok(true)
+    });
+    match sent {
+        Ok(true) => {}
+        Ok(false) => {
+            // No worker in this browser: run here (no Cancel, and a crash stops the page).
+            let listener = HOST.with_borrow(|h| h.listener.clone());
+            let post: Rc<dyn Fn(Response)> = Rc::new(move |r| {
+                if let Some(f) = &listener {
+                    f(r)
+                }
+            });
+            let blob = blob.clone();
+            spawn_local(async move {
+                // Let the page paint its progress bar first.
+                browser::yield_now().await;
+                handle(req, Some(blob), post).await
+            });
+        }
+        Err(e) => deliver(Response::Panicked { message: format!("could not start the analysis worker: {e:?}") }),
+    }
+}
+
+/// Stops the running job, if any: its worker is terminated at once and the
+/// next job starts a fresh one. Returns whether a job was stopped.
+pub fn cancel() -> bool {
+    HOST.with_borrow_mut(|h| {
+        if !h.busy {
+            return false;
+        }
+        h.busy = false;
+        if let Some(w) = h.worker.take() {
+            w.terminate();
+        }
+        true
+    })
+}
+
+/// Whether jobs run in a worker (false: on the page's thread, without Cancel).
+pub fn available() -> bool {
+    HOST.with_borrow(|h| h.source.is_some())
+}
