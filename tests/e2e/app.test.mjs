@@ -417,6 +417,18 @@ test('the locked policy blocks requests attempted from the page', async () => {
   assert.ok(outcome.violations.includes('connect-src'), `connect-src violations reported: ${outcome.violations}`);
   assert.ok(outcome.violations.length >= 4, `violations reported: ${outcome.violations}`);
   assert.ok(log.blocked.includes('https://example.com/pixel.png?data=1'), `the image request was blocked by CSP: ${log.blocked}`);
+  // The analysis worker (a blob: script) inherits the locked policy: no request, no new code.
+  const [analysis] = page.workers();
+  assert.ok(analysis, 'the analysis worker is running');
+  const inWorker = await analysis.evaluate(async () => {
+    const attempt = async (f) => f().then(() => 'allowed', () => 'blocked');
+    return {
+      fetch: await attempt(() => fetch('https://example.com/leak?from=worker')),
+      same: await attempt(() => fetch(self.location.origin + '/index.html')),
+      compile: await attempt(() => WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))),
+    };
+  });
+  assert.deepEqual(inWorker, { fetch: 'blocked', same: 'blocked', compile: 'blocked' }, 'the worker can neither fetch nor compile');
   await page.waitForTimeout(100);
   assert.ok(log.csp.length > 0, 'CSP reports reach the console log, so the check in the other tests can fail');
   assertPrivate(log, { expectCspReports: true });
@@ -533,5 +545,102 @@ test('the single-file build works when opened from disk (file://), with no reque
   assert.deepEqual(problems, []);
   assert.deepEqual(requests.filter((u) => !u.startsWith('file://') && !u.startsWith('blob:') && !u.startsWith('data:')), [], 'no network request');
   assert.deepEqual(requests.filter((u) => u.startsWith('file://')), [pathToFileURL(file).href], 'only the file itself was read');
+  await context.close();
+});
+
+/** Records in CSV text (RFC 4180: a newline inside quotes does not end a record). */
+function csvRecords(text) {
+  let n = 0;
+  let quoted = false;
+  for (const ch of text.endsWith('\n') ? text : text + '\n') {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === '\n' && !quoted) n++;
+  }
+  return n;
+}
+
+/** A customer table of `n` rows as lines: id, spend, visits (a little spread so k-means has work). */
+const customerLines = (n, id = (i) => `c${i}`) => Array.from({ length: n }, (_, i) => `${id(i)},${(i * 37) % 101 + 5},${(i % 6) + 1}`);
+
+test('messy and hostile inputs: each is read or refused with a clear message, and the page works on', async () => {
+  const { page, log, context } = await openApp();
+  const wide = 10_000;
+  const MESSY = [
+    { name: 'bom.csv', body: '\ufeffcustomer_id,spend,visits\n' + customerLines(40).join('\n') + '\n', rows: 40, did: 'UTF-8 BOM stripped' },
+    { name: 'crlf.csv', body: 'customer_id,spend,visits\r\n' + customerLines(40).join('\r\n') + '\r\n', rows: 40, did: 'CRLF line ends read' },
+    { name: 'cr-only.csv', body: 'customer_id,spend,visits\r' + customerLines(40).join('\r') + '\r', rows: 40, did: 'CR-only line ends read' },
+    {
+      name: 'quoted.csv',
+      body: 'customer_id,note,spend,visits\n' + customerLines(40).map((l, i) => {
+        const [id, spend, visits] = l.split(',');
+        return `${i === 0 ? '"Smith, J ""JJ"""' : i === 1 ? '"two\nlines"' : id},"a, ""quoted"" note ${i}",${spend},${visits}`;
+      }).join('\n') + '\n',
+      rows: 40,
+      ids: ['"Smith, J ""JJ"""', '"two\nlines"'],
+      did: 'delimiters, quotes and newlines inside quoted fields kept in the ids',
+    },
+    {
+      name: 'thousands.csv',
+      body: 'customer_id,spend,visits\n' + customerLines(40).map((l, i) => l.replace(/,(\d+),/, (_, v) => `,"1,${100 + Number(v)}.5",`)).join('\n') + '\n',
+      rows: 40,
+      note: /"spend" writes numbers as 1,234\.5 \(thousands commas\); read that way/,
+      did: 'thousands separators read, with a note',
+    },
+    {
+      name: 'missing-markers.csv',
+      body: 'customer_id,spend,visits\n' + customerLines(40).map((l, i) => (i % 5 === 0 ? l.replace(/,\d+,/, `,${['NaN', 'null', '-', '', 'N/A', 'NaN', 'null', '-'][i / 5]},`) : l)).join('\n') + '\n',
+      rows: 40,
+      note: /spend: 8 accounts have no value/,
+      did: 'NaN, null, -, empty and N/A read as missing, imputed and counted',
+    },
+    {
+      name: 'ragged.csv',
+      body: 'customer_id,spend,visits\n' + customerLines(40).map((l, i) => (i === 2 ? 'c2,1' : i === 5 ? 'c5,1,2,3' : l)).join('\n') + '\n',
+      rows: 38,
+      note: /2 rows with the wrong number of fields skipped \(rows 4, 7\)/,
+      did: 'ragged rows skipped and listed by row number (default)',
+    },
+    {
+      name: 'wide-customers.csv',
+      body: 'customer_id,' + Array.from({ length: wide - 1 }, (_, j) => `m${j}`).join(',') + '\n' + Array.from({ length: 60 }, (_, i) => `c${i},` + Array.from({ length: wide - 1 }, (_, j) => (i * 7 + j * 13) % 97).join(',')).join('\n') + '\n',
+      rows: 60,
+      note: /9999 numeric columns found; only the first 200/,
+      did: '10,000 columns: the first 200 numeric ones used, the rest named in a note',
+    },
+  ];
+  const report = [];
+  for (const m of MESSY) {
+    const path = join(tmp, m.name);
+    writeFileSync(path, m.body);
+    const t0 = Date.now();
+    await page.getByLabel('Upload data').setInputFiles(path);
+    await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), m.name, { timeout: 120_000 });
+    await expectResult(page, m.name);
+    const ms = Date.now() - t0;
+    if (m.note) {
+      const notes = (await page.locator('details.mapping').innerText()) + (await page.locator('.data-notes').innerText());
+      assert.match(notes, m.note, m.name);
+    }
+    const l = lines((await download(page)).text);
+    assert.equal(csvRecords(l.join('\n')) - 1, m.rows, `${m.name}: one export row per account`);
+    for (const id of m.ids ?? []) assert.ok(l.join('\n').includes(`\n${id},`), `${m.name}: id ${id} kept exactly`);
+    report.push(`${m.name} (${(Buffer.byteLength(m.body) / 1e6).toFixed(2)} MB): ${m.did}; ${m.rows} accounts segmented; ${ms} ms`);
+  }
+  // The same ragged file, rejected at the user's choice, then skipped again.
+  await page.getByLabel('Upload data').setInputFiles(join(tmp, 'ragged.csv'));
+  await page.waitForFunction(() => document.querySelector('.timings')?.textContent?.startsWith('ragged.csv'));
+  await page.getByLabel('Rows with the wrong number of fields').selectOption('reject');
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match(await alert.innerText(), /^ragged\.csv: Row 4 has 2 fields but the header has 3 \(and 1 more row differs: row 7\)\./);
+  report.push('ragged.csv, "Reject" chosen: refused: "Row 4 has 2 fields but the header has 3 (and 1 more row differs: row 7) ..."');
+  await page.getByLabel('Rows with the wrong number of fields').selectOption('skip');
+  await expectResult(page, 'ragged, skipped again');
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample after the messy files');
+  report.push('then: the sample loads and segments in the same page');
+  for (const r of report) console.log(`# messy: ${r}`);
+  assert.equal(log.violations.length, 0, log.violations.join('\n'));
+  assertPrivate(log);
   await context.close();
 });
