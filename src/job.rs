@@ -9,7 +9,7 @@
 //! (after a crash or a Cancel) reads the file again from the Blob the page
 //! still holds, so a job never depends on what a worker remembers.
 
-use crate::analysis::{segment, Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
+use crate::analysis::{segment_timed, Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
 use crate::features::{extract, FeatureTable};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, RaggedRows, Role, Table};
@@ -214,7 +214,7 @@ pub fn analyse(
     let ft = extract(t, m).map_err(|e| format!("{}: {e}", req.name))?;
     let t1 = clock();
     progress(Stage::Analysis);
-    let seg = segment(&ft, &req.settings.options(&ft)).map_err(|e| format!("{}: {e}", req.name))?;
+    let seg = segment_timed(&ft, &req.settings.options(&ft), clock).map_err(|e| format!("{}: {e}", req.name))?;
     let t2 = clock();
     Ok(Outcome { ft, seg, features_ms: t1 - t0, analysis_ms: t2 - t1 })
 }
@@ -243,8 +243,16 @@ mod tests {
         let m = mapping_for(&req, &t);
         assert_eq!(m.get(Role::Leverage), None, "the edit was applied");
         let mut stages = Vec::new();
-        let out = analyse(&t, &m, &req, &|| 0.0, &mut |s| stages.push(s)).unwrap();
+        let ticks = std::cell::Cell::new(0.0);
+        let clock = || {
+            ticks.set(ticks.get() + 1.0);
+            ticks.get()
+        };
+        let out = analyse(&t, &m, &req, &clock, &mut |s| stages.push(s)).unwrap();
         assert_eq!(stages, [Stage::Features, Stage::Analysis]);
+        let names: Vec<&str> = out.seg.stage_ms.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(names, ["scale", "k sweep", "cluster", "silhouette and stability", "PCA", "profiles and anomalies"]);
+        assert!(out.seg.stage_ms.iter().all(|(_, ms)| *ms == 1.0), "each stage timed once: {:?}", out.seg.stage_ms);
         assert_eq!(out.seg.k, 4);
         assert!(out.ft.defs.iter().all(|d| !d.key.contains("leverage")));
         let resp = Response::Done { job: 3, mapping: m.clone(), outcome: Box::new(out.clone()) };

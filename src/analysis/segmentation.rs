@@ -170,6 +170,10 @@ pub struct Segmentation {
     /// One per segment, in segment order.
     pub profiles: Vec<SegmentProfile>,
     pub seed: u64,
+    /// Wall time of each stage in milliseconds, in order ("scale", "k sweep",
+    /// "cluster", "silhouette and stability", "PCA", "profiles and
+    /// anomalies"); zeros unless timed by [`segment_timed`].
+    pub stage_ms: Vec<(String, f64)>,
 }
 
 fn nan_mean(v: impl Iterator<Item = f64>) -> f64 {
@@ -239,6 +243,24 @@ fn fit_method(method: Method, x: ArrayView2<f64>, k: usize, seed: u64, n_init: u
 /// feature is constant; the method's own errors (a collapsed mixture
 /// component, too many accounts for HDBSCAN).
 pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation, AnalysisError> {
+    segment_timed(ft, opts, &|| 0.0)
+}
+
+/// [`segment`], timing its stages with `clock` (milliseconds, e.g.
+/// `performance.now()` in the browser, where `std::time` is unavailable)
+/// into [`Segmentation::stage_ms`]. Errors: as [`segment`].
+pub fn segment_timed(
+    ft: &FeatureTable,
+    opts: &SegmentOptions,
+    clock: &dyn Fn() -> f64,
+) -> Result<Segmentation, AnalysisError> {
+    let mut stage_ms = Vec::new();
+    let mut last = clock();
+    let mut mark = |stage: &str| {
+        let now = clock();
+        stage_ms.push((stage.to_string(), now - last));
+        last = now;
+    };
     let n = ft.ids.len();
     let method = opts.method;
     let needed = if opts.k.is_some() || !method.takes_k() { 2 } else { 3 };
@@ -252,6 +274,7 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
     }
     let preprocessor = opts.preprocessor.fit(ft.values.view())?;
     let z = preprocessor.transform(ft.values.view());
+    mark("scale");
 
     let sample = sample_indices(n, opts.sample_size.max(3), opts.seed);
     let zs = z.select(Axis(0), &sample);
@@ -294,8 +317,10 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
             })
             .map_or(2, |s| s.k),
     };
+    mark("k sweep");
     let Fitted { labels, gmm, probabilities, about: algorithm } =
         fit_method(method, z.view(), k_req, opts.seed, opts.n_init)?;
+    mark("cluster");
 
     // Number segments by size, largest first (ties: lower cluster index); noise is 0.
     let n_clusters = labels.iter().flatten().max().map_or(0, |m| m + 1);
@@ -350,6 +375,7 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
     } else {
         None
     };
+    mark("silhouette and stability");
 
     let pca = Pca { n_components: None }.fit(z.view())?;
     let full = pca.transform(z.view());
@@ -358,6 +384,7 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
         projection[[i, 0]] = full[[i, 0]];
         projection[[i, 1]] = if full.ncols() > 1 { full[[i, 1]] } else { 0.0 };
     }
+    mark("PCA");
 
     // Segment centres in scaled units (z_means), then anomaly scores.
     let d = z.ncols();
@@ -429,6 +456,7 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
             anomalies,
         });
     }
+    mark("profiles and anomalies");
     Ok(Segmentation {
         method,
         algorithm,
@@ -451,6 +479,7 @@ pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation,
         overall_means,
         profiles,
         seed: opts.seed,
+        stage_ms,
     })
 }
 

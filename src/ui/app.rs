@@ -416,8 +416,10 @@ pub fn App() -> impl IntoView {
                 <p class="timings" aria-label="Timings">
                     {move || match (loaded.get(), outcome.get()) {
                         (Some(l), Some(o)) => format!(
-                            "{}: {} · read {:.0} ms · features {:.0} ms · analysis {:.0} ms · render {:.0} ms",
-                            l.name, fmt_bytes(l.bytes), l.read_ms, o.features_ms, o.analysis_ms, render_ms.get().unwrap_or(0.0)
+                            "{}: {} · read {:.0} ms · features {:.0} ms · analysis {:.0} ms ({}) · render {:.0} ms",
+                            l.name, fmt_bytes(l.bytes), l.read_ms, o.features_ms, o.analysis_ms,
+                            o.seg.stage_ms.iter().map(|(s, ms)| format!("{s} {ms:.0}")).collect::<Vec<_>>().join(", "),
+                            render_ms.get().unwrap_or(0.0)
                         ),
                         _ => String::new(),
                     }}

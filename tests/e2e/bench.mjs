@@ -1,0 +1,63 @@
+// Browser benchmark of the whole pipeline (not a test): for each file, drop
+// it into the built app in headless Chromium with k = 6, wait for the
+// painted result, and print one JSON line with the page's own per-stage
+// times, the wall time from file choice to painted result, and the main
+// thread's long tasks (PerformanceObserver 'longtask', > 50 ms each).
+//
+// Usage: node tests/e2e/bench.mjs FILE...   (dist/ built; scripts/bench.sh runs it)
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { join, extname, resolve, dirname, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = process.env.SEGSCOPE_DIST ?? join(root, 'dist');
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const file = resolve(dist, '.' + (path === '/' ? '/index.html' : path));
+  if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const version = browser.version();
+try {
+  for (const file of process.argv.slice(2)) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await page.getByLabel('Segments (k)').fill('6');
+    await page.getByLabel('Segments (k)').blur();
+    await page.evaluate(() => { window.__longTasks = []; });
+    const t0 = Date.now();
+    await page.getByLabel('Upload data').setInputFiles(file);
+    await page.waitForFunction((n) => /render \d+ ms/.test(document.querySelector('.timings')?.textContent ?? '') && document.querySelector('.timings').textContent.startsWith(n), basename(file), { timeout: 900_000, polling: 50 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const wall = Date.now() - t0;
+    const timings = await page.locator('.timings').innerText();
+    const long = await page.evaluate(() => window.__longTasks);
+    const num = (re) => Number(re.exec(timings)?.[1] ?? NaN);
+    const stages = Object.fromEntries([...(/\(([^)]*)\)/.exec(timings)?.[1] ?? '').matchAll(/([a-zA-Z ]+?) (\d+)(?:,|$)/g)].map((m) => [m[1].trim(), Number(m[2])]));
+    const accounts = Number(/^([\d,]+) accounts/.exec(await page.locator('.quality').innerText())?.[1].replaceAll(',', '') ?? NaN);
+    console.log(JSON.stringify({
+      impl: 'segscope', browser: `Chromium ${version}`, file: basename(file), bytes: statSync(file).size, accounts,
+      read_ms: num(/read (\d+) ms/), features_ms: num(/features (\d+) ms/), analysis_ms: num(/analysis (\d+) ms/), stages,
+      render_ms: num(/render (\d+) ms/), wall_ms: wall,
+      long_tasks: long.length, longest_task_ms: Math.round(Math.max(0, ...long)),
+    }));
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
