@@ -98,6 +98,12 @@ pub fn App() -> impl IntoView {
     let ragged = RwSignal::new(RaggedRows::Skip);
     let outcome = RwSignal::new(None::<Outcome>);
     let render_ms = RwSignal::new(None::<f64>);
+    // The scatter's zoom and pan (None: every point), the drawn frame (for
+    // hover), a drag in progress (start pixel and view) and the hovered account.
+    let view = RwSignal::new(None::<scatter::View>);
+    let frame = StoredValue::new_local(None::<scatter::Frame>);
+    let drag = StoredValue::new(None::<(f64, f64, scatter::View)>);
+    let hover = RwSignal::new(None::<(usize, f64, f64)>);
     // The latest job; responses to older ones are ignored.
     let generation = StoredValue::new(0u64);
     let file = StoredValue::new(None::<FileRef>);
@@ -156,6 +162,8 @@ pub fn App() -> impl IntoView {
             Response::Done { job, mapping: m, outcome: o } if job == current => {
                 let o = *o;
                 mapping.set(Some(m));
+                view.set(None);
+                hover.set(None);
                 busy.set(Busy::Idle);
                 outcome.set(Some(Outcome {
                     ft: Arc::new(o.ft),
@@ -303,17 +311,61 @@ pub fn App() -> impl IntoView {
         }
     };
 
-    // Redraw the scatter plot whenever the outcome changes.
+    // Redraw the scatter plot whenever the outcome or the view changes.
     Effect::new(move |_| {
         let (Some(o), Some(canvas)) = (outcome.get(), canvas_ref.get()) else { return };
+        let v = view.get().unwrap_or_else(|| scatter::View::all(&o.seg.projection));
         let t0 = now_ms();
         let evr = &o.seg.pca.explained_variance_ratio;
         let evr = (evr[0], evr.get(1).copied().unwrap_or(0.0));
-        match scatter::draw(&canvas, &o.seg.projection, &o.seg.segments, evr) {
-            Ok(()) => render_ms.set(Some(now_ms() - t0)),
+        match scatter::draw(&canvas, &o.seg.projection, &o.seg.segments, evr, &v) {
+            Ok(f) => {
+                frame.set_value(Some(f));
+                render_ms.set(Some(now_ms() - t0));
+            }
             Err(e) => error.set(Some(e)),
         }
     });
+    // Mouse position in canvas pixels (the canvas may be scaled by CSS).
+    let canvas_xy = move |ev: &web_sys::MouseEvent| -> (f64, f64) {
+        let scale =
+            canvas_ref.get_untracked().map(|c| c.width() as f64 / (c.client_width().max(1) as f64)).unwrap_or(1.0);
+        (ev.offset_x() as f64 * scale, ev.offset_y() as f64 * scale)
+    };
+    let current_view =
+        move || view.get_untracked().or_else(|| outcome.get_untracked().map(|o| scatter::View::all(&o.seg.projection)));
+    let zoom_at = move |factor: f64, fx: f64, fy: f64| {
+        if let Some(v) = current_view() {
+            hover.set(None);
+            view.set(Some(v.zoom(factor, fx, fy)));
+        }
+    };
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        ev.prevent_default();
+        let (x, y) = canvas_xy(&ev);
+        let Some((fx, fy)) = frame.with_value(|f| f.as_ref().map(|f| f.fraction(x, y))) else { return };
+        zoom_at(if ev.delta_y() < 0.0 { 1.25 } else { 0.8 }, fx, fy);
+    };
+    let on_mousedown = move |ev: web_sys::MouseEvent| {
+        let (x, y) = canvas_xy(&ev);
+        if let Some(v) = current_view() {
+            drag.set_value(Some((x, y, v)));
+        }
+    };
+    let on_mousemove = move |ev: web_sys::MouseEvent| {
+        let (x, y) = canvas_xy(&ev);
+        if let Some((x0, y0, v0)) = drag.get_value() {
+            let size = frame.with_value(|f| f.as_ref().map(|f| (f.width as f64, f.height as f64)));
+            if let Some((w, h)) = size.filter(|_| (x - x0).abs() + (y - y0).abs() > 2.0) {
+                hover.set(None);
+                view.set(Some(v0.pan((x - x0) / w, (y - y0) / h)));
+            }
+            return;
+        }
+        let hit = frame.with_value(|f| f.as_ref().and_then(|f| f.hit(x as i32, y as i32)));
+        hover.set(hit.map(|i| (i, ev.offset_x() as f64, ev.offset_y() as f64)));
+    };
+    let end_drag = move |_| drag.set_value(None);
 
     view! {
         <header>
@@ -402,7 +454,23 @@ pub fn App() -> impl IntoView {
 
             <section class="results" class:hidden=move || outcome.get().is_none()>
                 <div class="plot">
-                    <canvas node_ref=canvas_ref aria-label="PCA scatter plot" role="img" width="760" height="500"></canvas>
+                    <div class="canvas-wrap">
+                        <canvas node_ref=canvas_ref aria-label="PCA scatter plot" role="img" width="760" height="500"
+                            on:wheel=on_wheel on:mousedown=on_mousedown on:mousemove=on_mousemove on:mouseup=end_drag
+                            on:mouseleave=move |_| { drag.set_value(None); hover.set(None); }
+                            on:dblclick=move |_| view.set(None)></canvas>
+                        {move || hover.get().zip(outcome.get()).map(|((i, x, y), o)| view! {
+                            <div class="tooltip" role="tooltip" aria-label="Point details" style:left=format!("{}px", x + 12.0) style:top=format!("{}px", y + 12.0)>
+                                <PointDetails ft=o.ft.clone() seg=o.seg.clone() i=i/>
+                            </div>
+                        })}
+                    </div>
+                    <div class="zoom">
+                        <button class="secondary" on:click=move |_| zoom_at(1.5, 0.5, 0.5)>"Zoom in"</button>
+                        <button class="secondary" on:click=move |_| zoom_at(1.0 / 1.5, 0.5, 0.5)>"Zoom out"</button>
+                        <button class="secondary" disabled=move || view.get().is_none() on:click=move |_| view.set(None)>"Reset view"</button>
+                        <span class="hint">"Scroll to zoom, drag to pan, double-click to reset; hover a point for its account."</span>
+                    </div>
                     {move || outcome.get().map(|o| view! { <Legend seg=o.seg.clone()/><Loadings ft=o.ft.clone() seg=o.seg.clone()/> })}
                 </div>
                 {move || outcome.get().map(|o| view! {
@@ -523,6 +591,26 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, on_edit: Callback<MappingEdit>
                 {mapping.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}
             </ul>
         </details>
+    }
+}
+
+/// The hovered account: id, segment, position and its values of the
+/// features that set its segment apart.
+#[component]
+fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl IntoView {
+    let s = seg.segments[i];
+    let features: Vec<usize> = match seg.profiles.get(s.wrapping_sub(1)) {
+        Some(p) => p.distinguishing.iter().map(|(j, _)| *j).collect(),
+        None => (0..ft.defs.len().min(3)).collect(),
+    };
+    view! {
+        <strong>{ft.ids[i].clone()}</strong>
+        <span>{if s == 0 { " · noise".to_string() } else { format!(" · segment {s}") }}</span>
+        <br/>
+        <small>{format!("PC1 {:.2}, PC2 {:.2}", seg.projection[[i, 0]], seg.projection[[i, 1]])}</small>
+        <ul>
+            {features.into_iter().map(|j| view! { <li>{format!("{}: {}", ft.defs[j].key, fmt_num(ft.values[[i, j]]))}</li> }).collect_view()}
+        </ul>
     }
 }
 

@@ -1,7 +1,8 @@
 //! The PCA scatter plot: axes and labels drawn by plotters on the canvas,
-//! points drawn by plotters into an RGB pixel buffer and blitted with one
+//! points written straight into an RGBA pixel buffer and blitted with one
 //! `putImageData` (per-point canvas calls take seconds at 100k points; see
-//! ../shared/TOOLCHAIN.md).
+//! ../shared/TOOLCHAIN.md), with a per-pixel index of the point on top for
+//! hover. Zoom and pan redraw within a [`View`].
 
 use ndarray::Array2;
 use plotters::prelude::*;
@@ -28,11 +29,6 @@ pub const PALETTE: [(u8, u8, u8); 10] = [
 /// distinct from the palette's own grey (segment 10).
 pub const NOISE: (u8, u8, u8) = (214, 214, 214);
 
-fn colour(segment: usize) -> RGBColor {
-    let (r, g, b) = if segment == 0 { NOISE } else { PALETTE[(segment - 1) % PALETTE.len()] };
-    RGBColor(r, g, b)
-}
-
 fn padded_range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
     if !lo.is_finite() || !hi.is_finite() {
@@ -42,20 +38,99 @@ fn padded_range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     (lo - pad)..(hi + pad)
 }
 
-/// Draws `projection` (`n x 2`, PC1 and PC2) coloured by `segments`
-/// (`1..=k`, 0 = noise, drawn first and grey) on `canvas`; `evr` is the explained variance ratio of PC1 and PC2.
+/// The part of the PC1 x PC2 plane shown, in data units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    pub x: std::ops::Range<f64>,
+    pub y: std::ops::Range<f64>,
+}
+
+impl View {
+    /// Every point, with a 5 % margin.
+    pub fn all(projection: &Array2<f64>) -> View {
+        View {
+            x: padded_range(projection.column(0).iter().copied()),
+            y: padded_range(projection.column(1).iter().copied()),
+        }
+    }
+
+    /// Zoomed by `factor` (> 1 zooms in) about the data point at fractions
+    /// `(fx, fy)` of the plot's width and height from its top left.
+    pub fn zoom(&self, factor: f64, fx: f64, fy: f64) -> View {
+        let (cx, cy) = (self.x.start + fx * (self.x.end - self.x.start), self.y.end - fy * (self.y.end - self.y.start));
+        let scale = |r: &std::ops::Range<f64>, c: f64| (c - (c - r.start) / factor)..(c + (r.end - c) / factor);
+        View { x: scale(&self.x, cx), y: scale(&self.y, cy) }
+    }
+
+    /// Moved by fractions `(dx, dy)` of the plot's width and height (drag right and down: positive).
+    pub fn pan(&self, dx: f64, dy: f64) -> View {
+        let (wx, wy) = (self.x.end - self.x.start, self.y.end - self.y.start);
+        View {
+            x: (self.x.start - dx * wx)..(self.x.end - dx * wx),
+            y: (self.y.start + dy * wy)..(self.y.end + dy * wy),
+        }
+    }
+}
+
+/// What a drawn plot needs for hover and zoom: where the plotting area sits
+/// on the canvas (pixels) and, per pixel of it, the point drawn on top.
+pub struct Frame {
+    /// Top-left corner of the plotting area on the canvas, pixels.
+    pub left: i32,
+    pub top: i32,
+    pub width: u32,
+    pub height: u32,
+    /// `width x height`, row-major: 1 + index of the account drawn last at that pixel, 0 = none.
+    index: Vec<u32>,
+}
+
+impl Frame {
+    /// The account under canvas pixel `(x, y)`, or the nearest within 3 pixels.
+    pub fn hit(&self, x: i32, y: i32) -> Option<usize> {
+        let (x, y) = (x - self.left, y - self.top);
+        let mut best: Option<(i32, usize)> = None;
+        for dy in -3..=3 {
+            for dx in -3..=3 {
+                let (px, py) = (x + dx, y + dy);
+                if px < 0 || py < 0 || px >= self.width as i32 || py >= self.height as i32 {
+                    continue;
+                }
+                let v = self.index[(py as u32 * self.width + px as u32) as usize];
+                let d = dx * dx + dy * dy;
+                if v > 0 && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, v as usize - 1));
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// Fractions of the plotting area's width and height at canvas pixel `(x, y)`.
+    pub fn fraction(&self, x: f64, y: f64) -> (f64, f64) {
+        ((x - self.left as f64) / self.width as f64, (y - self.top as f64) / self.height as f64)
+    }
+}
+
+/// Draws `projection` (`n x 2`, PC1 and PC2) within `view`, coloured by
+/// `segments` (`1..=k`, 0 = noise, drawn first and grey) on `canvas`; `evr`
+/// is the explained variance ratio of PC1 and PC2. Axes by plotters; the
+/// points straight into an RGBA buffer with 70 % opacity (overlaps darken,
+/// so dense regions show) and one `putImageData`, recording per pixel
+/// which account is on top for [`Frame::hit`].
+///
+/// Errors: the canvas has no 2D context, or drawing failed (message says which).
 pub fn draw(
     canvas: &HtmlCanvasElement,
     projection: &Array2<f64>,
     segments: &[usize],
     evr: (f64, f64),
-) -> Result<(), String> {
+    view: &View,
+) -> Result<Frame, String> {
     let err = |e: &dyn std::fmt::Debug| format!("drawing the scatter plot failed: {e:?}");
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let xr = padded_range(projection.column(0).iter().copied());
-    let yr = padded_range(projection.column(1).iter().copied());
+    let (xr, yr) = (view.x.clone(), view.y.clone());
     let mut chart = ChartBuilder::on(&root)
         .margin(12)
         .x_label_area_size(44)
@@ -76,24 +151,52 @@ pub fn draw(
     drop(chart);
     root.present().map_err(|e| err(&e))?;
 
-    let mut rgb = vec![255u8; (w * h * 3) as usize];
-    {
-        let area = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        let sx = (w - 1) as f64 / (xr.end - xr.start);
-        let sy = (h - 1) as f64 / (yr.end - yr.start);
-        let radius = if projection.nrows() > 20_000 { 1 } else { 2 };
-        let noise_first = segments.iter().enumerate().filter(|(_, s)| **s == 0);
-        for (i, &s) in noise_first.chain(segments.iter().enumerate().filter(|(_, s)| **s != 0)) {
-            let x = ((projection[[i, 0]] - xr.start) * sx).round() as i32;
-            let y = ((yr.end - projection[[i, 1]]) * sy).round() as i32;
-            area.draw(&Circle::new((x, y), radius, colour(s).mix(0.7).filled())).map_err(|e| err(&e))?;
+    let mut rgba = vec![255u8; (w * h * 4) as usize];
+    let mut index = vec![0u32; (w * h) as usize];
+    let sx = (w - 1) as f64 / (xr.end - xr.start);
+    let sy = (h - 1) as f64 / (yr.end - yr.start);
+    // Dots of radius 2 (5 x 5 without corners) for up to 20,000 points, 1
+    // (3 x 3) up to 200,000, single pixels above: there are about 300,000
+    // pixels in the plot, and fewer writes keep a redraw quick.
+    let r: i32 = match projection.nrows() {
+        0..=20_000 => 2,
+        20_001..=200_000 => 1,
+        _ => 0,
+    };
+    let xy = projection.as_standard_layout();
+    let xy = xy.as_slice().ok_or("the projection is not contiguous")?;
+    let mut plot = |i: usize, s: usize| {
+        let x = ((xy[2 * i] - xr.start) * sx).round();
+        let y = ((yr.end - xy[2 * i + 1]) * sy).round();
+        if !(x > -(r as f64) - 1.0 && y > -(r as f64) - 1.0 && x < (w as i32 + r) as f64 && y < (h as i32 + r) as f64) {
+            return; // outside the view (or not finite)
         }
-        area.present().map_err(|e| err(&e))?;
+        let (x, y) = (x as i32, y as i32);
+        let (cr, cg, cb) = if s == 0 { NOISE } else { PALETTE[(s - 1) % PALETTE.len()] };
+        let mut put = |p: usize| {
+            let o = &mut rgba[p * 4..p * 4 + 3];
+            // 70 % of the segment colour over what is there.
+            o[0] = ((o[0] as u16 * 3 + cr as u16 * 7) / 10) as u8;
+            o[1] = ((o[1] as u16 * 3 + cg as u16 * 7) / 10) as u8;
+            o[2] = ((o[2] as u16 * 3 + cb as u16 * 7) / 10) as u8;
+            index[p] = i as u32 + 1;
+        };
+        let inside = x >= r && y >= r && x < w as i32 - r && y < h as i32 - r;
+        for dy in -r..=r {
+            for dx in -r..=r {
+                let (qx, qy) = (x + dx, y + dy);
+                let corner = r == 2 && dx.abs() == 2 && dy.abs() == 2;
+                if !corner && (inside || (qx >= 0 && qy >= 0 && qx < w as i32 && qy < h as i32)) {
+                    put((qy as u32 * w + qx as u32) as usize);
+                }
+            }
+        }
+    };
+    // Noise first, so that segments are drawn over it.
+    if segments.contains(&0) {
+        segments.iter().enumerate().filter(|(_, s)| **s == 0).for_each(|(i, _)| plot(i, 0));
     }
-    let mut rgba = Vec::with_capacity((w * h * 4) as usize);
-    for p in rgb.chunks_exact(3) {
-        rgba.extend_from_slice(&[p[0], p[1], p[2], 255]);
-    }
+    segments.iter().enumerate().filter(|(_, s)| **s != 0).for_each(|(i, &s)| plot(i, s));
     let ctx: CanvasRenderingContext2d = canvas
         .get_context("2d")
         .ok()
@@ -104,5 +207,5 @@ pub fn draw(
     ctx.put_image_data(&img, px.start as f64, py.start as f64).map_err(|e| err(&e))?;
     ctx.set_stroke_style_str("#444");
     ctx.stroke_rect(px.start as f64 - 0.5, py.start as f64 - 0.5, w as f64 + 1.0, h as f64 + 1.0);
-    Ok(())
+    Ok(Frame { left: px.start, top: py.start, width: w, height: h, index })
 }

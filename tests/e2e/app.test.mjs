@@ -644,3 +644,63 @@ test('messy and hostile inputs: each is read or refused with a clear message, an
   assertPrivate(log);
   await context.close();
 });
+
+test('the scatter: hover shows the account, wheel zooms, drag pans, reset restores', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
+  const snapshot = () => canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+    return h;
+  });
+  const renders = async () => /render (\d+) ms/.exec(await page.locator('.timings').innerText())[1];
+  // A coloured pixel, in CSS pixels relative to the canvas.
+  const spot = await canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) {
+        const x = (i / 4) % c.width, y = Math.floor(i / 4 / c.width);
+        const k = c.clientWidth / c.width;
+        return { x: x * k, y: y * k };
+      }
+    }
+    return null;
+  });
+  assert.ok(spot, 'a coloured point to hover');
+  await canvas.hover({ position: spot });
+  const tip = page.getByRole('tooltip', { name: 'Point details' });
+  await tip.waitFor({ timeout: 5_000 });
+  assert.match(await tip.innerText(), /^ACC\d{5} · segment \d+\nPC1 -?\d+\.\d\d, PC2 -?\d+\.\d\d\n/, 'the hovered account, its segment and position');
+  await page.mouse.move(1, 1);
+  await tip.waitFor({ state: 'detached', timeout: 5_000 });
+
+  const before = await snapshot();
+  assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), true);
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -300);
+  await page.waitForFunction(() => !document.querySelector('button:disabled')?.textContent?.includes('Reset view'));
+  const zoomed = await snapshot();
+  assert.notEqual(zoomed, before, 'the wheel zoomed the plot');
+  console.log(`# scatter redraw after zoom (3,000 points): ${await renders()} ms`);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 40, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction((z) => {
+    const c = document.querySelector('canvas[aria-label="PCA scatter plot"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+    return h !== z;
+  }, zoomed);
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await page.getByRole('button', { name: 'Reset view' }).click();
+  await page.waitForFunction(() => document.querySelector('button:disabled')?.textContent?.includes('Reset view'));
+  assert.equal(await snapshot(), before, 'Reset view restores the full plot exactly');
+  assertPrivate(log);
+  await context.close();
+});
