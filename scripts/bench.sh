@@ -15,7 +15,7 @@ fi
 data=target/bench-data
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
-  cargo run --quiet --release --example bench_data -- "$data" 10k 100k 1m >&2
+  cargo run --quiet --release --example bench_data -- "$data" 10k 100k 1m customers >&2
   files=("$data/trades_10k.csv" "$data/trades_100k.csv" "$data/trades_1m.csv" "$data/customers_1m.csv")
 fi
 trunk build --release >&2

@@ -21,6 +21,8 @@ cargo test --locked -- --show-output
 step "release build of the app (dist/) and the single-file build (dist/segscope-single-file.html)"
 trunk build --release
 node scripts/single-file.mjs dist
+step "a 1M-trade file for the end-to-end scale test (seeded, target/bench-data)"
+[ -f target/bench-data/trades_1m.csv ] || cargo run --locked --quiet --example bench_data -- target/bench-data 1m
 step "end-to-end tests in headless Chromium"
 cd tests/e2e
 node --test --test-concurrency=1

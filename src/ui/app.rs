@@ -160,17 +160,25 @@ pub fn App() -> impl IntoView {
                 }
             }
             Response::Done { job, mapping: m, outcome: o } if job == current => {
-                let o = *o;
-                mapping.set(Some(m));
-                view.set(None);
-                hover.set(None);
-                busy.set(Busy::Idle);
-                outcome.set(Some(Outcome {
-                    ft: Arc::new(o.ft),
-                    seg: Arc::new(o.seg),
-                    features_ms: o.features_ms,
-                    analysis_ms: o.analysis_ms,
-                }));
+                // This task decoded the result; building the page from it is
+                // left to the next, so that neither blocks input for long.
+                leptos::task::spawn_local(async move {
+                    browser::yield_now().await;
+                    if generation.get_value() != job {
+                        return;
+                    }
+                    let o = *o;
+                    mapping.set(Some(m));
+                    view.set(None);
+                    hover.set(None);
+                    busy.set(Busy::Idle);
+                    outcome.set(Some(Outcome {
+                        ft: Arc::new(o.ft),
+                        seg: Arc::new(o.seg),
+                        features_ms: o.features_ms,
+                        analysis_ms: o.analysis_ms,
+                    }));
+                });
             }
             Response::Failed { job, mapping: m, message } if job == current => {
                 if m.is_some() {
@@ -737,9 +745,11 @@ const ANOMALIES_SHOWN: usize = 15;
 
 #[component]
 fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
-    let z = seg.preprocessor.transform(ft.values.view());
-    let why = |i: usize| {
-        let mut d: Vec<(usize, f64)> = (0..z.ncols()).map(|o| (seg.preprocessor.kept[o], z[[i, o]])).collect();
+    // Scaled values of the listed accounts only (row r of z is account shown[r]).
+    let shown: Vec<usize> = seg.anomalies.iter().take(ANOMALIES_SHOWN).copied().collect();
+    let z = seg.preprocessor.transform(ft.values.select(ndarray::Axis(0), &shown).view());
+    let why = |r: usize| {
+        let mut d: Vec<(usize, f64)> = (0..z.ncols()).map(|o| (seg.preprocessor.kept[o], z[[r, o]])).collect();
         d.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         d.iter()
             .take(2)
@@ -763,10 +773,10 @@ fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
                     <th scope="col">"Most unusual features (scaled units)"</th>
                 </tr></thead>
                 <tbody>
-                    {seg.anomalies.iter().take(ANOMALIES_SHOWN).map(|&i| view! {
+                    {shown.iter().enumerate().map(|(r, &i)| view! {
                         <tr>
                             <td>{ft.ids[i].clone()}</td><td>{segment(i)}</td>
-                            <td>{format!("{:.2}", seg.anomaly_score[i])}</td><td>{why(i)}</td>
+                            <td>{format!("{:.2}", seg.anomaly_score[i])}</td><td>{why(r)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

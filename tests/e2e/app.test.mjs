@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFileSync, existsSync, mkdtempSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync, truncateSync, closeSync, openSync, statSync } from 'node:fs';
 import { join, extname, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -701,6 +701,33 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   await page.getByRole('button', { name: 'Reset view' }).click();
   await page.waitForFunction(() => document.querySelector('button:disabled')?.textContent?.includes('Reset view'));
   assert.equal(await snapshot(), before, 'Reset view restores the full plot exactly');
+  assertPrivate(log);
+  await context.close();
+});
+
+test('a million trades: segmented in the worker while the page stays responsive (long tasks printed)', async (t) => {
+  const file = join(root, 'target/bench-data/trades_1m.csv');
+  if (!existsSync(file)) {
+    console.log(`# SKIP 1M trades: ${file} is absent (scripts/test.sh writes it with the bench_data example)`);
+    t.skip('no 1M-trade file');
+    return;
+  }
+  const { page, log, context } = await openApp();
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(Math.round(e.duration)))).observe({ type: 'longtask' });
+  });
+  const t0 = Date.now();
+  await page.getByLabel('Upload data').setInputFiles(file);
+  // While the worker reads, the page answers: its progress bar advances and a click is handled.
+  await page.getByRole('progressbar', { name: 'Reading file' }).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Segments (k)').click();
+  await expectResult(page, '1M trades');
+  const wall = Date.now() - t0;
+  const long = await page.evaluate(() => window.__longTasks);
+  console.log(`# 1M trades (${(statSync(file).size / 1e6).toFixed(0)} MB): ${wall} ms from file choice to result; main-thread long tasks (> 50 ms): ${long.length ? long.join(', ') + ' ms' : 'none'}`);
+  const quality = await page.locator('.quality').innerText();
+  assert.match(quality, /^77,?344 accounts/, quality);
   assertPrivate(log);
   await context.close();
 });
