@@ -161,13 +161,18 @@ pub struct Outcome {
     /// Wall time of each stage, milliseconds.
     pub features_ms: f64,
     pub analysis_ms: f64,
+    /// Size of the worker's wasm memory after the job, bytes: its peak, as
+    /// wasm memory never shrinks (0 where not measured, e.g. natively).
+    pub memory_bytes: f64,
 }
 
 /// What the worker tells the page.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Response {
-    /// A stage started or advanced; `done` of `total` (bytes while reading, else 0 of 0).
-    Progress { job: u64, stage: Stage, done: f64, total: f64 },
+    /// A stage started or advanced: `done` of `total` bytes while reading
+    /// (else 0 of 0); `step` names the analysis step that started (one of
+    /// [`crate::analysis::STAGES`]), empty otherwise.
+    Progress { job: u64, stage: Stage, step: String, done: f64, total: f64 },
     /// The file was read.
     Read { job: u64, file: u64, summary: TableSummary, read_ms: f64 },
     /// The job finished.
@@ -198,8 +203,9 @@ pub fn mapping_for(req: &Request, t: &Table) -> Mapping {
     m
 }
 
-/// Features then segmentation of `t` under `m`, reporting each stage to
-/// `progress` and timing it with `clock` (milliseconds).
+/// Features then segmentation of `t` under `m`, reporting each stage (and
+/// each analysis step, by name) to `progress` and timing it with `clock`
+/// (milliseconds).
 ///
 /// Errors: the feature stage's or the analysis' message, prefixed with the file name.
 pub fn analyse(
@@ -207,16 +213,17 @@ pub fn analyse(
     m: &Mapping,
     req: &Request,
     clock: &dyn Fn() -> f64,
-    progress: &mut dyn FnMut(Stage),
+    progress: &mut dyn FnMut(Stage, &str),
 ) -> Result<Outcome, String> {
-    progress(Stage::Features);
+    progress(Stage::Features, "");
     let t0 = clock();
     let ft = extract(t, m).map_err(|e| format!("{}: {e}", req.name))?;
     let t1 = clock();
-    progress(Stage::Analysis);
-    let seg = segment_timed(&ft, &req.settings.options(&ft), clock).map_err(|e| format!("{}: {e}", req.name))?;
+    let opts = req.settings.options(&ft);
+    let seg = segment_timed(&ft, &opts, clock, &mut |step| progress(Stage::Analysis, step))
+        .map_err(|e| format!("{}: {e}", req.name))?;
     let t2 = clock();
-    Ok(Outcome { ft, seg, features_ms: t1 - t0, analysis_ms: t2 - t1 })
+    Ok(Outcome { ft, seg, features_ms: t1 - t0, analysis_ms: t2 - t1, memory_bytes: 0.0 })
 }
 
 #[cfg(test)]
@@ -248,8 +255,10 @@ mod tests {
             ticks.set(ticks.get() + 1.0);
             ticks.get()
         };
-        let out = analyse(&t, &m, &req, &clock, &mut |s| stages.push(s)).unwrap();
-        assert_eq!(stages, [Stage::Features, Stage::Analysis]);
+        let out = analyse(&t, &m, &req, &clock, &mut |s, step| stages.push((s, step.to_string()))).unwrap();
+        let mut expected = vec![(Stage::Features, String::new())];
+        expected.extend(crate::analysis::STAGES.map(|s| (Stage::Analysis, s.to_string())));
+        assert_eq!(stages, expected, "every stage and analysis step reported once, in order");
         let names: Vec<&str> = out.seg.stage_ms.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(names, ["scale", "k sweep", "cluster", "silhouette and stability", "PCA", "profiles and anomalies"]);
         assert!(out.seg.stage_ms.iter().all(|(_, ms)| *ms == 1.0), "each stage timed once: {:?}", out.seg.stage_ms);
@@ -282,7 +291,7 @@ mod tests {
             crash_test: false,
         };
         let m = mapping_for(&req, &t);
-        let err = analyse(&t, &m, &req, &|| 0.0, &mut |_| {}).unwrap_err();
+        let err = analyse(&t, &m, &req, &|| 0.0, &mut |_, _| {}).unwrap_err();
         assert!(err.starts_with("two.csv: "), "{err}");
     }
 }

@@ -20,7 +20,7 @@ pub use hdbscan::{FittedHdbscan, Hdbscan};
 pub use kmeans::{FittedKMeans, KMeans, KMeansAlgorithm, MiniBatchKMeans};
 pub use pca::{FittedPca, Pca};
 pub use preprocess::{FittedPreprocessor, Preprocessor, Scaling, Transform, TransformChoice};
-pub use segmentation::{segment, segment_timed, Method, SegmentOptions, Segmentation};
+pub use segmentation::{segment, segment_timed, Method, SegmentOptions, Segmentation, STAGES};
 pub use stability::{subsample_stability, Stability};
 
 use std::fmt;

@@ -170,9 +170,8 @@ pub struct Segmentation {
     /// One per segment, in segment order.
     pub profiles: Vec<SegmentProfile>,
     pub seed: u64,
-    /// Wall time of each stage in milliseconds, in order ("scale", "k sweep",
-    /// "cluster", "silhouette and stability", "PCA", "profiles and
-    /// anomalies"); zeros unless timed by [`segment_timed`].
+    /// Wall time of each of the [`STAGES`] in milliseconds, in order; zeros
+    /// unless timed by [`segment_timed`].
     pub stage_ms: Vec<(String, f64)>,
 }
 
@@ -243,23 +242,33 @@ fn fit_method(method: Method, x: ArrayView2<f64>, k: usize, seed: u64, n_init: u
 /// feature is constant; the method's own errors (a collapsed mixture
 /// component, too many accounts for HDBSCAN).
 pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation, AnalysisError> {
-    segment_timed(ft, opts, &|| 0.0)
+    segment_timed(ft, opts, &|| 0.0, &mut |_| {})
 }
 
-/// [`segment`], timing its stages with `clock` (milliseconds, e.g.
+/// The stages of [`segment`], in order, as named in [`Segmentation::stage_ms`].
+pub const STAGES: [&str; 6] =
+    ["scale", "k sweep", "cluster", "silhouette and stability", "PCA", "profiles and anomalies"];
+
+/// [`segment`], timing its [`STAGES`] with `clock` (milliseconds, e.g.
 /// `performance.now()` in the browser, where `std::time` is unavailable)
-/// into [`Segmentation::stage_ms`]. Errors: as [`segment`].
+/// into [`Segmentation::stage_ms`], and calling `starting` with each
+/// stage's name as it starts (for a progress display). Errors: as [`segment`].
 pub fn segment_timed(
     ft: &FeatureTable,
     opts: &SegmentOptions,
     clock: &dyn Fn() -> f64,
+    starting: &mut dyn FnMut(&str),
 ) -> Result<Segmentation, AnalysisError> {
     let mut stage_ms = Vec::new();
     let mut last = clock();
+    starting(STAGES[0]);
     let mut mark = |stage: &str| {
         let now = clock();
         stage_ms.push((stage.to_string(), now - last));
         last = now;
+        if let Some(next) = STAGES.get(stage_ms.len()) {
+            starting(next);
+        }
     };
     let n = ft.ids.len();
     let method = opts.method;

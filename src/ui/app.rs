@@ -21,12 +21,12 @@ use leptos::html;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// What the app is doing: idle, or a job at `stage` (`done` of `total`
-/// bytes while reading).
+/// What the app is doing: idle, or a job at `stage` (and analysis `step`;
+/// `done` of `total` bytes while reading).
 #[derive(Clone, Debug, PartialEq)]
 enum Busy {
     Idle,
-    Working { stage: Stage, done: f64, total: f64 },
+    Working { stage: Stage, step: String, done: f64, total: f64 },
 }
 
 /// The file jobs read: a new id for every file chosen.
@@ -53,6 +53,7 @@ struct Outcome {
     seg: Arc<Segmentation>,
     features_ms: f64,
     analysis_ms: f64,
+    memory_bytes: f64,
 }
 
 /// Compact number for tables: 3 significant digits, k/M/B suffixes.
@@ -122,7 +123,7 @@ pub fn App() -> impl IntoView {
         error.set(None);
         notice.set(None);
         let stage = if loaded.get_untracked().is_some() { Stage::Features } else { Stage::Read };
-        busy.set(Busy::Working { stage, done: 0.0, total: f.bytes });
+        busy.set(Busy::Working { stage, step: String::new(), done: 0.0, total: f.bytes });
         let method = match method.get_untracked() {
             Method::Hdbscan { .. } => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
             m => m,
@@ -151,8 +152,8 @@ pub fn App() -> impl IntoView {
     worker::listen(move |r| {
         let current = generation.get_value();
         match r {
-            Response::Progress { job, stage, done, total } if job == current => {
-                busy.set(Busy::Working { stage, done, total })
+            Response::Progress { job, stage, step, done, total } if job == current => {
+                busy.set(Busy::Working { stage, step, done, total })
             }
             Response::Read { job, summary, read_ms, .. } if job == current => {
                 if let Some(f) = file.get_value() {
@@ -177,6 +178,7 @@ pub fn App() -> impl IntoView {
                         seg: Arc::new(o.seg),
                         features_ms: o.features_ms,
                         analysis_ms: o.analysis_ms,
+                        memory_bytes: o.memory_bytes,
                     }));
                 });
             }
@@ -439,7 +441,7 @@ pub fn App() -> impl IntoView {
 
             {move || match busy.get() {
                 Busy::Idle => ().into_any(),
-                Busy::Working { stage, done, total } => view! {
+                Busy::Working { stage, step, done, total } => view! {
                     <div class="busy">
                         {if stage == Stage::Read {
                             view! { <progress aria-label=stage.label() max=total.max(1.0).to_string() value=done.to_string()></progress> }.into_any()
@@ -452,6 +454,7 @@ pub fn App() -> impl IntoView {
                             format!("{}…", stage.label())
                         }}</span>
                         {worker::available().then(|| view! { <button class="secondary" on:click=on_cancel>"Cancel"</button> })}
+                        <StageList stage=stage step=step/>
                     </div>
                 }.into_any(),
             }}
@@ -492,10 +495,10 @@ pub fn App() -> impl IntoView {
                 <p class="timings" aria-label="Timings">
                     {move || match (loaded.get(), outcome.get()) {
                         (Some(l), Some(o)) => format!(
-                            "{}: {} · read {:.0} ms · features {:.0} ms · analysis {:.0} ms ({}) · render {:.0} ms",
+                            "{}: {} · read {:.0} ms · features {:.0} ms · analysis {:.0} ms ({}) · render {:.0} ms · worker memory {}",
                             l.name, fmt_bytes(l.bytes), l.read_ms, o.features_ms, o.analysis_ms,
                             o.seg.stage_ms.iter().map(|(s, ms)| format!("{s} {ms:.0}")).collect::<Vec<_>>().join(", "),
-                            render_ms.get().unwrap_or(0.0)
+                            render_ms.get().unwrap_or(0.0), fmt_bytes(o.memory_bytes)
                         ),
                         _ => String::new(),
                     }}
@@ -599,6 +602,36 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, on_edit: Callback<MappingEdit>
                 {mapping.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}
             </ul>
         </details>
+    }
+}
+
+/// Where a job is: every stage and analysis step in order, those done
+/// ticked and the current one marked (`aria-current="step"`).
+#[component]
+fn StageList(stage: Stage, step: String) -> impl IntoView {
+    let mut steps: Vec<(String, bool, bool)> = Vec::new();
+    let order = |s: Stage| match s {
+        Stage::Read => 0,
+        Stage::Features => 1,
+        Stage::Analysis => 2,
+    };
+    for (s, label) in [(Stage::Read, "read"), (Stage::Features, "features")] {
+        steps.push((label.to_string(), order(s) < order(stage), s == stage));
+    }
+    let at = crate::analysis::STAGES.iter().position(|s| *s == step);
+    for (i, s) in crate::analysis::STAGES.iter().enumerate() {
+        let (done, current) = match (stage, at) {
+            (Stage::Analysis, Some(a)) => (i < a, i == a),
+            _ => (false, false),
+        };
+        steps.push((s.to_string(), done, current));
+    }
+    view! {
+        <ol class="stages" aria-label="Stages">
+            {steps.into_iter().map(|(label, done, current)| view! {
+                <li class:done=done aria-current=current.then_some("step")>{label}</li>
+            }).collect_view()}
+        </ol>
     }
 }
 

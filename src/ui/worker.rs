@@ -96,10 +96,10 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
         };
         HELD.set(None); // free the previous table before reading the next
         let total = blob.size();
-        post(Response::Progress { job, stage: Stage::Read, done: 0.0, total });
+        post(Response::Progress { job, stage: Stage::Read, step: String::new(), done: 0.0, total });
         let t0 = now_ms();
         let reader = TableReader::new().ragged(req.ragged);
-        let progress = |done| post(Response::Progress { job, stage: Stage::Read, done, total });
+        let progress = |done| post(Response::Progress { job, stage: Stage::Read, step: String::new(), done, total });
         let read = browser::read_table(&blob, reader, progress).await;
         match read {
             Ok((dialect, table)) => {
@@ -118,13 +118,25 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
             return Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) };
         };
         let mapping = job::mapping_for(&req, &h.table);
-        let progress = &mut |stage| post(Response::Progress { job, stage, done: 0.0, total: 0.0 });
+        let progress =
+            &mut |stage, step: &str| post(Response::Progress { job, stage, step: step.into(), done: 0.0, total: 0.0 });
         match job::analyse(&h.table, &mapping, &req, &now_ms, progress) {
-            Ok(outcome) => Response::Done { job, mapping, outcome: Box::new(outcome) },
+            Ok(mut outcome) => {
+                outcome.memory_bytes = wasm_memory_bytes();
+                Response::Done { job, mapping, outcome: Box::new(outcome) }
+            }
             Err(message) => Response::Failed { job, mapping: Some(mapping), message },
         }
     });
     post(response);
+}
+
+/// Current size of this instance's wasm memory, bytes.
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64)
+        .unwrap_or(0.0)
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {

@@ -72,7 +72,7 @@ try {
     console.log(JSON.stringify({
       impl: 'segscope', browser: `Chromium ${version}`, file: basename(file), bytes: statSync(file).size, accounts,
       read_ms: num(/read (\d+) ms/), features_ms: num(/features (\d+) ms/), analysis_ms: num(/analysis (\d+) ms/), stages,
-      render_ms: num(/render (\d+) ms/), wall_ms: wall, zoom_redraw_ms: zoomMs, hover_ms: hoverMs === null ? null : Math.round(hoverMs * 10) / 10,
+      render_ms: num(/render (\d+) ms/), worker_memory_mb: num(/worker memory ([\d.]+) MB/), wall_ms: wall, zoom_redraw_ms: zoomMs, hover_ms: hoverMs === null ? null : Math.round(hoverMs * 10) / 10,
       long_tasks: long.length, longest_task_ms: Math.round(Math.max(0, ...long)),
     }));
     await context.close();
