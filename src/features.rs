@@ -299,6 +299,8 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
     let mut rows_used = 0usize;
     // Distinct instrument names whose type was inferred from the name (None: not inferable).
     let mut inferred_names: HashMap<&str, Option<InstrumentType>> = HashMap::new();
+    // instrument::infer per distinct name, not per row (it allocates; names repeat).
+    let mut infer_memo: HashMap<&str, Option<(InstrumentType, Option<OptionKind>)>> = HashMap::new();
     let boolean_buyer = inp.side.is_some_and(|c| side_is_boolean_buyer(&t.headers[c]));
     let mut returns_rows = 0usize;
     let mut unsided = 0usize;
@@ -384,7 +386,7 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
             a.instruments.insert(*interned.entry(name).or_insert(next));
             if kind == DataKind::Trades {
                 let given = inp.inst_type.and_then(|tc| instrument::parse_type(t.cell(r, tc)));
-                let inferred = instrument::infer(name);
+                let inferred = *infer_memo.entry(name).or_insert_with(|| instrument::infer(name));
                 if given.is_none() {
                     inferred_names.entry(name).or_insert(inferred.map(|x| x.0));
                 }

@@ -164,7 +164,9 @@ fn check_not_binary(sample: &[u8]) -> Result<(), IngestError> {
 pub struct Table {
     /// Column names as in the file (BOM stripped, surrounding whitespace trimmed).
     pub headers: Vec<String>,
-    data: Vec<u8>,
+    /// Every cell's text, whitespace-trimmed, back to back (valid UTF-8 by
+    /// construction: invalid bytes were replaced when the cell was pushed).
+    data: String,
     /// End offset in `data` of each cell, row-major: `ends[r * n_cols + c]`.
     ends: Vec<usize>,
     /// File record number (header = 1) of each kept row.
@@ -196,16 +198,13 @@ impl Table {
     pub fn record_no(&self, row: usize) -> u32 {
         self.record_no[row]
     }
-    /// Raw bytes of a cell. Panics if out of range (callers iterate `0..n_rows()`).
-    pub fn cell_bytes(&self, row: usize, col: usize) -> &[u8] {
+    /// A cell as text, whitespace-trimmed (invalid UTF-8 was replaced with
+    /// U+FFFD when the file was parsed). Panics if out of range (callers
+    /// iterate `0..n_rows()` and `0..n_cols()`).
+    pub fn cell(&self, row: usize, col: usize) -> &str {
         let i = row * self.n_cols() + col;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.data[start..self.ends[i]]
-    }
-    /// A cell as text, whitespace-trimmed. Invalid UTF-8 was replaced at parse time.
-    pub fn cell(&self, row: usize, col: usize) -> &str {
-        // Every cell was validated (or repaired) when it was pushed.
-        std::str::from_utf8(self.cell_bytes(row, col)).unwrap_or("").trim()
     }
 }
 
@@ -325,10 +324,10 @@ impl StreamParser {
         for &e in ends {
             let field = &out[start..e];
             match std::str::from_utf8(field) {
-                Ok(_) => self.table.data.extend_from_slice(field),
+                Ok(text) => self.table.data.push_str(text.trim()),
                 Err(_) => {
                     self.table.invalid_utf8_cells += 1;
-                    self.table.data.extend_from_slice(String::from_utf8_lossy(field).as_bytes());
+                    self.table.data.push_str(String::from_utf8_lossy(field).trim());
                 }
             }
             self.table.ends.push(self.table.data.len());
