@@ -58,13 +58,18 @@ fn main() -> std::io::Result<()> {
         };
         let path = dir.join(format!("trades_{s}.csv"));
         let csv = generate(20_261_122, (n as f64 / FILLS_PER_ACCOUNT).round() as usize);
-        std::fs::write(&path, &csv)?;
+        // Written whole, then renamed: an interrupted run leaves no cut-off file.
+        let part = path.with_extension("csv.part");
+        std::fs::write(&part, &csv)?;
+        std::fs::rename(&part, &path)?;
         let rows = csv.lines().count() - 1;
         println!("{{\"file\":\"{}\",\"bytes\":{},\"rows\":{rows}}}", path.display(), csv.len());
     }
     if wanted.iter().any(|s| s == "customers") {
         let path = dir.join("customers_1m.csv");
-        let rows = customers(&path, 1_000_000)?;
+        let part = path.with_extension("csv.part");
+        let rows = customers(&part, 1_000_000)?;
+        std::fs::rename(&part, &path)?;
         println!("{{\"file\":\"{}\",\"bytes\":{},\"rows\":{rows}}}", path.display(), std::fs::metadata(&path)?.len());
     }
     Ok(())

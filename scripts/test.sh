@@ -22,7 +22,11 @@ step "release build of the app (dist/) and the single-file build (dist/segscope-
 trunk build --release
 node scripts/single-file.mjs dist
 step "a 1M-trade file for the end-to-end scale test (seeded, target/bench-data)"
-[ -f target/bench-data/trades_1m.csv ] || cargo run --locked --quiet --example bench_data -- target/bench-data 1m
+# Kept between runs, remade when the generator changed (written whole, then renamed).
+data=target/bench-data/trades_1m.csv
+if [ ! -f "$data" ] || [ examples/bench_data.rs -nt "$data" ] || [ src/sample.rs -nt "$data" ]; then
+  cargo run --locked --quiet --example bench_data -- target/bench-data 1m
+fi
 step "end-to-end tests in headless Chromium"
 cd tests/e2e
 node --test --test-concurrency=1

@@ -145,8 +145,10 @@ pub struct Request {
     pub ragged: RaggedRows,
     /// The page's mapping; `None` = detect it from the file.
     pub mapping: Option<Mapping>,
-    /// A change to apply to the mapping first.
-    pub edit: Option<MappingEdit>,
+    /// Changes to apply to the mapping first, in order: every change made
+    /// since the page last received a mapping (a job can be superseded
+    /// before its mapping comes back).
+    pub edits: Vec<MappingEdit>,
     pub settings: Settings,
     /// Test hook (`#crash-test` in the page URL): panic at the start of the
     /// job, to prove a crash is contained and the page recovers.
@@ -182,6 +184,8 @@ pub enum Response {
     Failed { job: u64, mapping: Option<Mapping>, message: String },
     /// The worker panicked: it is unusable and the page replaces it.
     Panicked { message: String },
+    /// A new worker is running and listening for jobs.
+    Ready,
 }
 
 /// Encodes a message (postcard).
@@ -194,10 +198,10 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
     postcard::from_bytes(bytes).map_err(|e| format!("could not decode a message from the worker: {e}"))
 }
 
-/// The mapping a job uses: the page's (or detected), with the edit applied.
+/// The mapping a job uses: the page's (or detected), with the edits applied.
 pub fn mapping_for(req: &Request, t: &Table) -> Mapping {
     let mut m = req.mapping.clone().unwrap_or_else(|| detect_mapping(t));
-    if let Some(e) = &req.edit {
+    for e in &req.edits {
         e.apply(&mut m, t);
     }
     m
@@ -242,13 +246,13 @@ mod tests {
             name: "s.csv".into(),
             ragged: RaggedRows::Skip,
             mapping: None,
-            edit: Some(MappingEdit::Role(Role::Leverage, None)),
+            edits: vec![MappingEdit::Role(Role::Leverage, None), MappingEdit::Role(Role::Fee, None)],
             settings: Settings { k: Some(4), ..Default::default() },
             crash_test: false,
         };
         let req: Request = decode(&encode(&req).unwrap()).unwrap();
         let m = mapping_for(&req, &t);
-        assert_eq!(m.get(Role::Leverage), None, "the edit was applied");
+        assert_eq!((m.get(Role::Leverage), m.get(Role::Fee)), (None, None), "both edits were applied");
         let mut stages = Vec::new();
         let ticks = std::cell::Cell::new(0.0);
         let clock = || {
@@ -286,7 +290,7 @@ mod tests {
             name: "two.csv".into(),
             ragged: RaggedRows::Skip,
             mapping: None,
-            edit: None,
+            edits: vec![],
             settings: Settings { k: Some(5), ..Default::default() },
             crash_test: false,
         };

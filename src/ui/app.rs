@@ -108,6 +108,8 @@ pub fn App() -> impl IntoView {
     // The latest job; responses to older ones are ignored.
     let generation = StoredValue::new(0u64);
     let file = StoredValue::new(None::<FileRef>);
+    // Mapping changes made since the worker last sent the mapping back.
+    let pending_edits = StoredValue::new(Vec::<MappingEdit>::new());
     let file_blob = StoredValue::new_local(None::<web_sys::Blob>);
     let requests_after_load = RwSignal::new(0u32);
     let canvas_ref = NodeRef::<html::Canvas>::new();
@@ -119,6 +121,9 @@ pub fn App() -> impl IntoView {
     // Reading, features and segmentation of the current file, in the analysis worker.
     let run = move |edit: Option<MappingEdit>| {
         let (Some(f), Some(blob)) = (file.get_value(), file_blob.get_value()) else { return };
+        if let Some(e) = edit {
+            pending_edits.update_value(|p| p.push(e));
+        }
         generation.update_value(|g| *g += 1);
         error.set(None);
         notice.set(None);
@@ -142,7 +147,7 @@ pub fn App() -> impl IntoView {
             name: f.name,
             ragged: ragged.get_untracked(),
             mapping: mapping.get_untracked(),
-            edit,
+            edits: pending_edits.get_value(),
             settings,
             crash_test,
         };
@@ -169,6 +174,7 @@ pub fn App() -> impl IntoView {
                         return;
                     }
                     let o = *o;
+                    pending_edits.set_value(Vec::new());
                     mapping.set(Some(m));
                     view.set(None);
                     hover.set(None);
@@ -184,6 +190,7 @@ pub fn App() -> impl IntoView {
             }
             Response::Failed { job, mapping: m, message } if job == current => {
                 if m.is_some() {
+                    pending_edits.set_value(Vec::new());
                     mapping.set(m);
                 }
                 busy.set(Busy::Idle);
@@ -206,6 +213,7 @@ pub fn App() -> impl IntoView {
         outcome.set(None);
         loaded.set(None);
         mapping.set(None);
+        pending_edits.set_value(Vec::new());
         overrides.set(Vec::new());
         let id = file.get_value().map_or(1, |f| f.id + 1);
         file.set_value(Some(FileRef { id, name, bytes: blob.size() }));
@@ -213,11 +221,14 @@ pub fn App() -> impl IntoView {
         run(None);
     };
 
-    // A new policy for ragged rows means reading the file again, as a new file.
+    // A new policy for ragged rows means reading the file again (a new file
+    // id); the mapping and transform choices made for it are kept.
     let on_ragged = move |ev: leptos::ev::Event| {
         ragged.set(if event_target_value(&ev) == "reject" { RaggedRows::Reject } else { RaggedRows::Skip });
-        if let (Some(f), Some(b)) = (file.get_value(), file_blob.get_value()) {
-            load_blob(b, f.name);
+        if let Some(f) = file.get_value() {
+            file.set_value(Some(FileRef { id: f.id + 1, ..f }));
+            loaded.set(None);
+            run(None);
         }
     };
 
@@ -229,7 +240,9 @@ pub fn App() -> impl IntoView {
                 file.set_value(None);
                 file_blob.set_value(None);
             }
-            notice.set(Some("Cancelled. Nothing was changed; load a file or change a setting to run again.".into()));
+            notice.set(Some(
+                "Cancelled. Any results shown are from the last run that finished, not from the settings above; load a file or change a setting to run again.".into(),
+            ));
         }
     };
 
@@ -325,6 +338,8 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         let (Some(o), Some(canvas)) = (outcome.get(), canvas_ref.get()) else { return };
         let v = view.get().unwrap_or_else(|| scatter::View::all(&o.seg.projection));
+        // No hover on a stale index while (or if) this draw fails.
+        frame.set_value(None);
         let t0 = now_ms();
         let evr = &o.seg.pca.explained_variance_ratio;
         let evr = (evr[0], evr.get(1).copied().unwrap_or(0.0));
@@ -345,16 +360,20 @@ pub fn App() -> impl IntoView {
     let current_view =
         move || view.get_untracked().or_else(|| outcome.get_untracked().map(|o| scatter::View::all(&o.seg.projection)));
     let zoom_at = move |factor: f64, fx: f64, fy: f64| {
-        if let Some(v) = current_view() {
+        if let (Some(v), Some(o)) = (current_view(), outcome.get_untracked()) {
             hover.set(None);
-            view.set(Some(v.zoom(factor, fx, fy)));
+            view.set(Some(v.zoom(factor, fx, fy, &scatter::View::all(&o.seg.projection))));
         }
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
+        if ev.delta_y() == 0.0 {
+            return; // a sideways scroll
+        }
         ev.prevent_default();
         let (x, y) = canvas_xy(&ev);
         let Some((fx, fy)) = frame.with_value(|f| f.as_ref().map(|f| f.fraction(x, y))) else { return };
-        zoom_at(if ev.delta_y() < 0.0 { 1.25 } else { 0.8 }, fx, fy);
+        // Proportional to the scroll (a mouse notch is about 100; trackpads send many small steps).
+        zoom_at((-ev.delta_y() * 0.002).exp().clamp(0.5, 2.0), fx, fy);
     };
     let on_mousedown = move |ev: web_sys::MouseEvent| {
         let (x, y) = canvas_xy(&ev);
@@ -639,6 +658,9 @@ fn StageList(stage: Stage, step: String) -> impl IntoView {
 /// features that set its segment apart.
 #[component]
 fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl IntoView {
+    if i >= ft.ids.len() || i >= seg.segments.len() {
+        return ().into_any();
+    }
     let s = seg.segments[i];
     let features: Vec<usize> = match seg.profiles.get(s.wrapping_sub(1)) {
         Some(p) => p.distinguishing.iter().map(|(j, _)| *j).collect(),
@@ -653,6 +675,7 @@ fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl
             {features.into_iter().map(|j| view! { <li>{format!("{}: {}", ft.defs[j].key, fmt_num(ft.values[[i, j]]))}</li> }).collect_view()}
         </ul>
     }
+    .into_any()
 }
 
 #[component]

@@ -139,7 +139,7 @@ pub fn now_ms() -> f64 {
 extern "C" {
     /// The global `setTimeout`, in a window or a worker.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
+    pub fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
 }
 
 /// Lets the browser paint and handle input (or a worker its messages)

@@ -23,12 +23,17 @@ pub fn start() {
         if let Err(e) = browser::register_service_worker().await {
             web_sys::console::warn_2(&"segscope: no offline cache (service worker):".into(), &e);
         }
-        if let Err(e) = worker::prepare().await {
-            let msg = format!("segscope: no analysis worker ({e}); analysis runs on the page's thread, without Cancel");
-            web_sys::console::warn_1(&msg.into());
-        }
+        let prepared = worker::prepare().await;
         if let Err(e) = browser::lock_down_csp() {
             web_sys::console::error_2(&"segscope: could not add the locked CSP".into(), &e);
+        }
+        // After the lock, so that the worker inherits the locked policy.
+        if let Err(e) = match prepared {
+            Ok(()) => worker::start().await,
+            Err(e) => Err(e),
+        } {
+            let msg = format!("segscope: no analysis worker ({e}); analysis runs on the page's thread, without Cancel");
+            web_sys::console::warn_1(&msg.into());
         }
         leptos::mount::mount_to_body(app::App);
     });

@@ -55,8 +55,18 @@ impl View {
     }
 
     /// Zoomed by `factor` (> 1 zooms in) about the data point at fractions
-    /// `(fx, fy)` of the plot's width and height from its top left.
-    pub fn zoom(&self, factor: f64, fx: f64, fy: f64) -> View {
+    /// `(fx, fy)` of the plot's width and height from its top left, within
+    /// limits: at most a million times closer than `full` (every point) and
+    /// at most a thousand times wider, so the ranges stay finite and non-empty.
+    pub fn zoom(&self, factor: f64, fx: f64, fy: f64, full: &View) -> View {
+        let width = self.x.end - self.x.start;
+        let full_width = full.x.end - full.x.start;
+        let (lo, hi) = (width / (full_width * 1e3), width / (full_width * 1e-6));
+        // (f64::clamp panics on NaN bounds: check them first.)
+        if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi && factor.is_finite()) {
+            return self.clone();
+        }
+        let factor = factor.clamp(lo, hi);
         let (cx, cy) = (self.x.start + fx * (self.x.end - self.x.start), self.y.end - fy * (self.y.end - self.y.start));
         let scale = |r: &std::ops::Range<f64>, c: f64| (c - (c - r.start) / factor)..(c + (r.end - c) / factor);
         View { x: scale(&self.x, cx), y: scale(&self.y, cy) }
@@ -130,6 +140,10 @@ pub fn draw(
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
+    // A view that is not finite or empty (it should not happen: View::zoom
+    // clamps) would make plotters panic; show every point instead.
+    let ok = |r: &std::ops::Range<f64>| r.start.is_finite() && r.end.is_finite() && r.end > r.start;
+    let view = if ok(&view.x) && ok(&view.y) { view.clone() } else { View::all(projection) };
     let (xr, yr) = (view.x.clone(), view.y.clone());
     let mut chart = ChartBuilder::on(&root)
         .margin(12)

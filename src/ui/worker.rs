@@ -74,6 +74,10 @@ struct Held {
 
 thread_local! {
     static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
+    /// The newest job started here. Without a worker, jobs run on the page's
+    /// thread and overlap: one that a newer job superseded stops at its next
+    /// await (after reading) instead of analysing for nothing.
+    static LATEST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Runs one job and reports through `post`: progress, the summary of a file
@@ -84,6 +88,7 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
         panic!("crash test requested by the page (#crash-test in its address)");
     }
     let job = req.job;
+    LATEST.set(job);
     let held = HELD.with_borrow(|h| h.as_ref().map(|h| h.file));
     if held != Some(req.file) {
         let Some(blob) = blob else {
@@ -102,6 +107,7 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
         let progress = |done| post(Response::Progress { job, stage: Stage::Read, step: String::new(), done, total });
         let read = browser::read_table(&blob, reader, progress).await;
         match read {
+            Ok(_) if LATEST.get() != job => return,
             Ok((dialect, table)) => {
                 let summary = TableSummary::of(&table, dialect);
                 post(Response::Read { job, file: req.file, summary, read_ms: now_ms() - t0 });
@@ -169,6 +175,7 @@ pub fn serve() {
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    post_to_page(Response::Ready);
 }
 
 // ------------------------------------------------------------------ page side
@@ -182,11 +189,19 @@ struct Source {
 /// The page's side: at most one worker, replaced after a crash or Cancel.
 #[derive(Default)]
 struct Host {
+    /// How to start workers, once the first one has said it is ready.
     source: Option<Source>,
-    worker: Option<Worker>,
+    /// Prepared before the policy lock, not yet proven to start.
+    untested: Option<Source>,
+    /// The current worker and its serial number: events of an older worker
+    /// (an error event that trails its panic report) are ignored.
+    worker: Option<(u64, Worker)>,
+    serial: u64,
     /// A job was sent and has not finished.
     busy: bool,
     listener: Option<Rc<dyn Fn(Response)>>,
+    /// Resolves [`prepare`]'s wait for the first worker's `Ready` (true) or error (false).
+    on_ready: Option<js_sys::Function>,
 }
 
 thread_local! {
@@ -221,33 +236,71 @@ async fn glue_text() -> Result<String, String> {
     text.as_string().ok_or_else(|| "the app's script is not text".to_string())
 }
 
-/// Gets ready to start workers; call before the CSP is locked. On error,
-/// jobs run on the page's thread.
+/// How long [`prepare`] waits for the first worker to say it is ready.
+const READY_TIMEOUT_MS: i32 = 10_000;
+
+/// Builds the worker's script; call before the CSP is locked (it may fetch
+/// the glue). Then lock, then [`start`]: a worker inherits the policies in
+/// force when it is created, and must get the locked one.
+///
+/// Errors: the glue could not be had or rewritten (jobs then run on the page's thread).
 pub async fn prepare() -> Result<(), String> {
     let script = classic_script(&glue_text().await?)?;
     let blob = browser::text_blob(&script, "text/javascript").map_err(|e| format!("{e:?}"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let source = Source { url, module: wasm_bindgen::module() };
-    // Prove a worker starts before relying on it.
-    let w = spawn_worker(&source).map_err(|e| format!("{e:?}"))?;
-    HOST.with_borrow_mut(|h| {
-        h.source = Some(source);
-        h.worker = Some(w);
-    });
+    HOST.with_borrow_mut(|h| h.untested = Some(Source { url, module: wasm_bindgen::module() }));
     Ok(())
 }
 
-fn spawn_worker(src: &Source) -> Result<Worker, JsValue> {
+/// Starts the first worker from what [`prepare`] built and waits (at most
+/// [`READY_TIMEOUT_MS`]) for it to say it is ready; call after the CSP lock.
+///
+/// Errors: nothing prepared, or a worker that failed to start or did not
+/// answer in time: jobs then run on the page's thread.
+pub async fn start() -> Result<(), String> {
+    let source = HOST.with_borrow_mut(|h| h.untested.take()).ok_or("no worker script was prepared")?;
+    let ready = js_sys::Promise::new(&mut |resolve, _| {
+        let timeout = resolve.clone();
+        HOST.with_borrow_mut(|h| h.on_ready = Some(resolve));
+        let give_up = Closure::once_into_js(move || {
+            let _ = timeout.call1(&JsValue::NULL, &JsValue::FALSE);
+        });
+        browser::set_timeout(give_up.unchecked_ref(), READY_TIMEOUT_MS);
+    });
+    let serial = HOST.with_borrow_mut(|h| {
+        h.serial += 1;
+        h.serial
+    });
+    let w = spawn_worker(&source, serial).map_err(|e| format!("{e:?}"))?;
+    HOST.with_borrow_mut(|h| h.worker = Some((serial, w)));
+    let answer = JsFuture::from(ready).await.unwrap_or(JsValue::FALSE);
+    HOST.with_borrow_mut(|h| {
+        h.on_ready = None;
+        if answer.as_bool() == Some(true) {
+            h.source = Some(source);
+            Ok(())
+        } else {
+            if let Some((_, w)) = h.worker.take() {
+                w.terminate();
+            }
+            Err("the analysis worker did not start".to_string())
+        }
+    })
+}
+
+/// Starts worker number `serial` and sends it the module. Borrows nothing
+/// (callers hold `HOST` while they call it).
+fn spawn_worker(src: &Source, serial: u64) -> Result<Worker, JsValue> {
     let opts = web_sys::WorkerOptions::new();
     opts.set_name("segscope analysis");
     let w = Worker::new_with_options(&src.url, &opts)?;
     w.post_message(&src.module)?;
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
         let r = job::decode::<Response>(&bytes).unwrap_or_else(|message| Response::Panicked { message });
-        deliver(r);
+        deliver(serial, r);
     });
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
         ev.prevent_default();
         // An ErrorEvent for an uncaught error (a trap after a panic, out of
         // memory); a plain Event if the worker's script did not start.
@@ -255,7 +308,7 @@ fn spawn_worker(src: &Source) -> Result<Worker, JsValue> {
             .ok()
             .and_then(|m| m.as_string())
             .unwrap_or_else(|| "the analysis worker could not start".into());
-        deliver(Response::Panicked { message });
+        deliver(serial, Response::Panicked { message });
     });
     w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -265,15 +318,26 @@ fn spawn_worker(src: &Source) -> Result<Worker, JsValue> {
     Ok(w)
 }
 
-/// Passes a response to the listener; a crash or a finished job frees the worker.
-fn deliver(r: Response) {
+/// Passes a response of worker `serial` to the listener, unless that worker
+/// has been replaced. A crash or a finished job frees the worker.
+fn deliver(serial: u64, r: Response) {
     let listener = HOST.with_borrow_mut(|h| {
+        if h.worker.as_ref().map(|(s, _)| *s) != Some(serial) {
+            return None; // a terminated worker's late event
+        }
         match &r {
+            Response::Ready => {
+                if let Some(f) = h.on_ready.take() {
+                    let _ = f.call1(&JsValue::NULL, &JsValue::TRUE);
+                }
+                return None;
+            }
             Response::Panicked { .. } => {
-                if let Some(w) = h.worker.take() {
+                if let Some(f) = h.on_ready.take() {
+                    let _ = f.call1(&JsValue::NULL, &JsValue::FALSE);
+                }
+                if let Some((_, w)) = h.worker.take() {
                     w.terminate();
-                } else if !h.busy {
-                    return None; // the error event after a panic already reported
                 }
                 h.busy = false;
             }
@@ -298,28 +362,37 @@ pub fn submit(req: Request, blob: &Blob) {
     let sent = HOST.with_borrow_mut(|h| -> Result<bool, JsValue> {
         let Some(src) = &h.source else { return Ok(false) };
         if h.busy {
-            if let Some(w) = h.worker.take() {
+            if let Some((_, w)) = h.worker.take() {
                 w.terminate();
             }
         }
-        let w = match h.worker.take() {
+        let (serial, w) = match h.worker.take() {
             Some(w) => w,
-            None => spawn_worker(src)?,
+            None => {
+                h.serial += 1;
+                (h.serial, spawn_worker(src, h.serial)?)
+            }
         };
-        let msg = js_sys::Object::new();
-        let bytes = job::encode(&req).map_err(|e| JsValue::from_str(&e))?;
-        js_sys::Reflect::set(&msg, &"req".into(), &js_sys::Uint8Array::from(&bytes[..]))?;
-        js_sys::Reflect::set(&msg, &"blob".into(), blob)?;
-        w.post_message(&msg)?;
-        h.worker = Some(w);
+        let post = || -> Result<(), JsValue> {
+            let msg = js_sys::Object::new();
+            let bytes = job::encode(&req).map_err(|e| JsValue::from_str(&e))?;
+            js_sys::Reflect::set(&msg, &"req".into(), &js_sys::Uint8Array::from(&bytes[..]))?;
+            js_sys::Reflect::set(&msg, &"blob".into(), blob)?;
+            w.post_message(&msg)
+        };
+        if let Err(e) = post() {
+            w.terminate();
+            return Err(e);
+        }
+        h.worker = Some((serial, w));
         h.busy = true;
         Ok(true)
     });
+    let listener = HOST.with_borrow(|h| h.listener.clone());
     match sent {
         Ok(true) => {}
         Ok(false) => {
             // No worker in this browser: run here (no Cancel, and a crash stops the page).
-            let listener = HOST.with_borrow(|h| h.listener.clone());
             let post: Rc<dyn Fn(Response)> = Rc::new(move |r| {
                 if let Some(f) = &listener {
                     f(r)
@@ -332,7 +405,12 @@ pub fn submit(req: Request, blob: &Blob) {
                 handle(req, Some(blob), post).await
             });
         }
-        Err(e) => deliver(Response::Panicked { message: format!("could not start the analysis worker: {e:?}") }),
+        Err(e) => {
+            // Straight to the page: no worker is left whose events could report it.
+            if let Some(f) = listener {
+                f(Response::Panicked { message: format!("could not start the analysis worker: {e:?}") });
+            }
+        }
     }
 }
 
@@ -344,7 +422,7 @@ pub fn cancel() -> bool {
             return false;
         }
         h.busy = false;
-        if let Some(w) = h.worker.take() {
+        if let Some((_, w)) = h.worker.take() {
             w.terminate();
         }
         true

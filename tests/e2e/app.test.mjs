@@ -34,18 +34,8 @@ let browser;
 
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), `no built app at ${dist}: run trunk build --release first`);
-  server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = resolve(dist, '.' + (path === '/' ? '/index.html' : path));
-    if (!file.startsWith(dist) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  server = await ownServer();
+  origin = server.url.replace(/\/$/, '');
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -55,7 +45,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.close();
+  await server?.stop();
   if (timings.length) {
     console.log('# Wall times in headless Chromium (as shown in the page):');
     for (const t of timings) console.log(`#   ${t}`);
@@ -421,14 +411,23 @@ test('the locked policy blocks requests attempted from the page', async () => {
   const [analysis] = page.workers();
   assert.ok(analysis, 'the analysis worker is running');
   const inWorker = await analysis.evaluate(async () => {
+    const violations = [];
+    self.addEventListener('securitypolicyviolation', (e) => violations.push(e.effectiveDirective));
     const attempt = async (f) => f().then(() => 'allowed', () => 'blocked');
-    return {
+    const out = {
       fetch: await attempt(() => fetch('https://example.com/leak?from=worker')),
       same: await attempt(() => fetch(self.location.origin + '/index.html')),
       compile: await attempt(() => WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))),
     };
+    await new Promise((r) => setTimeout(r, 100));
+    return { ...out, violations };
   });
-  assert.deepEqual(inWorker, { fetch: 'blocked', same: 'blocked', compile: 'blocked' }, 'the worker can neither fetch nor compile');
+  const { violations, ...attempts } = inWorker;
+  assert.deepEqual(attempts, { fetch: 'blocked', same: 'blocked', compile: 'blocked' }, 'the worker can neither fetch nor compile');
+  // Blocked by the policy (reported as violations), not merely failing for want of a network:
+  // both fetches (the foreign one breaks both policies) and the compile.
+  assert.ok(violations.filter((v) => v === 'connect-src').length >= 2, `connect-src violations in the worker: ${violations}`);
+  assert.ok(violations.includes('script-src'), `script-src violation in the worker: ${violations}`);
   await page.waitForTimeout(100);
   assert.ok(log.csp.length > 0, 'CSP reports reach the console log, so the check in the other tests can fail');
   assertPrivate(log, { expectCspReports: true });
@@ -463,11 +462,18 @@ test('Cancel stops a running analysis at once, and the page stays usable', async
   await page.getByLabel('Method').selectOption('gmm-full'); // seconds of work on the sample
   await page.getByRole('button', { name: 'Load sample' }).click();
   await page.getByRole('progressbar', { name: 'Scaling, clustering and PCA' }).waitFor({ timeout: 30_000 });
+  const [analysis] = page.workers();
+  assert.ok(analysis, 'the job runs in a worker');
+  const closed = new Promise((ok) => analysis.on('close', ok));
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Cancel' }).click();
   await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 5_000 });
-  console.log(`# Cancel: progress bar gone ${Date.now() - t0} ms after the click (GMM on the sample takes seconds)`);
+  const gone = Date.now() - t0;
+  await closed; // Playwright reports the terminated worker's end with some delay
+  console.log(`# Cancel: progress bar gone ${gone} ms after the click, worker closed (as Playwright saw it) after ${Date.now() - t0} ms; GMM on the sample takes seconds`);
   assert.match(await page.getByRole('status').innerText(), /^Cancelled\./);
+  // Longer than the cancelled run would have taken: its result must never appear.
+  await page.waitForTimeout(6_000);
   assert.equal(await page.getByRole('table', { name: 'Segment summary' }).count(), 0, 'no stale result appears');
   // The page answers at once while nothing runs, and the next job starts a fresh worker.
   await page.getByLabel('Method').selectOption('kmeans');
@@ -476,7 +482,7 @@ test('Cancel stops a running analysis at once, and the page stays usable', async
   await context.close();
 });
 
-/** Serves dist/ on its own port, so a test can take that server away. */
+/** Serves dist/ on a port of its own: the tests' shared server, and one a test can take away (offline). */
 async function ownServer() {
   const s = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -682,7 +688,8 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   const box = await canvas.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.wheel(0, -300);
-  await page.waitForFunction(() => !document.querySelector('button:disabled')?.textContent?.includes('Reset view'));
+  const resetDisabled = () => [...document.querySelectorAll('button')].find((b) => b.textContent === 'Reset view').disabled;
+  await page.waitForFunction(`!(${resetDisabled})()`);
   const zoomed = await snapshot();
   assert.notEqual(zoomed, before, 'the wheel zoomed the plot');
   console.log(`# scatter redraw after zoom (3,000 points): ${await renders()} ms`);
@@ -699,7 +706,7 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   }, zoomed);
   await page.getByRole('button', { name: 'Zoom out' }).click();
   await page.getByRole('button', { name: 'Reset view' }).click();
-  await page.waitForFunction(() => document.querySelector('button:disabled')?.textContent?.includes('Reset view'));
+  await page.waitForFunction(`(${resetDisabled})()`);
   assert.equal(await snapshot(), before, 'Reset view restores the full plot exactly');
   assertPrivate(log);
   await context.close();

@@ -52,7 +52,7 @@ try {
     // Scatter interaction: the page's render time for one zoom redraw, and
     // the time from a mousemove over a point to its tooltip in the DOM.
     await page.getByRole('button', { name: 'Zoom in' }).click();
-    await page.waitForFunction(() => !document.querySelector('button:disabled')?.textContent?.includes('Reset view'));
+    await page.waitForFunction(() => ![...document.querySelectorAll('button')].find((b) => b.textContent === 'Reset view').disabled);
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const zoomMs = num(/render (\d+) ms/, await page.locator('.timings').innerText());
     const hoverMs = await page.evaluate(async () => {
