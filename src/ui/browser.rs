@@ -121,9 +121,20 @@ pub async fn register_service_worker() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Resources the page has requested so far (Resource Timing entries).
+/// Network requests the page has made so far: its Resource Timing entries,
+/// less `blob:` ones (the analysis worker's script, built in memory).
 pub fn resource_count() -> u32 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.get_entries_by_type("resource").length()).unwrap_or(0)
+    let Some(entries) = web_sys::window().and_then(|w| w.performance()).map(|p| p.get_entries_by_type("resource"))
+    else {
+        return 0;
+    };
+    entries
+        .iter()
+        .filter(|e| {
+            let name = js_sys::Reflect::get(e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+            !name.starts_with("blob:")
+        })
+        .count() as u32
 }
 
 /// Milliseconds since the page (or worker) started: `performance.now()`.

@@ -453,6 +453,9 @@ test('a crash in the analysis is contained: the page says so and works on withou
   await expectResult(page, 'sample after a crash');
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload happened');
   assert.equal(await page.getByRole('alert').count(), 0, 'the alert is cleared by the next run');
+  // The page's own counter (updated every second) is not fooled by the new worker's blob: script.
+  await page.waitForTimeout(1_100);
+  assert.match(await page.locator('.requests').innerText(), /Requests since the app loaded: 0\./);
   assertPrivate(log);
   await context.close();
 });
