@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing (scripts/setup.sh --test) and runs every check:
 # formatting, clippy with warnings denied (native and wasm32), native unit,
-# golden and pipeline tests, a release build of the app, and the end-to-end
+# golden and pipeline tests, a release build of the app and of the single-file
+# app, a seeded 1M-trade file (kept in target/bench-data), and the end-to-end
 # tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
