@@ -175,8 +175,21 @@ struct Inputs {
 /// skipped; [`FeatureError::NoFeatures`] for a customer table without numeric
 /// columns.
 pub fn extract(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> {
+    extract_with_progress(t, m, &mut |_, _| {})
+}
+
+/// Rows between two calls of [`extract_with_progress`]'s `progress`.
+pub const PROGRESS_EVERY_ROWS: usize = 1 << 16;
+
+/// [`extract`], calling `progress(rows_done, rows_total)` every
+/// [`PROGRESS_EVERY_ROWS`] rows (for a progress bar). Errors: as [`extract`].
+pub fn extract_with_progress(
+    t: &Table,
+    m: &Mapping,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<FeatureTable, FeatureError> {
     match m.kind {
-        DataKind::CustomerTable => customer_table(t, m),
+        DataKind::CustomerTable => customer_table(t, m, progress),
         kind => {
             let account =
                 m.get(Role::Account).ok_or_else(|| FeatureError::NoAccountColumn { columns: t.headers.clone() })?;
@@ -198,12 +211,16 @@ pub fn extract(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> {
                 pnl: m.get(Role::Pnl),
                 liquidity: liq,
             };
-            aggregate(t, &inputs, kind)
+            aggregate(t, &inputs, kind, progress)
         }
     }
 }
 
-fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> {
+fn customer_table(
+    t: &Table,
+    m: &Mapping,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<FeatureTable, FeatureError> {
     if m.feature_columns.is_empty() {
         return Err(FeatureError::NoFeatures {
             why: "the file has one row per customer but no numeric column besides the id; add numeric columns (e.g. age, income, spend)".into(),
@@ -220,6 +237,9 @@ fn customer_table(t: &Table, m: &Mapping) -> Result<FeatureTable, FeatureError> 
     let mut values = Array2::from_elem((n, columns.len()), f64::NAN);
     let mut skips = Skips::default();
     for r in 0..n {
+        if r % PROGRESS_EVERY_ROWS == 0 {
+            progress(r, n);
+        }
         for (j, &c) in columns.iter().enumerate() {
             let v = t.cell(r, c);
             match m.number_format(c).parse(v) {
@@ -282,7 +302,12 @@ fn num(
     }
 }
 
-fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, FeatureError> {
+fn aggregate(
+    t: &Table,
+    inp: &Inputs,
+    kind: DataKind,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<FeatureTable, FeatureError> {
     let mut skips = Skips::default();
     let mut ignored = Skips::default();
     let mut negative_amounts = false;
@@ -306,6 +331,9 @@ fn aggregate(t: &Table, inp: &Inputs, kind: DataKind) -> Result<FeatureTable, Fe
     let mut unsided = 0usize;
 
     for r in 0..t.n_rows() {
+        if r % PROGRESS_EVERY_ROWS == 0 {
+            progress(r, t.n_rows());
+        }
         let rec = t.record_no(r);
         let id = t.cell(r, inp.account);
         if is_missing(id) {

@@ -10,7 +10,7 @@
 //! still holds, so a job never depends on what a worker remembers.
 
 use crate::analysis::{segment_timed, Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
-use crate::features::{extract, FeatureTable};
+use crate::features::{extract_with_progress, FeatureTable};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, RaggedRows, Role, Table};
 use serde::{Deserialize, Serialize};
@@ -171,9 +171,10 @@ pub struct Outcome {
 /// What the worker tells the page.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Response {
-    /// A stage started or advanced: `done` of `total` bytes while reading
-    /// (else 0 of 0); `step` names the analysis step that started (one of
-    /// [`crate::analysis::STAGES`]), empty otherwise.
+    /// A stage started or advanced: `done` of `total` bytes while reading,
+    /// rows while computing features, else 0 of 0; `step` names the
+    /// analysis step that started (one of [`crate::analysis::STAGES`]),
+    /// empty otherwise.
     Progress { job: u64, stage: Stage, step: String, done: f64, total: f64 },
     /// The file was read.
     Read { job: u64, file: u64, summary: TableSummary, read_ms: f64 },
@@ -207,9 +208,9 @@ pub fn mapping_for(req: &Request, t: &Table) -> Mapping {
     m
 }
 
-/// Features then segmentation of `t` under `m`, reporting each stage (and
-/// each analysis step, by name) to `progress` and timing it with `clock`
-/// (milliseconds).
+/// Features then segmentation of `t` under `m`, reporting each stage to
+/// `progress(stage, step, done, total)` (the analysis steps by name, rows
+/// done while computing features) and timing it with `clock` (milliseconds).
 ///
 /// Errors: the feature stage's or the analysis' message, prefixed with the file name.
 pub fn analyse(
@@ -217,14 +218,14 @@ pub fn analyse(
     m: &Mapping,
     req: &Request,
     clock: &dyn Fn() -> f64,
-    progress: &mut dyn FnMut(Stage, &str),
+    progress: &mut dyn FnMut(Stage, &str, f64, f64),
 ) -> Result<Outcome, String> {
-    progress(Stage::Features, "");
     let t0 = clock();
-    let ft = extract(t, m).map_err(|e| format!("{}: {e}", req.name))?;
+    let ft = extract_with_progress(t, m, &mut |done, total| progress(Stage::Features, "", done as f64, total as f64))
+        .map_err(|e| format!("{}: {e}", req.name))?;
     let t1 = clock();
     let opts = req.settings.options(&ft);
-    let seg = segment_timed(&ft, &opts, clock, &mut |step| progress(Stage::Analysis, step))
+    let seg = segment_timed(&ft, &opts, clock, &mut |step| progress(Stage::Analysis, step, 0.0, 0.0))
         .map_err(|e| format!("{}: {e}", req.name))?;
     let t2 = clock();
     Ok(Outcome { ft, seg, features_ms: t1 - t0, analysis_ms: t2 - t1, memory_bytes: 0.0 })
@@ -259,7 +260,13 @@ mod tests {
             ticks.set(ticks.get() + 1.0);
             ticks.get()
         };
-        let out = analyse(&t, &m, &req, &clock, &mut |s, step| stages.push((s, step.to_string()))).unwrap();
+        let out = analyse(&t, &m, &req, &clock, &mut |s, step, done, total| {
+            if s == Stage::Features {
+                assert_eq!((done, total), (0.0, t.n_rows() as f64), "rows: first call at 0 of all");
+            }
+            stages.push((s, step.to_string()))
+        })
+        .unwrap();
         let mut expected = vec![(Stage::Features, String::new())];
         expected.extend(crate::analysis::STAGES.map(|s| (Stage::Analysis, s.to_string())));
         assert_eq!(stages, expected, "every stage and analysis step reported once, in order");
@@ -295,7 +302,7 @@ mod tests {
             crash_test: false,
         };
         let m = mapping_for(&req, &t);
-        let err = analyse(&t, &m, &req, &|| 0.0, &mut |_, _| {}).unwrap_err();
+        let err = analyse(&t, &m, &req, &|| 0.0, &mut |_, _, _, _| {}).unwrap_err();
         assert!(err.starts_with("two.csv: "), "{err}");
     }
 }

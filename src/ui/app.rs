@@ -128,7 +128,8 @@ pub fn App() -> impl IntoView {
         error.set(None);
         notice.set(None);
         let stage = if loaded.get_untracked().is_some() { Stage::Features } else { Stage::Read };
-        busy.set(Busy::Working { stage, step: String::new(), done: 0.0, total: f.bytes });
+        let total = if stage == Stage::Read { f.bytes } else { 0.0 };
+        busy.set(Busy::Working { stage, step: String::new(), done: 0.0, total });
         let method = match method.get_untracked() {
             Method::Hdbscan { .. } => Method::Hdbscan { min_cluster_size: min_cluster_size.get_untracked() },
             m => m,
@@ -462,15 +463,15 @@ pub fn App() -> impl IntoView {
                 Busy::Idle => ().into_any(),
                 Busy::Working { stage, step, done, total } => view! {
                     <div class="busy">
-                        {if stage == Stage::Read {
-                            view! { <progress aria-label=stage.label() max=total.max(1.0).to_string() value=done.to_string()></progress> }.into_any()
+                        {if total > 0.0 {
+                            view! { <progress aria-label=stage.label() max=total.to_string() value=done.to_string()></progress> }.into_any()
                         } else {
                             view! { <progress aria-label=stage.label()></progress> }.into_any()
                         }}
-                        <span>{if stage == Stage::Read {
-                            format!("Reading {} of {}", fmt_bytes(done), fmt_bytes(total))
-                        } else {
-                            format!("{}…", stage.label())
+                        <span>{match stage {
+                            Stage::Read => format!("Reading {} of {}", fmt_bytes(done), fmt_bytes(total)),
+                            Stage::Features if total > 0.0 => format!("Extracting features: row {} of {}", fmt_num(done), fmt_num(total)),
+                            _ => format!("{}…", stage.label()),
                         }}</span>
                         {worker::available().then(|| view! { <button class="secondary" on:click=on_cancel>"Cancel"</button> })}
                         <StageList stage=stage step=step/>

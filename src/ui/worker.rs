@@ -124,8 +124,9 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
             return Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) };
         };
         let mapping = job::mapping_for(&req, &h.table);
-        let progress =
-            &mut |stage, step: &str| post(Response::Progress { job, stage, step: step.into(), done: 0.0, total: 0.0 });
+        let progress = &mut |stage, step: &str, done, total| {
+            post(Response::Progress { job, stage, step: step.into(), done, total })
+        };
         match job::analyse(&h.table, &mapping, &req, &now_ms, progress) {
             Ok(mut outcome) => {
                 outcome.memory_bytes = wasm_memory_bytes();

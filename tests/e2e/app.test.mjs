@@ -732,6 +732,11 @@ test('a million trades: segmented in the worker while the page stays responsive 
   // While the worker reads, the page answers: its progress bar advances and a click is handled.
   await page.getByRole('progressbar', { name: 'Reading file' }).waitFor({ timeout: 30_000 });
   await page.getByLabel('Segments (k)').click();
+  // The feature stage counts rows (969,873 of them, shown as 969.9k).
+  const rows = page.locator('.busy span').filter({ hasText: /^Extracting features: row [\d.]+k of 969\.9k$/ });
+  await rows.waitFor({ timeout: 60_000 });
+  const bar = page.getByRole('progressbar', { name: 'Extracting features' });
+  assert.equal(await bar.getAttribute('max'), '969873', 'a determinate bar over the rows');
   await expectResult(page, '1M trades');
   const wall = Date.now() - t0;
   const long = await page.evaluate(() => window.__longTasks);
