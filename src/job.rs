@@ -4,8 +4,8 @@
 //! dependency: the worker (`ui::worker`) only moves bytes and Blobs.
 //!
 //! The worker keeps the parsed [`Table`] of the last file it read; the page
-//! keeps the [`Mapping`] and a [`TableSummary`], and sends the mapping (or a
-//! [`MappingEdit`] of it) and the [`Settings`] with every job. A fresh worker
+//! keeps the [`Mapping`] and a [`TableSummary`], and sends the mapping (with
+//! the [`MappingEdit`]s made since) and the [`Settings`] with every job. A fresh worker
 //! (after a crash or a Cancel) reads the file again from the Blob the page
 //! still holds, so a job never depends on what a worker remembers.
 

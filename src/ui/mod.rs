@@ -9,10 +9,11 @@ mod sweep_chart;
 mod worker;
 
 /// The entry point of the page and of its analysis worker. In the page:
-/// registers the offline cache and prepares the worker (the last network
-/// accesses), locks the
-/// Content-Security-Policy so that no request can leave the page from now
-/// on, then mounts the app. In a worker (no `window`): serves jobs.
+/// registers the offline cache and builds the worker's script (the last
+/// network accesses), locks the Content-Security-Policy so that no request
+/// can leave the page from now on, starts the first worker (which inherits
+/// the locked policy), then mounts the app. In a worker (no `window`):
+/// serves jobs.
 pub fn start() {
     if web_sys::window().is_none() {
         worker::serve();

@@ -11,14 +11,14 @@
 // SEGSCOPE_DIST pointing at a built dist/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdtempSync, writeFileSync, truncateSync, closeSync, openSync, statSync } from 'node:fs';
-import { join, extname, resolve, dirname } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -27,19 +27,17 @@ const shared = resolve(root, '../shared/data');
 const tmp = mkdtempSync(join(tmpdir(), 'segscope-e2e-'));
 const timings = [];
 
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.csv': 'text/csv', '.png': 'image/png' };
 let server;
 let origin;
 let browser;
 
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), `no built app at ${dist}: run trunk build --release first`);
-  server = await ownServer();
+  server = await serveDist(dist);
   origin = server.url.replace(/\/$/, '');
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
 });
 
@@ -485,23 +483,8 @@ test('Cancel stops a running analysis at once, and the page stays usable', async
   await context.close();
 });
 
-/** Serves dist/ on a port of its own: the tests' shared server, and one a test can take away (offline). */
-async function ownServer() {
-  const s = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = resolve(dist, '.' + (path === '/' ? '/index.html' : path));
-    if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  const sockets = new Set();
-  s.on('connection', (c) => sockets.add(c).size && c.on('close', () => sockets.delete(c)));
-  await new Promise((ok) => s.listen(0, '127.0.0.1', ok));
-  const stop = () => new Promise((ok) => { for (const c of sockets) c.destroy(); s.close(ok); });
-  return { url: `http://127.0.0.1:${s.address().port}/`, stop };
-}
-
 test('after the first visit the app loads and works with the network off (service worker)', async () => {
-  const srv = await ownServer();
+  const srv = await serveDist(dist);
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(srv.url);

@@ -6,25 +6,18 @@
 // one zoom redraw of the scatter and one hover answer.
 //
 // Usage: node tests/e2e/bench.mjs FILE...   (dist/ built; scripts/bench.sh runs it)
-import { createServer } from 'node:http';
-import { readFileSync, existsSync, statSync } from 'node:fs';
-import { join, extname, resolve, dirname, basename } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.SEGSCOPE_DIST ?? join(root, 'dist');
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const file = resolve(dist, '.' + (path === '/' ? '/index.html' : path));
-  if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const server = await serveDist(dist);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: CHROMIUM_ARGS,
 });
 const version = browser.version();
 try {
@@ -35,7 +28,7 @@ try {
       window.__longTasks = [];
       new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
     });
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.goto(server.url);
     await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 60_000 });
     await page.getByLabel('Segments (k)').fill('6');
     await page.getByLabel('Segments (k)').blur();
@@ -79,5 +72,5 @@ try {
   }
 } finally {
   await browser.close();
-  server.close();
+  await server.stop();
 }
