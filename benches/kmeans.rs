@@ -13,26 +13,13 @@
 //!   `tol = 1e-4`, `max_iter = 300`; iteration counts differ with the init;
 //! - `minibatch`: mini-batch k-means, batch 1024, defaults.
 
-use ndarray::Array2;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use segscope::analysis::{KMeans, KMeansAlgorithm, MiniBatchKMeans};
+use segscope::sample::gaussian_blobs;
 use std::io::Write;
 use std::time::Instant;
 
 const D: usize = 12;
 const K: usize = 6;
-
-fn blobs(n: usize) -> Array2<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let centres: Vec<f64> = (0..K * D).map(|_| rng.random_range(-1.5..1.5)).collect();
-    let mut normal = move || {
-        // Box-Muller.
-        let (u, v): (f64, f64) = (rng.random::<f64>().max(f64::MIN_POSITIVE), rng.random());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    };
-    Array2::from_shape_fn((n, D), |(i, j)| centres[(i % K) * D + j] + normal())
-}
 
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
@@ -42,7 +29,7 @@ fn main() {
         .map(|s| s.split(',').filter_map(|v| v.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![100_000, 1_000_000]);
     for n in sizes {
-        let x = blobs(n);
+        let x = gaussian_blobs(n, D, K, 7);
         let path = dir.join(format!("blobs_{n}.f64"));
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("data file"));
         for v in x.iter() {

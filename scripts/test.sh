@@ -2,7 +2,7 @@
 # Sets up what is missing (scripts/setup.sh --test) and runs every check:
 # formatting, clippy with warnings denied (native and wasm32), native unit,
 # golden and pipeline tests, a release build of the app and of the single-file
-# app, a seeded 1M-trade file (kept in target/bench-data), and the end-to-end
+# app, the k-means kernel module, a seeded 1M-trade file (kept in target/bench-data), and the end-to-end
 # tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,8 @@ cargo test --locked -- --show-output
 step "release build of the app (dist/) and the single-file build (dist/segscope-single-file.html)"
 trunk build --release
 node scripts/single-file.mjs dist
+step "the k-means kernel as a bare wasm module (checked against the scalar fallback in the browser)"
+cargo build --locked --release --example kernels_wasm --target wasm32-unknown-unknown
 step "a 1M-trade file for the end-to-end scale test (seeded, target/bench-data)"
 # Kept between runs, remade when the generator changed (written whole, then renamed).
 data=target/bench-data/trades_1m.csv

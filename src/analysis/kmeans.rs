@@ -10,9 +10,14 @@
 //! - an empty cluster is re-seeded with the point farthest from its centre;
 //! - `n_init` runs drawn from one seeded stream, the lowest inertia kept.
 //!
+//! Lloyd's assignment step runs in f32 on SIMD128 lanes ([`super::lanes`]):
+//! a row within about 1e-6 (relative) of a tie between two centres may get
+//! the other one; centres, the inertia and Elkan stay in f64.
+//!
 //! The random stream is ChaCha8 seeded from `seed`, so a seed gives the same
 //! result natively and in WebAssembly (but not numpy's numbers).
 
+use super::lanes::{Lanes, LloydState, PackedRows};
 use super::AnalysisError;
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::{Rng, SeedableRng};
@@ -383,6 +388,21 @@ fn update_centers(rows: &[f64], d: usize, k: usize, labels: &[usize], old: &[f64
             *s += v;
         }
     }
+    centers_from_sums(rows, d, labels, old, sq_to_old, sums, counts)
+}
+
+/// The second half of [`update_centers`]: centres from each cluster's row
+/// `sums` (`k x d`) and `counts` (`k`), with the empty-cluster rule there.
+fn centers_from_sums(
+    rows: &[f64],
+    d: usize,
+    labels: &[usize],
+    old: &[f64],
+    sq_to_old: &[f64],
+    mut sums: Vec<f64>,
+    mut counts: Vec<usize>,
+) -> Vec<f64> {
+    let k = counts.len();
     let empty: Vec<usize> = (0..k).filter(|&c| counts[c] == 0).collect();
     if !empty.is_empty() && sq_to_old.iter().any(|&v| v > 0.0) {
         let mut far: Vec<usize> = (0..labels.len()).collect();
@@ -409,34 +429,36 @@ fn to_array(centers: Vec<f64>, k: usize, d: usize) -> Array2<f64> {
     Array2::from_shape_vec((k, d), centers).expect("k * d values")
 }
 
-/// One Lloyd run from `centers`.
+/// One Lloyd run from `centers`: assignment and sums in one f32 pass over
+/// the packed rows ([`super::lanes`]), centres and the final inertia in f64.
 fn lloyd(rows: &[f64], d: usize, centers: Array2<f64>, max_iter: usize, tol: f64) -> FittedKMeans {
-    let n = rows.len() / d;
     let k = centers.nrows();
     let mut centers = centers.as_standard_layout().as_slice().expect("standard layout").to_vec();
-    let mut labels = vec![0usize; n];
-    let mut old = vec![usize::MAX; n];
-    let mut dist = vec![0.0; n];
+    let x = PackedRows::pack(rows, d);
+    let mut state = LloydState::new(&x, k);
     let mut strict = false;
     let mut iters = 0;
     for it in 0..max_iter {
         iters = it + 1;
-        assign(rows, d, &centers, &mut labels, &mut dist);
-        let new = update_centers(rows, d, k, &labels, &centers, &dist);
+        let moved = state.step::<Lanes>(&x, &centers);
+        // Labels and distances are needed only to re-seed an empty cluster.
+        let (labels, dist) =
+            if state.counts.contains(&0) { (state.labels(), state.distances()) } else { (Vec::new(), Vec::new()) };
+        let new = centers_from_sums(rows, d, &labels, &centers, &dist, state.sums.clone(), state.counts.clone());
         let shift: f64 = new.iter().zip(&centers).map(|(a, b)| (a - b) * (a - b)).sum();
         centers = new;
-        if labels == old {
+        if moved == 0 {
             strict = true;
             break;
         }
         if shift <= tol {
             break;
         }
-        old.copy_from_slice(&labels);
     }
     if !strict {
-        assign(rows, d, &centers, &mut labels, &mut dist);
+        state.step::<Lanes>(&x, &centers);
     }
+    let labels = state.labels();
     let inertia = inertia(rows, d, &centers, &labels);
     FittedKMeans { centroids: to_array(centers, k, d), labels, inertia, n_iter: iters }
 }

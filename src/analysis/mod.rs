@@ -9,6 +9,7 @@
 pub mod gmm;
 pub mod hdbscan;
 pub mod kmeans;
+pub mod lanes;
 pub mod metrics;
 pub mod pca;
 pub mod preprocess;

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+import { runKernels, KERNELS_WASM } from './kernels.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -727,5 +728,24 @@ test('a million trades: segmented in the worker while the page stays responsive 
   const quality = await page.locator('.quality').innerText();
   assert.match(quality, /^77,?344 accounts/, quality);
   assertPrivate(log);
+  await context.close();
+});
+
+test('the k-means kernel on SIMD128 lanes gives the scalar fallback\'s bits in Chromium', async (t) => {
+  if (!existsSync(KERNELS_WASM)) {
+    console.log(`# SKIP kernel check: ${KERNELS_WASM} is absent (scripts/test.sh builds it)`);
+    t.skip('no kernel module');
+    return;
+  }
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Odd sizes leave a padded last block; k = 1, 3, 6 and 9 use every centre grouping (4, 2, 1).
+  const cases = [{ n: 10_003, d: 12, k: 6, iters: 3 }, { n: 1_001, d: 5, k: 3, iters: 3 }, { n: 2_050, d: 17, k: 9, iters: 3 }, { n: 7, d: 2, k: 1, iters: 2 }];
+  for (const r of await runKernels(page, cases, 1)) {
+    assert.equal(r.simd128, 1, 'the module was built with SIMD128');
+    assert.equal(r.mismatches, 0, `n ${r.n} d ${r.d} k ${r.k}: labels, distances, sums and counts agree bit for bit`);
+    assert.equal(r.simd.inertia, r.scalar.inertia, `n ${r.n}: the same Lloyd run on both`);
+    assert.ok(Number.isFinite(r.simd.inertia) && r.simd.inertia > 0, `n ${r.n}: inertia ${r.simd.inertia}`);
+  }
   await context.close();
 });
