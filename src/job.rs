@@ -3,7 +3,8 @@
 //! postcard) and the work after reading ([`analyse`]). Plain Rust, no web
 //! dependency: the worker (`ui::worker`) only moves bytes and Blobs.
 //!
-//! The worker keeps the parsed [`Table`] of the last file it read; the page
+//! The worker keeps the parsed [`Table`] of the last file it read (or, for
+//! a large file, only the last job's features: see `ui::worker`); the page
 //! keeps the [`Mapping`] and a [`TableSummary`], and sends the mapping (with
 //! the [`MappingEdit`]s made since) and the [`Settings`] with every job. A fresh worker
 //! (after a crash or a Cancel) reads the file again from the Blob the page
@@ -14,6 +15,7 @@ use crate::features::{extract_with_progress, FeatureTable};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, RaggedRows, Role, Table};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The analysis choices made in the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -158,10 +160,13 @@ pub struct Request {
 /// Features and segments of a finished job.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Outcome {
-    pub ft: FeatureTable,
+    /// Shared with the worker's cache (reused when only the settings change).
+    pub ft: Arc<FeatureTable>,
     pub seg: Segmentation,
     /// Wall time of each stage, milliseconds.
     pub features_ms: f64,
+    /// The features were the previous job's (only the settings changed), not computed again.
+    pub features_reused: bool,
     pub analysis_ms: f64,
     /// Size of the worker's wasm memory after the job, bytes: its peak, as
     /// wasm memory never shrinks (0 where not measured, e.g. natively).
@@ -189,9 +194,36 @@ pub enum Response {
     Ready,
 }
 
-/// Encodes a message (postcard).
+/// Encodes a message (postcard), into a buffer of exactly its size: sized
+/// first, then written, so a large result (130 MB for 1M accounts) is not
+/// copied through doubling buffers.
 pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, String> {
-    postcard::to_allocvec(msg).map_err(|e| format!("could not encode a message for the worker: {e}"))
+    let buf = vec![0u8; encoded_size(msg)?];
+    write(msg, buf)
+}
+
+/// [`encode`], calling `sized(msg)` once the buffer is allocated and before
+/// it is written: the worker reads its peak memory there, so that the
+/// figure in a [`Response::Done`] includes the message itself. `sized` must
+/// not change the encoded size (e.g. set an f64, which postcard writes in 8 bytes).
+pub fn encode_sized<T: Serialize>(msg: &mut T, sized: &mut dyn FnMut(&mut T)) -> Result<Vec<u8>, String> {
+    let buf = vec![0u8; encoded_size(msg)?];
+    sized(msg);
+    write(msg, buf)
+}
+
+fn encode_error(e: postcard::Error) -> String {
+    format!("could not encode a message for the worker: {e}")
+}
+
+fn encoded_size<T: Serialize>(msg: &T) -> Result<usize, String> {
+    postcard::serialize_with_flavor(msg, postcard::ser_flavors::Size::default()).map_err(encode_error)
+}
+
+fn write<T: Serialize>(msg: &T, mut buf: Vec<u8>) -> Result<Vec<u8>, String> {
+    let used = postcard::to_slice(msg, &mut buf).map_err(encode_error)?.len();
+    buf.truncate(used);
+    Ok(buf)
 }
 
 /// Decodes a message written by [`encode`].
@@ -210,7 +242,8 @@ pub fn mapping_for(req: &Request, t: &Table) -> Mapping {
 
 /// Features then segmentation of `t` under `m`, reporting each stage to
 /// `progress(stage, step, done, total)` (the analysis steps by name, rows
-/// done while computing features) and timing it with `clock` (milliseconds).
+/// done while computing features) and timing it with `clock` (milliseconds):
+/// [`features`] then [`segment_features`].
 ///
 /// Errors: the feature stage's or the analysis' message, prefixed with the file name.
 pub fn analyse(
@@ -221,14 +254,44 @@ pub fn analyse(
     progress: &mut dyn FnMut(Stage, &str, f64, f64),
 ) -> Result<Outcome, String> {
     let t0 = clock();
-    let ft = extract_with_progress(t, m, &mut |done, total| progress(Stage::Features, "", done as f64, total as f64))
-        .map_err(|e| format!("{}: {e}", req.name))?;
+    let ft = features(t, m, req, progress)?;
+    let features_ms = clock() - t0;
+    let mut out = segment_features(Arc::new(ft), req, clock, progress)?;
+    out.features_ms = features_ms;
+    Ok(out)
+}
+
+/// The feature stage of a job: per-account features of `t` under `m`,
+/// reporting rows done to `progress` as [`Stage::Features`].
+///
+/// Errors: the feature stage's message, prefixed with the file name.
+pub fn features(
+    t: &Table,
+    m: &Mapping,
+    req: &Request,
+    progress: &mut dyn FnMut(Stage, &str, f64, f64),
+) -> Result<FeatureTable, String> {
+    extract_with_progress(t, m, &mut |done, total| progress(Stage::Features, "", done as f64, total as f64))
+        .map_err(|e| format!("{}: {e}", req.name))
+}
+
+/// The analysis stage of a job on features already computed, under the
+/// job's settings, reporting each step to `progress` as [`Stage::Analysis`].
+/// `features_ms` of the result is 0 (the caller times the features).
+///
+/// Errors: the analysis' message, prefixed with the file name.
+pub fn segment_features(
+    ft: Arc<FeatureTable>,
+    req: &Request,
+    clock: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(Stage, &str, f64, f64),
+) -> Result<Outcome, String> {
     let t1 = clock();
     let opts = req.settings.options(&ft);
     let seg = segment_timed(&ft, &opts, clock, &mut |step| progress(Stage::Analysis, step, 0.0, 0.0))
         .map_err(|e| format!("{}: {e}", req.name))?;
     let t2 = clock();
-    Ok(Outcome { ft, seg, features_ms: t1 - t0, analysis_ms: t2 - t1, memory_bytes: 0.0 })
+    Ok(Outcome { ft, seg, features_ms: 0.0, features_reused: false, analysis_ms: t2 - t1, memory_bytes: 0.0 })
 }
 
 #[cfg(test)]
@@ -286,6 +349,18 @@ mod tests {
         let nan_in = out.ft.values.iter().filter(|v| v.is_nan()).count();
         assert_eq!(outcome.ft.values.iter().filter(|v| v.is_nan()).count(), nan_in);
         assert_eq!(TableSummary::of(&t, d).n_rows, t.n_rows());
+        // The worker's memory figure, set once the buffer exists, is in the message.
+        let mut resp = Response::Done { job: 3, mapping: m, outcome: Box::new(out) };
+        let plain = encode(&resp).unwrap();
+        let bytes = encode_sized(&mut resp, &mut |r| {
+            if let Response::Done { outcome, .. } = r {
+                outcome.memory_bytes = 123e6;
+            }
+        })
+        .unwrap();
+        assert_eq!(bytes.len(), plain.len());
+        let Response::Done { outcome, .. } = decode(&bytes).unwrap() else { panic!("wrong variant") };
+        assert_eq!(outcome.memory_bytes, 123e6);
     }
 
     #[test]

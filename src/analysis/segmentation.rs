@@ -409,12 +409,9 @@ pub fn segment_timed(
     mark("silhouette and stability");
 
     let pca = Pca { n_components: None }.fit(z.view())?;
-    let full = pca.transform(z.view());
+    let first = pca.transform_first(z.view(), 2);
     let mut projection = Array2::zeros((n, 2));
-    for i in 0..n {
-        projection[[i, 0]] = full[[i, 0]];
-        projection[[i, 1]] = if full.ncols() > 1 { full[[i, 1]] } else { 0.0 };
-    }
+    projection.slice_mut(ndarray::s![.., ..first.ncols()]).assign(&first);
     mark("PCA");
 
     // Segment centres in scaled units (z_means), then anomaly scores.

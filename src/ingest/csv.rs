@@ -194,6 +194,10 @@ impl Table {
     pub fn n_rows(&self) -> usize {
         self.record_no.len()
     }
+    /// Bytes the cells take in memory: their text and one offset per cell.
+    pub fn heap_bytes(&self) -> usize {
+        self.data.len() + self.ends.len() * std::mem::size_of::<usize>()
+    }
     /// File record number of data row `row` (header = 1).
     pub fn record_no(&self, row: usize) -> u32 {
         self.record_no[row]

@@ -52,6 +52,7 @@ struct Outcome {
     ft: Arc<FeatureTable>,
     seg: Arc<Segmentation>,
     features_ms: f64,
+    features_reused: bool,
     analysis_ms: f64,
     memory_bytes: f64,
 }
@@ -181,9 +182,10 @@ pub fn App() -> impl IntoView {
                     hover.set(None);
                     busy.set(Busy::Idle);
                     outcome.set(Some(Outcome {
-                        ft: Arc::new(o.ft),
+                        ft: o.ft,
                         seg: Arc::new(o.seg),
                         features_ms: o.features_ms,
+                        features_reused: o.features_reused,
                         analysis_ms: o.analysis_ms,
                         memory_bytes: o.memory_bytes,
                     }));
@@ -515,8 +517,10 @@ pub fn App() -> impl IntoView {
                 <p class="timings" aria-label="Timings">
                     {move || match (loaded.get(), outcome.get()) {
                         (Some(l), Some(o)) => format!(
-                            "{}: {} · read {:.0} ms · features {:.0} ms · analysis {:.0} ms ({}) · render {:.0} ms · worker memory {}",
-                            l.name, fmt_bytes(l.bytes), l.read_ms, o.features_ms, o.analysis_ms,
+                            "{}: {} · read {:.0} ms · features {} · analysis {:.0} ms ({}) · render {:.0} ms · worker memory {}",
+                            l.name, fmt_bytes(l.bytes), l.read_ms,
+                            if o.features_reused { "reused".to_string() } else { format!("{:.0} ms", o.features_ms) },
+                            o.analysis_ms,
                             o.seg.stage_ms.iter().map(|(s, ms)| format!("{s} {ms:.0}")).collect::<Vec<_>>().join(", "),
                             render_ms.get().unwrap_or(0.0), fmt_bytes(o.memory_bytes)
                         ),

@@ -727,6 +727,33 @@ test('a million trades: segmented in the worker while the page stays responsive 
   console.log(`# 1M trades (${(statSync(file).size / 1e6).toFixed(0)} MB): ${wall} ms from file choice to result; main-thread long tasks (> 50 ms): ${long.length ? long.join(', ') + ' ms' : 'none'}`);
   const quality = await page.locator('.quality').innerText();
   assert.match(quality, /^77,?344 accounts/, quality);
+
+  // The worker dropped this file's table (over 32 MB of cells) after computing
+  // its features: a new k reuses the features, a mapping change reads the file again.
+  await page.evaluate(() => {
+    window.__stages = new Set();
+    new MutationObserver(() => document.querySelectorAll('progress').forEach((p) => window.__stages.add(p.getAttribute('aria-label'))))
+      .observe(document.body, { childList: true, subtree: true });
+  });
+  const k = Number(/in (\d+) segments/.exec(quality)[1]) === 4 ? 5 : 4;
+  const t1 = Date.now();
+  await page.getByLabel('Segments (k)').fill(String(k));
+  await page.getByLabel('Segments (k)').blur();
+  await page.waitForFunction((k) => new RegExp(`in ${k} segments`).test(document.querySelector('.quality')?.textContent ?? ''), k, { timeout: 60_000 });
+  await expectResult(page, '1M trades, new k');
+  const seenK = await page.evaluate(() => [...window.__stages]);
+  assert.ok(!seenK.includes('Reading file'), `a new k does not read the file again: ${seenK}`);
+  assert.match(await page.getByLabel('Timings').innerText(), / · features reused · /, 'nor computes the features again');
+  console.log(`# 1M trades, k = ${k}: ${Date.now() - t1} ms (features reused)`);
+  await page.evaluate(() => window.__stages.clear());
+  const t2 = Date.now();
+  await page.getByLabel('Leverage', { exact: true }).selectOption({ label: '(not used)' });
+  await page.waitForFunction(() => window.__stages.has('Reading file'), null, { timeout: 60_000 });
+  await expectResult(page, '1M trades, leverage not used');
+  const seenMap = await page.evaluate(() => [...window.__stages]);
+  assert.ok(seenMap.includes('Reading file') && seenMap.includes('Extracting features'), `a mapping change reads the file again: ${seenMap}`);
+  assert.match(await page.locator('.quality').innerText(), /^77,?344 accounts/);
+  console.log(`# 1M trades, leverage not used: ${Date.now() - t2} ms (file read again)`);
   assertPrivate(log);
   await context.close();
 });

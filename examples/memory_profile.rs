@@ -1,0 +1,109 @@
+//! Peak heap of each stage of a job, natively, for one file: what the
+//! worker holds while reading, computing features, segmenting and encoding
+//! the result for the page. Counts every allocation through a wrapping
+//! global allocator. Native `usize` is 8 bytes where wasm32's is 4, so
+//! tables of offsets weigh more here than in the browser.
+//!
+//! Usage: `cargo run --release --example memory_profile -- FILE [k]`
+
+use segscope::features::extract;
+use segscope::ingest::TableReader;
+use segscope::job::{self, Outcome, Request, Settings};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+struct Counting;
+static NOW: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let now = NOW.fetch_add(l.size(), Relaxed) + l.size();
+        PEAK.fetch_max(now, Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        NOW.fetch_sub(l.size(), Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        // A move holds both blocks for a moment: count the new one first.
+        let now = NOW.fetch_add(new, Relaxed) + new;
+        PEAK.fetch_max(now, Relaxed);
+        NOW.fetch_sub(l.size(), Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn mb(b: usize) -> String {
+    format!("{:.0} MB", b as f64 / 1e6)
+}
+
+fn stage(name: &str) {
+    println!("{name:<28} peak {:>8}   held after {:>8}", mb(PEAK.load(Relaxed)), mb(NOW.load(Relaxed)));
+    PEAK.store(NOW.load(Relaxed), Relaxed);
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args.get(1).ok_or("usage: memory_profile FILE [k]")?;
+    let k = args.get(2).map(|s| s.parse()).transpose()?;
+    let bytes = std::fs::read(path)?;
+    println!("{path}: {}", mb(bytes.len()));
+    stage("file bytes (not in wasm)");
+    let mut reader = TableReader::new();
+    for chunk in bytes.chunks(4 << 20) {
+        reader.feed(chunk)?;
+    }
+    drop(bytes);
+    let (_, table) = reader.finish()?;
+    stage("read: table");
+    let req = Request {
+        job: 1,
+        file: 1,
+        name: path.clone(),
+        ragged: Default::default(),
+        mapping: None,
+        edits: vec![],
+        settings: Settings { k, ..Default::default() },
+        crash_test: false,
+    };
+    let m = job::mapping_for(&req, &table);
+    let ft = extract(&table, &m)?;
+    println!("  feature matrix: {} x {} = {}", ft.ids.len(), ft.defs.len(), mb(ft.values.len() * 8));
+    stage("features");
+    let opts = req.settings.options(&ft);
+    if std::env::var("SEGSCOPE_MEM_STEPS").is_ok() {
+        let pre = opts.preprocessor.fit(ft.values.view())?;
+        stage("  preprocessor fit");
+        let z = pre.transform(ft.values.view());
+        stage("  transform");
+        let f = segscope::analysis::MiniBatchKMeans::new(6).fit(z.view())?;
+        stage("  mini-batch");
+        let p = segscope::analysis::Pca { n_components: None }.fit(z.view())?;
+        stage("  pca fit");
+        let _ = p.transform_first(z.view(), 2);
+        stage("  pca project");
+        drop((z, f));
+    }
+    let seg = segscope::analysis::segment(&ft, &opts)?;
+    stage("analysis");
+    let out = Outcome {
+        ft: std::sync::Arc::new(ft),
+        seg,
+        features_ms: 0.0,
+        features_reused: false,
+        analysis_ms: 0.0,
+        memory_bytes: 0.0,
+    };
+    let msg = job::encode(&job::Response::Done { job: 1, mapping: m, outcome: Box::new(out) })?;
+    println!("  message to the page: {}", mb(msg.len()));
+    stage("encode result");
+    Ok(())
+}
