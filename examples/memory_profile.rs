@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = std::fs::read(path)?;
     println!("{path}: {}", mb(bytes.len()));
     stage("file bytes (not in wasm)");
-    let mut reader = TableReader::new();
+    let mut reader = TableReader::new().size_hint(bytes.len() as u64);
     for chunk in bytes.chunks(4 << 20) {
         reader.feed(chunk)?;
     }
@@ -78,22 +78,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ft = extract(&table, &m)?;
     println!("  feature matrix: {} x {} = {}", ft.ids.len(), ft.defs.len(), mb(ft.values.len() * 8));
     stage("features");
-    let opts = req.settings.options(&ft);
-    if std::env::var("SEGSCOPE_MEM_STEPS").is_ok() {
-        let pre = opts.preprocessor.fit(ft.values.view())?;
-        stage("  preprocessor fit");
-        let z = pre.transform(ft.values.view());
-        stage("  transform");
-        let f = segscope::analysis::MiniBatchKMeans::new(6).fit(z.view())?;
-        stage("  mini-batch");
-        let p = segscope::analysis::Pca { n_components: None }.fit(z.view())?;
-        stage("  pca fit");
-        let _ = p.transform_first(z.view(), 2);
-        stage("  pca project");
-        drop((z, f));
+    // As the worker does with a table over 32 MB of cells once its features exist.
+    if table.heap_bytes() > 32 << 20 {
+        drop(table);
+        stage("table dropped");
     }
-    let seg = segscope::analysis::segment(&ft, &opts)?;
-    stage("analysis");
+    let opts = req.settings.options(&ft);
+    // Each analysis step's peak, printed as the next one starts.
+    let mut prev: Option<String> = None;
+    let mut step = |next: &str| {
+        if let Some(p) = prev.replace(next.to_string()) {
+            stage(&format!("  {p}"));
+        }
+    };
+    let seg = segscope::analysis::segment_timed(&ft, &opts, &|| 0.0, &mut step)?;
+    stage("  profiles and anomalies");
     let out = Outcome {
         ft: std::sync::Arc::new(ft),
         seg,

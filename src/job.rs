@@ -202,21 +202,13 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, String> {
     write(msg, buf)
 }
 
-/// [`encode`], calling `sized(msg)` once the buffer is allocated and before
-/// it is written: the worker reads its peak memory there, so that the
-/// figure in a [`Response::Done`] includes the message itself. `sized` must
-/// not change the encoded size (e.g. set an f64, which postcard writes in 8 bytes).
-pub fn encode_sized<T: Serialize>(msg: &mut T, sized: &mut dyn FnMut(&mut T)) -> Result<Vec<u8>, String> {
-    let buf = vec![0u8; encoded_size(msg)?];
-    sized(msg);
-    write(msg, buf)
-}
-
-fn encode_error(e: postcard::Error) -> String {
+/// The message for a failed encoding.
+pub fn encode_error(e: postcard::Error) -> String {
     format!("could not encode a message for the worker: {e}")
 }
 
-fn encoded_size<T: Serialize>(msg: &T) -> Result<usize, String> {
+/// The size of a message's encoding, bytes (nothing is allocated).
+pub fn encoded_size<T: Serialize>(msg: &T) -> Result<usize, String> {
     postcard::serialize_with_flavor(msg, postcard::ser_flavors::Size::default()).map_err(encode_error)
 }
 
@@ -349,18 +341,6 @@ mod tests {
         let nan_in = out.ft.values.iter().filter(|v| v.is_nan()).count();
         assert_eq!(outcome.ft.values.iter().filter(|v| v.is_nan()).count(), nan_in);
         assert_eq!(TableSummary::of(&t, d).n_rows, t.n_rows());
-        // The worker's memory figure, set once the buffer exists, is in the message.
-        let mut resp = Response::Done { job: 3, mapping: m, outcome: Box::new(out) };
-        let plain = encode(&resp).unwrap();
-        let bytes = encode_sized(&mut resp, &mut |r| {
-            if let Response::Done { outcome, .. } = r {
-                outcome.memory_bytes = 123e6;
-            }
-        })
-        .unwrap();
-        assert_eq!(bytes.len(), plain.len());
-        let Response::Done { outcome, .. } = decode(&bytes).unwrap() else { panic!("wrong variant") };
-        assert_eq!(outcome.memory_bytes, 123e6);
     }
 
     #[test]

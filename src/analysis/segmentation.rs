@@ -365,6 +365,7 @@ pub fn segment_timed(
         rank[c] = r + 1;
     }
     let segments: Vec<usize> = labels.iter().map(|l| l.map_or(0, |l| rank[l])).collect();
+    drop(labels); // what follows runs beside the scaled matrix: keep the peak down
     let noise = segments.iter().filter(|&&s| s == 0).count();
     if k == 0 {
         return Err(AnalysisError::NoSegments);
@@ -375,12 +376,18 @@ pub fn segment_timed(
     let kept_labels: Vec<usize> = kept.iter().map(|&p| segments[sample[p]] - 1).collect();
     let distinct = kept_labels.iter().collect::<std::collections::BTreeSet<_>>().len();
     let silhouette = if distinct >= 2 {
-        let sub = dist.select(Axis(0), &kept).select(Axis(1), &kept);
-        let s = silhouette_samples_precomputed(sub.view(), &kept_labels);
+        // Without noise every sampled account is kept: no copies of the distance matrix.
+        let s = if kept.len() == sample.len() {
+            silhouette_samples_precomputed(dist.view(), &kept_labels)
+        } else {
+            let sub = dist.select(Axis(0), &kept).select(Axis(1), &kept);
+            silhouette_samples_precomputed(sub.view(), &kept_labels)
+        };
         s.iter().sum::<f64>() / s.len() as f64
     } else {
         f64::NAN
     };
+    drop(dist);
 
     let stability = if opts.stability_runs > 0 && k >= 2 && zs.nrows() >= 10 {
         // HDBSCAN's min cluster size scales with the subsample, so it looks for the same groups.
@@ -409,9 +416,11 @@ pub fn segment_timed(
     mark("silhouette and stability");
 
     let pca = Pca { n_components: None }.fit(z.view())?;
-    let first = pca.transform_first(z.view(), 2);
-    let mut projection = Array2::zeros((n, 2));
-    projection.slice_mut(ndarray::s![.., ..first.ncols()]).assign(&first);
+    let mut projection = pca.transform_first(z.view(), 2);
+    if projection.ncols() < 2 {
+        // One feature: the plot's second axis is 0.
+        projection = ndarray::concatenate![Axis(1), projection, Array2::zeros((n, 1))];
+    }
     mark("PCA");
 
     // Segment centres in scaled units (z_means), then anomaly scores.

@@ -69,6 +69,12 @@ impl InputDecoder {
         self.encoding
     }
 
+    /// Whether the bytes pass through unchanged (UTF-8, not gzip), so that
+    /// the file's size is the text's size.
+    pub fn is_plain(&self) -> bool {
+        self.gzip.is_none() && self.encoding == Some(Encoding::Utf8)
+    }
+
     /// Notes for the user about what was done (gzip, non-UTF-8 encodings).
     pub fn notes(&self) -> Vec<String> {
         let mut n = Vec::new();
