@@ -1,5 +1,5 @@
 //! The k-means kernel as a bare WebAssembly module, for the browser
-//! benchmark (`scripts/bench-kernels.sh`) and the e2e check that SIMD128 and
+//! benchmark (`scripts/bench-kmeans.sh`) and the e2e check that SIMD128 and
 //! the scalar fallback give the same bits (`tests/e2e/app.test.mjs`).
 //!
 //! Build: `cargo build --release --example kernels_wasm --target wasm32-unknown-unknown`

@@ -223,6 +223,7 @@ pub fn sample_csv() -> String {
 /// `i % k`, whose centre is uniform in `[-1.5, 1.5]^d`, plus unit-variance
 /// Gaussian noise (Box-Muller), from a ChaCha8 stream seeded with `seed`.
 /// Like scikit-learn's `make_blobs(cluster_std=1)`, but not its numbers.
+/// Panics if `k == 0` and `n > 0`.
 pub fn gaussian_blobs(n: usize, d: usize, k: usize, seed: u64) -> ndarray::Array2<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let centres: Vec<f64> = (0..k * d).map(|_| rng.random_range(-1.5..1.5)).collect();
@@ -230,7 +231,7 @@ pub fn gaussian_blobs(n: usize, d: usize, k: usize, seed: u64) -> ndarray::Array
         let (u, v): (f64, f64) = (rng.random::<f64>().max(f64::MIN_POSITIVE), rng.random());
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
     };
-    ndarray::Array2::from_shape_fn((n, d), |(i, j)| centres[(i % k.max(1)) * d + j] + normal())
+    ndarray::Array2::from_shape_fn((n, d), |(i, j)| centres[(i % k) * d + j] + normal())
 }
 
 #[cfg(test)]

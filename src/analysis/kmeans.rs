@@ -10,9 +10,11 @@
 //! - an empty cluster is re-seeded with the point farthest from its centre;
 //! - `n_init` runs drawn from one seeded stream, the lowest inertia kept.
 //!
-//! Lloyd's assignment step runs in f32 on SIMD128 lanes ([`super::lanes`]):
-//! a row within about 1e-6 (relative) of a tie between two centres may get
-//! the other one; centres, the inertia and Elkan stay in f64.
+//! Lloyd's assignment step runs in f32 on SIMD128 lanes ([`super::lanes`]),
+//! on the rows centred on their column means (and scaled by a power of two
+//! if they exceed 1e18): a row whose squared distances to its two nearest
+//! centres differ by less than about 1e-7 x (|x - mean|^2 + |c - mean|^2)
+//! may get the other one. Centres, the inertia and Elkan stay in f64.
 //!
 //! The random stream is ChaCha8 seeded from `seed`, so a seed gives the same
 //! result natively and in WebAssembly (but not numpy's numbers).
@@ -23,7 +25,9 @@ use ndarray::{Array2, ArrayView2, Axis};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Which k-means iteration to run; both give the same result.
+/// Which k-means iteration to run: the same result in exact arithmetic
+/// (Lloyd's assignment runs in f32, Elkan's in f64, so accounts at a near tie
+/// between two centres can differ).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KMeansAlgorithm {
     /// Lloyd's algorithm: every distance, every iteration (scikit-learn's default).
@@ -370,7 +374,8 @@ impl MiniBatchKMeans {
     }
 }
 
-/// Centre update shared by Lloyd and Elkan: the mean of each cluster's rows.
+/// Centre update of Elkan (and, through [`centers_from_sums`], of Lloyd): the
+/// mean of each cluster's rows.
 ///
 /// An empty cluster is re-seeded with the row farthest from its (old) centre,
 /// whose weight moves to it, as scikit-learn's `_relocate_empty_clusters_dense`
@@ -434,17 +439,32 @@ fn to_array(centers: Vec<f64>, k: usize, d: usize) -> Array2<f64> {
 fn lloyd(rows: &[f64], d: usize, centers: Array2<f64>, max_iter: usize, tol: f64) -> FittedKMeans {
     let k = centers.nrows();
     let mut centers = centers.as_standard_layout().as_slice().expect("standard layout").to_vec();
-    let x = PackedRows::pack(rows, d);
+    // The kernel works on y = x / s - m (m: column means of x / s; s: a power of
+    // two keeping |x / s| <= 1e18, so f32 squares cannot overflow), which keeps
+    // f32 precision for data far from the origin and leaves labels unchanged.
+    let n = rows.len() / d;
+    let big = rows.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let s = if big > 1e18 { 2f64.powi((big / 1e18).log2().ceil() as i32) } else { 1.0 };
+    let mut m = vec![0.0; d];
+    for p in rows.chunks_exact(d) {
+        m.iter_mut().zip(p).for_each(|(a, v)| *a += v / s);
+    }
+    m.iter_mut().for_each(|a| *a /= n as f64);
+    let x = PackedRows::pack_shifted(rows, d, s, &m);
+    let to_y = |c: &[f64]| c.iter().enumerate().map(|(i, v)| v / s - m[i % d]).collect::<Vec<f64>>();
     let mut state = LloydState::new(&x, k);
     let mut strict = false;
     let mut iters = 0;
     for it in 0..max_iter {
         iters = it + 1;
-        let moved = state.step::<Lanes>(&x, &centers);
+        let moved = state.step::<Lanes>(&x, &to_y(&centers));
         // Labels and distances are needed only to re-seed an empty cluster.
         let (labels, dist) =
             if state.counts.contains(&0) { (state.labels(), state.distances()) } else { (Vec::new(), Vec::new()) };
-        let new = centers_from_sums(rows, d, &labels, &centers, &dist, state.sums.clone(), state.counts.clone());
+        // Back to x's units: sum of x = s * (sum of y + count * m).
+        let sums =
+            state.sums.iter().enumerate().map(|(i, v)| s * (v + state.counts[i / d] as f64 * m[i % d])).collect();
+        let new = centers_from_sums(rows, d, &labels, &centers, &dist, sums, state.counts.clone());
         let shift: f64 = new.iter().zip(&centers).map(|(a, b)| (a - b) * (a - b)).sum();
         centers = new;
         if moved == 0 {
@@ -456,7 +476,7 @@ fn lloyd(rows: &[f64], d: usize, centers: Array2<f64>, max_iter: usize, tol: f64
         }
     }
     if !strict {
-        state.step::<Lanes>(&x, &centers);
+        state.step::<Lanes>(&x, &to_y(&centers));
     }
     let labels = state.labels();
     let inertia = inertia(rows, d, &centers, &labels);
@@ -481,7 +501,7 @@ fn half_distances(centers: &[f64], d: usize, k: usize) -> (Vec<f64>, Vec<f64>) {
 
 /// One Elkan run from `centers` (Elkan, "Using the triangle inequality to
 /// accelerate k-means", ICML 2003), as scikit-learn's `_kmeans_single_elkan`:
-/// the same centres, labels and stopping rules as [`lloyd`], with distance
+/// the centres, labels and stopping rules of [`lloyd`] (in f64), with distance
 /// computations skipped when the triangle inequality proves them useless.
 /// Keeps an `n x k` lower-bound matrix, so it pays for small `k` and low `d`.
 fn elkan(rows: &[f64], d: usize, centers: Array2<f64>, max_iter: usize, tol: f64) -> FittedKMeans {
@@ -606,6 +626,22 @@ impl FittedKMeans {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn data_far_from_the_origin_or_huge_gets_the_same_segments() {
+        // The f32 kernel works on centred (and, above 1e18, scaled) rows: an
+        // offset of 1e9 or values of 1e25 (whose f32 squares would overflow)
+        // give the segments of the plain data.
+        let x = crate::sample::gaussian_blobs(600, 3, 3, 1).mapv(|v| v * 4.0);
+        let base = KMeans::new(3).seed(1).fit(x.view()).unwrap();
+        for (scale, shift) in [(1.0, 1e9), (1e25, 0.0), (1e-3, -3e7)] {
+            let y = x.mapv(|v| v * scale + shift);
+            let f = KMeans::new(3).seed(1).fit(y.view()).unwrap();
+            assert!(same_clustering(&base.labels, &f.labels, 3), "scale {scale}, shift {shift}");
+            let counts = (0..3).map(|c| f.labels.iter().filter(|&&l| l == c).count()).collect::<Vec<_>>();
+            assert!(counts.iter().all(|&m| m > 100), "scale {scale}: {counts:?}");
+        }
+    }
 
     #[test]
     fn separates_obvious_clusters_and_is_seeded() {

@@ -10,15 +10,18 @@
 //! rows against all centres), written for 128-bit lanes.
 //!
 //! Precision: distances are summed in f32, feature by feature, from the rows
-//! rounded to f32. Centre sums (the update step) are kept in f64. A row whose
-//! two nearest centres are within about 1e-6 (relative) of each other can
-//! get the other label than an f64 computation would give it; the golden
-//! tests (`tests/golden.rs`, `tests/pipeline.rs`) pass unchanged with it.
+//! rounded to f32 (k-means centres them first: [`PackedRows::pack_shifted`]).
+//! Centre sums (the update step) are kept in f64. Rounding moves a squared
+//! distance by about 1e-7 x (|x|^2 + |c|^2), so a row whose two nearest
+//! centres are closer than that to a tie can get the other label than an
+//! f64 computation would give it; the golden tests (`tests/golden.rs`,
+//! `tests/pipeline.rs`) and the sample's segments are unchanged by it.
 //!
 //! Determinism: every lane does IEEE-754 subtract, multiply and add in the
 //! same order, with no fused multiply-add, in [`Simd4`] and [`Scalar4`].
 //! The two give the same bits, so the browser's labels are the native
-//! tests' labels. `tests/e2e` checks this in Chromium (`kernels.wasm`).
+//! tests' labels. `tests/e2e` checks this in Chromium (`kernels_wasm.wasm`,
+//! built from `examples/kernels_wasm.rs`).
 
 /// Four f32 lanes: what the kernel needs of a 128-bit vector.
 pub trait F32x4: Copy {
@@ -152,8 +155,18 @@ pub struct PackedRows {
 }
 
 impl PackedRows {
-    /// Packs `rows` (`n x d` row-major f64, `n >= 1`, `d >= 1`).
+    /// Packs `rows` (`n x d` row-major f64). Panics if `d == 0` or there is
+    /// no row; a trailing partial row (`rows.len()` not a multiple of `d`) is ignored.
     pub fn pack(rows: &[f64], d: usize) -> Self {
+        Self::pack_shifted(rows, d, 1.0, &vec![0.0; d])
+    }
+
+    /// Packs `rows / scale - shift` (`shift`: one value per feature, `d`),
+    /// computed in f64 and then rounded: k-means labels do not change under
+    /// this map, and centring keeps f32 precision for data far from the
+    /// origin. Panics as [`PackedRows::pack`], or if `shift.len() != d`.
+    pub fn pack_shifted(rows: &[f64], d: usize, scale: f64, shift: &[f64]) -> Self {
+        assert!(d > 0 && rows.len() >= d && shift.len() == d, "pack: {} values, d = {d}", rows.len());
         let n = rows.len() / d;
         let blocks = n.div_ceil(4);
         let mut data = vec![0.0f32; blocks * d * 4];
@@ -161,7 +174,7 @@ impl PackedRows {
             for l in 0..4 {
                 let i = (4 * b + l).min(n - 1);
                 for j in 0..d {
-                    data[(b * d + j) * 4 + l] = rows[i * d + j] as f32;
+                    data[(b * d + j) * 4 + l] = (rows[i * d + j] / scale - shift[j]) as f32;
                 }
             }
         }
@@ -209,10 +222,11 @@ impl LloydState {
     /// updates the sums and counts of the clusters rows left and joined.
     /// `V` picks the lanes ([`Lanes`] for this build); the results are the
     /// same bits for every `V`. Returns how many rows changed label.
+    /// Panics if `centers` is not `k x d`.
     pub fn step<V: F32x4>(&mut self, x: &PackedRows, centers: &[f64]) -> usize {
         let (n, d) = (self.n, self.d);
         let k = self.counts.len();
-        debug_assert_eq!(centers.len(), k * d);
+        assert_eq!(centers.len(), k * d, "LloydState::step: {k} centres of {d} features expected");
         // Centres in groups of four (then two, then one), each group feature-major:
         // feature `j` of the group's centre `g` at `start + j * G + g`.
         let mut groups = Vec::new();

@@ -260,10 +260,12 @@ impl StreamParser {
     /// copies held up to 1.5x a large table for a moment.
     pub fn reserve_for(&mut self, seen: usize, more: usize) {
         let t = &mut self.table;
-        let per_byte = |n: usize| (n as f64 / seen.max(1) as f64 * more as f64 * 1.1) as usize;
-        t.data.reserve(more);
-        t.ends.reserve(per_byte(t.ends.len()));
-        t.record_no.reserve(per_byte(t.record_no.len()));
+        // No cell or row without at least one byte of input: never more than `more` each.
+        let per_byte = |n: usize| ((n as f64 / seen.max(1) as f64 * more as f64 * 1.1) as usize).min(more);
+        // A hint only: if the memory is not there, the buffers grow as they fill.
+        let _ = t.data.try_reserve(more);
+        let _ = t.ends.try_reserve(per_byte(t.ends.len()));
+        let _ = t.record_no.try_reserve(per_byte(t.record_no.len()));
     }
 
     /// Parses the next chunk. Chunks may split records, fields or UTF-8

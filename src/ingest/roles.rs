@@ -676,8 +676,8 @@ impl Mapping {
     fn refresh(&mut self, t: &Table) {
         self.notes = self.detect_notes.clone();
         let over = self.time_override;
-        // On the detection sample, as the roles: the whole column is parsed by
-        // the feature stage, which counts what does not parse.
+        // On the detection sample, as the roles (the feature stage parses the
+        // whole column and counts what does not parse), except slash dates: below.
         let rows = sample_rows(t);
         self.time = self.get(Role::Timestamp).and_then(|c| match over {
             Some(format) => {
@@ -692,7 +692,14 @@ impl Mapping {
                 );
                 Some(TimeDetection { format, parsed_share, note })
             }
-            None => time::detect(rows.iter().map(|&r| t.cell(r, c)), &t.headers[c]),
+            // Slash dates are checked on every row: one row that only one
+            // reading allows (a first field above 12) decides, or refuses, the format.
+            None => match time::detect(rows.iter().map(|&r| t.cell(r, c)), &t.headers[c]) {
+                Some(d) if matches!(d.format, time::TimeFormat::DayFirst | time::TimeFormat::MonthFirst) => {
+                    time::detect((0..t.n_rows()).map(|r| t.cell(r, c)), &t.headers[c])
+                }
+                sampled => sampled,
+            },
         });
         if let (Some(c), None) = (self.get(Role::Timestamp), &self.time) {
             self.notes.push(format!(

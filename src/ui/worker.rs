@@ -85,7 +85,7 @@ struct Held {
 /// analysis, so that it does not sit in memory beside the features, the
 /// scaled copy and the result: for a 1M-row customer table (112 MB of text)
 /// this keeps about 160 MB out of the peak. The cost is a second read when
-/// the mapping changes (1-2 s for such a file).
+/// the mapping changes (reading such a file again takes 1-2 s).
 const KEEP_TABLE_UP_TO: usize = 32 << 20;
 
 thread_local! {
@@ -150,20 +150,22 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
         &mut |stage, step: &str, done, total| post(Response::Progress { job, stage, step: step.into(), done, total });
     let t0 = now_ms();
     // The features to use: the previous job's if its mapping is this job's, else computed.
-    let cached = held.features.take();
-    let mapping = match &held.table {
-        Some(t) => job::mapping_for(&req, t),
-        None => match &cached {
-            Some((m, _)) => m.clone(),
-            None => {
-                post(Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) });
-                return;
-            }
-        },
+    let mut cached = held.features.take();
+    let mapping = match (&held.table, &cached) {
+        (Some(t), _) => job::mapping_for(&req, t),
+        (None, Some((m, _))) => m.clone(),
+        (None, None) => {
+            HELD.set(Some(held));
+            post(Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) });
+            return;
+        }
     };
+    if cached.as_ref().is_some_and(|(m, _)| *m != mapping) {
+        cached = None; // freed before the new features are computed
+    }
     let (ft, reused) = match (cached, &held.table) {
-        (Some((m, ft)), _) if m == mapping => (ft, true),
-        (_, Some(t)) => match job::features(t, &mapping, &req, progress) {
+        (Some((_, ft)), _) => (ft, true),
+        (None, Some(t)) => match job::features(t, &mapping, &req, progress) {
             Ok(ft) => (Arc::new(ft), false),
             Err(message) => {
                 HELD.set(Some(held));
@@ -171,7 +173,8 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
                 return;
             }
         },
-        (_, None) => {
+        (None, None) => {
+            HELD.set(Some(held));
             post(Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) });
             return;
         }

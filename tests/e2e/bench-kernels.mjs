@@ -1,6 +1,6 @@
 // The k-means kernel in headless Chromium: one Lloyd iteration (assignment
 // and centre sums) on SIMD128 lanes and on the scalar fallback, n x 12,
-// k = 6. Prints JSON lines. Run through scripts/bench-kernels.sh.
+// k = 6. Prints JSON lines. Run through scripts/bench-kmeans.sh.
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from './serve.mjs';
 import { runKernels } from './kernels.mjs';

@@ -1,5 +1,5 @@
 // Runs the k-means kernel module (examples/kernels_wasm.rs) in headless
-// Chromium. Used by the kernel benchmark (scripts/bench-kernels.sh) and by
+// Chromium. Used by the kernel benchmark (scripts/bench-kmeans.sh) and by
 // the e2e test that checks SIMD128 against the scalar fallback.
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
