@@ -20,8 +20,14 @@ use crate::ingest::roles::{
 use crate::ingest::time::{self, TimeFormat, MS_PER_DAY};
 use crate::ingest::{is_missing, DataKind, Mapping, Role, Table};
 use ndarray::Array2;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+/// Maps and sets looked up once or more per row (account ids, instrument
+/// names, order ids, days), hashed with foldhash: std's SipHash took about a
+/// tenth of the feature stage. foldhash is seeded per process; in wasm that
+/// seed is weaker than natively, as is std's (fixed keys there).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// One feature: its key (export column name), unit and formula.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -311,11 +317,11 @@ fn aggregate(
     let mut skips = Skips::default();
     let mut ignored = Skips::default();
     let mut negative_amounts = false;
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::default();
     let mut ids: Vec<String> = Vec::new();
     let mut aggs: Vec<Agg> = Vec::new();
-    let mut interned: HashMap<&str, u32> = HashMap::new();
-    let mut order_ids: HashMap<&str, u32> = HashMap::new();
+    let mut interned: HashMap<&str, u32> = HashMap::default();
+    let mut order_ids: HashMap<&str, u32> = HashMap::default();
     let has_notional = inp.notional.is_some() || (inp.quantity.is_some() && inp.price.is_some());
     let (mut t_min, mut t_max) = (i64::MAX, i64::MIN);
     let mut type_seen = [false; 4];
@@ -323,9 +329,9 @@ fn aggregate(
     let mut untyped_rows = 0usize;
     let mut rows_used = 0usize;
     // Distinct instrument names whose type was inferred from the name (None: not inferable).
-    let mut inferred_names: HashMap<&str, Option<InstrumentType>> = HashMap::new();
+    let mut inferred_names: HashMap<&str, Option<InstrumentType>> = HashMap::default();
     // instrument::infer per distinct name, not per row (it allocates; names repeat).
-    let mut infer_memo: HashMap<&str, Option<(InstrumentType, Option<OptionKind>)>> = HashMap::new();
+    let mut infer_memo: HashMap<&str, Option<(InstrumentType, Option<OptionKind>)>> = HashMap::default();
     let boolean_buyer = inp.side.is_some_and(|c| side_is_boolean_buyer(&t.headers[c]));
     let mut returns_rows = 0usize;
     let mut unsided = 0usize;
