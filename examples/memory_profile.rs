@@ -78,8 +78,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ft = extract(&table, &m)?;
     println!("  feature matrix: {} x {} = {}", ft.ids.len(), ft.defs.len(), mb(ft.values.len() * 8));
     stage("features");
-    // As the worker does with a table over 32 MB of cells once its features exist.
-    if table.heap_bytes() > 32 << 20 {
+    // As the worker does with a large table once its features exist.
+    if table.heap_bytes() > job::KEEP_TABLE_UP_TO {
         drop(table);
         stage("table dropped");
     }

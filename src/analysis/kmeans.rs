@@ -177,7 +177,7 @@ impl KMeans {
         let tol = self.tol * x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
         let init = init.to_owned();
         Ok(match self.algorithm {
-            KMeansAlgorithm::Lloyd => lloyd(rows, x.ncols(), init, self.max_iter, tol),
+            KMeansAlgorithm::Lloyd => lloyd(rows, &LloydInput::new(rows, x.ncols()), init, self.max_iter, tol),
             KMeansAlgorithm::Elkan => elkan(rows, x.ncols(), init, self.max_iter, tol),
         })
     }
@@ -197,10 +197,13 @@ impl KMeans {
         let mut best: Option<FittedKMeans> = None;
         // One stream for all restarts, as scikit-learn draws every init from one random_state.
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut packed = None; // Lloyd's f32 rows, packed once for all restarts
         for _ in 0..self.n_init.max(1) {
             let init = kmeans_plusplus(rows, d, k, &mut rng);
             let fit = match self.algorithm {
-                KMeansAlgorithm::Lloyd => lloyd(rows, d, init, self.max_iter, tol),
+                KMeansAlgorithm::Lloyd => {
+                    lloyd(rows, packed.get_or_insert_with(|| LloydInput::new(rows, d)), init, self.max_iter, tol)
+                }
                 KMeansAlgorithm::Elkan => elkan(rows, d, init, self.max_iter, tol),
             };
             // As scikit-learn: a lower inertia from the same partition (relabelled) does not replace the best.
@@ -434,30 +437,50 @@ fn to_array(centers: Vec<f64>, k: usize, d: usize) -> Array2<f64> {
     Array2::from_shape_vec((k, d), centers).expect("k * d values")
 }
 
-/// One Lloyd run from `centers`: assignment and sums in one f32 pass over
-/// the packed rows ([`super::lanes`]), centres and the final inertia in f64.
-fn lloyd(rows: &[f64], d: usize, centers: Array2<f64>, max_iter: usize, tol: f64) -> FittedKMeans {
-    let k = centers.nrows();
-    let mut centers = centers.as_standard_layout().as_slice().expect("standard layout").to_vec();
-    // The kernel works on y = x / s - m (m: column means of x / s; s: a power of
-    // two keeping |x / s| <= 1e18, so f32 squares cannot overflow), which keeps
-    // f32 precision for data far from the origin and leaves labels unchanged.
-    let n = rows.len() / d;
-    let big = rows.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let s = if big > 1e18 { 2f64.powi((big / 1e18).log2().ceil() as i32) } else { 1.0 };
-    let mut m = vec![0.0; d];
-    for p in rows.chunks_exact(d) {
-        m.iter_mut().zip(p).for_each(|(a, v)| *a += v / s);
+/// The rows as Lloyd's f32 kernel reads them: `y = x / s - m`, packed, where
+/// `m` is the column means of `x / s` and `s` a power of two keeping
+/// `|x / s| <= 1e18` (so f32 squares cannot overflow). Centring keeps f32
+/// precision for data far from the origin; labels do not change under the
+/// map. Built once per fit and shared by its restarts.
+struct LloydInput {
+    x: PackedRows,
+    s: f64,
+    m: Vec<f64>,
+}
+
+impl LloydInput {
+    fn new(rows: &[f64], d: usize) -> Self {
+        let n = rows.len() / d;
+        let big = rows.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let s = if big > 1e18 { 2f64.powi((big / 1e18).log2().ceil() as i32) } else { 1.0 };
+        let mut m = vec![0.0; d];
+        for p in rows.chunks_exact(d) {
+            m.iter_mut().zip(p).for_each(|(a, v)| *a += v / s);
+        }
+        m.iter_mut().for_each(|a| *a /= n as f64);
+        LloydInput { x: PackedRows::pack_shifted(rows, d, s, &m), s, m }
     }
-    m.iter_mut().for_each(|a| *a /= n as f64);
-    let x = PackedRows::pack_shifted(rows, d, s, &m);
-    let to_y = |c: &[f64]| c.iter().enumerate().map(|(i, v)| v / s - m[i % d]).collect::<Vec<f64>>();
-    let mut state = LloydState::new(&x, k);
+
+    /// `k x d` centres in `y`'s units.
+    fn to_y(&self, c: &[f64]) -> Vec<f64> {
+        let d = self.m.len();
+        c.iter().enumerate().map(|(i, v)| v / self.s - self.m[i % d]).collect()
+    }
+}
+
+/// One Lloyd run from `centers`: assignment and sums in one f32 pass over
+/// the packed rows ([`LloydInput`], [`super::lanes`]), centres and the final
+/// inertia in f64 on `rows`.
+fn lloyd(rows: &[f64], input: &LloydInput, centers: Array2<f64>, max_iter: usize, tol: f64) -> FittedKMeans {
+    let (k, d) = centers.dim();
+    let mut centers = centers.as_standard_layout().as_slice().expect("standard layout").to_vec();
+    let (x, s, m) = (&input.x, input.s, &input.m);
+    let mut state = LloydState::new(x, k);
     let mut strict = false;
     let mut iters = 0;
     for it in 0..max_iter {
         iters = it + 1;
-        let moved = state.step::<Lanes>(&x, &to_y(&centers));
+        let moved = state.step::<Lanes>(x, &input.to_y(&centers));
         // Labels and distances are needed only to re-seed an empty cluster.
         let (labels, dist) =
             if state.counts.contains(&0) { (state.labels(), state.distances()) } else { (Vec::new(), Vec::new()) };
@@ -476,7 +499,7 @@ fn lloyd(rows: &[f64], d: usize, centers: Array2<f64>, max_iter: usize, tol: f64
         }
     }
     if !strict {
-        state.step::<Lanes>(&x, &to_y(&centers));
+        state.step::<Lanes>(x, &input.to_y(&centers));
     }
     let labels = state.labels();
     let inertia = inertia(rows, d, &centers, &labels);
@@ -677,8 +700,9 @@ mod tests {
         let rows = x.as_slice().unwrap();
         let init = kmeans_plusplus(rows, 3, 5, &mut rng);
         let mut prev = f64::INFINITY;
+        let input = LloydInput::new(rows, 3);
         for it in 1..15 {
-            let f = lloyd(rows, 3, init.clone(), it, 0.0);
+            let f = lloyd(rows, &input, init.clone(), it, 0.0);
             assert!(f.inertia <= prev + 1e-9, "iteration {it}: {} > {prev}", f.inertia);
             prev = f.inertia;
         }

@@ -72,21 +72,13 @@ fn classic_script(glue: &str) -> Result<String, String> {
 struct Held {
     file: u64,
     /// The parsed file; dropped once features are computed if it holds more
-    /// than [`KEEP_TABLE_UP_TO`] bytes (then read again from the Blob when
+    /// than [`job::KEEP_TABLE_UP_TO`] bytes (then read again from the Blob when
     /// the mapping changes).
     table: Option<Table>,
     /// The last job's mapping and features: a job that changes only the
     /// settings (k, method, scaling) reuses them.
     features: Option<(Mapping, Arc<FeatureTable>)>,
 }
-
-/// Largest table kept after its features are computed, bytes of cells
-/// ([`Table::heap_bytes`]). Above it the worker drops the table before the
-/// analysis, so that it does not sit in memory beside the features, the
-/// scaled copy and the result: for a 1M-row customer table (112 MB of text)
-/// this keeps about 160 MB out of the peak. The cost is a second read when
-/// the mapping changes (reading such a file again takes 1-2 s).
-const KEEP_TABLE_UP_TO: usize = 32 << 20;
 
 thread_local! {
     static HELD: RefCell<Option<Held>> = const { RefCell::new(None) };
@@ -149,38 +141,32 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
     let progress =
         &mut |stage, step: &str, done, total| post(Response::Progress { job, stage, step: step.into(), done, total });
     let t0 = now_ms();
-    // The features to use: the previous job's if its mapping is this job's, else computed.
-    let mut cached = held.features.take();
-    let mapping = match (&held.table, &cached) {
-        (Some(t), _) => job::mapping_for(&req, t),
-        (None, Some((m, _))) => m.clone(),
-        (None, None) => {
-            HELD.set(Some(held));
-            post(Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) });
-            return;
-        }
-    };
-    if cached.as_ref().is_some_and(|(m, _)| *m != mapping) {
-        cached = None; // freed before the new features are computed
-    }
-    let (ft, reused) = match (cached, &held.table) {
-        (Some((_, ft)), _) => (ft, true),
-        (None, Some(t)) => match job::features(t, &mapping, &req, progress) {
-            Ok(ft) => (Arc::new(ft), false),
-            Err(message) => {
-                HELD.set(Some(held));
-                post(Response::Failed { job, mapping: Some(mapping), message });
-                return;
+    // The features to use: the previous job's if its mapping is this job's, else computed
+    // (a stale set is dropped by `filter` before the new one is built).
+    let found = match (&held.table, held.features.take()) {
+        (None, Some((m, ft))) => Ok((m, ft, true)),
+        (Some(t), cached) => {
+            let mapping = job::mapping_for(&req, t);
+            match cached.filter(|(m, _)| *m == mapping) {
+                Some((m, ft)) => Ok((m, ft, true)),
+                None => match job::features(t, &mapping, &req, progress) {
+                    Ok(ft) => Ok((mapping, Arc::new(ft), false)),
+                    Err(message) => Err((Some(mapping), message)),
+                },
             }
-        },
-        (None, None) => {
+        }
+        (None, None) => Err((None, format!("{}: load the file again.", req.name))),
+    };
+    let (mapping, ft, reused) = match found {
+        Ok(f) => f,
+        Err((mapping, message)) => {
             HELD.set(Some(held));
-            post(Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) });
+            post(Response::Failed { job, mapping, message });
             return;
         }
     };
     let features_ms = now_ms() - t0;
-    if held.table.as_ref().is_some_and(|t| t.heap_bytes() > KEEP_TABLE_UP_TO) {
+    if held.table.as_ref().is_some_and(|t| t.heap_bytes() > job::KEEP_TABLE_UP_TO) {
         held.table = None;
     }
     held.features = Some((mapping.clone(), ft.clone()));
