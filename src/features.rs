@@ -194,89 +194,188 @@ pub fn extract_with_progress(
     m: &Mapping,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<FeatureTable, FeatureError> {
-    match m.kind {
-        DataKind::CustomerTable => customer_table(t, m, progress),
-        kind => {
-            let account =
-                m.get(Role::Account).ok_or_else(|| FeatureError::NoAccountColumn { columns: t.headers.clone() })?;
-            let liq = m.get(Role::Liquidity).map(|c| (c, liquidity_true_is_taker(&t.headers[c])));
-            let inputs = Inputs {
-                formats: m.number_formats.clone(),
-                account,
-                time: m.get(Role::Timestamp).zip(m.time.as_ref().map(|d| d.format)),
-                order: m.get(Role::Order),
-                instrument: m.get(Role::Instrument),
-                inst_type: m.get(Role::InstrumentType),
-                option_type: m.get(Role::OptionType),
-                side: m.get(Role::Side),
-                quantity: m.get(Role::Quantity),
-                price: m.get(Role::Price),
-                notional: m.get(Role::Notional),
-                leverage: m.get(Role::Leverage),
-                fee: m.get(Role::Fee),
-                pnl: m.get(Role::Pnl),
-                liquidity: liq,
-            };
-            aggregate(t, &inputs, kind, progress)
+    let mut b = FeatureBuilder::new(&t.headers, m)?;
+    b.push_with_progress(t, progress);
+    b.finish()
+}
+
+/// Features computed from a file's rows as they are parsed: [`FeatureBuilder::push`]
+/// each chunk of rows (a [`Table`] with the file's columns, e.g. drained from
+/// a [`crate::ingest::TableReader`]) in file order, then
+/// [`FeatureBuilder::finish`]. Memory grows with the number of accounts (and,
+/// for a customer table, its feature matrix), not with the rows pushed. The
+/// result is the same as [`extract`] on the whole table, however the rows
+/// are split into chunks.
+pub struct FeatureBuilder {
+    inner: Builder,
+}
+
+enum Builder {
+    Customers(CustomerRows),
+    Accounts(Box<Accounts>),
+}
+
+impl FeatureBuilder {
+    /// A builder for a file with columns `headers`, mapped by `m`.
+    ///
+    /// Errors: [`FeatureError::NoAccountColumn`] for trades/transactions
+    /// without an account column; [`FeatureError::NoFeatures`] for a customer
+    /// table without numeric columns.
+    pub fn new(headers: &[String], m: &Mapping) -> Result<Self, FeatureError> {
+        let inner = match m.kind {
+            DataKind::CustomerTable => Builder::Customers(CustomerRows::new(headers, m)?),
+            kind => {
+                let account =
+                    m.get(Role::Account).ok_or_else(|| FeatureError::NoAccountColumn { columns: headers.to_vec() })?;
+                let liq = m.get(Role::Liquidity).map(|c| (c, liquidity_true_is_taker(&headers[c])));
+                let inputs = Inputs {
+                    formats: m.number_formats.clone(),
+                    account,
+                    time: m.get(Role::Timestamp).zip(m.time.as_ref().map(|d| d.format)),
+                    order: m.get(Role::Order),
+                    instrument: m.get(Role::Instrument),
+                    inst_type: m.get(Role::InstrumentType),
+                    option_type: m.get(Role::OptionType),
+                    side: m.get(Role::Side),
+                    quantity: m.get(Role::Quantity),
+                    price: m.get(Role::Price),
+                    notional: m.get(Role::Notional),
+                    leverage: m.get(Role::Leverage),
+                    fee: m.get(Role::Fee),
+                    pnl: m.get(Role::Pnl),
+                    liquidity: liq,
+                };
+                Builder::Accounts(Box::new(Accounts::new(headers, inputs, kind)))
+            }
+        };
+        Ok(FeatureBuilder { inner })
+    }
+
+    /// Reserves room for about `rows` more rows (a hint, e.g. estimated from
+    /// the file size: a customer table's matrix is then allocated once).
+    pub fn reserve(&mut self, rows: usize) {
+        if let Builder::Customers(c) = &mut self.inner {
+            let _ = c.values.try_reserve(rows.saturating_mul(c.columns.len()));
+            let _ = c.ids.try_reserve(rows);
+        }
+    }
+
+    /// Adds the rows of `t` (the next rows of the file, same columns as
+    /// the headers given to [`FeatureBuilder::new`]).
+    pub fn push(&mut self, t: &Table) {
+        self.push_with_progress(t, &mut |_, _| {})
+    }
+
+    /// [`FeatureBuilder::push`], calling `progress(rows_done, rows_total)` of
+    /// `t` every [`PROGRESS_EVERY_ROWS`] rows.
+    pub fn push_with_progress(&mut self, t: &Table, progress: &mut dyn FnMut(usize, usize)) {
+        match &mut self.inner {
+            Builder::Customers(c) => c.push(t, progress),
+            Builder::Accounts(a) => a.push(t, progress),
+        }
+    }
+
+    /// The features of all rows pushed.
+    ///
+    /// Errors: [`FeatureError::NoUsableRows`] if every row was skipped (or none was pushed).
+    pub fn finish(self) -> Result<FeatureTable, FeatureError> {
+        match self.inner {
+            Builder::Customers(c) => c.finish(),
+            Builder::Accounts(a) => a.finish(),
         }
     }
 }
 
-fn customer_table(
-    t: &Table,
-    m: &Mapping,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<FeatureTable, FeatureError> {
-    if m.feature_columns.is_empty() {
-        return Err(FeatureError::NoFeatures {
-            why: "the file has one row per customer but no numeric column besides the id; add numeric columns (e.g. age, income, spend)".into(),
-        });
-    }
-    // detect_mapping already keeps at most MAX_FEATURE_COLUMNS; a mapping
-    // built otherwise is held to the same cap here, and told so.
-    let mut notes = Vec::new();
-    let columns = &m.feature_columns[..m.feature_columns.len().min(MAX_FEATURE_COLUMNS)];
-    if columns.len() < m.feature_columns.len() {
-        notes.push(too_many_numeric_columns(t, columns, &m.feature_columns[columns.len()..]));
-    }
-    let n = t.n_rows();
-    let mut values = Array2::from_elem((n, columns.len()), f64::NAN);
-    let mut skips = Skips::default();
-    for r in 0..n {
-        if r % PROGRESS_EVERY_ROWS == 0 {
-            progress(r, n);
+/// A customer table's rows, parsed straight into the feature matrix.
+struct CustomerRows {
+    columns: Vec<usize>,
+    headers: Vec<String>,
+    account: Option<usize>,
+    formats: Vec<NumberFormat>,
+    /// Row-major, `columns.len()` values per row.
+    values: Vec<f64>,
+    ids: Vec<String>,
+    skips: Skips,
+    notes: Vec<String>,
+}
+
+impl CustomerRows {
+    fn new(headers: &[String], m: &Mapping) -> Result<Self, FeatureError> {
+        if m.feature_columns.is_empty() {
+            return Err(FeatureError::NoFeatures {
+                why: "the file has one row per customer but no numeric column besides the id; add numeric columns (e.g. age, income, spend)".into(),
+            });
         }
-        for (j, &c) in columns.iter().enumerate() {
-            let v = t.cell(r, c);
-            match m.number_format(c).parse(v) {
-                Some(x) => values[[r, j]] = x,
-                None if is_missing(v) => {}
-                None => skips.add(format!("\"{}\" not a number", t.headers[c]), t.record_no(r)),
-            }
+        // detect_mapping already keeps at most MAX_FEATURE_COLUMNS; a mapping
+        // built otherwise is held to the same cap here, and told so.
+        let mut notes = Vec::new();
+        let columns = m.feature_columns[..m.feature_columns.len().min(MAX_FEATURE_COLUMNS)].to_vec();
+        if columns.len() < m.feature_columns.len() {
+            notes.push(too_many_numeric_columns(headers, &columns, &m.feature_columns[columns.len()..]));
         }
-    }
-    let ids = match m.get(Role::Account) {
-        Some(c) => (0..n).map(|r| t.cell(r, c).to_string()).collect(),
-        None => (0..n).map(|r| format!("row {}", t.record_no(r))).collect(),
-    };
-    let defs = columns
-        .iter()
-        .map(|&c| FeatureDef {
-            key: t.headers[c].clone(),
-            unit: "as in the file".into(),
-            formula: format!("column \"{}\" as given (one row per customer)", t.headers[c]),
+        Ok(CustomerRows {
+            formats: columns.iter().map(|&c| m.number_format(c)).collect(),
+            columns,
+            headers: headers.to_vec(),
+            account: m.get(Role::Account),
+            values: Vec::new(),
+            ids: Vec::new(),
+            skips: Skips::default(),
+            notes,
         })
-        .collect();
-    Ok(FeatureTable {
-        ids,
-        defs,
-        values,
-        not_computed: vec![],
-        rows_used: n,
-        skipped: vec![],
-        ignored_cells: skips.0,
-        notes,
-    })
+    }
+
+    fn push(&mut self, t: &Table, progress: &mut dyn FnMut(usize, usize)) {
+        let n = t.n_rows();
+        for r in 0..n {
+            if r % PROGRESS_EVERY_ROWS == 0 {
+                progress(r, n);
+            }
+            for (&c, f) in self.columns.iter().zip(&self.formats) {
+                let v = t.cell(r, c);
+                self.values.push(match f.parse(v) {
+                    Some(x) => x,
+                    None if is_missing(v) => f64::NAN,
+                    None => {
+                        self.skips.add(format!("\"{}\" not a number", self.headers[c]), t.record_no(r));
+                        f64::NAN
+                    }
+                });
+            }
+            self.ids.push(match self.account {
+                Some(c) => t.cell(r, c).to_string(),
+                None => format!("row {}", t.record_no(r)),
+            });
+        }
+    }
+
+    fn finish(self) -> Result<FeatureTable, FeatureError> {
+        let n = self.ids.len();
+        if n == 0 {
+            return Err(FeatureError::NoUsableRows { skipped: vec![] });
+        }
+        let defs = self
+            .columns
+            .iter()
+            .map(|&c| FeatureDef {
+                key: self.headers[c].clone(),
+                unit: "as in the file".into(),
+                formula: format!("column \"{}\" as given (one row per customer)", self.headers[c]),
+            })
+            .collect();
+        let values = Array2::from_shape_vec((n, self.columns.len()), self.values)
+            .map_err(|e| FeatureError::NoFeatures { why: format!("internal error building the matrix: {e}") })?;
+        Ok(FeatureTable {
+            ids: self.ids,
+            defs,
+            values,
+            not_computed: vec![],
+            rows_used: n,
+            skipped: vec![],
+            ignored_cells: self.skips.0,
+            notes: self.notes,
+        })
+    }
 }
 
 /// Reads a numeric cell. A required cell that is empty or unreadable skips
@@ -308,78 +407,126 @@ fn num(
     }
 }
 
-fn aggregate(
-    t: &Table,
-    inp: &Inputs,
-    kind: DataKind,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<FeatureTable, FeatureError> {
-    let mut skips = Skips::default();
-    let mut ignored = Skips::default();
-    let mut negative_amounts = false;
-    let mut index: HashMap<&str, usize> = HashMap::default();
-    let mut ids: Vec<String> = Vec::new();
-    let mut aggs: Vec<Agg> = Vec::new();
-    let mut interned: HashMap<&str, u32> = HashMap::default();
-    let mut order_ids: HashMap<&str, u32> = HashMap::default();
-    let has_notional = inp.notional.is_some() || (inp.quantity.is_some() && inp.price.is_some());
-    let (mut t_min, mut t_max) = (i64::MAX, i64::MIN);
-    let mut type_seen = [false; 4];
-    let mut option_kinds_seen = false;
-    let mut untyped_rows = 0usize;
-    let mut rows_used = 0usize;
-    // Distinct instrument names whose type was inferred from the name (None: not inferable).
-    let mut inferred_names: HashMap<&str, Option<InstrumentType>> = HashMap::default();
-    // instrument::infer per distinct name, not per row (it allocates; names repeat).
-    let mut infer_memo: HashMap<&str, Option<(InstrumentType, Option<OptionKind>)>> = HashMap::default();
-    let boolean_buyer = inp.side.is_some_and(|c| side_is_boolean_buyer(&t.headers[c]));
-    let mut returns_rows = 0usize;
-    let mut unsided = 0usize;
+/// The id of `key` in `map`, a new one (the map's size) if it is not there yet.
+fn intern(map: &mut HashMap<Box<str>, u32>, key: &str) -> u32 {
+    if let Some(&i) = map.get(key) {
+        return i;
+    }
+    let i = map.len() as u32;
+    map.insert(key.into(), i);
+    i
+}
 
-    for r in 0..t.n_rows() {
-        if r % PROGRESS_EVERY_ROWS == 0 {
-            progress(r, t.n_rows());
+/// Trades or transactions aggregated per account, row by row.
+struct Accounts {
+    inp: Inputs,
+    kind: DataKind,
+    skips: Skips,
+    ignored: Skips,
+    negative_amounts: bool,
+    index: HashMap<Box<str>, u32>,
+    ids: Vec<String>,
+    aggs: Vec<Agg>,
+    interned: HashMap<Box<str>, u32>,
+    order_ids: HashMap<Box<str>, u32>,
+    has_notional: bool,
+    t_max: i64,
+    type_seen: [bool; 4],
+    option_kinds_seen: bool,
+    untyped_rows: usize,
+    rows_used: usize,
+    /// Distinct instrument names whose type was inferred from the name (None: not inferable).
+    inferred_names: HashMap<Box<str>, Option<InstrumentType>>,
+    /// instrument::infer per distinct name, not per row (it allocates; names repeat).
+    infer_memo: HashMap<Box<str>, Option<(InstrumentType, Option<OptionKind>)>>,
+    boolean_buyer: bool,
+    returns_rows: usize,
+    unsided: usize,
+}
+
+impl Accounts {
+    fn new(headers: &[String], inp: Inputs, kind: DataKind) -> Self {
+        Accounts {
+            has_notional: inp.notional.is_some() || (inp.quantity.is_some() && inp.price.is_some()),
+            boolean_buyer: inp.side.is_some_and(|c| side_is_boolean_buyer(&headers[c])),
+            inp,
+            kind,
+            skips: Skips::default(),
+            ignored: Skips::default(),
+            negative_amounts: false,
+            index: HashMap::default(),
+            ids: Vec::new(),
+            aggs: Vec::new(),
+            interned: HashMap::default(),
+            order_ids: HashMap::default(),
+            t_max: i64::MIN,
+            type_seen: [false; 4],
+            option_kinds_seen: false,
+            untyped_rows: 0,
+            rows_used: 0,
+            inferred_names: HashMap::default(),
+            infer_memo: HashMap::default(),
+            returns_rows: 0,
+            unsided: 0,
         }
+    }
+
+    fn push(&mut self, t: &Table, progress: &mut dyn FnMut(usize, usize)) {
+        for r in 0..t.n_rows() {
+            if r % PROGRESS_EVERY_ROWS == 0 {
+                progress(r, t.n_rows());
+            }
+            self.row(t, r);
+        }
+    }
+
+    fn row(&mut self, t: &Table, r: usize) {
+        let inp = &self.inp;
+        let kind = self.kind;
+        let (skips, ignored) = (&mut self.skips, &mut self.ignored);
         let rec = t.record_no(r);
         let id = t.cell(r, inp.account);
         if is_missing(id) {
             skips.add(format!("no {}", t.headers[inp.account]), rec);
-            continue;
+            return;
         }
         let ts = match inp.time {
             Some((c, f)) => match time::parse(f, t.cell(r, c)) {
                 Some(x) => Some(x),
                 None => {
                     skips.add(format!("\"{}\" not a readable time", t.headers[c]), rec);
-                    continue;
+                    return;
                 }
             },
             None => None,
         };
-        let qp_required = has_notional && inp.notional.is_none();
-        let Ok(qty) = num(t, &inp.formats, r, inp.quantity, qp_required, &mut skips, &mut ignored) else { continue };
-        let Ok(price) = num(t, &inp.formats, r, inp.price, qp_required, &mut skips, &mut ignored) else { continue };
-        let Ok(ntl_col) = num(t, &inp.formats, r, inp.notional, true, &mut skips, &mut ignored) else { continue };
-        let Ok(lev) = num(t, &inp.formats, r, inp.leverage, false, &mut skips, &mut ignored) else { continue };
-        let Ok(fee) = num(t, &inp.formats, r, inp.fee, false, &mut skips, &mut ignored) else { continue };
-        let Ok(pnl) = num(t, &inp.formats, r, inp.pnl, false, &mut skips, &mut ignored) else { continue };
+        let qp_required = self.has_notional && inp.notional.is_none();
+        let Ok(qty) = num(t, &inp.formats, r, inp.quantity, qp_required, skips, ignored) else { return };
+        let Ok(price) = num(t, &inp.formats, r, inp.price, qp_required, skips, ignored) else { return };
+        let Ok(ntl_col) = num(t, &inp.formats, r, inp.notional, true, skips, ignored) else { return };
+        let Ok(lev) = num(t, &inp.formats, r, inp.leverage, false, skips, ignored) else { return };
+        let Ok(fee) = num(t, &inp.formats, r, inp.fee, false, skips, ignored) else { return };
+        let Ok(pnl) = num(t, &inp.formats, r, inp.pnl, false, skips, ignored) else { return };
         // Signed notional: negative for returns/cancellations (transactions)
         // or for a signed quantity (trades without a side column).
         let signed = ntl_col.or(qty.zip(price).map(|(q, p)| q * p.abs()));
         let notional = signed.map(f64::abs);
-        negative_amounts |= signed.is_some_and(|s| s < 0.0);
+        self.negative_amounts |= signed.is_some_and(|s| s < 0.0);
 
-        let i = *index.entry(id).or_insert_with(|| {
-            ids.push(id.to_string());
-            aggs.push(Agg { first: i64::MAX, last: i64::MIN, ..Default::default() });
-            aggs.len() - 1
-        });
-        let a = &mut aggs[i];
-        rows_used += 1;
+        let i = match self.index.get(id) {
+            Some(&i) => i as usize,
+            None => {
+                self.index.insert(id.into(), self.aggs.len() as u32);
+                self.ids.push(id.to_string());
+                self.aggs.push(Agg { first: i64::MAX, last: i64::MIN, ..Default::default() });
+                self.aggs.len() - 1
+            }
+        };
+        let a = &mut self.aggs[i];
+        self.rows_used += 1;
 
         if let Some(o) = inp.order {
-            let next = order_ids.len() as u32;
-            let oid = *order_ids.entry(t.cell(r, o)).or_insert(next);
+            let oid = intern(&mut self.order_ids, t.cell(r, o));
             if kind == DataKind::Trades || signed.is_none_or(|s| s >= 0.0) {
                 a.orders.insert(oid);
             }
@@ -387,8 +534,7 @@ fn aggregate(
         if let Some(ts) = ts {
             a.first = a.first.min(ts);
             a.last = a.last.max(ts);
-            t_min = t_min.min(ts);
-            t_max = t_max.max(ts);
+            self.t_max = self.t_max.max(ts);
             if inp.time.is_some_and(|(_, f)| f.is_time()) {
                 a.days.insert(ts.div_euclid(MS_PER_DAY as i64));
             }
@@ -399,7 +545,7 @@ fn aggregate(
             if let Some(s) = signed {
                 if s < 0.0 {
                     a.returns += -s;
-                    returns_rows += 1;
+                    self.returns_rows += 1;
                 } else {
                     a.purchases += s;
                 }
@@ -416,13 +562,19 @@ fn aggregate(
         }
         if let Some(c) = inp.instrument {
             let name = t.cell(r, c);
-            let next = interned.len() as u32;
-            a.instruments.insert(*interned.entry(name).or_insert(next));
+            a.instruments.insert(intern(&mut self.interned, name));
             if kind == DataKind::Trades {
                 let given = inp.inst_type.and_then(|tc| instrument::parse_type(t.cell(r, tc)));
-                let inferred = *infer_memo.entry(name).or_insert_with(|| instrument::infer(name));
-                if given.is_none() {
-                    inferred_names.entry(name).or_insert(inferred.map(|x| x.0));
+                let inferred = match self.infer_memo.get(name) {
+                    Some(&x) => x,
+                    None => {
+                        let x = instrument::infer(name);
+                        self.infer_memo.insert(name.into(), x);
+                        x
+                    }
+                };
+                if given.is_none() && !self.inferred_names.contains_key(name) {
+                    self.inferred_names.insert(name.into(), inferred.map(|x| x.0));
                 }
                 let ty = given.or(inferred.map(|x| x.0));
                 match ty {
@@ -430,7 +582,7 @@ fn aggregate(
                         let k = ty as usize;
                         a.by_type[k] += weight;
                         a.typed += weight;
-                        type_seen[k] = true;
+                        self.type_seen[k] = true;
                         if ty == InstrumentType::Option {
                             let kind = inp
                                 .option_type
@@ -441,22 +593,22 @@ fn aggregate(
                                 Some(OptionKind::Call) => a.call += weight,
                                 None => {}
                             }
-                            option_kinds_seen |= kind.is_some();
+                            self.option_kinds_seen |= kind.is_some();
                         }
                     }
-                    None => untyped_rows += 1,
+                    None => self.untyped_rows += 1,
                 }
             }
         }
         if kind == DataKind::Trades {
             let side = match inp.side {
-                Some(c) => parse_side(t.cell(r, c), boolean_buyer),
+                Some(c) => parse_side(t.cell(r, c), self.boolean_buyer),
                 None => signed.filter(|s| *s != 0.0).map(|s| if s > 0.0 { 1 } else { -1 }),
             };
             match side {
                 Some(1) => a.buy += weight,
                 Some(_) => a.sell += weight,
-                None => unsided += 1,
+                None => self.unsided += 1,
             }
             if side.is_some() {
                 a.sided += weight;
@@ -480,259 +632,291 @@ fn aggregate(
         }
     }
 
-    if ids.is_empty() {
-        return Err(FeatureError::NoUsableRows { skipped: skips.0 });
-    }
+    fn finish(self) -> Result<FeatureTable, FeatureError> {
+        let Accounts {
+            inp,
+            kind,
+            skips,
+            ignored,
+            negative_amounts,
+            ids,
+            aggs,
+            has_notional,
+            t_max,
+            type_seen,
+            option_kinds_seen,
+            untyped_rows,
+            rows_used,
+            inferred_names,
+            returns_rows,
+            unsided,
+            ..
+        } = self;
+        if ids.is_empty() {
+            return Err(FeatureError::NoUsableRows { skipped: skips.0 });
+        }
 
-    let mut cols: Vec<(FeatureDef, Vec<f64>)> = Vec::new();
-    let mut not_computed: Vec<(String, String)> = Vec::new();
-    let mut notes = Vec::new();
-    let mut add = |key: &str, unit: &str, formula: &str, f: &dyn Fn(&Agg) -> f64| {
-        cols.push((
-            FeatureDef { key: key.into(), unit: unit.into(), formula: formula.into() },
-            aggs.iter().map(f).collect(),
-        ));
-    };
-    let real_time = inp.time.is_some_and(|(_, f)| f.is_time());
-    let block_clock = inp.time.is_some_and(|(_, f)| !f.is_time());
-    let tx = kind == DataKind::Transactions;
+        let mut cols: Vec<(FeatureDef, Vec<f64>)> = Vec::new();
+        let mut not_computed: Vec<(String, String)> = Vec::new();
+        let mut notes = Vec::new();
+        let mut add = |key: &str, unit: &str, formula: &str, f: &dyn Fn(&Agg) -> f64| {
+            cols.push((
+                FeatureDef { key: key.into(), unit: unit.into(), formula: formula.into() },
+                aggs.iter().map(f).collect(),
+            ));
+        };
+        let real_time = inp.time.is_some_and(|(_, f)| f.is_time());
+        let block_clock = inp.time.is_some_and(|(_, f)| !f.is_time());
+        let tx = kind == DataKind::Transactions;
 
-    if tx {
-        if inp.order.is_some() {
-            add(
-                "frequency",
-                "orders",
-                "F of RFM: distinct order/invoice ids with a purchase (needs account, order id)",
-                &|a| a.orders.len() as f64,
-            );
-        } else {
-            add("frequency", "transactions", "F of RFM: number of transaction rows (needs account)", &|a| a.n as f64);
-        }
-    } else {
-        add("trade_count", "fills", "number of trade rows (fills) of the account (needs account)", &|a| a.n as f64);
-    }
-    if real_time {
-        let rec = |a: &Agg| (t_max - a.last) as f64 / MS_PER_DAY;
-        add(
-            "recency_days",
-            "days",
-            "R of RFM: (last time in the file - account's last time) / 1 day (needs timestamp)",
-            &rec,
-        );
-        add("tenure_days", "days", "(account's last time - first time) / 1 day (needs timestamp)", &|a| {
-            (a.last - a.first) as f64 / MS_PER_DAY
-        });
-        add("active_days", "days", "distinct UTC calendar days with activity (needs timestamp)", &|a| {
-            a.days.len() as f64
-        });
-        if !tx {
-            add("trades_per_active_day", "fills/day", "trade_count / active_days (needs timestamp)", &|a| {
-                a.n as f64 / a.days.len().max(1) as f64
-            });
-        }
-    } else if block_clock {
-        add("recency_blocks", "blocks", "(last block in the file - account's last block) (needs block number)", &|a| {
-            (t_max - a.last) as f64
-        });
-        add("tenure_blocks", "blocks", "(account's last block - first block) (needs block number)", &|a| {
-            (a.last - a.first) as f64
-        });
-        not_computed.push(("active_days".into(), "the clock is a block number, not a time".into()));
-    } else {
-        for k in ["recency_days", "tenure_days", "active_days"] {
-            not_computed.push((k.into(), "no timestamp column mapped".into()));
-        }
-    }
-    let ntl_src = if inp.notional.is_some() { "notional column" } else { "|quantity x price|" };
-    if has_notional {
         if tx {
-            add("monetary", "currency", &format!("M of RFM: sum of line amounts ({ntl_src}), returns subtracted (needs quantity and price, or amount)"), &|a| a.notional);
-            add("mean_basket", "currency", "monetary / frequency", &|a| {
-                a.notional / (if inp.order.is_some() { a.orders.len() } else { a.n }).max(1) as f64
-            });
-            add(
-                "return_share",
-                "share 0-1",
-                "value of returned/cancelled lines (negative quantity or amount) / value of purchases",
-                &|a| {
-                    if a.purchases > 0.0 {
-                        a.returns / a.purchases
-                    } else if a.returns > 0.0 {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                },
-            );
+            if inp.order.is_some() {
+                add(
+                    "frequency",
+                    "orders",
+                    "F of RFM: distinct order/invoice ids with a purchase (needs account, order id)",
+                    &|a| a.orders.len() as f64,
+                );
+            } else {
+                add("frequency", "transactions", "F of RFM: number of transaction rows (needs account)", &|a| {
+                    a.n as f64
+                });
+            }
         } else {
-            add("total_notional", "quote currency", &format!("sum of trade notional ({ntl_src})"), &|a| a.notional);
-            add("median_notional", "quote currency", &format!("median trade notional ({ntl_src})"), &|a| {
-                median(&a.notionals)
-            });
+            add("trade_count", "fills", "number of trade rows (fills) of the account (needs account)", &|a| a.n as f64);
         }
-    } else {
-        let key = if tx { "monetary" } else { "total_notional" };
-        not_computed.push((key.into(), "needs a notional column, or quantity and price".into()));
-    }
-    if returns_rows > 0 {
-        notes.push(format!(
+        if real_time {
+            let rec = |a: &Agg| (t_max - a.last) as f64 / MS_PER_DAY;
+            add(
+                "recency_days",
+                "days",
+                "R of RFM: (last time in the file - account's last time) / 1 day (needs timestamp)",
+                &rec,
+            );
+            add("tenure_days", "days", "(account's last time - first time) / 1 day (needs timestamp)", &|a| {
+                (a.last - a.first) as f64 / MS_PER_DAY
+            });
+            add("active_days", "days", "distinct UTC calendar days with activity (needs timestamp)", &|a| {
+                a.days.len() as f64
+            });
+            if !tx {
+                add("trades_per_active_day", "fills/day", "trade_count / active_days (needs timestamp)", &|a| {
+                    a.n as f64 / a.days.len().max(1) as f64
+                });
+            }
+        } else if block_clock {
+            add(
+                "recency_blocks",
+                "blocks",
+                "(last block in the file - account's last block) (needs block number)",
+                &|a| (t_max - a.last) as f64,
+            );
+            add("tenure_blocks", "blocks", "(account's last block - first block) (needs block number)", &|a| {
+                (a.last - a.first) as f64
+            });
+            not_computed.push(("active_days".into(), "the clock is a block number, not a time".into()));
+        } else {
+            for k in ["recency_days", "tenure_days", "active_days"] {
+                not_computed.push((k.into(), "no timestamp column mapped".into()));
+            }
+        }
+        let ntl_src = if inp.notional.is_some() { "notional column" } else { "|quantity x price|" };
+        if has_notional {
+            if tx {
+                add("monetary", "currency", &format!("M of RFM: sum of line amounts ({ntl_src}), returns subtracted (needs quantity and price, or amount)"), &|a| a.notional);
+                add("mean_basket", "currency", "monetary / frequency", &|a| {
+                    a.notional / (if inp.order.is_some() { a.orders.len() } else { a.n }).max(1) as f64
+                });
+                add(
+                    "return_share",
+                    "share 0-1",
+                    "value of returned/cancelled lines (negative quantity or amount) / value of purchases",
+                    &|a| {
+                        if a.purchases > 0.0 {
+                            a.returns / a.purchases
+                        } else if a.returns > 0.0 {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    },
+                );
+            } else {
+                add("total_notional", "quote currency", &format!("sum of trade notional ({ntl_src})"), &|a| a.notional);
+                add("median_notional", "quote currency", &format!("median trade notional ({ntl_src})"), &|a| {
+                    median(&a.notionals)
+                });
+            }
+        } else {
+            let key = if tx { "monetary" } else { "total_notional" };
+            not_computed.push((key.into(), "needs a notional column, or quantity and price".into()));
+        }
+        if returns_rows > 0 {
+            notes.push(format!(
             "{returns_rows} rows with a negative amount were read as returns/cancellations: they reduce monetary value and count in return_share, not as purchases."
         ));
-    }
-    if !tx {
-        if inp.leverage.is_some() {
-            add("mean_leverage", "x", "mean of the leverage column over fills that state it (needs leverage)", &|a| {
-                if a.lev_n > 0 {
-                    a.lev_sum / a.lev_n as f64
-                } else {
-                    f64::NAN
-                }
-            });
-            add("max_leverage", "x", "max of the leverage column (needs leverage)", &|a| {
-                if a.lev_n > 0 {
-                    a.lev_max
-                } else {
-                    f64::NAN
-                }
-            });
-        } else {
-            not_computed.push(("mean_leverage".into(), "no leverage column".into()));
         }
-        if inp.instrument.is_some() && type_seen.iter().any(|&s| s) {
-            let basis = if has_notional { "notional" } else { "fill count" };
-            for ty in InstrumentType::ALL {
-                if type_seen[ty as usize] {
-                    let k = ty as usize;
-                    add(
+        if !tx {
+            if inp.leverage.is_some() {
+                add(
+                    "mean_leverage",
+                    "x",
+                    "mean of the leverage column over fills that state it (needs leverage)",
+                    &|a| {
+                        if a.lev_n > 0 {
+                            a.lev_sum / a.lev_n as f64
+                        } else {
+                            f64::NAN
+                        }
+                    },
+                );
+                add("max_leverage", "x", "max of the leverage column (needs leverage)", &|a| {
+                    if a.lev_n > 0 {
+                        a.lev_max
+                    } else {
+                        f64::NAN
+                    }
+                });
+            } else {
+                not_computed.push(("mean_leverage".into(), "no leverage column".into()));
+            }
+            if inp.instrument.is_some() && type_seen.iter().any(|&s| s) {
+                let basis = if has_notional { "notional" } else { "fill count" };
+                for ty in InstrumentType::ALL {
+                    if type_seen[ty as usize] {
+                        let k = ty as usize;
+                        add(
                         &format!("{}_share", ty.key()),
                         "share 0-1",
                         &format!("{} {basis} / {basis} of fills with a known type (needs instrument, type given or inferred from the name)", ty.key()),
                         &move |a: &Agg| if a.typed > 0.0 { a.by_type[k] / a.typed } else { f64::NAN },
                     );
-                } else {
-                    not_computed.push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
+                    } else {
+                        not_computed
+                            .push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
+                    }
                 }
-            }
-            if !inferred_names.is_empty() {
-                let per_type: Vec<String> = InstrumentType::ALL
-                    .iter()
-                    .map(|&ty| (ty, inferred_names.values().filter(|v| **v == Some(ty)).count()))
-                    .filter(|(_, n)| *n > 0)
-                    .map(|(ty, n)| format!("{n} {}", ty.key()))
-                    .collect();
-                let unknown = inferred_names.values().filter(|v| v.is_none()).count();
-                notes.push(format!(
-                    "Instrument types inferred from instrument names: {}{}.",
-                    per_type.join(", "),
-                    if unknown > 0 { format!("; {unknown} names matched no known pattern") } else { String::new() }
+                if !inferred_names.is_empty() {
+                    let per_type: Vec<String> = InstrumentType::ALL
+                        .iter()
+                        .map(|&ty| (ty, inferred_names.values().filter(|v| **v == Some(ty)).count()))
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(ty, n)| format!("{n} {}", ty.key()))
+                        .collect();
+                    let unknown = inferred_names.values().filter(|v| v.is_none()).count();
+                    notes.push(format!(
+                        "Instrument types inferred from instrument names: {}{}.",
+                        per_type.join(", "),
+                        if unknown > 0 { format!("; {unknown} names matched no known pattern") } else { String::new() }
+                    ));
+                }
+                if untyped_rows > 0 {
+                    notes.push(format!(
+                        "{} an instrument of unknown type; left out of the instrument-mix shares.",
+                        count_of(untyped_rows, "fill has", "fills have")
+                    ));
+                }
+            } else {
+                not_computed.push((
+                    "instrument mix".into(),
+                    "no instrument column, or no instrument type could be read or inferred".into(),
                 ));
             }
-            if untyped_rows > 0 {
-                notes.push(format!(
-                    "{} an instrument of unknown type; left out of the instrument-mix shares.",
-                    count_of(untyped_rows, "fill has", "fills have")
-                ));
+            if option_kinds_seen {
+                add(
+                    "put_share",
+                    "share 0-1",
+                    "put option notional / option notional (needs options with a known call/put)",
+                    &|a| {
+                        if a.put + a.call > 0.0 {
+                            a.put / (a.put + a.call)
+                        } else {
+                            f64::NAN
+                        }
+                    },
+                );
+            } else if type_seen[InstrumentType::Option as usize] {
+                not_computed.push(("put_share".into(), "call/put not known for any option".into()));
             }
-        } else {
-            not_computed.push((
-                "instrument mix".into(),
-                "no instrument column, or no instrument type could be read or inferred".into(),
-            ));
-        }
-        if option_kinds_seen {
-            add(
-                "put_share",
-                "share 0-1",
-                "put option notional / option notional (needs options with a known call/put)",
-                &|a| {
-                    if a.put + a.call > 0.0 {
-                        a.put / (a.put + a.call)
+            // Without a side column, a signed quantity or notional gives the side,
+            // but only if some values are actually negative.
+            let signed_qty = inp.side.is_none() && negative_amounts;
+            if inp.side.is_some() || signed_qty {
+                let src = if signed_qty { "sign of quantity" } else { "side column" };
+                add(
+                    "long_short_bias",
+                    "-1..1",
+                    &format!(
+                        "(buy {b} - sell {b}) / total {b}, side from the {src}",
+                        b = if has_notional { "notional" } else { "fills" }
+                    ),
+                    &|a| {
+                        if a.sided > 0.0 {
+                            (a.buy - a.sell) / a.sided
+                        } else {
+                            f64::NAN
+                        }
+                    },
+                );
+                if unsided > 0 {
+                    notes.push(format!("{unsided} fills have no readable side; they are left out of long_short_bias."));
+                }
+            } else {
+                not_computed.push(("long_short_bias".into(), "no side column and no signed quantity".into()));
+            }
+            if inp.liquidity.is_some() {
+                add(
+                    "maker_share",
+                    "share 0-1",
+                    "maker fills / fills with a known maker/taker flag (needs maker/taker)",
+                    &|a| if a.liq_n > 0 { a.maker as f64 / a.liq_n as f64 } else { f64::NAN },
+                );
+            } else {
+                not_computed.push(("maker_share".into(), "no maker/taker column".into()));
+            }
+            if inp.fee.is_some() {
+                add("total_fees", "fee currency", "sum of the fee column (rebates negative) (needs fee)", &|a| a.fees);
+            } else {
+                not_computed.push(("total_fees".into(), "no fee column".into()));
+            }
+            if inp.pnl.is_some() {
+                add("realized_pnl", "quote currency", "sum of realized PnL (needs realized PnL)", &|a| a.pnl);
+                add("win_rate", "share 0-1", "fills with PnL > 0 / fills with PnL != 0 (needs realized PnL)", &|a| {
+                    if a.pnl_n > 0 {
+                        a.wins as f64 / a.pnl_n as f64
                     } else {
                         f64::NAN
                     }
-                },
-            );
-        } else if type_seen[InstrumentType::Option as usize] {
-            not_computed.push(("put_share".into(), "call/put not known for any option".into()));
-        }
-        // Without a side column, a signed quantity or notional gives the side,
-        // but only if some values are actually negative.
-        let signed_qty = inp.side.is_none() && negative_amounts;
-        if inp.side.is_some() || signed_qty {
-            let src = if signed_qty { "sign of quantity" } else { "side column" };
-            add(
-                "long_short_bias",
-                "-1..1",
-                &format!(
-                    "(buy {b} - sell {b}) / total {b}, side from the {src}",
-                    b = if has_notional { "notional" } else { "fills" }
-                ),
-                &|a| {
-                    if a.sided > 0.0 {
-                        (a.buy - a.sell) / a.sided
-                    } else {
-                        f64::NAN
-                    }
-                },
-            );
-            if unsided > 0 {
-                notes.push(format!("{unsided} fills have no readable side; they are left out of long_short_bias."));
+                });
+            } else {
+                not_computed.push(("realized_pnl".into(), "no realized PnL column".into()));
             }
-        } else {
-            not_computed.push(("long_short_bias".into(), "no side column and no signed quantity".into()));
         }
-        if inp.liquidity.is_some() {
-            add(
-                "maker_share",
-                "share 0-1",
-                "maker fills / fills with a known maker/taker flag (needs maker/taker)",
-                &|a| if a.liq_n > 0 { a.maker as f64 / a.liq_n as f64 } else { f64::NAN },
-            );
-        } else {
-            not_computed.push(("maker_share".into(), "no maker/taker column".into()));
-        }
-        if inp.fee.is_some() {
-            add("total_fees", "fee currency", "sum of the fee column (rebates negative) (needs fee)", &|a| a.fees);
-        } else {
-            not_computed.push(("total_fees".into(), "no fee column".into()));
-        }
-        if inp.pnl.is_some() {
-            add("realized_pnl", "quote currency", "sum of realized PnL (needs realized PnL)", &|a| a.pnl);
-            add("win_rate", "share 0-1", "fills with PnL > 0 / fills with PnL != 0 (needs realized PnL)", &|a| {
-                if a.pnl_n > 0 {
-                    a.wins as f64 / a.pnl_n as f64
-                } else {
-                    f64::NAN
-                }
+        if inp.instrument.is_some() {
+            let key = if tx { "distinct_products" } else { "distinct_instruments" };
+            add(key, "count", "number of distinct instrument/product codes (needs instrument)", &|a| {
+                a.instruments.len() as f64
             });
-        } else {
-            not_computed.push(("realized_pnl".into(), "no realized PnL column".into()));
         }
-    }
-    if inp.instrument.is_some() {
-        let key = if tx { "distinct_products" } else { "distinct_instruments" };
-        add(key, "count", "number of distinct instrument/product codes (needs instrument)", &|a| {
-            a.instruments.len() as f64
-        });
-    }
 
-    let n = ids.len();
-    let mut values = Array2::from_elem((n, cols.len()), f64::NAN);
-    for (j, (_, v)) in cols.iter().enumerate() {
-        for i in 0..n {
-            values[[i, j]] = v[i];
+        let n = ids.len();
+        let mut values = Array2::from_elem((n, cols.len()), f64::NAN);
+        for (j, (_, v)) in cols.iter().enumerate() {
+            for i in 0..n {
+                values[[i, j]] = v[i];
+            }
         }
+        Ok(FeatureTable {
+            ids,
+            defs: cols.into_iter().map(|c| c.0).collect(),
+            values,
+            not_computed,
+            rows_used,
+            skipped: skips.0,
+            ignored_cells: ignored.0,
+            notes,
+        })
     }
-    Ok(FeatureTable {
-        ids,
-        defs: cols.into_iter().map(|c| c.0).collect(),
-        values,
-        not_computed,
-        rows_used,
-        skipped: skips.0,
-        ignored_cells: ignored.0,
-        notes,
-    })
 }
 
 /// `"1 row"` / `"3 rows"`: a count with the right noun (and verb) form.

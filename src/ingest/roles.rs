@@ -443,8 +443,8 @@ fn numeric_count(t: &Table, c: usize, rows: &[usize], format: NumberFormat) -> (
 
 /// Quoted column names, the first `max` of them, then how many more:
 /// `"a", "b" and 3 more`.
-fn name_list(t: &Table, cols: &[usize], max: usize) -> String {
-    let names: Vec<String> = cols.iter().take(max).map(|&c| format!("\"{}\"", t.headers[c])).collect();
+fn name_list(headers: &[String], cols: &[usize], max: usize) -> String {
+    let names: Vec<String> = cols.iter().take(max).map(|&c| format!("\"{}\"", headers[c])).collect();
     match cols.len().saturating_sub(max) {
         0 => names.join(", "),
         more => format!("{} and {more} more", names.join(", ")),
@@ -584,16 +584,16 @@ pub fn detect_mapping(t: &Table) -> Mapping {
 
 /// The note for a customer table with more than [`MAX_FEATURE_COLUMNS`]
 /// numeric columns: `used` are the features, `left_out` the others.
-pub(crate) fn too_many_numeric_columns(t: &Table, used: &[usize], left_out: &[usize]) -> String {
+pub(crate) fn too_many_numeric_columns(headers: &[String], used: &[usize], left_out: &[usize]) -> String {
     let (first, last) = (used.first().copied().unwrap_or(0), used.last().copied().unwrap_or(0));
     format!(
         "One row per customer: {} numeric columns found; only the first {} (\"{}\" to \"{}\") are used as features and the other {} ({}) are left out, because segmenting on more than {} columns is too slow for a browser tab. To segment on other columns, remove the columns you do not need from the file (or move the ones you want to the front) and load it again.",
         used.len() + left_out.len(),
         used.len(),
-        t.headers[first],
-        t.headers[last],
+        headers[first],
+        headers[last],
         left_out.len(),
-        name_list(t, left_out, 5),
+        name_list(headers, left_out, 5),
         MAX_FEATURE_COLUMNS
     )
 }
@@ -755,12 +755,12 @@ impl Mapping {
                 )),
                 _ => self.notes.push(format!(
                     "Columns {} count rows (0, 1, 2, ... or 1, 2, 3, ...), like a saved table index; they are not used as features.",
-                    name_list(t, &index, 20)
+                    name_list(&t.headers, &index, 20)
                 )),
             }
             if numeric.len() > MAX_FEATURE_COLUMNS {
                 let left_out = numeric.split_off(MAX_FEATURE_COLUMNS);
-                self.notes.push(too_many_numeric_columns(t, &numeric, &left_out));
+                self.notes.push(too_many_numeric_columns(&t.headers, &numeric, &left_out));
             }
             for &c in &numeric {
                 note_format(&mut self.notes, c);
@@ -770,7 +770,7 @@ impl Mapping {
                 self.notes.push(format!(
                     "One row per customer: non-numeric {} {} {} not used as features.",
                     if ignored.len() == 1 { "column" } else { "columns" },
-                    name_list(t, &ignored, 20),
+                    name_list(&t.headers, &ignored, 20),
                     if ignored.len() == 1 { "is" } else { "are" }
                 ));
             }
