@@ -11,9 +11,12 @@
 //! still holds, so a job never depends on what a worker remembers.
 
 use crate::analysis::{segment_timed, Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
-use crate::features::{extract_with_progress, FeatureTable};
+use crate::features::{extract_with_progress, FeatureBuilder, FeatureError, FeatureTable};
+use crate::ingest::roles::{detect_mapping_with_unique, is_row_index};
 use crate::ingest::time::TimeFormat;
-use crate::ingest::{detect_mapping, DataKind, Dialect, Mapping, RaggedRows, Role, Table};
+use crate::ingest::{
+    detect_mapping, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, Table, TableReader,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -24,6 +27,251 @@ use std::sync::Arc;
 /// this keeps about 160 MB out of the peak. The cost is a second read when
 /// the mapping changes (reading such a file again takes 1-2 s).
 pub const KEEP_TABLE_UP_TO: usize = 32 << 20;
+
+/// Files larger than this (bytes) are read in a stream, their features
+/// computed as they are parsed ([`Streaming`]), so that their rows are never
+/// all in memory at once. Smaller files are kept whole: a change of mapping
+/// then needs no second read.
+pub const STREAM_ABOVE: u64 = KEEP_TABLE_UP_TO as u64;
+
+/// Data rows of a streamed file that detection looks at: the first 50,000
+/// (a tenth of them, 5,000, are sampled, as for a whole file).
+pub const HEAD_ROWS: usize = 50_000;
+
+/// What a streamed read ([`Streaming`]) gave.
+// One value per file read: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Streamed {
+    /// The features, computed while reading: the rows were not kept.
+    /// `ft` is the feature stage's result (its error, if any, as [`crate::features::extract`]'s).
+    Features { summary: TableSummary, mapping: Mapping, ft: Result<FeatureTable, FeatureError> },
+    /// The whole table: the file had no more than the head's rows, or its
+    /// mapping needs every row (slash dates, whose day and month are told
+    /// apart on the whole column; a mapping the features cannot use).
+    Table { dialect: Dialect, table: Table },
+    /// The rows after the head contradicted what detection saw in it (an id
+    /// seen twice, a row index that stops counting): the file must be read
+    /// again whole.
+    ReadAgain { why: String },
+}
+
+/// Reads a file and computes its features in one pass: the first
+/// [`HEAD_ROWS`] rows are kept for detecting the mapping (or applying the
+/// page's mapping and edits), then every chunk of parsed rows goes to a
+/// [`FeatureBuilder`] and is dropped. Memory grows with the number of
+/// accounts, not of rows. Feed it the raw chunks of the file in order
+/// ([`Streaming::feed`]), then call [`Streaming::finish`].
+///
+/// What detection concluded from the head is checked on the rest: a column
+/// whose values all differed (the account id of a customer table) must go on
+/// differing, and a row-index column must go on counting; otherwise the
+/// result is [`Streamed::ReadAgain`]. Features equal those of
+/// [`features`] on the whole table under the same mapping.
+pub struct Streaming {
+    reader: TableReader,
+    head_rows: usize,
+    mapping: Option<Mapping>,
+    edits: Vec<MappingEdit>,
+    state: State,
+    /// Data rows taken from the reader so far.
+    rows: usize,
+}
+
+// One value per file read: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum State {
+    Head(Option<Table>),
+    Stream { mapping: Mapping, builder: FeatureBuilder, checks: HeadChecks },
+    Whole,
+}
+
+/// What detection concluded from the head and the rest of the file must confirm.
+struct HeadChecks {
+    /// A column whose values all differed in the head, and hashes of the values seen.
+    unique: Option<(usize, std::collections::HashSet<u64, foldhash::fast::RandomState>)>,
+    /// Row-index columns (left out of a customer table's features) and their first value.
+    index: Vec<(usize, f64)>,
+    /// Data rows checked so far.
+    rows: usize,
+    /// The first contradiction found.
+    broken: Option<String>,
+    hasher: foldhash::quality::RandomState,
+}
+
+impl HeadChecks {
+    fn push(&mut self, t: &Table) {
+        use std::hash::BuildHasher;
+        if self.broken.is_none() {
+            for r in 0..t.n_rows() {
+                if let Some((c, seen)) = &mut self.unique {
+                    if !seen.insert(self.hasher.hash_one(t.cell(r, *c))) {
+                        self.broken = Some(format!(
+                            "\"{}\" repeats a value on row {}, so the file is not one row per id",
+                            t.headers[*c],
+                            t.record_no(r)
+                        ));
+                        break;
+                    }
+                }
+                let i = (self.rows + r) as f64;
+                if let Some(&(c, _)) =
+                    self.index.iter().find(|&&(c, first)| parse_number(t.cell(r, c)) != Some(first + i))
+                {
+                    self.broken = Some(format!("\"{}\" stops counting rows on row {}", t.headers[c], t.record_no(r)));
+                    break;
+                }
+            }
+        }
+        self.rows += t.n_rows();
+    }
+}
+
+/// Appends the rows of `b` (same columns) to `a`.
+fn append(a: Option<Table>, b: Table) -> Table {
+    match a {
+        None => b,
+        Some(mut a) => {
+            a.append(b);
+            a
+        }
+    }
+}
+
+impl Streaming {
+    /// A streamed read of a file of `size` bytes for job `req` (its
+    /// mapping, or detection if `None`, then its edits), detecting on the
+    /// first `head_rows` data rows ([`HEAD_ROWS`] in the app).
+    pub fn new(req: &Request, size: u64, head_rows: usize) -> Self {
+        Streaming {
+            reader: TableReader::new().ragged(req.ragged).size_hint(size).streamed(),
+            head_rows: head_rows.max(1),
+            mapping: req.mapping.clone(),
+            edits: req.edits.clone(),
+            state: State::Head(None),
+            rows: 0,
+        }
+    }
+
+    /// Feeds the next raw chunk of the file.
+    ///
+    /// Errors: the reader's ([`TableReader::feed`]).
+    pub fn feed(&mut self, raw: &[u8]) -> Result<(), IngestError> {
+        self.reader.feed(raw)?;
+        self.advance();
+        Ok(())
+    }
+
+    fn advance(&mut self) {
+        if matches!(self.state, State::Whole) {
+            return;
+        }
+        let Some(chunk) = self.reader.take_rows() else { return };
+        match &mut self.state {
+            State::Stream { builder, checks, .. } => {
+                self.rows += chunk.n_rows();
+                checks.push(&chunk);
+                builder.push(&chunk);
+            }
+            State::Head(acc) => {
+                let head = append(acc.take(), chunk);
+                if head.n_rows() > self.head_rows {
+                    self.start(head);
+                } else {
+                    self.state = State::Head(Some(head));
+                }
+            }
+            State::Whole => {}
+        }
+    }
+
+    /// Decides the mapping on the head (`head_rows` of `rows`) and starts streaming.
+    fn start(&mut self, rows: Table) {
+        let (head, rest) = rows.split_at(self.head_rows);
+        let (mut m, unique) = match &self.mapping {
+            Some(m) => (m.clone(), None),
+            None => {
+                let (mut m, unique) = detect_mapping_with_unique(&head);
+                let note = format!(
+                    "The file is large, so its columns were detected on its first {} rows, and its features computed while reading it, without keeping its rows in memory (a change of mapping reads it again).",
+                    head.n_rows()
+                );
+                m.add_detect_note(note);
+                (m, unique)
+            }
+        };
+        for e in &self.edits {
+            e.apply(&mut m, &head);
+        }
+        let slash_dates = m.needs_every_row();
+        let builder = FeatureBuilder::new(&head.headers, &m);
+        let Ok(mut builder) = builder.map_err(|_| ()).and_then(|b| if slash_dates { Err(()) } else { Ok(b) }) else {
+            let mut all = head;
+            all.append(rest);
+            self.reader.put_back(all);
+            self.state = State::Whole;
+            return;
+        };
+        let index = if m.kind == DataKind::CustomerTable {
+            (0..head.n_cols())
+                .filter(|&c| {
+                    Some(c) != m.get(Role::Account) && !m.feature_columns.contains(&c) && is_row_index(&head, c)
+                })
+                .filter_map(|c| parse_number(head.cell(0, c)).map(|first| (c, first)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut checks = HeadChecks {
+            unique: unique.map(|c| (c, Default::default())),
+            index,
+            rows: 0,
+            broken: None,
+            hasher: Default::default(),
+        };
+        let seen = head.n_rows() + rest.n_rows();
+        if let Some(f) = self.reader.fraction_read().filter(|f| *f > 0.0) {
+            builder.reserve(((seen as f64 / f.min(1.0) - seen as f64) * 1.02) as usize + seen);
+        }
+        for t in [head, rest] {
+            self.rows += t.n_rows();
+            checks.push(&t);
+            builder.push(&t);
+        }
+        self.state = State::Stream { mapping: m, builder, checks };
+    }
+
+    /// Ends the file.
+    ///
+    /// Errors: the reader's ([`TableReader::finish`]).
+    pub fn finish(self) -> Result<Streamed, IngestError> {
+        let Streaming { mut reader, state, rows, .. } = self;
+        match state {
+            State::Stream { mapping, mut builder, mut checks } => {
+                let (dialect, last) = reader.finish()?;
+                checks.push(&last);
+                builder.push(&last);
+                if let Some(why) = checks.broken {
+                    return Ok(Streamed::ReadAgain { why });
+                }
+                let mut summary = TableSummary::of(&last, dialect);
+                summary.n_rows = rows + last.n_rows();
+                drop(last);
+                Ok(Streamed::Features { summary, mapping, ft: builder.finish() })
+            }
+            State::Head(head) => {
+                if let Some(head) = head {
+                    reader.put_back(head);
+                }
+                let (dialect, table) = reader.finish()?;
+                Ok(Streamed::Table { dialect, table })
+            }
+            State::Whole => {
+                let (dialect, table) = reader.finish()?;
+                Ok(Streamed::Table { dialect, table })
+            }
+        }
+    }
+}
 
 /// The analysis choices made in the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -349,6 +597,150 @@ mod tests {
         let nan_in = out.ft.values.iter().filter(|v| v.is_nan()).count();
         assert_eq!(outcome.ft.values.iter().filter(|v| v.is_nan()).count(), nan_in);
         assert_eq!(TableSummary::of(&t, d).n_rows, t.n_rows());
+    }
+
+    /// The features of `ft` and `other` are the same, NaN included.
+    fn assert_same_features(a: &FeatureTable, b: &FeatureTable) {
+        assert_eq!(a.ids, b.ids);
+        assert_eq!(a.defs, b.defs);
+        assert_eq!(a.values.dim(), b.values.dim());
+        assert!(a.values.iter().zip(b.values.iter()).all(|(x, y)| x.to_bits() == y.to_bits()), "values differ");
+        assert_eq!((a.rows_used, &a.skipped, &a.ignored_cells), (b.rows_used, &b.skipped, &b.ignored_cells));
+        assert_eq!((&a.notes, &a.not_computed), (&b.notes, &b.not_computed));
+    }
+
+    fn describe(s: Streamed) -> String {
+        match s {
+            Streamed::Features { .. } => "features".into(),
+            Streamed::Table { .. } => "table".into(),
+            Streamed::ReadAgain { why } => format!("read again: {why}"),
+        }
+    }
+
+    fn request(mapping: Option<Mapping>, edits: Vec<MappingEdit>) -> Request {
+        Request {
+            job: 1,
+            file: 1,
+            name: "f.csv".into(),
+            ragged: RaggedRows::Skip,
+            mapping,
+            edits,
+            settings: Settings::default(),
+            crash_test: false,
+        }
+    }
+
+    fn stream(bytes: &[u8], req: &Request, chunk: usize, head_rows: usize) -> Streamed {
+        let mut s = Streaming::new(req, bytes.len() as u64, head_rows);
+        for c in bytes.chunks(chunk) {
+            s.feed(c).unwrap();
+        }
+        s.finish().unwrap()
+    }
+
+    #[test]
+    fn a_streamed_read_gives_the_features_of_the_whole_table() {
+        let customers: String =
+            std::iter::once("customer_id,age,spend,visits\n".to_string())
+                .chain((0..8000).map(|i| {
+                    format!("c{i},{},{}.5,{}\n", 20 + i % 50, i * 7 % 1000, if i % 97 == 0 { "" } else { "3" })
+                }))
+                .collect();
+        let trades = generate(11, 400);
+        for (what, csv) in [("trades", trades.as_str()), ("customers", customers.as_str())] {
+            let (_, whole) = parse_bytes(csv.as_bytes()).unwrap();
+            for (chunk, head_rows) in [(997, 1000), (65536, 1000), (4096, 2500)] {
+                let Streamed::Features { summary, mapping, ft } =
+                    stream(csv.as_bytes(), &request(None, vec![]), chunk, head_rows)
+                else {
+                    panic!(
+                        "{what} {chunk} {head_rows}: not streamed: {}",
+                        describe(stream(csv.as_bytes(), &request(None, vec![]), chunk, head_rows))
+                    )
+                };
+                assert_eq!(summary.n_rows, whole.n_rows(), "{what}");
+                assert_eq!(summary.headers, whole.headers, "{what}");
+                assert!(
+                    mapping.notes.iter().any(|n| n.contains(&format!("first {head_rows} rows"))),
+                    "{what}: {:?}",
+                    mapping.notes
+                );
+                let expected = extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap();
+                assert_same_features(&ft.unwrap(), &expected);
+                // The head's detection is the whole file's here, but for the note.
+                let full = detect_mapping(&whole);
+                assert_eq!(
+                    (mapping.kind, Role::ALL.map(|r| mapping.get(r)), &mapping.feature_columns),
+                    (full.kind, Role::ALL.map(|r| full.get(r)), &full.feature_columns),
+                    "{what}"
+                );
+            }
+        }
+        // The page's mapping and edits are applied to the head, as to a whole table.
+        let (_, whole) = parse_bytes(trades.as_bytes()).unwrap();
+        let req = request(Some(detect_mapping(&whole)), vec![MappingEdit::Role(Role::Leverage, None)]);
+        let Streamed::Features { mapping, ft, .. } = stream(trades.as_bytes(), &req, 8192, 1000) else {
+            panic!("not streamed")
+        };
+        assert_eq!(mapping, mapping_for(&req, &whole));
+        assert_same_features(&ft.unwrap(), &extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
+    }
+
+    #[test]
+    fn small_files_and_slash_dates_are_read_whole() {
+        let trades = generate(5, 50);
+        let (_, whole) = parse_bytes(trades.as_bytes()).unwrap();
+        let Streamed::Table { table, .. } = stream(trades.as_bytes(), &request(None, vec![]), 1000, whole.n_rows())
+        else {
+            panic!("a file of no more than the head's rows is kept whole")
+        };
+        assert_eq!((table.n_rows(), table.cell(7, 1)), (whole.n_rows(), whole.cell(7, 1)));
+        let retail: String = std::iter::once("InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n".to_string())
+            .chain(
+                (0..500).map(|i| format!("{},{},{:02}/12/2010 08:00,2.5,c{}\n", i / 3, 1 + i % 4, 1 + i % 28, i % 40)),
+            )
+            .collect();
+        let (_, whole) = parse_bytes(retail.as_bytes()).unwrap();
+        assert!(detect_mapping(&whole).needs_every_row());
+        let Streamed::Table { table, .. } = stream(retail.as_bytes(), &request(None, vec![]), 700, 100) else {
+            panic!("slash dates need every row")
+        };
+        assert_eq!(table.n_rows(), 500);
+        assert_eq!(table.cell(499, 4), "c19");
+        assert_eq!(table.record_no(499), 501);
+    }
+
+    #[test]
+    fn a_head_the_rest_contradicts_means_reading_again() {
+        let rows = |dup: usize, index_break: usize| -> String {
+            std::iter::once(",customer_id,age,spend\n".to_string())
+                .chain((0..6000).map(|i| {
+                    let id = if i == dup { 3 } else { i };
+                    let idx = if i >= index_break { i + 1 } else { i };
+                    format!("{idx},c{id},{},{}\n", 20 + i % 50, i * 7 % 100)
+                }))
+                .collect()
+        };
+        let ok = rows(usize::MAX, usize::MAX);
+        assert!(ok.len() > crate::ingest::csv::SNIFF_BYTES, "more than the reader holds back for the dialect");
+        let Streamed::Features { mapping, ft, .. } = stream(ok.as_bytes(), &request(None, vec![]), 512, 100) else {
+            panic!(
+                "unique ids and a counting index stream: {}",
+                describe(stream(ok.as_bytes(), &request(None, vec![]), 512, 100))
+            )
+        };
+        assert_eq!(mapping.kind, DataKind::CustomerTable);
+        assert_eq!(ft.unwrap().defs.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), ["age", "spend"]);
+        let Streamed::ReadAgain { why } = stream(rows(5000, usize::MAX).as_bytes(), &request(None, vec![]), 512, 100)
+        else {
+            panic!("an id repeated after the head")
+        };
+        assert!(why.contains("\"customer_id\" repeats a value on row 5002"), "{why}");
+        let Streamed::ReadAgain { why } = stream(rows(usize::MAX, 3000).as_bytes(), &request(None, vec![]), 512, 100)
+        else {
+            panic!("an index that stops counting after the head")
+        };
+        assert!(why.contains("\"column_1\" stops counting rows on row 3002"), "{why}");
     }
 
     #[test]

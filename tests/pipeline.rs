@@ -330,3 +330,60 @@ fn trades_with_ten_thousand_junk_columns() {
     assert_eq!(ft.ids.len(), 250);
     assert_eq!(ft.rows_used, ROWS);
 }
+
+/// Each real file read in a stream (detection on its first 500 rows, 64 KiB
+/// chunks) gives the features of its whole table under the mapping the
+/// stream used, or is read whole, saying why.
+#[test]
+fn real_files_streamed_give_the_whole_tables_features() {
+    use segscope::job::{Request, Settings, Streamed, Streaming};
+    for name in ["dex_swaps_2021-06.csv", "mall_customers.csv", "online_retail_2010-12.csv"] {
+        let Some(bytes) = shared(name) else { continue };
+        let req = Request {
+            job: 1,
+            file: 1,
+            name: name.into(),
+            ragged: Default::default(),
+            mapping: None,
+            edits: vec![],
+            settings: Settings::default(),
+            crash_test: false,
+        };
+        let mut s = Streaming::new(&req, bytes.len() as u64, 500);
+        for c in bytes.chunks(65536) {
+            s.feed(c).unwrap();
+        }
+        let (_, whole) = parse_bytes(&bytes).unwrap();
+        match s.finish().unwrap() {
+            Streamed::Features { summary, mapping, ft } => {
+                let ft = ft.unwrap();
+                let expected = extract(&whole, &mapping).unwrap();
+                assert_eq!(summary.n_rows, whole.n_rows(), "{name}");
+                assert_eq!(
+                    (&ft.ids, &ft.defs, ft.rows_used),
+                    (&expected.ids, &expected.defs, expected.rows_used),
+                    "{name}"
+                );
+                assert!(
+                    ft.values.iter().zip(expected.values.iter()).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{name}"
+                );
+                assert_eq!(
+                    (&ft.skipped, &ft.ignored_cells, &ft.notes),
+                    (&expected.skipped, &expected.ignored_cells, &expected.notes),
+                    "{name}"
+                );
+                println!("{name}: streamed, {} accounts x {} features", ft.ids.len(), ft.defs.len());
+            }
+            Streamed::Table { table, .. } => {
+                assert_eq!(table.n_rows(), whole.n_rows(), "{name}");
+                assert!(
+                    detect_mapping(&table).needs_every_row() || whole.n_rows() <= 500,
+                    "{name}: read whole without a reason"
+                );
+                println!("{name}: read whole ({} rows)", table.n_rows());
+            }
+            Streamed::ReadAgain { why } => println!("{name}: read again: {why}"),
+        }
+    }
+}

@@ -202,6 +202,32 @@ impl Table {
     pub fn record_no(&self, row: usize) -> u32 {
         self.record_no[row]
     }
+    /// Appends the rows of `other`, a table with the same columns (e.g.
+    /// the next rows taken from the same [`StreamParser`]).
+    pub fn append(&mut self, other: Table) {
+        debug_assert_eq!(self.n_cols(), other.n_cols());
+        let shift = self.data.len();
+        self.data.push_str(&other.data);
+        self.ends.extend(other.ends.iter().map(|e| e + shift));
+        self.record_no.extend_from_slice(&other.record_no);
+    }
+
+    /// Splits the rows at `at` (clamped to the rows there are): the first
+    /// `at` rows, then the rest, both with this table's columns.
+    pub fn split_at(mut self, at: usize) -> (Table, Table) {
+        let at = at.min(self.n_rows());
+        let cut = at * self.n_cols();
+        let offset = if cut == 0 { 0 } else { self.ends[cut - 1] };
+        let rest = Table {
+            headers: self.headers.clone(),
+            data: self.data.split_off(offset),
+            ends: self.ends.split_off(cut).into_iter().map(|e| e - offset).collect(),
+            record_no: self.record_no.split_off(at),
+            ..Table::default()
+        };
+        (self, rest)
+    }
+
     /// A cell as text, whitespace-trimmed (invalid UTF-8 was replaced with
     /// U+FFFD when the file was parsed). Panics if out of range (callers
     /// iterate `0..n_rows()` and `0..n_cols()`).
@@ -226,6 +252,8 @@ pub struct StreamParser {
     pending: Option<Vec<u8>>,
     /// What [`StreamParser::finish`] does if some rows had the wrong number of fields.
     ragged: RaggedRows,
+    /// Data rows moved out by [`StreamParser::take_rows`].
+    taken: usize,
 }
 
 impl StreamParser {
@@ -242,7 +270,45 @@ impl StreamParser {
             have_header: false,
             pending: Some(Vec::new()),
             ragged: RaggedRows::Skip,
+            taken: 0,
         }
+    }
+
+    /// Moves out the data rows parsed so far, as a table with the file's
+    /// column names (named as [`StreamParser::finish`] names them) and file
+    /// record numbers; the parser goes on from where it was. Counts of
+    /// ragged and invalid cells stay with the parser, for `finish`. Before
+    /// the header is complete, the table has no columns and no rows.
+    pub fn take_rows(&mut self) -> Table {
+        let mut t = Table {
+            headers: self.table.headers.clone(),
+            data: std::mem::take(&mut self.table.data),
+            ends: std::mem::take(&mut self.table.ends),
+            record_no: std::mem::take(&mut self.table.record_no),
+            ..Table::default()
+        };
+        self.taken += t.n_rows();
+        name_columns(&mut t);
+        t.unnamed_columns = 0;
+        t.renamed_headers.clear();
+        t
+    }
+
+    /// Gives back rows taken by [`StreamParser::take_rows`] when they were
+    /// the first rows taken and none was taken since: the parser then
+    /// holds them again, as if they had never been taken, and `finish`
+    /// returns the whole table.
+    pub fn put_back(&mut self, t: Table) {
+        debug_assert!(self.table.n_rows() == 0 || t.n_rows() == 0, "put back before taking more");
+        let mut t = t;
+        self.taken -= t.n_rows();
+        let shift = t.data.len();
+        t.data.push_str(&self.table.data);
+        t.ends.extend(self.table.ends.iter().map(|e| e + shift));
+        t.record_no.extend_from_slice(&self.table.record_no);
+        self.table.data = t.data;
+        self.table.ends = t.ends;
+        self.table.record_no = t.record_no;
     }
 
     /// Sets what happens to data rows whose field count differs from the
@@ -387,31 +453,37 @@ impl StreamParser {
                 expected: t.headers.len(),
             });
         }
-        if t.n_rows() == 0 {
+        if t.n_rows() + self.taken == 0 {
             return Err(IngestError::NoData { ragged: t.ragged_count });
         }
-        // Unnamed columns (e.g. the index pandas writes) get a name the user can see.
-        for (i, h) in t.headers.iter_mut().enumerate() {
-            if h.is_empty() {
-                *h = format!("column_{}", i + 1);
-                t.unnamed_columns += 1;
-            }
-        }
-        // Repeated names (two "price" columns) become "price (2)", so each column can be told apart.
-        let mut seen = std::collections::HashMap::<String, usize>::new();
-        for i in 0..t.headers.len() {
-            let n = seen.entry(t.headers[i].clone()).or_insert(0);
-            *n += 1;
-            if *n > 1 {
-                let mut name = format!("{} ({n})", t.headers[i]);
-                while t.headers.contains(&name) {
-                    name.push('\'');
-                }
-                t.renamed_headers.push((i, t.headers[i].clone(), name.clone()));
-                t.headers[i] = name;
-            }
-        }
+        name_columns(&mut t);
         Ok(t)
+    }
+}
+
+/// Names the columns for the user: unnamed ones (e.g. the index pandas
+/// writes) get `column_N`, repeated names get `name (2)`; both are counted
+/// in `t`.
+fn name_columns(t: &mut Table) {
+    for (i, h) in t.headers.iter_mut().enumerate() {
+        if h.is_empty() {
+            *h = format!("column_{}", i + 1);
+            t.unnamed_columns += 1;
+        }
+    }
+    // Repeated names (two "price" columns) become "price (2)", so each column can be told apart.
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for i in 0..t.headers.len() {
+        let n = seen.entry(t.headers[i].clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let mut name = format!("{} ({n})", t.headers[i]);
+            while t.headers.contains(&name) {
+                name.push('\'');
+            }
+            t.renamed_headers.push((i, t.headers[i].clone(), name.clone()));
+            t.headers[i] = name;
+        }
     }
 }
 
@@ -491,6 +563,8 @@ pub struct TableReader {
     ragged: RaggedRows,
     /// Size of the whole file in bytes, if known ([`TableReader::size_hint`]).
     size_hint: u64,
+    /// Rows are taken out as they are parsed ([`TableReader::streamed`]).
+    streamed: bool,
 }
 
 impl TableReader {
@@ -522,6 +596,25 @@ impl TableReader {
         self
     }
 
+    /// Tells the reader its rows will be taken out as they are parsed
+    /// ([`TableReader::take_rows`]): the size hint then reserves nothing,
+    /// unless rows are put back ([`TableReader::put_back`]).
+    pub fn streamed(mut self) -> Self {
+        self.streamed = true;
+        self
+    }
+
+    /// Bytes of decoded text read so far.
+    pub fn text_bytes(&self) -> u64 {
+        self.text_bytes
+    }
+
+    /// Share of the file's text read so far, if it is known: plain text
+    /// (not gzip, not UTF-16) and a size hint given.
+    pub fn fraction_read(&self) -> Option<f64> {
+        (self.decoder.is_plain() && self.size_hint > 0).then(|| self.text_bytes as f64 / self.size_hint as f64)
+    }
+
     /// Feeds the next raw chunk of the file.
     ///
     /// Errors: from decoding ([`IngestError::Corrupt`]), dialect detection
@@ -549,11 +642,30 @@ impl TableReader {
                 let mut p = StreamParser::new(d).ragged(self.ragged);
                 let head = std::mem::take(&mut self.head);
                 p.feed(&head)?;
-                if self.decoder.is_plain() && self.size_hint > self.text_bytes {
+                if self.decoder.is_plain() && self.size_hint > self.text_bytes && !self.streamed {
                     p.reserve_for(head.len(), (self.size_hint - self.text_bytes) as usize);
                 }
                 self.parser = Some((d, p));
                 Ok(())
+            }
+        }
+    }
+
+    /// The rows parsed so far, moved out (see [`StreamParser::take_rows`]);
+    /// `None` while the dialect is still being detected (the first
+    /// [`SNIFF_BYTES`] of text are held until then).
+    pub fn take_rows(&mut self) -> Option<Table> {
+        self.parser.as_mut().map(|(_, p)| p.take_rows())
+    }
+
+    /// Gives back the first rows taken (see [`StreamParser::put_back`]),
+    /// reserving room for the rest of the file if its size is known, so
+    /// that [`TableReader::finish`] returns the whole table.
+    pub fn put_back(&mut self, t: Table) {
+        if let Some((_, p)) = self.parser.as_mut() {
+            p.put_back(t);
+            if self.decoder.is_plain() && self.size_hint > self.text_bytes {
+                p.reserve_for(self.text_bytes as usize, (self.size_hint - self.text_bytes) as usize);
             }
         }
     }

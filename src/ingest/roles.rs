@@ -512,7 +512,7 @@ fn name_score(role: Role, norm: &str) -> u32 {
 }
 
 /// True if column `c` holds 0, 1, 2, ... or 1, 2, 3, ... in row order (a saved index).
-fn is_row_index(t: &Table, c: usize) -> bool {
+pub fn is_row_index(t: &Table, c: usize) -> bool {
     let first = parse_number(t.cell(0, c));
     matches!(first, Some(v) if v == 0.0 || v == 1.0)
         && (0..t.n_rows()).all(|r| parse_number(t.cell(r, c)) == first.map(|f| f + r as f64))
@@ -523,6 +523,15 @@ fn is_row_index(t: &Table, c: usize) -> bool {
 /// Never fails: a role with no fitting column stays unmapped, and the
 /// feature stage then says which features could not be computed.
 pub fn detect_mapping(t: &Table) -> Mapping {
+    detect_mapping_with_unique(t).0
+}
+
+/// [`detect_mapping`], and the column whose values all differ in `t`, if
+/// that decided the mapping (the kind of data, or a weakly named id left
+/// out as a row id). Detection on the first rows of a longer file holds for
+/// the whole file only if that column's values all differ there too: a
+/// streamed read checks it ([`crate::job::Streaming`]).
+pub fn detect_mapping_with_unique(t: &Table) -> (Mapping, Option<usize>) {
     let rows = sample_rows(t);
     let stats: Vec<ColumnStats> = (0..t.n_cols()).map(|c| column_stats(t, c, &rows)).collect();
     let norms: Vec<String> = t.headers.iter().map(|h| normalise(h)).collect();
@@ -569,6 +578,7 @@ pub fn detect_mapping(t: &Table) -> Mapping {
     // a trade or row id: using it would make every row its own account.
     let trade_like = m.get(Role::Timestamp).is_some() || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
     let mut account_unique = m.get(Role::Account).is_some_and(|c| t.n_rows() >= 2 && all_unique(t, c));
+    let unique = m.get(Role::Account).filter(|_| account_unique);
     if let Some(c) = m.get(Role::Account).filter(|_| account_score < 60 && trade_like && account_unique) {
         m.cols[Role::Account as usize] = None;
         account_unique = false;
@@ -579,7 +589,7 @@ pub fn detect_mapping(t: &Table) -> Mapping {
     }
     m.kind = infer_kind(&m, &stats, account_unique);
     m.refresh(t);
-    m
+    (m, unique)
 }
 
 /// The note for a customer table with more than [`MAX_FEATURE_COLUMNS`]
@@ -666,6 +676,24 @@ impl Mapping {
     pub fn set_kind(&mut self, t: &Table, kind: DataKind) {
         self.kind = kind;
         self.refresh(t);
+    }
+
+    /// Adds a note about how the mapping was detected; kept through later changes.
+    pub fn add_detect_note(&mut self, note: String) {
+        self.detect_notes.push(note.clone());
+        self.notes.push(note);
+    }
+
+    /// True if the mapping was decided on every row of the table, so that
+    /// it cannot be decided on the first rows of a file: slash dates
+    /// (DD/MM or MM/DD), detected rather than chosen by the user, whose
+    /// reading one row anywhere in the file can decide or refuse.
+    pub fn needs_every_row(&self) -> bool {
+        self.time_override.is_none()
+            && self
+                .time
+                .as_ref()
+                .is_some_and(|d| matches!(d.format, time::TimeFormat::DayFirst | time::TimeFormat::MonthFirst))
     }
 
     /// True if notional is computed as |quantity x price| (no notional column).
