@@ -126,6 +126,19 @@ impl HeadChecks {
     }
 }
 
+/// `50000` -> `"50,000"`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// Appends the rows of `b` (same columns) to `a`.
 fn append(a: Option<Table>, b: Table) -> Table {
     match a {
@@ -193,7 +206,7 @@ impl Streaming {
                 let (mut m, unique) = detect_mapping_with_unique(&head);
                 let note = format!(
                     "The file is large, so its columns were detected on its first {} rows, and its features computed while reading it, without keeping its rows in memory (a change of mapping reads it again).",
-                    head.n_rows()
+                    thousands(head.n_rows())
                 );
                 m.add_detect_note(note);
                 (m, unique)
@@ -373,6 +386,9 @@ impl TableSummary {
 pub enum Stage {
     /// Reading, decoding and parsing the file (progress in bytes).
     Read,
+    /// Reading a large file and computing its features as it is parsed
+    /// ([`Streaming`]; progress in bytes).
+    ReadFeatures,
     /// Detecting column roles and computing per-account features.
     Features,
     /// Transforms, scaling, clustering, the k sweep, stability and PCA.
@@ -384,6 +400,7 @@ impl Stage {
     pub fn label(self) -> &'static str {
         match self {
             Stage::Read => "Reading file",
+            Stage::ReadFeatures => "Reading file and extracting features",
             Stage::Features => "Extracting features",
             Stage::Analysis => "Scaling, clustering and PCA",
         }
@@ -423,6 +440,9 @@ pub struct Outcome {
     pub features_ms: f64,
     /// The features were the previous job's (only the settings changed), not computed again.
     pub features_reused: bool,
+    /// The features were computed while the file was read ([`Streaming`]):
+    /// their time is in the read time, and `features_ms` is 0.
+    pub features_while_reading: bool,
     pub analysis_ms: f64,
     /// Size of the worker's wasm memory after the job, bytes: its peak, as
     /// wasm memory never shrinks (0 where not measured, e.g. natively).
@@ -539,7 +559,15 @@ pub fn segment_features(
     let seg = segment_timed(&ft, &opts, clock, &mut |step| progress(Stage::Analysis, step, 0.0, 0.0))
         .map_err(|e| format!("{}: {e}", req.name))?;
     let t2 = clock();
-    Ok(Outcome { ft, seg, features_ms: 0.0, features_reused: false, analysis_ms: t2 - t1, memory_bytes: 0.0 })
+    Ok(Outcome {
+        ft,
+        seg,
+        features_ms: 0.0,
+        features_reused: false,
+        features_while_reading: false,
+        analysis_ms: t2 - t1,
+        memory_bytes: 0.0,
+    })
 }
 
 #[cfg(test)]
@@ -661,7 +689,7 @@ mod tests {
                 assert_eq!(summary.n_rows, whole.n_rows(), "{what}");
                 assert_eq!(summary.headers, whole.headers, "{what}");
                 assert!(
-                    mapping.notes.iter().any(|n| n.contains(&format!("first {head_rows} rows"))),
+                    mapping.notes.iter().any(|n| n.contains(&format!("first {} rows", thousands(head_rows)))),
                     "{what}: {:?}",
                     mapping.notes
                 );

@@ -53,6 +53,7 @@ struct Outcome {
     seg: Arc<Segmentation>,
     features_ms: f64,
     features_reused: bool,
+    features_while_reading: bool,
     analysis_ms: f64,
     memory_bytes: f64,
 }
@@ -186,6 +187,7 @@ pub fn App() -> impl IntoView {
                         seg: Arc::new(o.seg),
                         features_ms: o.features_ms,
                         features_reused: o.features_reused,
+                        features_while_reading: o.features_while_reading,
                         analysis_ms: o.analysis_ms,
                         memory_bytes: o.memory_bytes,
                     }));
@@ -472,6 +474,7 @@ pub fn App() -> impl IntoView {
                         }}
                         <span>{match stage {
                             Stage::Read => format!("Reading {} of {}", fmt_bytes(done), fmt_bytes(total)),
+                            Stage::ReadFeatures => format!("Reading and extracting features: {} of {}", fmt_bytes(done), fmt_bytes(total)),
                             Stage::Features if total > 0.0 => format!("Extracting features: row {} of {}", fmt_num(done), fmt_num(total)),
                             _ => format!("{}…", stage.label()),
                         }}</span>
@@ -519,7 +522,13 @@ pub fn App() -> impl IntoView {
                         (Some(l), Some(o)) => format!(
                             "{}: {} · read {:.0} ms · features {} · analysis {:.0} ms ({}) · render {:.0} ms · worker memory {}",
                             l.name, fmt_bytes(l.bytes), l.read_ms,
-                            if o.features_reused { "reused".to_string() } else { format!("{:.0} ms", o.features_ms) },
+                            if o.features_reused {
+                                "reused".to_string()
+                            } else if o.features_while_reading {
+                                "while reading".to_string()
+                            } else {
+                                format!("{:.0} ms", o.features_ms)
+                            },
                             o.analysis_ms,
                             o.seg.stage_ms.iter().map(|(s, ms)| format!("{s} {ms:.0}")).collect::<Vec<_>>().join(", "),
                             render_ms.get().unwrap_or(0.0), fmt_bytes(o.memory_bytes)
@@ -635,12 +644,14 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, on_edit: Callback<MappingEdit>
 fn StageList(stage: Stage, step: String) -> impl IntoView {
     let mut steps: Vec<(String, bool, bool)> = Vec::new();
     let order = |s: Stage| match s {
-        Stage::Read => 0,
+        Stage::Read | Stage::ReadFeatures => 0,
         Stage::Features => 1,
         Stage::Analysis => 2,
     };
     for (s, label) in [(Stage::Read, "read"), (Stage::Features, "features")] {
-        steps.push((label.to_string(), order(s) < order(stage), s == stage));
+        // A streamed read is both stages at once.
+        let current = s == stage || stage == Stage::ReadFeatures;
+        steps.push((label.to_string(), order(s) < order(stage), current));
     }
     let at = crate::analysis::STAGES.iter().position(|s| *s == step);
     for (i, s) in crate::analysis::STAGES.iter().enumerate() {

@@ -27,11 +27,29 @@ async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, Ingest
 
 /// Reads `blob` in [`CHUNK_BYTES`] slices, feeding each to `reader` (gzip,
 /// text encoding, CSV), and calls `progress(bytes_read)` after each slice.
+/// Yields to the event loop between slices.
+///
+/// Errors: the browser's read error, or the reader's.
 pub async fn read_table(
     blob: &Blob,
     mut reader: TableReader,
-    mut progress: impl FnMut(f64),
+    progress: impl FnMut(f64),
 ) -> Result<(Dialect, Table), IngestError> {
+    read_chunks(blob, |b| reader.feed(b), progress).await?;
+    reader.finish()
+}
+
+/// Reads `blob` in [`CHUNK_BYTES`] slices, passing each to `feed`, and
+/// calls `progress(bytes_read)` after each; yields to the event loop
+/// between slices. Plain text over [`MAX_TEXT_BYTES`] is refused before
+/// any of it is read.
+///
+/// Errors: the browser's read error, [`IngestError::TooLarge`], or `feed`'s.
+pub async fn read_chunks(
+    blob: &Blob,
+    mut feed: impl FnMut(&[u8]) -> Result<(), IngestError>,
+    mut progress: impl FnMut(f64),
+) -> Result<(), IngestError> {
     let size = blob.size();
     // Plain text above the limit is refused before reading any of it (gzip is checked as it unpacks).
     let head = read_slice(blob, 0.0, size.min(2.0)).await?;
@@ -42,12 +60,12 @@ pub async fn read_table(
     while offset < size {
         let end = (offset + CHUNK_BYTES).min(size);
         let bytes = read_slice(blob, offset, end).await?;
-        reader.feed(&bytes)?;
+        feed(&bytes)?;
         offset = end;
         progress(offset);
         yield_now().await;
     }
-    reader.finish()
+    Ok(())
 }
 
 /// A Blob holding `text` (UTF-8).

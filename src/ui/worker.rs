@@ -20,9 +20,9 @@
 //! run on the page's own thread ([`handle`] serves both), without Cancel.
 
 use super::browser::{self, now_ms};
-use crate::features::FeatureTable;
-use crate::ingest::{Mapping, Table, TableReader};
-use crate::job::{self, Request, Response, Stage, TableSummary};
+use crate::features::{FeatureError, FeatureTable};
+use crate::ingest::{Dialect, IngestError, Mapping, Table, TableReader};
+use crate::job::{self, Request, Response, Stage, Streamed, TableSummary};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -114,18 +114,29 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
             return;
         };
         HELD.set(None); // free the previous table and features before reading
-        let total = blob.size();
-        post(Response::Progress { job, stage: Stage::Read, step: String::new(), done: 0.0, total });
         let t0 = now_ms();
-        let reader = TableReader::new().ragged(req.ragged).size_hint(total as u64);
-        let progress = |done| post(Response::Progress { job, stage: Stage::Read, step: String::new(), done, total });
-        let read = browser::read_table(&blob, reader, progress).await;
-        match read {
+        match read_file(&req, &blob, &*post).await {
             Ok(_) if LATEST.get() != job => return,
-            Ok((dialect, table)) => {
+            Ok(Read::Table(dialect, table)) => {
                 let summary = TableSummary::of(&table, dialect);
                 post(Response::Read { job, file: req.file, summary, read_ms: now_ms() - t0 });
                 HELD.set(Some(Held { file: req.file, table: Some(table), features: None }));
+            }
+            Ok(Read::Features(summary, mapping, ft)) => {
+                post(Response::Read { job, file: req.file, summary, read_ms: now_ms() - t0 });
+                match ft {
+                    Ok(ft) => {
+                        let ft = Arc::new(ft);
+                        let features = Some((mapping.clone(), ft.clone()));
+                        HELD.set(Some(Held { file: req.file, table: None, features }));
+                        analyse_features(&req, mapping, ft, 0.0, Reuse::WhileReading, &*post);
+                    }
+                    Err(e) => {
+                        let message = format!("{}: {e}", req.name);
+                        post(Response::Failed { job, mapping: Some(mapping), message })
+                    }
+                }
+                return;
             }
             Err(e) => {
                 post(Response::Failed { job, mapping: None, message: format!("{}: {e}", req.name) });
@@ -171,10 +182,79 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
     }
     held.features = Some((mapping.clone(), ft.clone()));
     HELD.set(Some(held));
-    let response = match job::segment_features(ft, &req, &now_ms, progress) {
+    let how = if reused { Reuse::Reused } else { Reuse::Computed };
+    analyse_features(&req, mapping, ft, features_ms, how, &*post);
+}
+
+/// Where a job's features came from.
+#[derive(Clone, Copy, PartialEq)]
+enum Reuse {
+    Computed,
+    Reused,
+    WhileReading,
+}
+
+/// A file read: whole, or streamed into its features.
+enum Read {
+    Table(Dialect, Table),
+    Features(TableSummary, Mapping, Result<FeatureTable, FeatureError>),
+}
+
+/// Reads `blob` for job `req`: a file over [`job::STREAM_ABOVE`] bytes is
+/// streamed ([`job::Streaming`], progress as [`Stage::ReadFeatures`]), and
+/// read again whole if the stream cannot be used (with a note saying why);
+/// a smaller one is read whole ([`Stage::Read`]).
+///
+/// Errors: reading's ([`crate::ingest::IngestError`]).
+async fn read_file(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Result<Read, IngestError> {
+    let (job, total) = (req.job, blob.size());
+    if total <= job::STREAM_ABOVE as f64 {
+        return read_whole(req, blob, post).await.map(|(d, t)| Read::Table(d, t));
+    }
+    let stage = Stage::ReadFeatures;
+    let progress = |done| post(Response::Progress { job, stage, step: String::new(), done, total });
+    progress(0.0);
+    let mut s = job::Streaming::new(req, total as u64, job::HEAD_ROWS);
+    browser::read_chunks(blob, |b| s.feed(b), progress).await?;
+    Ok(match s.finish()? {
+        Streamed::Features { summary, mapping, ft } => Read::Features(summary, mapping, ft),
+        Streamed::Table { dialect, table } => Read::Table(dialect, table),
+        Streamed::ReadAgain { why } => {
+            let (dialect, mut table) = read_whole(req, blob, post).await?;
+            table.source_notes.push(format!(
+                "Read twice: segscope started reading this large file as a stream, detecting its columns on the first rows, but {why}; it then read the whole file and kept it."
+            ));
+            Read::Table(dialect, table)
+        }
+    })
+}
+
+/// Reads the whole of `blob` into a table, reporting [`Stage::Read`] progress.
+async fn read_whole(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Result<(Dialect, Table), IngestError> {
+    let (job, total) = (req.job, blob.size());
+    let progress = |done| post(Response::Progress { job, stage: Stage::Read, step: String::new(), done, total });
+    progress(0.0);
+    let reader = TableReader::new().ragged(req.ragged).size_hint(total as u64);
+    browser::read_table(blob, reader, progress).await
+}
+
+/// The analysis stage of a job on `ft`, reported through `post`.
+fn analyse_features(
+    req: &Request,
+    mapping: Mapping,
+    ft: Arc<FeatureTable>,
+    features_ms: f64,
+    how: Reuse,
+    post: &dyn Fn(Response),
+) {
+    let job = req.job;
+    let progress =
+        &mut |stage, step: &str, done, total| post(Response::Progress { job, stage, step: step.into(), done, total });
+    let response = match job::segment_features(ft, req, &now_ms, progress) {
         Ok(mut outcome) => {
             outcome.features_ms = features_ms;
-            outcome.features_reused = reused;
+            outcome.features_reused = how == Reuse::Reused;
+            outcome.features_while_reading = how == Reuse::WhileReading;
             outcome.memory_bytes = wasm_memory_bytes();
             Response::Done { job, mapping, outcome: Box::new(outcome) }
         }

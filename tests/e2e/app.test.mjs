@@ -713,23 +713,26 @@ test('a million trades: segmented in the worker while the page stays responsive 
   });
   const t0 = Date.now();
   await page.getByLabel('Upload data').setInputFiles(file);
-  // While the worker reads, the page answers: its progress bar advances and a click is handled.
-  await page.getByRole('progressbar', { name: 'Reading file' }).waitFor({ timeout: 30_000 });
+  // An 83 MB file is streamed: features are computed as it is read, so one
+  // stage counts bytes. While the worker reads, the page answers: its progress
+  // bar advances and a click is handled.
+  const bar = page.getByRole('progressbar', { name: 'Reading file and extracting features' });
+  await bar.waitFor({ timeout: 30_000 });
   await page.getByLabel('Segments (k)').click();
-  // The feature stage counts rows (969,873 of them, shown as 969.9k).
-  const rows = page.locator('.busy span').filter({ hasText: /^Extracting features: row [\d.]+k of 969\.9k$/ });
-  await rows.waitFor({ timeout: 60_000 });
-  const bar = page.getByRole('progressbar', { name: 'Extracting features' });
-  assert.equal(await bar.getAttribute('max'), '969873', 'a determinate bar over the rows');
+  assert.equal(await bar.getAttribute('max'), String(statSync(file).size), 'a determinate bar over the bytes');
+  const bytes = page.locator('.busy span').filter({ hasText: /^Reading and extracting features: [\d.]+ [kM]?B of 83\.4 MB$/ });
+  await bytes.waitFor({ timeout: 60_000 });
   await expectResult(page, '1M trades');
+  assert.match(await page.getByLabel('Timings').innerText(), / · features while reading · /);
+  assert.match(await page.getByText(/its columns were detected on its first 50,000 rows/).innerText(), /without keeping its rows in memory/);
   const wall = Date.now() - t0;
   const long = await page.evaluate(() => window.__longTasks);
   console.log(`# 1M trades (${(statSync(file).size / 1e6).toFixed(0)} MB): ${wall} ms from file choice to result; main-thread long tasks (> 50 ms): ${long.length ? long.join(', ') + ' ms' : 'none'}`);
   const quality = await page.locator('.quality').innerText();
   assert.match(quality, /^77,?344 accounts/, quality);
 
-  // The worker dropped this file's table (over 32 MB of cells) after computing
-  // its features: a new k reuses the features, a mapping change reads the file again.
+  // The worker kept this file's features, not its rows: a new k reuses the
+  // features, a mapping change reads the file again.
   await page.evaluate(() => {
     window.__stages = new Set();
     new MutationObserver(() => document.querySelectorAll('progress').forEach((p) => window.__stages.add(p.getAttribute('aria-label'))))
@@ -748,10 +751,10 @@ test('a million trades: segmented in the worker while the page stays responsive 
   await page.evaluate(() => window.__stages.clear());
   const t2 = Date.now();
   await page.getByLabel('Leverage', { exact: true }).selectOption({ label: '(not used)' });
-  await page.waitForFunction(() => window.__stages.has('Reading file'), null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__stages.has('Reading file and extracting features'), null, { timeout: 60_000 });
   await expectResult(page, '1M trades, leverage not used');
   const seenMap = await page.evaluate(() => [...window.__stages]);
-  assert.ok(seenMap.includes('Reading file') && seenMap.includes('Extracting features'), `a mapping change reads the file again: ${seenMap}`);
+  assert.ok(seenMap.includes('Reading file and extracting features'), `a mapping change reads the file again: ${seenMap}`);
   assert.match(await page.locator('.quality').innerText(), /^77,?344 accounts/);
   console.log(`# 1M trades, leverage not used: ${Date.now() - t2} ms (file read again)`);
   assertPrivate(log);
