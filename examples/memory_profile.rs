@@ -8,7 +8,7 @@
 
 use segscope::features::extract;
 use segscope::ingest::TableReader;
-use segscope::job::{self, Outcome, Request, Settings};
+use segscope::job::{self, Outcome, Request, Settings, Streamed, Streaming};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -45,8 +45,16 @@ fn mb(b: usize) -> String {
     format!("{:.0} MB", b as f64 / 1e6)
 }
 
+thread_local! {
+    static LAST: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Prints the stage's peak and what is held after it, and its wall time
+/// (natively, with the counting allocator: a rough guide, not a benchmark).
 fn stage(name: &str) {
-    println!("{name:<28} peak {:>8}   held after {:>8}", mb(PEAK.load(Relaxed)), mb(NOW.load(Relaxed)));
+    let now = std::time::Instant::now();
+    let ms = LAST.replace(Some(now)).map_or(0.0, |t| (now - t).as_secs_f64() * 1e3);
+    println!("{name:<28} peak {:>8}   held after {:>8}   {ms:>6.0} ms", mb(PEAK.load(Relaxed)), mb(NOW.load(Relaxed)));
     PEAK.store(NOW.load(Relaxed), Relaxed);
 }
 
@@ -57,13 +65,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = std::fs::read(path)?;
     println!("{path}: {}", mb(bytes.len()));
     stage("file bytes (not in wasm)");
-    let mut reader = TableReader::new().size_hint(bytes.len() as u64);
-    for chunk in bytes.chunks(4 << 20) {
-        reader.feed(chunk)?;
-    }
-    drop(bytes);
-    let (_, table) = reader.finish()?;
-    stage("read: table");
     let req = Request {
         job: 1,
         file: 1,
@@ -74,15 +75,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         settings: Settings { k, ..Default::default() },
         crash_test: false,
     };
-    let m = job::mapping_for(&req, &table);
-    let ft = extract(&table, &m)?;
+    // As the worker reads: a file over job::STREAM_ABOVE is streamed, features computed as it is parsed.
+    let streamed = if bytes.len() as u64 > job::STREAM_ABOVE {
+        let mut s = Streaming::new(&req, bytes.len() as u64, job::HEAD_ROWS);
+        for chunk in bytes.chunks(4 << 20) {
+            s.feed(chunk)?;
+        }
+        drop(bytes);
+        s.finish()?
+    } else {
+        let mut reader = TableReader::new().size_hint(bytes.len() as u64);
+        for chunk in bytes.chunks(4 << 20) {
+            reader.feed(chunk)?;
+        }
+        drop(bytes);
+        let (dialect, table) = reader.finish()?;
+        Streamed::Table { dialect, table }
+    };
+    let (m, ft) = match streamed {
+        Streamed::Features { mapping, ft, .. } => {
+            stage("read and features (streamed)");
+            (mapping, ft?)
+        }
+        Streamed::Table { table, .. } => {
+            stage("read: table");
+            let m = job::mapping_for(&req, &table);
+            let ft = extract(&table, &m)?;
+            stage("features");
+            // As the worker does with a large table once its features exist.
+            if table.heap_bytes() > job::KEEP_TABLE_UP_TO {
+                drop(table);
+                stage("table dropped");
+            }
+            (m, ft)
+        }
+        Streamed::ReadAgain { why } => return Err(format!("the stream needs a second, whole read: {why}").into()),
+    };
     println!("  feature matrix: {} x {} = {}", ft.ids.len(), ft.defs.len(), mb(ft.values.len() * 8));
-    stage("features");
-    // As the worker does with a large table once its features exist.
-    if table.heap_bytes() > job::KEEP_TABLE_UP_TO {
-        drop(table);
-        stage("table dropped");
-    }
     let opts = req.settings.options(&ft);
     // Each analysis step's peak, printed as the next one starts.
     let mut prev: Option<String> = None;
@@ -98,6 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seg,
         features_ms: 0.0,
         features_reused: false,
+        features_while_reading: false,
         analysis_ms: 0.0,
         memory_bytes: 0.0,
     };

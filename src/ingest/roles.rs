@@ -267,13 +267,22 @@ pub fn normalise(h: &str) -> String {
 pub fn parse_side(s: &str, boolean_is_buy: bool) -> Option<i8> {
     let mut buf = [0u8; SHORT];
     let owned;
-    let l = match lower_short(s.trim(), &mut buf) {
+    let s = super::trim(s);
+    let l = match lower_short(s, &mut buf) {
         Some(l) => l,
         None => {
-            owned = s.trim().to_ascii_lowercase();
+            owned = s.to_ascii_lowercase();
             owned.as_str()
         }
     };
+    if !boolean_is_buy {
+        // The usual values, answered before the substring searches below (same answers).
+        match l {
+            "buy" | "long" | "b" | "bid" => return Some(1),
+            "sell" | "short" | "s" | "a" | "ask" => return Some(-1),
+            _ => {}
+        }
+    }
     if boolean_is_buy {
         return match l {
             "true" | "1" => Some(1),
@@ -308,7 +317,7 @@ pub fn side_is_boolean_buyer(header: &str) -> bool {
 pub fn parse_liquidity(s: &str, true_is_taker: bool) -> Option<bool> {
     let mut buf = [0u8; SHORT];
     // Every value read here is shorter than SHORT bytes.
-    match lower_short(s.trim(), &mut buf)? {
+    match lower_short(super::trim(s), &mut buf)? {
         "maker" | "m" | "make" | "add" | "added" | "adding" | "passive" => Some(true),
         "taker" | "t" | "take" | "remove" | "removed" | "removing" | "aggressive" => Some(false),
         "true" | "1" | "yes" | "y" => Some(!true_is_taker),

@@ -155,7 +155,7 @@ pub fn detect<'a>(values: impl Iterator<Item = &'a str>, header: &str) -> Option
 /// Parses one cell in format `f` to milliseconds since the epoch (UTC), or to
 /// the block number for [`TimeFormat::Block`]. `None` if it does not parse.
 pub fn parse(f: TimeFormat, s: &str) -> Option<i64> {
-    let s = s.trim();
+    let s = super::trim(s);
     match f {
         TimeFormat::Iso => parse_iso(s),
         TimeFormat::DayFirst | TimeFormat::MonthFirst => {
