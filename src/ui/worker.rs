@@ -195,6 +195,8 @@ enum Reuse {
 }
 
 /// A file read: whole, or streamed into its features.
+// One value per file read: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 enum Read {
     Table(Dialect, Table),
     Features(TableSummary, Mapping, Result<FeatureTable, FeatureError>),
