@@ -33,7 +33,9 @@ for r in rows:
     if r["impl"] == "segscope":
         continue
     o = ours[r["file"]]
-    print(f"| {r['file']} | {o['bytes'] / 1e6:.0f} | {o['accounts']:,} | {o['read_ms'] / 1e3:.2f} / {o['features_ms'] / 1e3:.2f} / {o['analysis_ms'] / 1e3:.2f} / "
+    # A streamed file's features are computed while it is read: "in read".
+    feats = "in read" if o["features_ms"] is None else f"{o['features_ms'] / 1e3:.2f}"
+    print(f"| {r['file']} | {o['bytes'] / 1e6:.0f} | {o['accounts']:,} | {o['read_ms'] / 1e3:.2f} / {feats} / {o['analysis_ms'] / 1e3:.2f} / "
           f"{o['render_ms'] / 1e3:.2f} / {o['wall_ms'] / 1e3:.2f} | {r['read_s']:.2f} / {r['features_s']:.2f} / {r['analysis_s']:.2f} / {r['total_s']:.2f} "
           f"| {o['wall_ms'] / 1e3 / r['total_s']:.2f} | {o['longest_task_ms']} ({o['long_tasks']} over 50 ms) |")
 print("\nsegscope analysis stages (ms): " + "; ".join(f"{f}: " + ", ".join(f"{k} {v}" for k, v in o["stages"].items()) for f, o in ours.items()))

@@ -15,7 +15,8 @@ use crate::features::{extract_with_progress, FeatureBuilder, FeatureError, Featu
 use crate::ingest::roles::{detect_mapping_with_unique, is_row_index};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{
-    detect_mapping, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, Table, TableReader,
+    detect_mapping, is_missing, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, Table,
+    TableReader,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -23,9 +24,10 @@ use std::sync::Arc;
 /// Largest table the worker keeps once its features are computed, bytes of
 /// cells ([`Table::heap_bytes`]). Above it the table is dropped before the
 /// analysis, so that it does not sit in memory beside the features, the
-/// scaled copy and the result: for a 1M-row customer table (112 MB of text)
-/// this keeps about 160 MB out of the peak. The cost is a second read when
-/// the mapping changes (reading such a file again takes 1-2 s).
+/// scaled copy and the result. Files over [`STREAM_ABOVE`] are streamed and
+/// never make a table, so this applies to the ones read whole: a file that
+/// unpacks to more (gzip), slash dates, or a stream read again. The cost is
+/// a second read when the mapping changes.
 pub const KEEP_TABLE_UP_TO: usize = 32 << 20;
 
 /// Files larger than this (bytes) are read in a stream, their features
@@ -87,6 +89,10 @@ enum State {
 
 /// What detection concluded from the head and the rest of the file must confirm.
 struct HeadChecks {
+    /// Columns with no value in the head (detection could not map or use
+    /// them) and the number of head rows: a value later means reading again.
+    empty: Vec<usize>,
+    head_rows: usize,
     /// A column whose values all differed in the head, and hashes of the values seen.
     unique: Option<(usize, std::collections::HashSet<u64, foldhash::fast::RandomState>)>,
     /// Row-index columns (left out of a customer table's features) and their first value.
@@ -112,6 +118,15 @@ impl HeadChecks {
                         ));
                         break;
                     }
+                }
+                if let Some(&c) = self.empty.iter().find(|&&c| !is_missing(t.cell(r, c))) {
+                    self.broken = Some(format!(
+                        "\"{}\" has no value in the first {} rows, where the columns were detected, and has one on row {}",
+                        t.headers[c],
+                        thousands(self.head_rows),
+                        t.record_no(r)
+                    ));
+                    break;
                 }
                 let i = (self.rows + r) as f64;
                 if let Some(&(c, _)) =
@@ -183,7 +198,10 @@ impl Streaming {
             State::Stream { builder, checks, .. } => {
                 self.rows += chunk.n_rows();
                 checks.push(&chunk);
-                builder.push(&chunk);
+                // After a contradiction the file is read again: no use computing more.
+                if checks.broken.is_none() {
+                    builder.push(&chunk);
+                }
             }
             State::Head(acc) => {
                 let head = append(acc.take(), chunk);
@@ -235,6 +253,8 @@ impl Streaming {
             Vec::new()
         };
         let mut checks = HeadChecks {
+            empty: (0..head.n_cols()).filter(|&c| (0..head.n_rows()).all(|r| is_missing(head.cell(r, c)))).collect(),
+            head_rows: head.n_rows(),
             unique: unique.map(|c| (c, Default::default())),
             index,
             rows: 0,
@@ -769,6 +789,47 @@ mod tests {
             panic!("an index that stops counting after the head")
         };
         assert!(why.contains("\"column_1\" stops counting rows on row 3002"), "{why}");
+    }
+
+    #[test]
+    fn a_column_empty_in_the_head_that_fills_later_means_reading_again() {
+        let trades = |ids_repeat: bool, leverage_from: usize| -> String {
+            std::iter::once("account_id,timestamp,side,qty,price,leverage\n".to_string())
+                .chain((0..6000).map(|i| {
+                    let id = if ids_repeat { i % 40 } else { i };
+                    let lev = if i >= leverage_from { "5" } else { "" };
+                    format!("a{id},2024-01-01T00:{:02}:{:02}Z,buy,1,{},{lev}\n", i / 60 % 60, i % 60, 100 + i % 7)
+                }))
+                .collect()
+        };
+        let Streamed::ReadAgain { why } = stream(trades(true, 4000).as_bytes(), &request(None, vec![]), 4096, 1000)
+        else {
+            panic!("a column the head had no value in")
+        };
+        assert!(why.contains("\"leverage\" has no value in the first 1,000 rows") && why.contains("row 4002"), "{why}");
+        // Ids that all differ in the head decide nothing for trades with a well-named
+        // account column: a repeat later needs no second read.
+        let mut csv = trades(false, 0);
+        csv.push_str("a3,2024-01-01T02:00:00Z,sell,1,100,5\n");
+        let Streamed::Features { mapping, ft, .. } = stream(csv.as_bytes(), &request(None, vec![]), 4096, 1000) else {
+            panic!("{}", describe(stream(csv.as_bytes(), &request(None, vec![]), 4096, 1000)))
+        };
+        assert_eq!(mapping.kind, DataKind::Trades);
+        assert_eq!(ft.unwrap().ids.len(), 6000);
+    }
+
+    #[test]
+    fn a_streamed_one_column_file_with_a_blank_header_is_not_empty() {
+        let csv: String =
+            std::iter::once("\"\"\n".to_string()).chain((0..9000).map(|i| format!("{}\n", i % 97))).collect();
+        let (_, whole) = parse_bytes(csv.as_bytes()).unwrap();
+        match stream(csv.as_bytes(), &request(None, vec![]), 4096, 1000) {
+            Streamed::Features { summary, .. } => {
+                assert_eq!((summary.n_rows, &summary.headers), (whole.n_rows(), &whole.headers))
+            }
+            Streamed::Table { table, .. } => assert_eq!(table.n_rows(), whole.n_rows()),
+            Streamed::ReadAgain { why } => panic!("{why}"),
+        }
     }
 
     #[test]

@@ -440,7 +440,7 @@ impl StreamParser {
         // Empty input tells csv-core the file ended: it flushes the last record.
         self.run(&[])?;
         let mut t = self.table;
-        if t.headers.is_empty() || (t.headers.len() == 1 && t.headers[0].is_empty() && t.n_rows() == 0) {
+        if t.headers.is_empty() || (t.headers.len() == 1 && t.headers[0].is_empty() && t.n_rows() + self.taken == 0) {
             return Err(IngestError::Empty);
         }
         let numeric_headers = t.headers.iter().filter(|h| super::parse_number(h).is_some()).count();
@@ -545,9 +545,11 @@ impl LineScan {
     }
 }
 
-/// Most decoded text a [`TableReader`] accepts (1 GiB). The table keeps every
-/// cell, about 1.5x the text in memory, and a wasm32 tab has 4 GiB at most;
-/// above this, reading stops with [`IngestError::TooLarge`] before memory runs out.
+/// Most decoded text a [`TableReader`] accepts (1 GiB). A table read whole
+/// keeps every cell, about 1.5x the text in memory, and a wasm32 tab has 4
+/// GiB at most; above this, reading stops with [`IngestError::TooLarge`]
+/// before memory runs out. (A streamed read keeps no rows, but a stream
+/// can still need a whole read, so the limit holds for it too.)
 pub const MAX_TEXT_BYTES: u64 = 1 << 30;
 
 /// Reads a whole file chunk by chunk: decoding ([`InputDecoder`]: gzip, text
@@ -657,9 +659,11 @@ impl TableReader {
 
     /// The rows parsed so far, moved out (see [`StreamParser::take_rows`]);
     /// `None` while the dialect is still being detected (the first
-    /// [`SNIFF_BYTES`] of text are held until then).
+    /// [`SNIFF_BYTES`] of text are held until then) or the header row is
+    /// not complete.
     pub fn take_rows(&mut self) -> Option<Table> {
-        self.parser.as_mut().map(|(_, p)| p.take_rows())
+        // A header longer than the sniffed text may still be incomplete.
+        self.parser.as_mut().filter(|(_, p)| p.have_header).map(|(_, p)| p.take_rows())
     }
 
     /// Gives back the first rows taken (see [`StreamParser::put_back`]),

@@ -587,7 +587,10 @@ pub fn detect_mapping_with_unique(t: &Table) -> (Mapping, Option<usize>) {
     // a trade or row id: using it would make every row its own account.
     let trade_like = m.get(Role::Timestamp).is_some() || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
     let mut account_unique = m.get(Role::Account).is_some_and(|c| t.n_rows() >= 2 && all_unique(t, c));
-    let unique = m.get(Role::Account).filter(|_| account_unique);
+    // Uniqueness decides the mapping only where it drops a weak id or makes a customer table.
+    let unique = m
+        .get(Role::Account)
+        .filter(|_| account_unique && ((account_score < 60 && trade_like) || !is_transactional(&m)));
     if let Some(c) = m.get(Role::Account).filter(|_| account_score < 60 && trade_like && account_unique) {
         m.cols[Role::Account as usize] = None;
         account_unique = false;
@@ -626,13 +629,18 @@ fn all_unique(t: &Table, c: usize) -> bool {
     (0..t.n_rows()).all(|r| seen.insert(t.cell(r, c)))
 }
 
+/// True if `m` maps a column only trades or transactions have.
+fn is_transactional(m: &Mapping) -> bool {
+    [Role::Quantity, Role::Price, Role::Order].iter().any(|&r| m.get(r).is_some())
+        || TRADE_ROLES.iter().any(|&r| m.get(r).is_some())
+}
+
 /// `account_unique`: the account column (if any) has a different value on every row.
 fn infer_kind(m: &Mapping, stats: &[ColumnStats], account_unique: bool) -> DataKind {
     // One row per account and nothing that only transactions have (a sign-up
     // date beside the id does not make it a transaction file).
-    let transactional = [Role::Quantity, Role::Price, Role::Order].iter().any(|&r| m.get(r).is_some())
-        || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
-    if (account_unique && !transactional) || (m.get(Role::Account).is_none() && m.get(Role::Timestamp).is_none()) {
+    if (account_unique && !is_transactional(m)) || (m.get(Role::Account).is_none() && m.get(Role::Timestamp).is_none())
+    {
         return DataKind::CustomerTable;
     }
     let instruments_typed = m.get(Role::Instrument).is_some_and(|c| {

@@ -202,10 +202,13 @@ enum Read {
     Features(TableSummary, Mapping, Result<FeatureTable, FeatureError>),
 }
 
-/// Reads `blob` for job `req`: a file over [`job::STREAM_ABOVE`] bytes is
-/// streamed ([`job::Streaming`], progress as [`Stage::ReadFeatures`]), and
-/// read again whole if the stream cannot be used (with a note saying why);
-/// a smaller one is read whole ([`Stage::Read`]).
+/// Reads `blob` for job `req`: a file over [`job::STREAM_ABOVE`] bytes (as
+/// stored: a small gzip is read whole) is streamed ([`job::Streaming`],
+/// progress as [`Stage::ReadFeatures`]). If the rest of the file contradicts
+/// what was detected on its first rows, it is read again whole, with a note
+/// saying why; if the mapping needs every row (slash dates), the stream
+/// keeps them all and gives the table, as a whole read would. A smaller file
+/// is read whole ([`Stage::Read`]).
 ///
 /// Errors: reading's ([`crate::ingest::IngestError`]).
 async fn read_file(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Result<Read, IngestError> {

@@ -64,7 +64,7 @@ try {
     const accounts = Number(/^([\d,]+) accounts/.exec(await page.locator('.quality').innerText())?.[1].replaceAll(',', '') ?? NaN);
     console.log(JSON.stringify({
       impl: 'segscope', browser: `Chromium ${version}`, file: basename(file), bytes: statSync(file).size, accounts,
-      read_ms: num(/read (\d+) ms/), features_ms: num(/features (\d+) ms/), analysis_ms: num(/analysis (\d+) ms/), stages,
+      read_ms: num(/read (\d+) ms/), features_ms: num(/features (\d+) ms/), features_while_reading: / features while reading /.test(timings), analysis_ms: num(/analysis (\d+) ms/), stages,
       render_ms: num(/render (\d+) ms/), worker_memory_mb: num(/worker memory ([\d.]+) MB/), wall_ms: wall, zoom_redraw_ms: zoomMs, hover_ms: hoverMs === null ? null : Math.round(hoverMs * 10) / 10,
       long_tasks: long.length, longest_task_ms: Math.round(Math.max(0, ...long)),
     }));
