@@ -130,9 +130,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         features_while_reading: false,
         analysis_ms: 0.0,
         memory_bytes: 0.0,
+        rows_to_come: 0,
     };
     let msg = job::encode(&job::Response::Done { job: 1, mapping: m, outcome: Box::new(out) })?;
     println!("  message to the page: {}", mb(msg.len()));
     stage("encode result");
+    let t = std::time::Instant::now();
+    let back: job::Response = job::decode(&msg)?;
+    println!("  decoding it (the page's work): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+    if let job::Response::Done { outcome, .. } = &back {
+        let t = std::time::Instant::now();
+        let ft = job::encode(&outcome.ft)?;
+        let _: segscope::features::FeatureTable = job::decode(&ft)?;
+        let seg = job::encode(&outcome.seg)?;
+        let t2 = std::time::Instant::now();
+        let _: segscope::analysis::Segmentation = job::decode(&seg)?;
+        println!(
+            "  of which features {} ({:.0} ms to encode and decode), segmentation {} ({:.0} ms to decode)",
+            mb(ft.len()),
+            (t2 - t).as_secs_f64() * 1e3,
+            mb(seg.len()),
+            t2.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    drop(back);
+    stage("decode result");
     Ok(())
 }

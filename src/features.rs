@@ -68,6 +68,23 @@ pub struct FeatureTable {
     pub notes: Vec<String>,
 }
 
+impl FeatureTable {
+    /// This table without its rows (no ids, `0 x n_features` values): the
+    /// definitions, notes and counts, for sending the rows separately.
+    pub fn without_rows(&self) -> FeatureTable {
+        FeatureTable {
+            ids: Vec::new(),
+            defs: self.defs.clone(),
+            values: Array2::zeros((0, self.defs.len())),
+            not_computed: self.not_computed.clone(),
+            rows_used: self.rows_used,
+            skipped: self.skipped.clone(),
+            ignored_cells: self.ignored_cells.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
 /// Why no feature table could be built.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FeatureError {

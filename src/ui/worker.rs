@@ -285,6 +285,14 @@ fn scope() -> DedicatedWorkerGlobalScope {
 /// not copied: a result (130 MB for 1M accounts x 12 features) never
 /// takes room in the worker's wasm memory, which would keep it for good.
 fn post_to_page(r: Response) {
+    // A large result goes in parts, so that the page decodes it in short tasks.
+    let (first, rest) = job::split_result(r, job::ROWS_PER_MESSAGE);
+    post_one(first);
+    rest.for_each(post_one);
+}
+
+/// Encodes and transfers one message (see [`post_to_page`]).
+fn post_one(r: Response) {
     let encoded = job::encoded_size(&r)
         .and_then(|size| postcard::serialize_with_flavor(&r, JsBytes::new(size)).map_err(job::encode_error));
     let arr = match encoded {
@@ -393,6 +401,8 @@ struct Host {
 
 thread_local! {
     static HOST: RefCell<Host> = RefCell::new(Host::default());
+    /// Puts results sent in parts ([`job::split_result`]) together again.
+    static ASSEMBLER: RefCell<job::Assembler> = RefCell::new(job::Assembler::default());
 }
 
 /// The wasm-bindgen glue's source text: the single-file build's inline copy
@@ -485,7 +495,10 @@ fn spawn_worker(src: &Source, serial: u64) -> Result<Worker, JsValue> {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
         let r = job::decode::<Response>(&bytes).unwrap_or_else(|message| Response::Panicked { message });
-        deliver(serial, r);
+        // A result sent in parts is passed on once its last part has come.
+        if let Some(r) = ASSEMBLER.with_borrow_mut(|a| a.push(r)) {
+            deliver(serial, r);
+        }
     });
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
         ev.prevent_default();
