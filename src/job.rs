@@ -529,8 +529,11 @@ pub fn split_result(r: Response, per: usize) -> (Response, Box<dyn Iterator<Item
 /// once its last rows have come, whole; any other response at once).
 #[derive(Default)]
 pub struct Assembler {
-    pending: Option<(u64, Mapping, Box<Outcome>, Vec<String>, Vec<f64>)>,
+    pending: Option<Pending>,
 }
+
+/// A split result's `Done` (job, mapping, outcome) and the ids and features that have come.
+type Pending = (u64, Mapping, Box<Outcome>, Vec<String>, Vec<f64>);
 
 impl Assembler {
     /// The response to pass on, if any. Rows of a job other than the one
