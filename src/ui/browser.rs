@@ -20,8 +20,19 @@ fn js_err(e: JsValue) -> IngestError {
 }
 
 async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, IngestError> {
+    bytes_of(start_slice(blob, start, end)?).await
+}
+
+/// Starts reading bytes `start..end` of `blob`: the browser reads them
+/// while this thread does other work.
+fn start_slice(blob: &Blob, start: f64, end: f64) -> Result<JsFuture, IngestError> {
     let part = blob.slice_with_f64_and_f64(start, end).map_err(js_err)?;
-    let buf = JsFuture::from(part.array_buffer()).await.map_err(js_err)?;
+    Ok(JsFuture::from(part.array_buffer()))
+}
+
+/// The bytes of a slice started with [`start_slice`].
+async fn bytes_of(read: JsFuture) -> Result<Vec<u8>, IngestError> {
+    let buf = read.await.map_err(js_err)?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
@@ -56,10 +67,15 @@ pub async fn read_chunks(
     if size > MAX_TEXT_BYTES as f64 && !head.starts_with(&[0x1f, 0x8b]) {
         return Err(IngestError::TooLarge { bytes: size as u64, max: MAX_TEXT_BYTES });
     }
+    // The next slice is read by the browser while this one is parsed.
     let mut offset = 0.0;
-    while offset < size {
+    let mut next = (size > 0.0).then(|| start_slice(blob, 0.0, CHUNK_BYTES.min(size))).transpose()?;
+    while let Some(read) = next.take() {
+        let bytes = bytes_of(read).await?;
         let end = (offset + CHUNK_BYTES).min(size);
-        let bytes = read_slice(blob, offset, end).await?;
+        if end < size {
+            next = Some(start_slice(blob, end, (end + CHUNK_BYTES).min(size))?);
+        }
         feed(&bytes)?;
         offset = end;
         progress(offset);
