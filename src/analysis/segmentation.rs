@@ -17,7 +17,7 @@ use super::preprocess::{FittedPreprocessor, Preprocessor};
 use super::stability::{subsample_stability, Stability};
 use super::AnalysisError;
 use crate::features::FeatureTable;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 /// Above this many accounts the final k-means fit is mini-batch
 /// ([`MiniBatchKMeans`]) instead of Lloyd with `n_init` restarts.
@@ -187,17 +187,20 @@ pub struct Segmentation {
     pub stage_ms: Vec<(String, f64)>,
 }
 
-fn nan_mean(v: impl Iterator<Item = f64>) -> f64 {
-    let (mut s, mut n) = (0.0, 0usize);
-    for x in v.filter(|x| x.is_finite()) {
-        s += x;
-        n += 1;
+/// Per-column mean of the finite values of `rows` (NaN where none) (each `ncols` long), in one pass over the
+/// rows as they are laid out (each column summed in row order, as a pass
+/// down that column would: the same bits).
+fn nan_column_means<'a>(ncols: usize, rows: impl Iterator<Item = ArrayView1<'a, f64>>) -> Vec<f64> {
+    let (mut sums, mut counts) = (vec![0.0; ncols], vec![0usize; ncols]);
+    for row in rows {
+        for ((s, c), &v) in sums.iter_mut().zip(counts.iter_mut()).zip(row) {
+            if v.is_finite() {
+                *s += v;
+                *c += 1;
+            }
+        }
     }
-    if n == 0 {
-        f64::NAN
-    } else {
-        s / n as f64
-    }
+    sums.iter().zip(&counts).map(|(&s, &c)| if c == 0 { f64::NAN } else { s / c as f64 }).collect()
 }
 
 /// Labels with noise given a label of its own (one past the largest), for ARI.
@@ -461,20 +464,26 @@ pub fn segment_timed(
             (score, "distance to the segment centre (scaled units)", membership)
         }
     };
+    // The top 1 % by score (ties by row), in that order: selected, then only they are sorted.
+    let top = n.div_ceil(100).max(1).min(n);
+    let by_score_desc = |a: &usize, b: &usize| anomaly_score[*b].total_cmp(&anomaly_score[*a]).then(a.cmp(b));
     let mut by_score: Vec<usize> = (0..n).collect();
-    by_score.sort_by(|&a, &b| anomaly_score[b].total_cmp(&anomaly_score[a]).then(a.cmp(&b)));
-    by_score.truncate(n.div_ceil(100).max(1));
+    if top < n {
+        by_score.select_nth_unstable_by(top - 1, by_score_desc);
+        by_score.truncate(top);
+    }
+    by_score.sort_by(by_score_desc);
     let anomalies = by_score;
     let mut is_anomaly = vec![false; n];
     anomalies.iter().for_each(|&i| is_anomaly[i] = true);
 
     let nf = ft.defs.len();
-    let overall_means: Vec<f64> = (0..nf).map(|j| nan_mean(ft.values.column(j).iter().copied())).collect();
+    let overall_means = nan_column_means(nf, ft.values.rows().into_iter());
     let mut profiles = Vec::with_capacity(k);
     for id in 1..=k {
         let members: Vec<usize> = (0..n).filter(|&i| segments[i] == id).collect();
         let size = members.len();
-        let means = (0..nf).map(|j| nan_mean(members.iter().map(|&i| ft.values[[i, j]]))).collect::<Vec<_>>();
+        let means = nan_column_means(nf, members.iter().map(|&i| ft.values.row(i)));
         let z_means: Vec<f64> = centres.row(id - 1).to_vec();
         let mut dist_feats: Vec<(usize, f64)> =
             z_means.iter().enumerate().map(|(o, &v)| (preprocessor.kept[o], v)).collect();
@@ -548,6 +557,40 @@ fn flags_for(ft: &FeatureTable, means: &[f64], overall: &[f64], share: f64, anom
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The mean of the finite values of one column, a pass down it (what
+    /// [`nan_column_means`] replaced).
+    fn nan_mean(v: impl Iterator<Item = f64>) -> f64 {
+        let (mut s, mut n) = (0.0, 0usize);
+        for x in v.filter(|x| x.is_finite()) {
+            s += x;
+            n += 1;
+        }
+        if n == 0 {
+            f64::NAN
+        } else {
+            s / n as f64
+        }
+    }
+
+    #[test]
+    fn column_means_in_one_pass_are_the_per_column_means() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let x = Array2::from_shape_fn((1000, 5), |(i, j)| {
+            if j == 4 || (i + j) % 7 == 0 {
+                f64::NAN
+            } else {
+                rng.random::<f64>() * 1e6 - 3e5
+            }
+        });
+        let rows: Vec<usize> = (0..1000).filter(|i| i % 3 != 1).collect();
+        let got = nan_column_means(5, rows.iter().map(|&i| x.row(i)));
+        for (j, g) in got.iter().enumerate() {
+            let want = nan_mean(rows.iter().map(|&i| x[[i, j]]));
+            assert_eq!(g.to_bits(), want.to_bits(), "column {j}");
+        }
+        assert!(got[4].is_nan());
+    }
     use crate::features::FeatureDef;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
