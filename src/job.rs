@@ -541,6 +541,7 @@ impl Assembler {
     pub fn push(&mut self, r: Response) -> Option<Response> {
         match r {
             Response::Done { job, mapping, outcome } if outcome.rows_to_come > 0 => {
+                self.pending = None; // an unfinished result is freed before the next one is allocated
                 let (n, d) = (outcome.rows_to_come, outcome.ft.defs.len());
                 self.pending = Some((job, mapping, outcome, Vec::with_capacity(n), Vec::with_capacity(n * d)));
                 None

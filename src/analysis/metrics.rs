@@ -29,7 +29,8 @@ pub fn pairwise_distances(x: ArrayView2<f64>) -> Array2<f64> {
         let mut j = i + 1;
         while j + 4 <= n {
             let b = [&r[j], &r[j + 1], &r[j + 2], &r[j + 3]];
-            let mut s = [0.0f64; 4];
+            // -0.0, where `Iterator::sum` starts (only an empty row can tell).
+            let mut s = [-0.0f64; 4];
             for (t, &x) in a.iter().enumerate() {
                 for (acc, bq) in s.iter_mut().zip(&b) {
                     let e = x - bq[t];

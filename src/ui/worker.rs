@@ -540,6 +540,7 @@ fn deliver(serial: u64, r: Response) {
                     w.terminate();
                 }
                 h.busy = false;
+                drop_partial_result();
             }
             Response::Done { .. } | Response::Failed { .. } => h.busy = false,
             _ => {}
@@ -565,6 +566,7 @@ pub fn submit(req: Request, blob: &Blob) {
             if let Some((_, w)) = h.worker.take() {
                 w.terminate();
             }
+            drop_partial_result();
         }
         let (serial, w) = match h.worker.take() {
             Some(w) => w,
@@ -625,8 +627,15 @@ pub fn cancel() -> bool {
         if let Some((_, w)) = h.worker.take() {
             w.terminate();
         }
+        drop_partial_result();
         true
     })
+}
+
+/// Forgets the parts of a result received from a worker that is being
+/// stopped: the rest will never come (up to 130 MB for a million accounts).
+fn drop_partial_result() {
+    ASSEMBLER.with_borrow_mut(|a| *a = job::Assembler::default());
 }
 
 /// Whether jobs run in a worker (false: on the page's thread, without Cancel).
