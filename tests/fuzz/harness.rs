@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use segscope::analysis::{segment, SegmentOptions};
 use segscope::features::extract;
 use segscope::ingest::{detect_mapping, RaggedRows, TableReader};
+use segscope::job::{Request, Settings, Streamed, Streaming};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -99,6 +100,51 @@ fn run_one(input: &[u8], chunk: usize, ragged: RaggedRows) -> (bool, bool) {
     (true, segment(&ft, &opts).is_ok())
 }
 
+/// Reads `input` whole and in a stream (detection on a 2-row head) and
+/// panics if they disagree: a streamed read must fail exactly when the
+/// whole read fails, and its features must be those of the whole table under
+/// the mapping it used, bit for bit. The input is first repeated past the
+/// 64 KiB a reader holds back for dialect detection, so that it streams.
+fn check_stream(input: &[u8], chunk: usize, ragged: RaggedRows) {
+    let mut bytes = input.to_vec();
+    let body = input.iter().position(|&b| b == b'\n').map_or(&input[..0], |i| &input[i + 1..]);
+    while !body.is_empty() && bytes.len() < 70_000 {
+        bytes.extend_from_slice(body);
+    }
+    let mut r = TableReader::new().ragged(ragged);
+    let whole = bytes.chunks(chunk.max(1)).try_for_each(|c| r.feed(c)).and_then(|()| r.finish());
+    let req = Request {
+        job: 1,
+        file: 1,
+        name: "fuzz.csv".into(),
+        ragged,
+        mapping: None,
+        edits: vec![],
+        settings: Settings::default(),
+        crash_test: false,
+    };
+    let mut s = Streaming::new(&req, bytes.len() as u64, 2);
+    let streamed = bytes.chunks(chunk.max(1)).try_for_each(|c| s.feed(c)).and_then(|()| s.finish());
+    match (whole, streamed) {
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "the same error"),
+        (Ok((_, t)), Ok(Streamed::Features { summary, mapping, ft })) => {
+            assert_eq!(summary.n_rows, t.n_rows(), "rows");
+            match (extract(&t, &mapping), ft) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!((&a.ids, &a.defs, a.rows_used), (&b.ids, &b.defs, b.rows_used));
+                    assert!(a.values.iter().zip(b.values.iter()).all(|(x, y)| x.to_bits() == y.to_bits()), "values");
+                    assert_eq!((&a.skipped, &a.ignored_cells, &a.notes), (&b.skipped, &b.ignored_cells, &b.notes));
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("whole {:?} vs streamed {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+        (Ok((_, t)), Ok(Streamed::Table { table, .. })) => assert_eq!(table.n_rows(), t.n_rows(), "rows"),
+        (Ok(_), Ok(Streamed::ReadAgain { .. })) => {}
+        (a, b) => panic!("whole read ok: {}, streamed read ok: {}", a.is_ok(), b.is_ok()),
+    }
+}
+
 /// Fuzzes for `duration` or `max_execs` inputs, whichever comes first.
 pub fn fuzz(seed: u64, duration: Duration, max_execs: u64) -> Report {
     let corpus = corpus();
@@ -119,7 +165,14 @@ pub fn fuzz(seed: u64, duration: Duration, max_execs: u64) -> Report {
         // One in three inputs rejects files with ragged rows (the rest skip them).
         let ragged = if report.executions % 3 == 2 { RaggedRows::Reject } else { RaggedRows::Skip };
         report.executions += 1;
-        match std::panic::catch_unwind(|| run_one(&input, chunk, ragged)) {
+        // One in four inputs is also read in a stream and compared with the whole read.
+        let stream = report.executions % 4 == 1;
+        match std::panic::catch_unwind(|| {
+            if stream {
+                check_stream(&input, chunk.max(1024), ragged);
+            }
+            run_one(&input, chunk, ragged)
+        }) {
             Ok((p, s)) => {
                 report.parsed += p as u64;
                 report.segmented += s as u64;
