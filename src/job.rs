@@ -233,9 +233,9 @@ impl Streaming {
         for e in &self.edits {
             e.apply(&mut m, &head);
         }
-        let slash_dates = m.needs_every_row();
-        let builder = FeatureBuilder::new(&head.headers, &m);
-        let Ok(mut builder) = builder.map_err(|_| ()).and_then(|b| if slash_dates { Err(()) } else { Ok(b) }) else {
+        // A mapping decided on every row (slash dates), or one the features cannot use, reads the file whole.
+        let builder = (!m.needs_every_row()).then(|| FeatureBuilder::new(&head.headers, &m).ok()).flatten();
+        let Some(mut builder) = builder else {
             let mut all = head;
             all.append(rest);
             self.reader.put_back(all);
@@ -291,14 +291,10 @@ impl Streaming {
                 drop(last);
                 Ok(Streamed::Features { summary, mapping, ft: builder.finish() })
             }
-            State::Head(head) => {
-                if let Some(head) = head {
+            head_or_whole => {
+                if let State::Head(Some(head)) = head_or_whole {
                     reader.put_back(head);
                 }
-                let (dialect, table) = reader.finish()?;
-                Ok(Streamed::Table { dialect, table })
-            }
-            State::Whole => {
                 let (dialect, table) = reader.finish()?;
                 Ok(Streamed::Table { dialect, table })
             }
@@ -458,11 +454,8 @@ pub struct Outcome {
     pub seg: Segmentation,
     /// Wall time of each stage, milliseconds.
     pub features_ms: f64,
-    /// The features were the previous job's (only the settings changed), not computed again.
-    pub features_reused: bool,
-    /// The features were computed while the file was read ([`Streaming`]):
-    /// their time is in the read time, and `features_ms` is 0.
-    pub features_while_reading: bool,
+    /// Where the features came from.
+    pub features_from: FeatureSource,
     pub analysis_ms: f64,
     /// Size of the worker's wasm memory after the job, bytes: its peak, as
     /// wasm memory never shrinks (0 where not measured, e.g. natively).
@@ -470,6 +463,18 @@ pub struct Outcome {
     /// Accounts whose ids and features follow in [`Response::Rows`]
     /// messages ([`split_result`]); 0 when `ft` holds them all.
     pub rows_to_come: usize,
+}
+
+/// Where a job's features came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeatureSource {
+    /// Computed from the table in this job (`features_ms` is their time).
+    Computed,
+    /// The previous job's (only the settings changed), not computed again.
+    Reused,
+    /// Computed while the file was read ([`Streaming`]): their time is in
+    /// the read time, and `features_ms` is 0.
+    WhileReading,
 }
 
 /// What the worker tells the page.
@@ -674,8 +679,7 @@ pub fn segment_features(
         ft,
         seg,
         features_ms: 0.0,
-        features_reused: false,
-        features_while_reading: false,
+        features_from: FeatureSource::Computed,
         analysis_ms: t2 - t1,
         memory_bytes: 0.0,
         rows_to_come: 0,

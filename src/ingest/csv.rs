@@ -302,10 +302,14 @@ impl StreamParser {
         debug_assert!(self.table.n_rows() == 0 || t.n_rows() == 0, "put back before taking more");
         let mut t = t;
         self.taken -= t.n_rows();
-        let shift = t.data.len();
-        t.data.push_str(&self.table.data);
-        t.ends.extend(self.table.ends.iter().map(|e| e + shift));
-        t.record_no.extend_from_slice(&self.table.record_no);
+        let held = Table {
+            headers: t.headers.clone(),
+            data: std::mem::take(&mut self.table.data),
+            ends: std::mem::take(&mut self.table.ends),
+            record_no: std::mem::take(&mut self.table.record_no),
+            ..Table::default()
+        };
+        t.append(held);
         self.table.data = t.data;
         self.table.ends = t.ends;
         self.table.record_no = t.record_no;
@@ -610,11 +614,6 @@ impl TableReader {
         self
     }
 
-    /// Bytes of decoded text read so far.
-    pub fn text_bytes(&self) -> u64 {
-        self.text_bytes
-    }
-
     /// Share of the file's text read so far, if it is known: plain text
     /// (not gzip, not UTF-16) and a size hint given.
     pub fn fraction_read(&self) -> Option<f64> {
@@ -648,10 +647,10 @@ impl TableReader {
                 let mut p = StreamParser::new(d).ragged(self.ragged);
                 let head = std::mem::take(&mut self.head);
                 p.feed(&head)?;
-                if self.decoder.is_plain() && self.size_hint > self.text_bytes && !self.streamed {
-                    p.reserve_for(head.len(), (self.size_hint - self.text_bytes) as usize);
-                }
                 self.parser = Some((d, p));
+                if !self.streamed {
+                    self.reserve_rest();
+                }
                 Ok(())
             }
         }
@@ -672,9 +671,17 @@ impl TableReader {
     pub fn put_back(&mut self, t: Table) {
         if let Some((_, p)) = self.parser.as_mut() {
             p.put_back(t);
-            if self.decoder.is_plain() && self.size_hint > self.text_bytes {
-                p.reserve_for(self.text_bytes as usize, (self.size_hint - self.text_bytes) as usize);
-            }
+            self.reserve_rest();
+        }
+    }
+
+    /// Reserves the table's room for the rest of the file, estimated from
+    /// what was parsed of the text read so far (plain text with a size hint
+    /// only: the size of gzip or UTF-16 text is not known in advance).
+    fn reserve_rest(&mut self) {
+        let more = self.size_hint.saturating_sub(self.text_bytes) as usize;
+        if let Some((_, p)) = self.parser.as_mut().filter(|_| self.decoder.is_plain() && more > 0) {
+            p.reserve_for(self.text_bytes as usize, more);
         }
     }
 

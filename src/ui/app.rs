@@ -15,7 +15,7 @@ use crate::export::{assignments_csv, export_file_name};
 use crate::features::{count_of, FeatureTable};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{DataKind, Mapping, RaggedRows, Role};
-use crate::job::{MappingEdit, Request, Response, Settings, Stage, TableSummary};
+use crate::job::{FeatureSource, MappingEdit, Request, Response, Settings, Stage, TableSummary};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use leptos::html;
 use leptos::prelude::*;
@@ -52,8 +52,7 @@ struct Outcome {
     ft: Arc<FeatureTable>,
     seg: Arc<Segmentation>,
     features_ms: f64,
-    features_reused: bool,
-    features_while_reading: bool,
+    features_from: FeatureSource,
     analysis_ms: f64,
     memory_bytes: f64,
 }
@@ -186,8 +185,7 @@ pub fn App() -> impl IntoView {
                         ft: o.ft,
                         seg: Arc::new(o.seg),
                         features_ms: o.features_ms,
-                        features_reused: o.features_reused,
-                        features_while_reading: o.features_while_reading,
+                        features_from: o.features_from,
                         analysis_ms: o.analysis_ms,
                         memory_bytes: o.memory_bytes,
                     }));
@@ -522,12 +520,10 @@ pub fn App() -> impl IntoView {
                         (Some(l), Some(o)) => format!(
                             "{}: {} · read {:.0} ms · features {} · analysis {:.0} ms ({}) · render {:.0} ms · worker memory {}",
                             l.name, fmt_bytes(l.bytes), l.read_ms,
-                            if o.features_reused {
-                                "reused".to_string()
-                            } else if o.features_while_reading {
-                                "while reading".to_string()
-                            } else {
-                                format!("{:.0} ms", o.features_ms)
+                            match o.features_from {
+                                FeatureSource::Reused => "reused".to_string(),
+                                FeatureSource::WhileReading => "while reading".to_string(),
+                                FeatureSource::Computed => format!("{:.0} ms", o.features_ms),
                             },
                             o.analysis_ms,
                             o.seg.stage_ms.iter().map(|(s, ms)| format!("{s} {ms:.0}")).collect::<Vec<_>>().join(", "),

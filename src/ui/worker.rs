@@ -22,7 +22,7 @@
 use super::browser::{self, now_ms};
 use crate::features::{FeatureError, FeatureTable};
 use crate::ingest::{Dialect, IngestError, Mapping, Table, TableReader};
-use crate::job::{self, Request, Response, Stage, Streamed, TableSummary};
+use crate::job::{self, FeatureSource, Request, Response, Stage, Streamed, TableSummary};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -129,7 +129,7 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
                         let ft = Arc::new(ft);
                         let features = Some((mapping.clone(), ft.clone()));
                         HELD.set(Some(Held { file: req.file, table: None, features }));
-                        analyse_features(&req, mapping, ft, 0.0, Reuse::WhileReading, &*post);
+                        analyse_features(&req, mapping, ft, 0.0, FeatureSource::WhileReading, &*post);
                     }
                     Err(e) => {
                         let message = format!("{}: {e}", req.name);
@@ -182,16 +182,8 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
     }
     held.features = Some((mapping.clone(), ft.clone()));
     HELD.set(Some(held));
-    let how = if reused { Reuse::Reused } else { Reuse::Computed };
+    let how = if reused { FeatureSource::Reused } else { FeatureSource::Computed };
     analyse_features(&req, mapping, ft, features_ms, how, &*post);
-}
-
-/// Where a job's features came from.
-#[derive(Clone, Copy, PartialEq)]
-enum Reuse {
-    Computed,
-    Reused,
-    WhileReading,
 }
 
 /// A file read: whole, or streamed into its features.
@@ -249,7 +241,7 @@ fn analyse_features(
     mapping: Mapping,
     ft: Arc<FeatureTable>,
     features_ms: f64,
-    how: Reuse,
+    how: FeatureSource,
     post: &dyn Fn(Response),
 ) {
     let job = req.job;
@@ -258,8 +250,7 @@ fn analyse_features(
     let response = match job::segment_features(ft, req, &now_ms, progress) {
         Ok(mut outcome) => {
             outcome.features_ms = features_ms;
-            outcome.features_reused = how == Reuse::Reused;
-            outcome.features_while_reading = how == Reuse::WhileReading;
+            outcome.features_from = how;
             outcome.memory_bytes = wasm_memory_bytes();
             Response::Done { job, mapping, outcome: Box::new(outcome) }
         }
