@@ -141,7 +141,7 @@ struct Agg {
     n: usize,
     first: i64,
     last: i64,
-    days: HashSet<i64>,
+    days: Distinct<i64>,
     notional: f64,
     notionals: Vec<f64>,
     lev_sum: f64,
@@ -160,8 +160,8 @@ struct Agg {
     pnl: f64,
     wins: usize,
     pnl_n: usize,
-    instruments: HashSet<u32>,
-    orders: HashSet<u32>,
+    instruments: Distinct<u32>,
+    orders: Distinct<u32>,
     purchases: f64,
     returns: f64,
 }
@@ -424,14 +424,105 @@ fn num(
     }
 }
 
-/// The id of `key` in `map`, a new one (the map's size) if it is not there yet.
-fn intern(map: &mut HashMap<Box<str>, u32>, key: &str) -> u32 {
-    if let Some(&i) = map.get(key) {
-        return i;
+/// Dense ids for strings (account ids, instrument names, order ids): the
+/// first string seen gets 0, the next new one 1, and so on.
+///
+/// A string of up to 15 bytes is packed with its length into a `u128` key,
+/// so a lookup hashes and compares one integer instead of following a
+/// pointer to the key's bytes (most ids and names are this short; in wasm
+/// that indirection was the feature stage's largest single cost). Longer
+/// strings are kept as boxed keys.
+#[derive(Default)]
+struct Interner {
+    short: HashMap<u128, u32>,
+    long: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    /// `key`'s bytes and length in one integer: unique per string of at most 15 bytes.
+    fn pack(key: &str) -> Option<u128> {
+        let b = key.as_bytes();
+        (b.len() < 16).then(|| {
+            let mut buf = [0u8; 16];
+            buf[..b.len()].copy_from_slice(b);
+            buf[15] = b.len() as u8;
+            u128::from_le_bytes(buf)
+        })
     }
-    let i = map.len() as u32;
-    map.insert(key.into(), i);
-    i
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    /// The id of `key`, and whether it is new (a new key gets the next id).
+    fn id(&mut self, key: &str) -> (u32, bool) {
+        let next = self.len() as u32;
+        let id = match Self::pack(key) {
+            Some(k) => *self.short.entry(k).or_insert(next),
+            None => match self.long.get(key) {
+                Some(&i) => i,
+                None => *self.long.entry(key.into()).or_insert(next),
+            },
+        };
+        (id, id == next)
+    }
+}
+
+/// What was inferred from one distinct instrument name.
+#[derive(Default)]
+struct NameInfo {
+    /// `instrument::infer(name)`, once it was needed.
+    inferred: Option<Option<(InstrumentType, Option<OptionKind>)>>,
+    /// Some fill of this name had no type column value: its type came from the name.
+    type_inferred: bool,
+}
+
+/// The distinct values of a per-account set (instruments, orders, active
+/// days): a linear scan while there are few, as most accounts have, and a
+/// hash set beyond. `len` is the number of distinct values inserted.
+#[derive(Clone)]
+enum Distinct<T> {
+    Few(Vec<T>),
+    Many(HashSet<T>),
+}
+
+impl<T> Default for Distinct<T> {
+    fn default() -> Self {
+        Distinct::Few(Vec::new())
+    }
+}
+
+impl<T: Copy + Eq + std::hash::Hash> Distinct<T> {
+    /// Past this many values a hash set is faster than a scan.
+    const FEW: usize = 16;
+
+    fn insert(&mut self, x: T) {
+        match self {
+            Distinct::Few(v) => {
+                // The last value first: rows of one account often repeat it.
+                if v.iter().rev().any(|&y| y == x) {
+                    return;
+                }
+                if v.len() < Self::FEW {
+                    v.push(x);
+                } else {
+                    let mut set: HashSet<T> = v.drain(..).collect();
+                    set.insert(x);
+                    *self = Distinct::Many(set);
+                }
+            }
+            Distinct::Many(set) => {
+                set.insert(x);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Distinct::Few(v) => v.len(),
+            Distinct::Many(set) => set.len(),
+        }
+    }
 }
 
 /// Trades or transactions aggregated per account, row by row.
@@ -441,21 +532,20 @@ struct Accounts {
     skips: Skips,
     ignored: Skips,
     negative_amounts: bool,
-    index: HashMap<Box<str>, u32>,
+    /// Account id -> row of `ids` and `aggs`.
+    index: Interner,
     ids: Vec<String>,
     aggs: Vec<Agg>,
-    interned: HashMap<Box<str>, u32>,
-    order_ids: HashMap<Box<str>, u32>,
+    /// Instrument (or product) names, interned; `names[id]` says what was inferred from each.
+    interned: Interner,
+    names: Vec<NameInfo>,
+    order_ids: Interner,
     has_notional: bool,
     t_max: i64,
     type_seen: [bool; 4],
     option_kinds_seen: bool,
     untyped_rows: usize,
     rows_used: usize,
-    /// Distinct instrument names whose type was inferred from the name (None: not inferable).
-    inferred_names: HashMap<Box<str>, Option<InstrumentType>>,
-    /// instrument::infer per distinct name, not per row (it allocates; names repeat).
-    infer_memo: HashMap<Box<str>, Option<(InstrumentType, Option<OptionKind>)>>,
     boolean_buyer: bool,
     returns_rows: usize,
     unsided: usize,
@@ -471,18 +561,17 @@ impl Accounts {
             skips: Skips::default(),
             ignored: Skips::default(),
             negative_amounts: false,
-            index: HashMap::default(),
+            index: Interner::default(),
             ids: Vec::new(),
             aggs: Vec::new(),
-            interned: HashMap::default(),
-            order_ids: HashMap::default(),
+            interned: Interner::default(),
+            names: Vec::new(),
+            order_ids: Interner::default(),
             t_max: i64::MIN,
             type_seen: [false; 4],
             option_kinds_seen: false,
             untyped_rows: 0,
             rows_used: 0,
-            inferred_names: HashMap::default(),
-            infer_memo: HashMap::default(),
             returns_rows: 0,
             unsided: 0,
         }
@@ -530,20 +619,16 @@ impl Accounts {
         let notional = signed.map(f64::abs);
         self.negative_amounts |= signed.is_some_and(|s| s < 0.0);
 
-        let i = match self.index.get(id) {
-            Some(&i) => i as usize,
-            None => {
-                self.index.insert(id.into(), self.aggs.len() as u32);
-                self.ids.push(id.to_string());
-                self.aggs.push(Agg { first: i64::MAX, last: i64::MIN, ..Default::default() });
-                self.aggs.len() - 1
-            }
-        };
-        let a = &mut self.aggs[i];
+        let (i, new) = self.index.id(id);
+        if new {
+            self.ids.push(id.to_string());
+            self.aggs.push(Agg { first: i64::MAX, last: i64::MIN, ..Default::default() });
+        }
+        let a = &mut self.aggs[i as usize];
         self.rows_used += 1;
 
         if let Some(o) = inp.order {
-            let oid = intern(&mut self.order_ids, t.cell(r, o));
+            let (oid, _) = self.order_ids.id(t.cell(r, o));
             if kind == DataKind::Trades || signed.is_none_or(|s| s >= 0.0) {
                 a.orders.insert(oid);
             }
@@ -579,20 +664,17 @@ impl Accounts {
         }
         if let Some(c) = inp.instrument {
             let name = t.cell(r, c);
-            a.instruments.insert(intern(&mut self.interned, name));
+            let (id, new) = self.interned.id(name);
+            if new {
+                self.names.push(NameInfo::default());
+            }
+            a.instruments.insert(id);
             if kind == DataKind::Trades {
                 let given = inp.inst_type.and_then(|tc| instrument::parse_type(t.cell(r, tc)));
-                let inferred = match self.infer_memo.get(name) {
-                    Some(&x) => x,
-                    None => {
-                        let x = instrument::infer(name);
-                        self.infer_memo.insert(name.into(), x);
-                        x
-                    }
-                };
-                if given.is_none() && !self.inferred_names.contains_key(name) {
-                    self.inferred_names.insert(name.into(), inferred.map(|x| x.0));
-                }
+                let info = &mut self.names[id as usize];
+                // instrument::infer once per distinct name, not per row (it allocates; names repeat).
+                let inferred = *info.inferred.get_or_insert_with(|| instrument::infer(name));
+                info.type_inferred |= given.is_none();
                 let ty = given.or(inferred.map(|x| x.0));
                 match ty {
                     Some(ty) => {
@@ -664,7 +746,7 @@ impl Accounts {
             option_kinds_seen,
             untyped_rows,
             rows_used,
-            inferred_names,
+            names,
             returns_rows,
             unsided,
             ..
@@ -813,14 +895,17 @@ impl Accounts {
                             .push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
                     }
                 }
+                // Distinct names whose type was inferred from the name (None: not inferable).
+                let inferred_names: Vec<Option<InstrumentType>> =
+                    names.iter().filter(|n| n.type_inferred).map(|n| n.inferred.flatten().map(|x| x.0)).collect();
                 if !inferred_names.is_empty() {
                     let per_type: Vec<String> = InstrumentType::ALL
                         .iter()
-                        .map(|&ty| (ty, inferred_names.values().filter(|v| **v == Some(ty)).count()))
+                        .map(|&ty| (ty, inferred_names.iter().filter(|v| **v == Some(ty)).count()))
                         .filter(|(_, n)| *n > 0)
                         .map(|(ty, n)| format!("{n} {}", ty.key()))
                         .collect();
-                    let unknown = inferred_names.values().filter(|v| v.is_none()).count();
+                    let unknown = inferred_names.iter().filter(|v| v.is_none()).count();
                     notes.push(format!(
                         "Instrument types inferred from instrument names: {}{}.",
                         per_type.join(", "),
@@ -977,6 +1062,40 @@ mod tests {
         let t = parse_bytes(csv.as_bytes()).unwrap().1;
         let m = detect_mapping(&t);
         extract(&t, &m).unwrap()
+    }
+
+    #[test]
+    fn the_interner_gives_dense_ids_and_tells_every_string_apart() {
+        // Edge lengths of the packed keys (15 bytes packed, 16 boxed), and
+        // strings that differ only by trailing NUL bytes or length.
+        let keys =
+            ["", "a", "a\0", "a\0\0", "ACC18006", "0123456789abcde", "0123456789abcdef", "0123456789abcdef0", "é"];
+        let mut int = Interner::default();
+        let mut reference: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        for round in 0..3 {
+            for (i, k) in keys.iter().enumerate() {
+                let want = *reference.entry(k).or_insert(i as u32);
+                assert_eq!(int.id(k), (want, round == 0), "{k:?} in round {round}");
+            }
+        }
+        assert_eq!(int.len(), keys.len());
+        assert_eq!((int.short.len(), int.long.len()), (7, 2));
+    }
+
+    #[test]
+    fn distinct_counts_like_a_hash_set_below_and_above_the_scan_limit() {
+        let mut rng = 0x9e37_79b9_u32;
+        for range in [3u32, 16, 17, 40, 1000] {
+            let (mut d, mut set) = (Distinct::default(), std::collections::HashSet::new());
+            for _ in 0..500 {
+                rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let x = (rng >> 8) % range;
+                d.insert(x);
+                set.insert(x);
+                assert_eq!(d.len(), set.len(), "values below {range}");
+            }
+            assert_eq!(matches!(d, Distinct::Many(_)), set.len() > Distinct::<u32>::FEW, "values below {range}");
+        }
     }
 
     fn col(ft: &FeatureTable, key: &str) -> Vec<f64> {
