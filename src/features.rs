@@ -493,7 +493,7 @@ impl<T> Default for Distinct<T> {
 }
 
 impl<T: Copy + Eq + std::hash::Hash> Distinct<T> {
-    /// Past this many values a hash set is faster than a scan.
+    /// The most values kept in a scanned Vec; more move to a hash set.
     const FEW: usize = 16;
 
     fn insert(&mut self, x: T) {

@@ -302,8 +302,8 @@ impl StreamParser {
 
     /// The same parser with every byte read by csv-core: the reference the
     /// fast path is tested against.
-    #[doc(hidden)]
-    pub fn without_fast_path(mut self) -> Self {
+    #[cfg(test)]
+    fn without_fast_path(mut self) -> Self {
         self.classes = None;
         self
     }
