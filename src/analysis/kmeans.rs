@@ -21,9 +21,32 @@
 
 use super::lanes::{Lanes, LloydState, PackedRows};
 use super::AnalysisError;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+/// The mean over columns of each column's population variance, for
+/// `rows` (`n x d`, row-major): the scale of k-means' tolerance, as
+/// scikit-learn's `_tolerance` (`np.mean(np.var(X, axis=0)) * tol`). Two
+/// passes (mean, then squared deviations), as `np.var`; ndarray's
+/// `var_axis` uses `mul_add`, which wasm has no instruction for (its
+/// software fused multiply-add took ~30 ms per 1M-trade job).
+fn mean_variance(rows: &[f64], d: usize) -> f64 {
+    let n = rows.len().checked_div(d).unwrap_or(0);
+    if n == 0 {
+        return 0.0;
+    }
+    let mut mean = vec![0.0; d];
+    for row in rows.chunks_exact(d) {
+        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut var = vec![0.0; d];
+    for row in rows.chunks_exact(d) {
+        var.iter_mut().zip(row).zip(&mean).for_each(|((s, v), m)| *s += (v - m) * (v - m));
+    }
+    var.iter().map(|s| s / n as f64).sum::<f64>() / d as f64
+}
 
 /// Which k-means iteration to run: the same result in exact arithmetic
 /// (Lloyd's assignment runs in f32, Elkan's in f64, so accounts at a near tie
@@ -174,7 +197,7 @@ impl KMeans {
         }
         let xs = x.as_standard_layout();
         let rows = xs.as_slice().expect("standard layout");
-        let tol = self.tol * x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
+        let tol = self.tol * mean_variance(rows, x.ncols());
         let init = init.to_owned();
         Ok(match self.algorithm {
             KMeansAlgorithm::Lloyd => lloyd(rows, &LloydInput::new(rows, x.ncols()), init, self.max_iter, tol),
@@ -192,8 +215,7 @@ impl KMeans {
         check_input(x, k)?;
         let xs = x.as_standard_layout();
         let rows = xs.as_slice().expect("standard layout");
-        let mean_var = x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
-        let tol = self.tol * mean_var;
+        let tol = self.tol * mean_variance(rows, d);
         let mut best: Option<FittedKMeans> = None;
         // One stream for all restarts, as scikit-learn draws every init from one random_state.
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
@@ -649,6 +671,20 @@ impl FittedKMeans {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn the_tolerance_scale_is_numpys_mean_of_column_variances() {
+        // numpy 2.4.6: np.mean(np.var([[1, 10], [2, 30], [4, -5], [9, 0.5]], axis=0)) = 93.5234375
+        let x = [1.0, 10.0, 2.0, 30.0, 4.0, -5.0, 9.0, 0.5];
+        assert!((mean_variance(&x, 2) - 93.523_437_5).abs() < 1e-12);
+        // Against ndarray's var_axis (Welford), which it replaces, on wider data.
+        let x =
+            Array2::from_shape_fn((1000, 7), |(i, j)| ((i * 7919 + j * 104_729) % 1009) as f64 * 0.01 - 3.0 * j as f64);
+        let want = x.var_axis(ndarray::Axis(0), 0.0).mean().unwrap();
+        let got = mean_variance(x.as_slice().unwrap(), 7);
+        assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
+        assert_eq!(mean_variance(&[], 3), 0.0);
+    }
 
     #[test]
     fn data_far_from_the_origin_or_huge_gets_the_same_segments() {
