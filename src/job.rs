@@ -11,12 +11,12 @@
 //! still holds, so a job never depends on what a worker remembers.
 
 use crate::analysis::{segment_timed, Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
-use crate::features::{extract_with_progress, FeatureBuilder, FeatureError, FeatureTable};
+use crate::features::{extract_with_progress, FeatureBuilder, FeatureError, FeatureTable, PartialAccounts};
 use crate::ingest::roles::{detect_mapping_with_unique, is_row_index};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{
-    detect_mapping, is_missing, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, Table,
-    TableReader,
+    detect_mapping, is_missing, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, StreamParser,
+    Table, TableReader,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -273,6 +273,43 @@ impl Streaming {
         self.state = State::Stream { mapping: m, builder, checks };
     }
 
+    /// What a second reader ([`PartReader`]) needs to read a later part of
+    /// the file, given the file's first line `header`. `None` when the rest
+    /// must be read in one sequence: columns not decided yet, a customer
+    /// table (its rows fill one matrix in order), a check only one reader
+    /// can make (ids that must stay unique, a row index that must go on
+    /// counting), text that is not the file's own bytes (gzip, another
+    /// encoding), or a header with a quote or without its line end.
+    pub fn part_spec(&self, header: &[u8], ragged: RaggedRows) -> Option<PartSpec> {
+        let State::Stream { mapping, checks, .. } = &self.state else { return None };
+        let (dialect, _) = self.reader.dialect_and_records()?;
+        let single = checks.unique.is_some() || !checks.index.is_empty() || checks.broken.is_some();
+        let usable = header.ends_with(b"\n") && !header.contains(&dialect.quote) && self.reader.is_plain();
+        (mapping.kind != DataKind::CustomerTable && !single && usable).then(|| PartSpec {
+            dialect,
+            header: header.to_vec(),
+            mapping: mapping.clone(),
+            ragged,
+            empty: checks.empty.clone(),
+        })
+    }
+
+    /// Adds the features of the rest of the file, read by a [`PartReader`]
+    /// from the byte after the last one fed here. Returns `false`, and
+    /// changes nothing, unless what was fed ends at a record boundary (no
+    /// quoted field open) and the part was clean: the caller then feeds the
+    /// rest here itself.
+    pub fn merge_part(&mut self, part: PartResult) -> bool {
+        let Some((_, records)) = self.reader.at_record_start() else { return false };
+        let State::Stream { builder, checks, .. } = &mut self.state else { return false };
+        if !part.clean || checks.broken.is_some() || !builder.merge(part.accounts, records.saturating_sub(1)) {
+            return false;
+        }
+        self.rows += part.rows;
+        checks.rows += part.rows;
+        true
+    }
+
     /// Ends the file.
     ///
     /// Errors: the reader's ([`TableReader::finish`]).
@@ -299,6 +336,98 @@ impl Streaming {
                 Ok(Streamed::Table { dialect, table })
             }
         }
+    }
+}
+
+/// What a [`PartReader`] needs: see [`Streaming::part_spec`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PartSpec {
+    pub dialect: Dialect,
+    /// The file's first line (its header), line end included.
+    pub header: Vec<u8>,
+    pub mapping: Mapping,
+    pub ragged: RaggedRows,
+    /// Columns with no value in the head: a value in the part makes it unclean.
+    pub empty: Vec<usize>,
+}
+
+/// The features of a part of a file, for [`Streaming::merge_part`].
+#[derive(Serialize, Deserialize)]
+pub struct PartResult {
+    pub accounts: PartialAccounts,
+    /// Data rows of the part.
+    pub rows: usize,
+    /// No ragged row, invalid UTF-8 cell or value in a head-empty column:
+    /// otherwise the part is read again in sequence, where such rows are
+    /// counted and reported with their file row numbers.
+    pub clean: bool,
+}
+
+/// Reads a later part of a streamed file, from a record boundary, into
+/// per-account aggregates: the second worker's half of a large trades file.
+/// Feed it the part's bytes in order, then [`PartReader::finish`].
+pub struct PartReader {
+    parser: StreamParser,
+    builder: FeatureBuilder,
+    checks: HeadChecks,
+    rows: usize,
+}
+
+impl PartReader {
+    /// Errors: a message if the header line or the mapping cannot be used.
+    pub fn new(spec: &PartSpec) -> Result<Self, String> {
+        let mut parser = StreamParser::new(spec.dialect).ragged(spec.ragged);
+        parser.feed(&spec.header).map_err(|e| e.to_string())?;
+        let headers = parser.take_rows().headers;
+        let builder = FeatureBuilder::new(&headers, &spec.mapping).map_err(|e| e.to_string())?;
+        let checks = HeadChecks {
+            empty: spec.empty.clone(),
+            head_rows: 0,
+            unique: None,
+            index: Vec::new(),
+            rows: 0,
+            broken: None,
+            hasher: Default::default(),
+        };
+        Ok(PartReader { parser, builder, checks, rows: 0 })
+    }
+
+    /// Reads the next bytes of the part.
+    ///
+    /// Errors: the parser's ([`StreamParser::feed`]).
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
+        self.parser.feed(bytes)?;
+        let t = self.parser.take_rows();
+        push_checked(&mut self.builder, &mut self.checks, &mut self.rows, &t);
+        Ok(())
+    }
+
+
+    /// Ends the part. Errors: the parser's ([`StreamParser::finish`]), but
+    /// a part with no data rows gives an empty result.
+    pub fn finish(self) -> Result<PartResult, IngestError> {
+        let PartReader { parser, mut builder, mut checks, mut rows } = self;
+        let last = match parser.finish() {
+            Ok(t) => Some(t),
+            Err(IngestError::NoData { ragged: 0 }) => None,
+            Err(e) => return Err(e),
+        };
+        let irregular = last.as_ref().map_or(0, |t| t.ragged_count + t.invalid_utf8_cells);
+        if let Some(t) = &last {
+            push_checked(&mut builder, &mut checks, &mut rows, t);
+        }
+        let clean = irregular == 0 && checks.broken.is_none();
+        let accounts = builder.into_partial().ok_or(IngestError::Empty)?;
+        Ok(PartResult { accounts, rows, clean })
+    }
+}
+
+/// Checks the rows of `t` and, while no check has failed, adds them to `builder`.
+fn push_checked(builder: &mut FeatureBuilder, checks: &mut HeadChecks, rows: &mut usize, t: &Table) {
+    *rows += t.n_rows();
+    checks.push(t);
+    if checks.broken.is_none() {
+        builder.push(t);
     }
 }
 
@@ -780,6 +909,78 @@ mod tests {
             s.feed(c).unwrap();
         }
         s.finish().unwrap()
+    }
+
+    /// Streams `bytes[..split]` and reads the rest with a [`PartReader`], as
+    /// two workers do: the merged result, or `None` if the parts were refused.
+    fn read_in_two_parts(bytes: &[u8], split: usize, head_rows: usize) -> Option<Streamed> {
+        let mut s = Streaming::new(&request(None, vec![]), bytes.len() as u64, head_rows);
+        for c in bytes[..split].chunks(997) {
+            s.feed(c).unwrap();
+        }
+        let header = &bytes[..bytes.iter().position(|&b| b == b'\n').unwrap() + 1];
+        let spec = s.part_spec(header, RaggedRows::Skip).expect("a part can be read");
+        // The spec travels between workers.
+        let spec: PartSpec = decode(&encode(&spec).unwrap()).unwrap();
+        let mut part = PartReader::new(&spec).unwrap();
+        for c in bytes[split..].chunks(4096) {
+            part.feed(c).unwrap();
+        }
+        let result: PartResult = decode(&encode(&part.finish().unwrap()).unwrap()).unwrap();
+        if !s.merge_part(result) {
+            return None;
+        }
+        Some(s.finish().unwrap())
+    }
+
+    #[test]
+    fn a_file_read_in_two_parts_gives_the_features_of_one_read() {
+        let mut trades = generate(11, 400);
+        // Rows skipped in the second part keep their file row numbers.
+        let at = trades.len() * 3 / 4;
+        let line = at + trades[at..].find('\n').unwrap() + 1;
+        let (_, end) = trades[line..].split_once('\n').unwrap();
+        let bad = "ACC00001,not a time,BTC-PERPETUAL,buy,1,100,1,0,0,maker\n".to_string();
+        trades = format!("{}{bad}{end}", &trades[..line]);
+        let bytes = trades.as_bytes();
+        let (_, whole) = parse_bytes(bytes).unwrap();
+        for frac in [0.3, 0.5, 0.9] {
+            let at = (bytes.len() as f64 * frac) as usize;
+            let split = at + bytes[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+            let Some(Streamed::Features { summary, mapping, ft }) = read_in_two_parts(bytes, split, 500) else {
+                panic!("{frac}: parts refused or not streamed")
+            };
+            let (a, b) = (ft.unwrap(), extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
+            assert_eq!(summary.n_rows, whole.n_rows(), "{frac}");
+            assert_eq!((&a.ids, &a.defs, a.values.dim()), (&b.ids, &b.defs, b.values.dim()), "{frac}");
+            // Sums over two parts are added: the last bits may differ.
+            for (x, y) in a.values.iter().zip(b.values.iter()) {
+                assert!(x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0), "{frac}: {x} vs {y}");
+            }
+            assert!(a.skipped.iter().any(|s| s.count == 1), "{frac}: {:?}", a.skipped);
+            assert_eq!((a.rows_used, &a.skipped, &a.ignored_cells), (b.rows_used, &b.skipped, &b.ignored_cells), "{frac}");
+            assert_eq!((&a.notes, &a.not_computed), (&b.notes, &b.not_computed), "{frac}");
+        }
+        // Not at a record boundary (the middle of a line): refused.
+        let mid = bytes.len() / 2;
+        let mid = mid + bytes[mid..].iter().position(|&b| b == b',').unwrap();
+        assert!(read_in_two_parts(bytes, mid, 500).is_none());
+    }
+
+    #[test]
+    fn a_part_is_refused_inside_a_quoted_field_or_with_irregular_rows() {
+        let head: String = std::iter::once("account,time,instrument,side,qty,price\n".to_string())
+            .chain((0..3000).map(|i| format!("a{},2026-01-0{}T00:00:00Z,BTC-USD,buy,1,{}\n", i % 7, 1 + i % 9, 100 + i % 13)))
+            .collect();
+        // The split falls after a line end inside quotes.
+        let quoted = format!("{head}a1,2026-01-02T00:00:00Z,\"BTC\nUSD\",sell,1,5\na2,2026-01-02T00:00:00Z,ETH-USD,buy,2,3\n");
+        let split = quoted.find("BTC\n").unwrap() + 4;
+        assert!(read_in_two_parts(quoted.as_bytes(), split, 50).is_none());
+        // A ragged row in the part: read in sequence, where it is reported.
+        let ragged = format!("{head}a1,2026-01-02T00:00:00Z,BTC-USD\na2,2026-01-02T00:00:00Z,ETH-USD,buy,2,3\n");
+        assert!(read_in_two_parts(ragged.as_bytes(), head.len(), 50).is_none());
+        let plain = format!("{head}a2,2026-01-02T00:00:00Z,ETH-USD,buy,2,3\n");
+        assert!(read_in_two_parts(plain.as_bytes(), head.len(), 50).is_some());
     }
 
     #[test]

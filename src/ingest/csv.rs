@@ -349,6 +349,19 @@ impl StreamParser {
         self.table.record_no = t.record_no;
     }
 
+    /// Records read so far, the header included: the file record number of
+    /// the last record (blank lines are not records).
+    pub fn records(&self) -> u32 {
+        self.records
+    }
+
+    /// Whether every byte fed so far ends a whole record: no record, quoted
+    /// field or byte-order mark is waiting for more input. Conservative:
+    /// `false` can also mean csv-core read only blank lines since the last record.
+    pub fn at_record_start(&self) -> bool {
+        self.pending.is_none() && !self.in_record && self.out_len == 0 && self.ends_len == 0
+    }
+
     /// Sets what happens to data rows whose field count differs from the
     /// header's (default [`RaggedRows::Skip`]). Such rows are counted either
     /// way; with [`RaggedRows::Reject`], [`StreamParser::finish`] fails.
@@ -744,6 +757,31 @@ impl TableReader {
                 Ok(())
             }
         }
+    }
+
+    /// When the text so far is the file's own bytes (UTF-8, not gzip) and
+    /// ends at a record boundary: the dialect, and the records read (see
+    /// [`StreamParser::records`]). Another reader can then go on from the
+    /// next byte of the file, and its rows are the file's rows.
+    pub fn at_record_start(&self) -> Option<(Dialect, u32)> {
+        let (d, p) = self.parser.as_ref()?;
+        (self.decoder.is_plain() && p.have_header && p.at_record_start()).then(|| (*d, p.records()))
+    }
+
+    /// The dialect, once detected, and the records read so far (see [`StreamParser::records`]).
+    pub fn dialect_and_records(&self) -> Option<(Dialect, u32)> {
+        self.parser.as_ref().map(|(d, p)| (*d, p.records()))
+    }
+
+    /// Whether the text is the file's own bytes (UTF-8, not gzip), as far as read.
+    pub fn is_plain(&self) -> bool {
+        self.decoder.is_plain()
+    }
+
+    /// Counts of rows and cells that were not read as they stand (ragged
+    /// rows, invalid UTF-8 cells), so far.
+    pub fn irregular(&self) -> usize {
+        self.parser.as_ref().map_or(0, |(_, p)| p.table.ragged_count + p.table.invalid_utf8_cells)
     }
 
     /// The rows parsed so far, moved out (see [`StreamParser::take_rows`]);
