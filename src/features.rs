@@ -152,7 +152,7 @@ impl Skips {
 }
 
 /// Running per-account aggregates.
-#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Agg {
     n: usize,
     first: i64,
@@ -530,7 +530,7 @@ impl Interner {
 /// part of a file ([`FeatureBuilder::into_partial`]): ids, names and order
 /// ids as text (the ids of two builders differ), per-account aggregates
 /// and counts. Sent between workers (serde).
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PartialAccounts {
     ids: Vec<String>,
     aggs: Vec<Agg>,
@@ -568,7 +568,7 @@ struct NameInfo {
 /// The distinct values of a per-account set (instruments, orders, active
 /// days): a linear scan while there are few, as most accounts have, and a
 /// hash set beyond. `len` is the number of distinct values inserted.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(bound(serialize = "T: serde::Serialize", deserialize = "T: serde::Deserialize<'de> + Eq + std::hash::Hash"))]
 enum Distinct<T> {
     Few(Vec<T>),

@@ -77,6 +77,8 @@ pub struct Streaming {
     state: State,
     /// Data rows taken from the reader so far.
     rows: usize,
+    /// A later part of the file was read by a [`PartReader`] and merged.
+    merged_part: bool,
 }
 
 // One value per file read: the variants' sizes do not matter.
@@ -177,6 +179,7 @@ impl Streaming {
             edits: req.edits.clone(),
             state: State::Head(None),
             rows: 0,
+            merged_part: false,
         }
     }
 
@@ -307,6 +310,7 @@ impl Streaming {
         }
         self.rows += part.rows;
         checks.rows += part.rows;
+        self.merged_part = true;
         true
     }
 
@@ -314,7 +318,7 @@ impl Streaming {
     ///
     /// Errors: the reader's ([`TableReader::finish`]).
     pub fn finish(self) -> Result<Streamed, IngestError> {
-        let Streaming { mut reader, state, rows, .. } = self;
+        let Streaming { mut reader, state, rows, merged_part, .. } = self;
         match state {
             State::Stream { mapping, mut builder, mut checks } => {
                 let (dialect, last) = reader.finish()?;
@@ -325,6 +329,9 @@ impl Streaming {
                 }
                 let mut summary = TableSummary::of(&last, dialect);
                 summary.n_rows = rows + last.n_rows();
+                if merged_part {
+                    summary.source_notes.push(PARTS_NOTE.into());
+                }
                 drop(last);
                 Ok(Streamed::Features { summary, mapping, ft: builder.finish() })
             }
@@ -339,6 +346,9 @@ impl Streaming {
     }
 }
 
+/// The data note of a file read in two parts at once.
+pub const PARTS_NOTE: &str = "Read in two parts at once, by two workers, and the per-account totals of the parts added: a total can differ from a one-pass read in its 16th significant digit.";
+
 /// What a [`PartReader`] needs: see [`Streaming::part_spec`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PartSpec {
@@ -351,8 +361,16 @@ pub struct PartSpec {
     pub empty: Vec<usize>,
 }
 
+/// A part for a second worker to read: from the first record that starts
+/// after byte `start`'s line end, to the end of the file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PartJob {
+    pub spec: PartSpec,
+    pub start: f64,
+}
+
 /// The features of a part of a file, for [`Streaming::merge_part`].
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PartResult {
     pub accounts: PartialAccounts,
     /// Data rows of the part.
@@ -401,7 +419,6 @@ impl PartReader {
         push_checked(&mut self.builder, &mut self.checks, &mut self.rows, &t);
         Ok(())
     }
-
 
     /// Ends the part. Errors: the parser's ([`StreamParser::finish`]), but
     /// a part with no data rows gives an empty result.
@@ -628,6 +645,11 @@ pub enum Response {
     Panicked { message: String },
     /// A new worker is running and listening for jobs.
     Ready,
+    /// From a worker reading a part ([`PartJob`]) to the worker that asked:
+    /// bytes of the part read so far.
+    PartProgress { done: f64 },
+    /// The part's features, or why it could not be read.
+    Part { result: Result<PartResult, String> },
 }
 
 /// Accounts per [`Response::Rows`] message. A result for a million
@@ -958,8 +980,13 @@ mod tests {
                 assert!(x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0), "{frac}: {x} vs {y}");
             }
             assert!(a.skipped.iter().any(|s| s.count == 1), "{frac}: {:?}", a.skipped);
-            assert_eq!((a.rows_used, &a.skipped, &a.ignored_cells), (b.rows_used, &b.skipped, &b.ignored_cells), "{frac}");
+            assert_eq!(
+                (a.rows_used, &a.skipped, &a.ignored_cells),
+                (b.rows_used, &b.skipped, &b.ignored_cells),
+                "{frac}"
+            );
             assert_eq!((&a.notes, &a.not_computed), (&b.notes, &b.not_computed), "{frac}");
+            assert!(summary.source_notes.iter().any(|n| n == PARTS_NOTE), "{frac}");
         }
         // Not at a record boundary (the middle of a line): refused.
         let mid = bytes.len() / 2;
@@ -970,10 +997,14 @@ mod tests {
     #[test]
     fn a_part_is_refused_inside_a_quoted_field_or_with_irregular_rows() {
         let head: String = std::iter::once("account,time,instrument,side,qty,price\n".to_string())
-            .chain((0..3000).map(|i| format!("a{},2026-01-0{}T00:00:00Z,BTC-USD,buy,1,{}\n", i % 7, 1 + i % 9, 100 + i % 13)))
+            .chain(
+                (0..3000)
+                    .map(|i| format!("a{},2026-01-0{}T00:00:00Z,BTC-USD,buy,1,{}\n", i % 7, 1 + i % 9, 100 + i % 13)),
+            )
             .collect();
         // The split falls after a line end inside quotes.
-        let quoted = format!("{head}a1,2026-01-02T00:00:00Z,\"BTC\nUSD\",sell,1,5\na2,2026-01-02T00:00:00Z,ETH-USD,buy,2,3\n");
+        let quoted =
+            format!("{head}a1,2026-01-02T00:00:00Z,\"BTC\nUSD\",sell,1,5\na2,2026-01-02T00:00:00Z,ETH-USD,buy,2,3\n");
         let split = quoted.find("BTC\n").unwrap() + 4;
         assert!(read_in_two_parts(quoted.as_bytes(), split, 50).is_none());
         // A ragged row in the part: read in sequence, where it is reported.

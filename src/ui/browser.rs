@@ -59,26 +59,59 @@ pub async fn read_table(
 pub async fn read_chunks(
     blob: &Blob,
     mut feed: impl FnMut(&[u8]) -> Result<(), IngestError>,
-    mut progress: impl FnMut(f64),
+    progress: impl FnMut(f64),
 ) -> Result<(), IngestError> {
+    check_size(blob).await?;
+    read_range(blob, 0.0, blob.size(), |_, b| feed(b).map(|_| Flow::More), progress).await
+}
+
+/// Refuses plain text over [`MAX_TEXT_BYTES`] before any of it is read
+/// (gzip is checked as it unpacks).
+///
+/// Errors: [`IngestError::TooLarge`], or the browser's read error.
+pub async fn check_size(blob: &Blob) -> Result<(), IngestError> {
     let size = blob.size();
-    // Plain text above the limit is refused before reading any of it (gzip is checked as it unpacks).
     let head = read_slice(blob, 0.0, size.min(2.0)).await?;
     if size > MAX_TEXT_BYTES as f64 && !head.starts_with(&[0x1f, 0x8b]) {
         return Err(IngestError::TooLarge { bytes: size as u64, max: MAX_TEXT_BYTES });
     }
+    Ok(())
+}
+
+/// Whether [`read_range`] goes on after a slice.
+pub enum Flow {
+    More,
+    Stop,
+}
+
+/// Reads bytes `start..end` of `blob` in [`CHUNK_BYTES`] slices, passing
+/// each to `feed` with its offset in the blob, and calls `progress(offset
+/// read to)` after each; yields to the event loop between slices. Stops
+/// early when `feed` says [`Flow::Stop`].
+///
+/// Errors: the browser's read error, or `feed`'s.
+pub async fn read_range(
+    blob: &Blob,
+    start: f64,
+    end: f64,
+    mut feed: impl FnMut(f64, &[u8]) -> Result<Flow, IngestError>,
+    mut progress: impl FnMut(f64),
+) -> Result<(), IngestError> {
     // The next slice is read by the browser while this one is parsed.
-    let mut offset = 0.0;
-    let mut next = (size > 0.0).then(|| start_slice(blob, 0.0, CHUNK_BYTES.min(size))).transpose()?;
+    let mut offset = start;
+    let mut next = (end > start).then(|| start_slice(blob, start, (start + CHUNK_BYTES).min(end))).transpose()?;
     while let Some(read) = next.take() {
         let bytes = bytes_of(read).await?;
-        let end = (offset + CHUNK_BYTES).min(size);
-        if end < size {
-            next = Some(start_slice(blob, end, (end + CHUNK_BYTES).min(size))?);
+        let to = (offset + CHUNK_BYTES).min(end);
+        if to < end {
+            next = Some(start_slice(blob, to, (to + CHUNK_BYTES).min(end))?);
         }
-        feed(&bytes)?;
-        offset = end;
+        let flow = feed(offset, &bytes)?;
+        offset = to;
         progress(offset);
+        if let Flow::Stop = flow {
+            break;
+        }
         yield_now().await;
     }
     Ok(())

@@ -211,8 +211,7 @@ async fn read_file(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Resul
     let stage = Stage::ReadFeatures;
     let progress = |done| post(Response::Progress { job, stage, step: String::new(), done, total });
     progress(0.0);
-    let mut s = job::Streaming::new(req, total as u64, job::HEAD_ROWS);
-    browser::read_chunks(blob, |b| s.feed(b), progress).await?;
+    let s = read_streamed(req, blob, &progress).await?;
     Ok(match s.finish()? {
         Streamed::Features { summary, mapping, ft } => Read::Features(summary, mapping, ft),
         Streamed::Table { dialect, table } => Read::Table(dialect, table),
@@ -224,6 +223,207 @@ async fn read_file(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Resul
             Read::Table(dialect, table)
         }
     })
+}
+
+/// Files at least this large (bytes, as stored) are read in two parts by
+/// two workers when they can be ([`job::Streaming::part_spec`]): the
+/// second starts its half while this one reads the first.
+const PARTS_ABOVE: f64 = 48.0 * 1024.0 * 1024.0;
+
+/// Streams `blob` into a [`job::Streaming`]. A large trades or
+/// transactions file is read in two parts: once its columns are decided,
+/// a helper worker ([`Helper`]) reads from the first record after the
+/// middle of what is left to the end, while this worker reads up to that
+/// record; the helper's per-account aggregates are then merged. If the
+/// helper fails, or this worker's part does not end on a record boundary
+/// (a quoted field open), or the helper's part had a row that must be
+/// reported, this worker reads the rest itself, as a one-part read would.
+///
+/// Errors: reading's ([`crate::ingest::IngestError`]).
+async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Result<job::Streaming, IngestError> {
+    browser::check_size(blob).await?;
+    let total = blob.size();
+    let mut s = job::Streaming::new(req, total as u64, job::HEAD_ROWS);
+    // Only a worker starts a helper (on the page's thread, without workers, there is none to start).
+    let in_worker = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>().is_ok();
+    let helper = if in_worker && total >= PARTS_ABOVE { Helper::spawn().ok() } else { None };
+    let helper_done = |h: &Option<Helper>| h.as_ref().map_or(0.0, |h| h.state.borrow().done);
+    let mut header: Option<Vec<u8>> = None;
+    let (mut split, mut part_start) = (None::<f64>, None::<f64>);
+    browser::read_range(
+        blob,
+        0.0,
+        total,
+        |at, bytes| {
+            let header = header.get_or_insert_with(|| {
+                bytes.iter().position(|&b| b == b'\n').map_or_else(Vec::new, |i| bytes[..=i].to_vec())
+            });
+            if let Some(split) = split {
+                // This part ends where the helper's begins: after the first line end at or past `split`.
+                let from = (split - at).max(0.0) as usize;
+                if let Some(i) = bytes.get(from..).and_then(|b| b.iter().position(|&c| c == b'\n')) {
+                    let cut = from + i + 1;
+                    s.feed(&bytes[..cut])?;
+                    part_start = Some(at + cut as f64);
+                    return Ok(browser::Flow::Stop);
+                }
+            }
+            s.feed(bytes)?;
+            let next = at + bytes.len() as f64;
+            if let (None, Some(h)) = (split, &helper) {
+                if let Some(spec) =
+                    s.part_spec(header, req.ragged).filter(|_| total - next > 2.0 * browser::CHUNK_BYTES)
+                {
+                    let start = (next + (total - next) / 2.0).floor();
+                    if h.send(&job::PartJob { spec, start }, blob).is_ok() {
+                        split = Some(start);
+                    }
+                }
+            }
+            Ok(browser::Flow::More)
+        },
+        |done| progress(done + helper_done(&helper)),
+    )
+    .await?;
+    let (Some(h), Some(from)) = (helper, part_start) else { return Ok(s) };
+    let merged = match h.result(|helper| progress(from + helper)).await {
+        Ok(part) => s.merge_part(part),
+        Err(_) => false,
+    };
+    drop(h); // ends the helper worker
+    if !merged {
+        browser::read_range(blob, from, total, |_, b| s.feed(b).map(|_| browser::Flow::More), progress).await?;
+    }
+    Ok(s)
+}
+
+/// A second worker that reads a later part of a file ([`job::PartJob`]),
+/// started by the analysis worker from its own script and module, and
+/// ended when dropped. Its messages (progress, then the part's result)
+/// land in `state`.
+struct Helper {
+    worker: Worker,
+    state: Rc<RefCell<HelperState>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+#[derive(Default)]
+struct HelperState {
+    /// Bytes of its part read so far.
+    done: f64,
+    result: Option<Result<job::PartResult, String>>,
+    /// Resolves [`Helper::result`]'s wait.
+    wake: Option<js_sys::Function>,
+}
+
+impl Helper {
+    /// Starts a worker from this worker's own script (a `blob:` URL) and module.
+    ///
+    /// Errors: the browser's, if a worker cannot be started here.
+    fn spawn() -> Result<Helper, JsValue> {
+        let location = js_sys::Reflect::get(&js_sys::global(), &"location".into())?;
+        let href = js_sys::Reflect::get(&location, &"href".into())?.as_string().ok_or("no script address")?;
+        let opts = web_sys::WorkerOptions::new();
+        opts.set_name("segscope part reader");
+        let worker = Worker::new_with_options(&href, &opts)?;
+        worker.post_message(&wasm_bindgen::module())?;
+        let state: Rc<RefCell<HelperState>> = Rc::default();
+        let finish = |state: &Rc<RefCell<HelperState>>, result: Result<job::PartResult, String>| {
+            let wake = {
+                let mut st = state.borrow_mut();
+                st.result = Some(result);
+                st.wake.take()
+            };
+            if let Some(f) = wake {
+                let _ = f.call0(&JsValue::UNDEFINED);
+            }
+        };
+        let st = state.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
+            match job::decode::<Response>(&bytes) {
+                Ok(Response::PartProgress { done }) => st.borrow_mut().done = done,
+                Ok(Response::Part { result }) => finish(&st, result),
+                Ok(Response::Panicked { message }) | Err(message) => finish(&st, Err(message)),
+                Ok(_) => {}
+            }
+        });
+        let st = state.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            ev.prevent_default();
+            finish(&st, Err("the part reader stopped".into()));
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Helper { worker, state, _on_message: on_message, _on_error: on_error })
+    }
+
+    /// Asks the helper to read `part` of `blob`.
+    fn send(&self, part: &job::PartJob, blob: &Blob) -> Result<(), JsValue> {
+        let bytes = job::encode(part).map_err(|e| JsValue::from_str(&e))?;
+        let msg = js_sys::Object::new();
+        js_sys::Reflect::set(&msg, &"part".into(), &js_sys::Uint8Array::from(&bytes[..]))?;
+        js_sys::Reflect::set(&msg, &"blob".into(), blob)?;
+        self.worker.post_message(&msg)
+    }
+
+    /// The part's features, once the helper has sent them; meanwhile
+    /// `progress(bytes the helper has read)` every 50 ms.
+    async fn result(&self, progress: impl Fn(f64)) -> Result<job::PartResult, String> {
+        while self.state.borrow().result.is_none() {
+            let state = self.state.clone();
+            let p = js_sys::Promise::new(&mut |resolve, _| {
+                state.borrow_mut().wake = Some(resolve.clone());
+                browser::set_timeout(&resolve, 50);
+            });
+            let _ = JsFuture::from(p).await;
+            progress(self.state.borrow().done);
+        }
+        self.state.borrow_mut().result.take().unwrap_or_else(|| Err("no result from the part reader".into()))
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// The helper's side of [`read_streamed`]: reads `part` of `blob` and
+/// sends its features (or why it could not) to the worker that asked.
+async fn read_part(part: job::PartJob, blob: Blob) {
+    let result = async {
+        let mut reader = job::PartReader::new(&part.spec)?;
+        let mut started = false;
+        browser::read_range(
+            &blob,
+            part.start,
+            blob.size(),
+            |_, bytes| {
+                // The part begins after the first line end at or past its start.
+                let bytes = if started {
+                    bytes
+                } else {
+                    match bytes.iter().position(|&b| b == b'\n') {
+                        Some(i) => {
+                            started = true;
+                            &bytes[i + 1..]
+                        }
+                        None => return Ok(browser::Flow::More),
+                    }
+                };
+                reader.feed(bytes)?;
+                Ok(browser::Flow::More)
+            },
+            |done| post_to_page(Response::PartProgress { done: done - part.start }),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        reader.finish().map_err(|e| e.to_string())
+    }
+    .await;
+    post_to_page(Response::Part { result });
 }
 
 /// Reads the whole of `blob` into a table, reporting [`Stage::Read`] progress.
@@ -352,8 +552,19 @@ pub fn serve() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
         let data = ev.data();
         let field = |k: &str| js_sys::Reflect::get(&data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-        let bytes = js_sys::Uint8Array::new(&field("req")).to_vec();
         let blob = field("blob").dyn_into::<Blob>().ok();
+        // A part of a file to read for the worker that started this one.
+        let part = field("part");
+        if !part.is_undefined() {
+            let bytes = js_sys::Uint8Array::new(&part).to_vec();
+            match (job::decode::<job::PartJob>(&bytes), blob) {
+                (Ok(p), Some(blob)) => spawn_local(read_part(p, blob)),
+                (Err(message), _) => post_to_page(Response::Part { result: Err(message) }),
+                (_, None) => post_to_page(Response::Part { result: Err("no file".into()) }),
+            }
+            return;
+        }
+        let bytes = js_sys::Uint8Array::new(&field("req")).to_vec();
         match job::decode::<Request>(&bytes) {
             Ok(req) => spawn_local(handle(req, blob, Rc::new(post_to_page))),
             Err(message) => post_to_page(Response::Panicked { message }),

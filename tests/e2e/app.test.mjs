@@ -724,6 +724,8 @@ test('a million trades: segmented in the worker while the page stays responsive 
   await bytes.waitFor({ timeout: 60_000 });
   await expectResult(page, '1M trades');
   assert.match(await page.getByLabel('Timings').innerText(), / · features while reading · /);
+  // Two workers read it, each one part.
+  await page.getByText(/Read in two parts at once, by two workers/).waitFor({ state: 'attached' });
   assert.match(await page.getByText(/its columns were detected on its first 50,000 rows/).innerText(), /without keeping its rows in memory/);
   const wall = Date.now() - t0;
   const long = await page.evaluate(() => window.__longTasks);

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use segscope::analysis::{segment, SegmentOptions};
 use segscope::features::extract;
 use segscope::ingest::{detect_mapping, RaggedRows, TableReader};
-use segscope::job::{Request, Settings, Streamed, Streaming};
+use segscope::job::{PartReader, Request, Settings, Streamed, Streaming, PARTS_NOTE};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -125,6 +125,7 @@ fn check_stream(input: &[u8], chunk: usize, ragged: RaggedRows) {
     };
     let mut s = Streaming::new(&req, bytes.len() as u64, 2);
     let streamed = bytes.chunks(chunk.max(1)).try_for_each(|c| s.feed(c)).and_then(|()| s.finish());
+    check_two_parts(input, chunk, &req);
     match (whole, streamed) {
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "the same error"),
         (Ok((_, t)), Ok(Streamed::Features { summary, mapping, ft })) => {
@@ -142,6 +143,63 @@ fn check_stream(input: &[u8], chunk: usize, ragged: RaggedRows) {
         (Ok((_, t)), Ok(Streamed::Table { table, .. })) => assert_eq!(table.n_rows(), t.n_rows(), "rows"),
         (Ok(_), Ok(Streamed::ReadAgain { .. })) => {}
         (a, b) => panic!("whole read ok: {}, streamed read ok: {}", a.is_ok(), b.is_ok()),
+    }
+}
+
+/// Reads `bytes` as two workers do: a stream up to the first record after
+/// the middle, the rest by a [`PartReader`], merged (or, if the merge is
+/// refused, the rest fed to the stream). Panics unless the result is a
+/// one-stream read's: the same error, or the same features, with sums
+/// equal to 1e-9 relative when the parts were merged.
+fn check_two_parts(input: &[u8], chunk: usize, req: &Request) {
+    // Past twice the 64 KiB held back for dialect detection: the first part then streams.
+    let mut bytes = input.to_vec();
+    let body = input.iter().position(|&b| b == b'\n').map_or(&input[..0], |i| &input[i + 1..]);
+    while !body.is_empty() && bytes.len() < 200_000 {
+        bytes.extend_from_slice(body);
+    }
+    let bytes = &bytes[..];
+    let Some(nl) = bytes.iter().position(|&b| b == b'\n') else { return };
+    let mid = bytes.len() / 2;
+    let Some(split) = bytes[mid..].iter().position(|&b| b == b'\n').map(|i| mid + i + 1) else { return };
+    // A longer head than check_stream's: with 2 rows, ids all differ, and a
+    // part can only be read where no id must stay unique.
+    const HEAD: usize = 64;
+    let mut one = Streaming::new(req, bytes.len() as u64, HEAD);
+    let streamed = &bytes.chunks(chunk.max(1)).try_for_each(|c| one.feed(c)).and_then(|()| one.finish());
+    let mut s = Streaming::new(req, bytes.len() as u64, HEAD);
+    let head = bytes[..split].chunks(chunk.max(1)).try_for_each(|c| s.feed(c));
+    let merged = head.is_ok()
+        && s.part_spec(&bytes[..=nl], req.ragged).is_some_and(|spec| {
+            let Ok(mut part) = PartReader::new(&spec) else { return false };
+            let read = bytes[split..].chunks(chunk.max(1)).try_for_each(|c| part.feed(c)).and_then(|()| part.finish());
+            read.is_ok_and(|p| s.merge_part(p))
+        });
+    let two = head
+        .and_then(|()| if merged { Ok(()) } else { bytes[split..].chunks(chunk.max(1)).try_for_each(|c| s.feed(c)) })
+        .and_then(|()| s.finish());
+    match (streamed, two) {
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "two parts: the same error"),
+        (Ok(Streamed::Features { summary: sa, ft: fa, .. }), Ok(Streamed::Features { summary: sb, ft: fb, .. })) => {
+            assert_eq!(sa.n_rows, sb.n_rows, "two parts: rows");
+            assert_eq!(sb.source_notes.iter().any(|n| n == PARTS_NOTE), merged, "two parts: the note");
+            match (fa, fb) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!((&a.ids, &a.defs, a.rows_used), (&b.ids, &b.defs, b.rows_used), "two parts");
+                    let close = |x: &f64, y: &f64| {
+                        x.to_bits() == y.to_bits()
+                            || (merged && (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1e-300))
+                    };
+                    assert!(a.values.iter().zip(b.values.iter()).all(|(x, y)| close(x, y)), "two parts: values");
+                    assert_eq!((&a.skipped, &a.ignored_cells, &a.notes), (&b.skipped, &b.ignored_cells, &b.notes));
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("two parts: one stream {:?} vs two parts {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+        (Ok(Streamed::Table { .. }), Ok(Streamed::Table { .. })) => {}
+        (Ok(Streamed::ReadAgain { .. }), Ok(Streamed::ReadAgain { .. })) => {}
+        (a, b) => panic!("two parts: one stream ok {}, two parts ok {}", a.is_ok(), b.is_ok()),
     }
 }
 
