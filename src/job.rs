@@ -198,14 +198,7 @@ impl Streaming {
         }
         let Some(chunk) = self.reader.take_rows() else { return };
         match &mut self.state {
-            State::Stream { builder, checks, .. } => {
-                self.rows += chunk.n_rows();
-                checks.push(&chunk);
-                // After a contradiction the file is read again: no use computing more.
-                if checks.broken.is_none() {
-                    builder.push(&chunk);
-                }
-            }
+            State::Stream { builder, checks, .. } => push_checked(builder, checks, &mut self.rows, &chunk),
             State::Head(acc) => {
                 let head = append(acc.take(), chunk);
                 if head.n_rows() > self.head_rows {
@@ -439,7 +432,9 @@ impl PartReader {
     }
 }
 
-/// Checks the rows of `t` and, while no check has failed, adds them to `builder`.
+/// Checks the rows of `t` and, while no check has failed, adds them to
+/// `builder` (after a contradiction the file is read again: no use
+/// computing more).
 fn push_checked(builder: &mut FeatureBuilder, checks: &mut HeadChecks, rows: &mut usize, t: &Table) {
     *rows += t.n_rows();
     checks.push(t);
