@@ -246,8 +246,10 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
     let mut s = job::Streaming::new(req, total as u64, job::HEAD_ROWS);
     // Only a worker starts a helper (on the page's thread, without workers, there is none to start).
     let in_worker = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>().is_ok();
-    let helper = if in_worker && total >= PARTS_ABOVE { Helper::spawn().ok() } else { None };
-    let helper_done = |h: &Option<Helper>| h.as_ref().map_or(0.0, |h| h.state.borrow().done);
+    // Started once the columns are decided and the file can be read in parts (not, say, for a customer table).
+    let helper: RefCell<Option<Helper>> = RefCell::new(None);
+    let mut may_split = in_worker && total >= PARTS_ABOVE;
+    let helper_done = || helper.borrow().as_ref().map_or(0.0, |h| h.state.borrow().done);
     let mut header: Option<Vec<u8>> = None;
     let (mut split, mut part_start) = (None::<f64>, None::<f64>);
     browser::read_range(
@@ -270,22 +272,25 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
             }
             s.feed(bytes)?;
             let next = at + bytes.len() as f64;
-            if let (None, Some(h)) = (split, &helper) {
-                if let Some(spec) =
-                    s.part_spec(header, req.ragged).filter(|_| total - next > 2.0 * browser::CHUNK_BYTES)
-                {
+            if may_split && total - next > 2.0 * browser::CHUNK_BYTES {
+                if let Some(spec) = s.part_spec(header, req.ragged) {
+                    // One try: the helper starts and takes the part, or this worker reads it all.
+                    may_split = false;
                     let start = (next + (total - next) / 2.0).floor();
-                    if h.send(&job::PartJob { spec, start }, blob).is_ok() {
-                        split = Some(start);
+                    if let Ok(h) = Helper::spawn() {
+                        if h.send(&job::PartJob { spec, start }, blob).is_ok() {
+                            split = Some(start);
+                            *helper.borrow_mut() = Some(h);
+                        }
                     }
                 }
             }
             Ok(browser::Flow::More)
         },
-        |done| progress(done + helper_done(&helper)),
+        |done| progress(done + helper_done()),
     )
     .await?;
-    let (Some(h), Some(from)) = (helper, part_start) else { return Ok(s) };
+    let (Some(h), Some(from)) = (helper.into_inner(), part_start) else { return Ok(s) };
     let merged = match h.result(|helper| progress(from + helper)).await {
         Ok(part) => s.merge_part(part),
         Err(_) => false,
