@@ -65,6 +65,15 @@ pub async fn read_chunks(
     read_range(blob, 0.0, blob.size(), |_, b| feed(b).map(|_| Flow::More), progress).await
 }
 
+/// The first line of `blob` (its header), line end included, if it ends
+/// within the first 64 KiB; else empty.
+///
+/// Errors: the browser's read error.
+pub async fn first_line(blob: &Blob) -> Result<Vec<u8>, IngestError> {
+    let head = read_slice(blob, 0.0, blob.size().min(65_536.0)).await?;
+    Ok(head.iter().position(|&b| b == b'\n').map_or_else(Vec::new, |i| head[..=i].to_vec()))
+}
+
 /// Refuses plain text over [`MAX_TEXT_BYTES`] before any of it is read
 /// (gzip is checked as it unpacks).
 ///
