@@ -322,8 +322,9 @@ impl FeatureBuilder {
     /// builder with the same headers and mapping, whose record numbers
     /// start after `record_offset` records of this part (its first data
     /// row is its record 2). Accounts keep their order of first appearance
-    /// in the file. Sums over the two parts are added, so they can differ
-    /// from a one-pass read in the last bits (about 1e-16 relative);
+    /// in the file. Sums over the two parts are added, so a sum can differ
+    /// from a one-pass read by the rounding of one addition (about 1e-16
+    /// of the largest partial sum: more, relatively, where they cancel);
     /// counts, sets, first/last times and medians are the same.
     ///
     /// Returns `false` (and changes nothing) for a customer-table builder.
@@ -547,13 +548,6 @@ pub struct PartialAccounts {
     rows_used: usize,
     returns_rows: usize,
     unsided: usize,
-}
-
-impl PartialAccounts {
-    /// Rows of the part used for features.
-    pub fn rows_used(&self) -> usize {
-        self.rows_used
-    }
 }
 
 /// What was inferred from one distinct instrument name.

@@ -768,20 +768,14 @@ impl TableReader {
         (self.decoder.is_plain() && p.have_header && p.at_record_start()).then(|| (*d, p.records()))
     }
 
-    /// The dialect, once detected, and the records read so far (see [`StreamParser::records`]).
-    pub fn dialect_and_records(&self) -> Option<(Dialect, u32)> {
-        self.parser.as_ref().map(|(d, p)| (*d, p.records()))
+    /// The dialect, once detected.
+    pub fn dialect(&self) -> Option<Dialect> {
+        self.parser.as_ref().map(|(d, _)| *d)
     }
 
     /// Whether the text is the file's own bytes (UTF-8, not gzip), as far as read.
     pub fn is_plain(&self) -> bool {
         self.decoder.is_plain()
-    }
-
-    /// Counts of rows and cells that were not read as they stand (ragged
-    /// rows, invalid UTF-8 cells), so far.
-    pub fn irregular(&self) -> usize {
-        self.parser.as_ref().map_or(0, |(_, p)| p.table.ragged_count + p.table.invalid_utf8_cells)
     }
 
     /// The rows parsed so far, moved out (see [`StreamParser::take_rows`]);
@@ -831,6 +825,23 @@ impl TableReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_record_start_is_true_only_between_whole_records() {
+        let d = Dialect { delimiter: b',', quote: b'"' };
+        let at = |parts: &[&str]| {
+            let mut p = StreamParser::new(d);
+            parts.iter().for_each(|c| p.feed(c.as_bytes()).unwrap());
+            (p.at_record_start(), p.records())
+        };
+        assert_eq!(at(&["h1,h2\n1,2\n"]), (true, 2));
+        assert_eq!(at(&["h1,h2\r\n1,2\r\n"]), (true, 2));
+        assert_eq!(at(&["h1,h2\n1,", "2\n"]), (true, 2), "a chunk ends inside the record, the next ends it");
+        assert_eq!(at(&["h1,h2\n1,\"a\nb\"\n"]), (true, 2), "a quoted record that ended");
+        assert_eq!(at(&["h1,h2\n1,\"a\n"]), (false, 1), "a line end inside quotes");
+        assert_eq!(at(&["h1,h2\n1,2"]), (false, 1), "no line end yet");
+        assert_eq!(at(&["\u{feff}h"]), (false, 0), "a header without its line end");
+    }
 
     /// The fast path for unquoted records gives csv-core's table, errors
     /// and counts on any input cut into any chunks: random bytes weighted

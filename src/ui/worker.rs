@@ -250,6 +250,12 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
     let helper: RefCell<Option<Helper>> = RefCell::new(None);
     let mut may_split = in_worker && total >= PARTS_ABOVE;
     let helper_done = || helper.borrow().as_ref().map_or(0.0, |h| h.state.borrow().done);
+    // The bar never goes back (after a failed part, this worker reads what the helper had read).
+    let shown = std::cell::Cell::new(0.0f64);
+    let progress = |done: f64| {
+        shown.set(shown.get().max(done.min(total)));
+        progress(shown.get())
+    };
     // Read before the slices, so that this small block does not sit between large ones (it
     // added 20 MB to the peak of a 1M-customer file when it was taken from the first slice).
     let header = if may_split { browser::first_line(blob).await? } else { Vec::new() };
@@ -290,16 +296,22 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
     )
     .await?;
     let (Some(h), Some(from)) = (helper.into_inner(), part_start) else { return Ok(s) };
-    let merged = match h.result(|helper| progress(from + helper)).await {
-        Ok(part) => s.merge_part(part),
-        Err(_) => false,
-    };
+    // No use waiting for a part that cannot be merged (a quoted field open at the cut).
+    let merged = s.can_merge_part()
+        && match h.result(|helper| progress(from + helper)).await {
+            Ok(part) => s.merge_part(part),
+            Err(_) => false,
+        };
     drop(h); // ends the helper worker
     if !merged {
         browser::read_range(blob, from, total, |_, b| s.feed(b).map(|_| browser::Flow::More), progress).await?;
     }
     Ok(s)
 }
+
+/// How long the helper may go without reading a byte before its part is
+/// read here instead (it reports every 4 MB slice; a slice takes ~0.1 s).
+const HELPER_SILENT_MS: f64 = 15_000.0;
 
 /// A second worker that reads a later part of a file ([`job::PartJob`]),
 /// started by the analysis worker from its own script and module, and
@@ -308,8 +320,6 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
 struct Helper {
     worker: Worker,
     state: Rc<RefCell<HelperState>>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 #[derive(Default)]
@@ -360,7 +370,13 @@ impl Helper {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Helper { worker, state, _on_message: on_message, _on_error: on_error })
+        // The handlers outlive the helper: an error event can trail its
+        // panic report, after it was ended, and must still be handled
+        // (prevent_default) or it would count as this worker's crash. A
+        // few hundred bytes per large file read.
+        on_message.forget();
+        on_error.forget();
+        Ok(Helper { worker, state })
     }
 
     /// Asks the helper to read `part` of `blob`.
@@ -373,9 +389,17 @@ impl Helper {
     }
 
     /// The part's features, once the helper has sent them; meanwhile
-    /// `progress(bytes the helper has read)` every 50 ms.
+    /// `progress(bytes the helper has read)` every 50 ms. Gives up if the
+    /// helper reads nothing for [`HELPER_SILENT_MS`].
     async fn result(&self, progress: impl Fn(f64)) -> Result<job::PartResult, String> {
+        let (mut last, mut since) = (-1.0, browser::now_ms());
         while self.state.borrow().result.is_none() {
+            let done = self.state.borrow().done;
+            if done != last {
+                (last, since) = (done, browser::now_ms());
+            } else if browser::now_ms() - since > HELPER_SILENT_MS {
+                return Err("the part reader stopped answering".into());
+            }
             let state = self.state.clone();
             let p = js_sys::Promise::new(&mut |resolve, _| {
                 state.borrow_mut().wake = Some(resolve.clone());
