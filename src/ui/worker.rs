@@ -246,19 +246,20 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
     let mut s = job::Streaming::new(req, total as u64, job::HEAD_ROWS);
     // Only a worker starts a helper (on the page's thread, without workers, there is none to start).
     let in_worker = js_sys::global().dyn_into::<DedicatedWorkerGlobalScope>().is_ok();
-    // Started once the columns are decided and the file can be read in parts (not, say, for a customer table).
-    let helper: RefCell<Option<Helper>> = RefCell::new(None);
     let mut may_split = in_worker && total >= PARTS_ABOVE;
-    let helper_done = || helper.borrow().as_ref().map_or(0.0, |h| h.state.borrow().done);
+    // Read before the slices, so that these small blocks do not sit between large ones (the
+    // header taken from the first slice added 20 MB to the peak of a 1M-customer file).
+    let header = if may_split { browser::first_line(blob).await? } else { Vec::new() };
+    // Started now, so that it is ready when the columns are decided; ended unused if the file
+    // cannot be read in parts (a customer table, say).
+    let helper = if may_split && !header.is_empty() { Helper::spawn().ok() } else { None };
+    let helper_done = || helper.as_ref().map_or(0.0, |h| h.state.borrow().done);
     // The bar never goes back (after a failed part, this worker reads what the helper had read).
     let shown = std::cell::Cell::new(0.0f64);
     let progress = |done: f64| {
         shown.set(shown.get().max(done.min(total)));
         progress(shown.get())
     };
-    // Read before the slices, so that this small block does not sit between large ones (it
-    // added 20 MB to the peak of a 1M-customer file when it was taken from the first slice).
-    let header = if may_split { browser::first_line(blob).await? } else { Vec::new() };
     let (mut split, mut part_start) = (None::<f64>, None::<f64>);
     browser::read_range(
         blob,
@@ -277,16 +278,13 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
             }
             s.feed(bytes)?;
             let next = at + bytes.len() as f64;
-            if may_split && total - next > 2.0 * browser::CHUNK_BYTES {
+            if let (true, Some(h)) = (may_split && total - next > 2.0 * browser::CHUNK_BYTES, &helper) {
                 if let Some(spec) = s.part_spec(&header, req.ragged) {
-                    // One try: the helper starts and takes the part, or this worker reads it all.
+                    // One try: the helper takes the part, or this worker reads it all.
                     may_split = false;
                     let start = (next + (total - next) / 2.0).floor();
-                    if let Ok(h) = Helper::spawn() {
-                        if h.send(&job::PartJob { spec, start }, blob).is_ok() {
-                            split = Some(start);
-                            *helper.borrow_mut() = Some(h);
-                        }
+                    if h.send(&job::PartJob { spec, start }, blob).is_ok() {
+                        split = Some(start);
                     }
                 }
             }
@@ -295,7 +293,7 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
         |done| progress(done + helper_done()),
     )
     .await?;
-    let (Some(h), Some(from)) = (helper.into_inner(), part_start) else { return Ok(s) };
+    let (Some(h), Some(from)) = (helper, part_start) else { return Ok(s) };
     // No use waiting for a part that cannot be merged (a quoted field open at the cut).
     let merged = s.can_merge_part()
         && match h.result(|helper| progress(from + helper)).await {
