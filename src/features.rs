@@ -182,6 +182,45 @@ struct Agg {
     returns: f64,
 }
 
+impl Agg {
+    /// A new account's aggregates.
+    fn new() -> Self {
+        Agg { first: i64::MAX, last: i64::MIN, ..Default::default() }
+    }
+
+    /// Adds `b`, the same account's aggregates over a later part of the
+    /// file, whose instrument and order ids are `names[id]` and
+    /// `orders[id]` here.
+    fn absorb(&mut self, b: Agg, names: &[u32], orders: &[u32]) {
+        self.n += b.n;
+        self.first = self.first.min(b.first);
+        self.last = self.last.max(b.last);
+        b.days.into_vec().into_iter().for_each(|d| self.days.insert(d));
+        self.notional += b.notional;
+        self.notionals.extend(b.notionals);
+        self.lev_sum += b.lev_sum;
+        self.lev_n += b.lev_n;
+        self.lev_max = self.lev_max.max(b.lev_max);
+        self.by_type.iter_mut().zip(b.by_type).for_each(|(x, y)| *x += y);
+        self.typed += b.typed;
+        self.put += b.put;
+        self.call += b.call;
+        self.buy += b.buy;
+        self.sell += b.sell;
+        self.sided += b.sided;
+        self.maker += b.maker;
+        self.liq_n += b.liq_n;
+        self.fees += b.fees;
+        self.pnl += b.pnl;
+        self.wins += b.wins;
+        self.pnl_n += b.pnl_n;
+        b.instruments.into_vec().into_iter().for_each(|x| self.instruments.insert(names[x as usize]));
+        b.orders.into_vec().into_iter().for_each(|x| self.orders.insert(orders[x as usize]));
+        self.purchases += b.purchases;
+        self.returns += b.returns;
+    }
+}
+
 /// Which optional inputs are present, resolved once.
 struct Inputs {
     /// Number format of every column.
@@ -607,10 +646,10 @@ impl<T: Copy + Eq + std::hash::Hash> Distinct<T> {
         }
     }
 
-    fn values(&self) -> Vec<T> {
+    fn into_vec(self) -> Vec<T> {
         match self {
-            Distinct::Few(v) => v.clone(),
-            Distinct::Many(set) => set.iter().copied().collect(),
+            Distinct::Few(v) => v,
+            Distinct::Many(set) => set.into_iter().collect(),
         }
     }
 }
@@ -712,7 +751,7 @@ impl Accounts {
         let (i, new) = self.index.id(id);
         if new {
             self.ids.push(id.to_string());
-            self.aggs.push(Agg { first: i64::MAX, last: i64::MIN, ..Default::default() });
+            self.aggs.push(Agg::new());
         }
         let a = &mut self.aggs[i as usize];
         self.rows_used += 1;
@@ -862,35 +901,9 @@ impl Accounts {
             let (i, new) = self.index.id(&id);
             if new {
                 self.ids.push(id);
-                self.aggs.push(Agg { first: i64::MAX, last: i64::MIN, ..Default::default() });
+                self.aggs.push(Agg::new());
             }
-            let a = &mut self.aggs[i as usize];
-            a.n += b.n;
-            a.first = a.first.min(b.first);
-            a.last = a.last.max(b.last);
-            b.days.values().into_iter().for_each(|d| a.days.insert(d));
-            a.notional += b.notional;
-            a.notionals.extend(b.notionals);
-            a.lev_sum += b.lev_sum;
-            a.lev_n += b.lev_n;
-            a.lev_max = a.lev_max.max(b.lev_max);
-            a.by_type.iter_mut().zip(b.by_type).for_each(|(x, y)| *x += y);
-            a.typed += b.typed;
-            a.put += b.put;
-            a.call += b.call;
-            a.buy += b.buy;
-            a.sell += b.sell;
-            a.sided += b.sided;
-            a.maker += b.maker;
-            a.liq_n += b.liq_n;
-            a.fees += b.fees;
-            a.pnl += b.pnl;
-            a.wins += b.wins;
-            a.pnl_n += b.pnl_n;
-            b.instruments.values().into_iter().for_each(|x| a.instruments.insert(names[x as usize]));
-            b.orders.values().into_iter().for_each(|x| a.orders.insert(orders[x as usize]));
-            a.purchases += b.purchases;
-            a.returns += b.returns;
+            self.aggs[i as usize].absorb(b, &names, &orders);
         }
         self.skips.merge(p.skips, record_offset);
         self.ignored.merge(p.ignored, record_offset);

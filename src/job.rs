@@ -306,7 +306,7 @@ impl Streaming {
     /// quoted field open) and the part was clean: the caller then feeds the
     /// rest here itself.
     pub fn merge_part(&mut self, part: PartResult) -> bool {
-        let Some((_, records)) = self.reader.at_record_start() else { return false };
+        let Some(records) = self.reader.at_record_start() else { return false };
         let State::Stream { builder, checks, .. } = &mut self.state else { return false };
         if !part.clean || checks.broken.is_some() || !builder.merge(part.accounts, records.saturating_sub(1)) {
             return false;

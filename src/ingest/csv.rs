@@ -359,7 +359,7 @@ impl StreamParser {
     /// field or byte-order mark is waiting for more input. Conservative:
     /// `false` can also mean csv-core read only blank lines since the last record.
     pub fn at_record_start(&self) -> bool {
-        self.pending.is_none() && !self.in_record && self.out_len == 0 && self.ends_len == 0
+        self.pending.is_none() && !self.in_record
     }
 
     /// Sets what happens to data rows whose field count differs from the
@@ -760,12 +760,12 @@ impl TableReader {
     }
 
     /// When the text so far is the file's own bytes (UTF-8, not gzip) and
-    /// ends at a record boundary: the dialect, and the records read (see
+    /// ends at a record boundary: the records read (see
     /// [`StreamParser::records`]). Another reader can then go on from the
     /// next byte of the file, and its rows are the file's rows.
-    pub fn at_record_start(&self) -> Option<(Dialect, u32)> {
-        let (d, p) = self.parser.as_ref()?;
-        (self.decoder.is_plain() && p.have_header && p.at_record_start()).then(|| (*d, p.records()))
+    pub fn at_record_start(&self) -> Option<u32> {
+        let (_, p) = self.parser.as_ref()?;
+        (self.decoder.is_plain() && p.have_header && p.at_record_start()).then(|| p.records())
     }
 
     /// The dialect, once detected.
