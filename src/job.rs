@@ -85,7 +85,16 @@ pub struct Streaming {
 #[allow(clippy::large_enum_variant)]
 enum State {
     Head(Option<Table>),
-    Stream { mapping: Mapping, builder: FeatureBuilder, checks: HeadChecks, headers: Vec<String> },
+    /// `pending`: rows parsed before the columns were decided, not yet
+    /// added to `builder` (added at the next feed, merge or finish), so that
+    /// a caller can hand a later part to a second reader first.
+    Stream {
+        mapping: Mapping,
+        builder: FeatureBuilder,
+        checks: HeadChecks,
+        headers: Vec<String>,
+        pending: Vec<Table>,
+    },
     Whole,
 }
 
@@ -197,6 +206,7 @@ impl Streaming {
             return;
         }
         let Some(chunk) = self.reader.take_rows() else { return };
+        self.push_pending();
         match &mut self.state {
             State::Stream { builder, checks, .. } => push_checked(builder, checks, &mut self.rows, &chunk),
             State::Head(acc) => {
@@ -248,7 +258,7 @@ impl Streaming {
         } else {
             Vec::new()
         };
-        let mut checks = HeadChecks {
+        let checks = HeadChecks {
             empty: (0..head.n_cols()).filter(|&c| (0..head.n_rows()).all(|r| is_missing(head.cell(r, c)))).collect(),
             head_rows: head.n_rows(),
             unique: unique.map(|c| (c, Default::default())),
@@ -262,10 +272,16 @@ impl Streaming {
             builder.reserve(((seen as f64 / f.min(1.0) - seen as f64) * 1.02) as usize + seen);
         }
         let headers = head.headers.clone();
-        for t in [head, rest] {
-            push_checked(&mut builder, &mut checks, &mut self.rows, &t);
+        self.state = State::Stream { mapping: m, builder, checks, headers, pending: vec![head, rest] };
+    }
+
+    /// Adds the rows parsed before the columns were decided to the builder.
+    fn push_pending(&mut self) {
+        if let State::Stream { builder, checks, pending, .. } = &mut self.state {
+            for t in pending.drain(..) {
+                push_checked(builder, checks, &mut self.rows, &t);
+            }
         }
-        self.state = State::Stream { mapping: m, builder, checks, headers };
     }
 
     /// What a second reader ([`PartReader`]) needs to read a later part of
@@ -295,7 +311,8 @@ impl Streaming {
     /// Whether [`Streaming::merge_part`] can merge a clean part now: what
     /// was fed ends at a record boundary and no check has failed. If not,
     /// the caller need not wait for the part.
-    pub fn can_merge_part(&self) -> bool {
+    pub fn can_merge_part(&mut self) -> bool {
+        self.push_pending();
         matches!(&self.state, State::Stream { checks, .. } if checks.broken.is_none())
             && self.reader.at_record_start().is_some()
     }
@@ -307,6 +324,7 @@ impl Streaming {
     /// rest here itself.
     pub fn merge_part(&mut self, part: PartResult) -> bool {
         let Some(records) = self.reader.at_record_start() else { return false };
+        self.push_pending();
         let State::Stream { builder, checks, .. } = &mut self.state else { return false };
         if !part.clean || checks.broken.is_some() || !builder.merge(part.accounts, records.saturating_sub(1)) {
             return false;
@@ -320,7 +338,8 @@ impl Streaming {
     /// Ends the file.
     ///
     /// Errors: the reader's ([`TableReader::finish`]).
-    pub fn finish(self) -> Result<Streamed, IngestError> {
+    pub fn finish(mut self) -> Result<Streamed, IngestError> {
+        self.push_pending();
         let Streaming { mut reader, state, rows, merged_part, .. } = self;
         match state {
             State::Stream { mapping, mut builder, mut checks, .. } => {
@@ -858,6 +877,7 @@ pub fn segment_features(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::csv::SNIFF_BYTES;
     use crate::ingest::parse_bytes;
     use crate::sample::generate;
 
@@ -954,8 +974,13 @@ mod tests {
     /// Streams `bytes[..split]` and reads the rest with a [`PartReader`], as
     /// two workers do: the merged result, or `None` if the parts were refused.
     fn read_in_two_parts(bytes: &[u8], split: usize, head_rows: usize) -> Option<Streamed> {
+        read_in_two_parts_fed(bytes, split, head_rows, 997)
+    }
+
+    /// [`read_in_two_parts`], the first part fed in chunks of `chunk` bytes.
+    fn read_in_two_parts_fed(bytes: &[u8], split: usize, head_rows: usize, chunk: usize) -> Option<Streamed> {
         let mut s = Streaming::new(&request(None, vec![]), bytes.len() as u64, head_rows);
-        for c in bytes[..split].chunks(997) {
+        for c in bytes[..split].chunks(chunk) {
             s.feed(c).unwrap();
         }
         let header = &bytes[..bytes.iter().position(|&b| b == b'\n').unwrap() + 1];
@@ -984,10 +1009,21 @@ mod tests {
         trades = format!("{}{bad}{end}", &trades[..line]);
         let bytes = trades.as_bytes();
         let (_, whole) = parse_bytes(bytes).unwrap();
-        for frac in [0.3, 0.5, 0.9] {
+        // The last case: the columns are decided by the one feed before the
+        // cut, so the head's rows are still pending when the part is merged.
+        let after_head = SNIFF_BYTES + bytes[SNIFF_BYTES..].iter().position(|&b| b == b'\n').unwrap() + 1;
+        let line_after = |frac: f64| {
             let at = (bytes.len() as f64 * frac) as usize;
-            let split = at + bytes[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
-            let Some(Streamed::Features { summary, mapping, ft }) = read_in_two_parts(bytes, split, 500) else {
+            at + bytes[at..].iter().position(|&b| b == b'\n').unwrap() + 1
+        };
+        for (frac, split, chunk) in [
+            (0.3, line_after(0.3), 997),
+            (0.5, line_after(0.5), 997),
+            (0.9, line_after(0.9), 997),
+            (0.0, after_head, after_head),
+        ] {
+            let Some(Streamed::Features { summary, mapping, ft }) = read_in_two_parts_fed(bytes, split, 500, chunk)
+            else {
                 panic!("{frac}: parts refused or not streamed")
             };
             let (a, b) = (ft.unwrap(), extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
