@@ -22,12 +22,11 @@ use crate::ingest::{is_missing, DataKind, Mapping, Role, Table};
 use ndarray::Array2;
 use std::fmt;
 
-/// Maps and sets looked up once or more per row (account ids, instrument
-/// names, order ids, days), hashed with foldhash: std's SipHash took about a
-/// tenth of the feature stage. foldhash is seeded per process; in wasm that
-/// seed is weaker than natively, as is std's (fixed keys there).
+/// Maps looked up once or more per row (account ids, instrument names,
+/// order ids), hashed with foldhash: std's SipHash took about a tenth of
+/// the feature stage. foldhash is seeded per process; in wasm that seed is
+/// weaker than natively, as is std's (fixed keys there).
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// One feature: its key (export column name), unit and formula.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -151,15 +150,16 @@ impl Skips {
     }
 }
 
-/// Running per-account aggregates.
+/// Running per-account aggregates: sums, counts and extremes. What needs
+/// every value (the median notional, distinct days, instruments and
+/// orders) is kept in [`Accounts`]' [`ByAccount`] lists instead, so that an
+/// account holds no heap memory of its own.
 #[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Agg {
     n: usize,
     first: i64,
     last: i64,
-    days: Distinct<i64>,
     notional: f64,
-    notionals: Vec<f64>,
     lev_sum: f64,
     lev_n: usize,
     lev_max: f64,
@@ -176,8 +176,10 @@ struct Agg {
     pnl: f64,
     wins: usize,
     pnl_n: usize,
-    instruments: Distinct<u32>,
-    orders: Distinct<u32>,
+    /// Instrument ids below 64, one bit each (higher ids are in `Accounts::more_instruments`).
+    instrument_bits: u64,
+    /// The last order id added to `Accounts::orders` (`u32::MAX`: none).
+    last_order: u32,
     purchases: f64,
     returns: f64,
 }
@@ -185,19 +187,17 @@ struct Agg {
 impl Agg {
     /// A new account's aggregates.
     fn new() -> Self {
-        Agg { first: i64::MAX, last: i64::MIN, ..Default::default() }
+        Agg { first: i64::MAX, last: i64::MIN, last_order: u32::MAX, ..Default::default() }
     }
 
-    /// Adds `b`, the same account's aggregates over a later part of the
-    /// file, whose instrument and order ids are `names[id]` and
-    /// `orders[id]` here.
-    fn absorb(&mut self, b: Agg, names: &[u32], orders: &[u32]) {
+    /// Adds the sums, counts and extremes of `b`, the same account's
+    /// aggregates over a later part of the file (its instrument bits are
+    /// remapped by the caller).
+    fn absorb(&mut self, b: &Agg) {
         self.n += b.n;
         self.first = self.first.min(b.first);
         self.last = self.last.max(b.last);
-        b.days.into_vec().into_iter().for_each(|d| self.days.insert(d));
         self.notional += b.notional;
-        self.notionals.extend(b.notionals);
         self.lev_sum += b.lev_sum;
         self.lev_n += b.lev_n;
         self.lev_max = self.lev_max.max(b.lev_max);
@@ -214,8 +214,6 @@ impl Agg {
         self.pnl += b.pnl;
         self.wins += b.wins;
         self.pnl_n += b.pnl_n;
-        b.instruments.into_vec().into_iter().for_each(|x| self.instruments.insert(names[x as usize]));
-        b.orders.into_vec().into_iter().for_each(|x| self.orders.insert(orders[x as usize]));
         self.purchases += b.purchases;
         self.returns += b.returns;
     }
@@ -576,7 +574,12 @@ pub struct PartialAccounts {
     aggs: Vec<Agg>,
     /// Instrument names in id order, and whether a fill took its type from the name.
     names: Vec<(String, bool)>,
-    orders: Vec<String>,
+    /// Order ids in id order.
+    order_names: Vec<String>,
+    notionals: ByAccount<f64>,
+    days: ByAccount<i64>,
+    more_instruments: ByAccount<u32>,
+    orders: ByAccount<u32>,
     skips: Vec<SkippedRows>,
     ignored: Vec<SkippedRows>,
     negative_amounts: bool,
@@ -598,59 +601,82 @@ struct NameInfo {
     type_inferred: bool,
 }
 
-/// The distinct values of a per-account set (instruments, orders, active
-/// days): a linear scan while there are few, as most accounts have, and a
-/// hash set beyond. `len` is the number of distinct values inserted.
+/// Values of many accounts in one list, as (account, value) pairs in the
+/// order they were added, grouped by account once, at the end
+/// ([`ByAccount::grouped`]). A growing vector per account cost more: each
+/// row touched its own, and merging two parts and ending the read
+/// allocated, copied and freed them one by one.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(bound(serialize = "T: serde::Serialize", deserialize = "T: serde::Deserialize<'de> + Eq + std::hash::Hash"))]
-enum Distinct<T> {
-    Few(Vec<T>),
-    Many(HashSet<T>),
+struct ByAccount<T> {
+    account: Vec<u32>,
+    value: Vec<T>,
 }
 
-impl<T> Default for Distinct<T> {
+impl<T> Default for ByAccount<T> {
     fn default() -> Self {
-        Distinct::Few(Vec::new())
+        ByAccount { account: Vec::new(), value: Vec::new() }
     }
 }
 
-impl<T: Copy + Eq + std::hash::Hash> Distinct<T> {
-    /// The most values kept in a scanned Vec; more move to a hash set.
-    const FEW: usize = 16;
-
-    fn insert(&mut self, x: T) {
-        match self {
-            Distinct::Few(v) => {
-                // The last value first: rows of one account often repeat it.
-                if v.iter().rev().any(|&y| y == x) {
-                    return;
-                }
-                if v.len() < Self::FEW {
-                    v.push(x);
-                } else {
-                    let mut set: HashSet<T> = v.drain(..).collect();
-                    set.insert(x);
-                    *self = Distinct::Many(set);
-                }
-            }
-            Distinct::Many(set) => {
-                set.insert(x);
-            }
-        }
+impl<T: Copy + Default> ByAccount<T> {
+    fn push(&mut self, account: u32, value: T) {
+        self.account.push(account);
+        self.value.push(value);
     }
 
-    fn len(&self) -> usize {
-        match self {
-            Distinct::Few(v) => v.len(),
-            Distinct::Many(set) => set.len(),
-        }
+    /// Appends `other`, whose account `i` is account `accounts[i]` here,
+    /// its values mapped by `f`.
+    fn append(&mut self, other: ByAccount<T>, accounts: &[u32], f: impl Fn(T) -> T) {
+        self.account.extend(other.account.iter().map(|&a| accounts[a as usize]));
+        self.value.extend(other.value.into_iter().map(f));
     }
 
-    fn into_vec(self) -> Vec<T> {
-        match self {
-            Distinct::Few(v) => v,
-            Distinct::Many(set) => set.into_iter().collect(),
+    /// The values grouped by account, by a stable counting sort: account
+    /// `a`'s are `values[starts[a]..starts[a + 1]]`, in the order added.
+    /// `n` is the number of accounts (every account index is below it).
+    fn grouped(self, n: usize) -> (Vec<usize>, Vec<T>) {
+        let mut starts = vec![0usize; n + 1];
+        for &a in &self.account {
+            starts[a as usize + 1] += 1;
         }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut values = vec![T::default(); self.value.len()];
+        for (&a, v) in self.account.iter().zip(self.value) {
+            let at = &mut next[a as usize];
+            values[*at] = v;
+            *at += 1;
+        }
+        (starts, values)
+    }
+}
+
+impl<T: Copy + Default + Ord> ByAccount<T> {
+    /// The number of distinct values of each of `n` accounts.
+    fn distinct_counts(self, n: usize) -> Vec<usize> {
+        let (starts, mut values) = self.grouped(n);
+        (0..n)
+            .map(|a| {
+                let v = &mut values[starts[a]..starts[a + 1]];
+                // Usually in order already (rows in time order, days added once each).
+                if !v.is_sorted() {
+                    v.sort_unstable();
+                }
+                v.chunk_by(|x, y| x == y).count()
+            })
+            .collect()
+    }
+}
+
+/// Adds instrument `id` to account `i` (aggregates `a`): a bit of `a` for
+/// an id below 64, else an entry of `more`.
+fn add_instrument(a: &mut Agg, more: &mut ByAccount<u32>, i: u32, id: u32) {
+    if id < 64 {
+        a.instrument_bits |= 1 << id;
+    } else {
+        more.push(i, id);
     }
 }
 
@@ -669,6 +695,14 @@ struct Accounts {
     interned: Interner,
     names: Vec<NameInfo>,
     order_ids: Interner,
+    /// Per-account lists ([`ByAccount`]): trade notionals (for the median),
+    /// UTC days (time index / 1 day; an account's latest day is added once
+    /// however many rows follow on it), instrument ids from 64 up, and
+    /// order ids (a run of one order's rows adds it once).
+    notionals: ByAccount<f64>,
+    days: ByAccount<i64>,
+    more_instruments: ByAccount<u32>,
+    orders: ByAccount<u32>,
     has_notional: bool,
     t_max: i64,
     type_seen: [bool; 4],
@@ -696,6 +730,10 @@ impl Accounts {
             interned: Interner::default(),
             names: Vec::new(),
             order_ids: Interner::default(),
+            notionals: ByAccount::default(),
+            days: ByAccount::default(),
+            more_instruments: ByAccount::default(),
+            orders: ByAccount::default(),
             t_max: i64::MIN,
             type_seen: [false; 4],
             option_kinds_seen: false,
@@ -756,19 +794,25 @@ impl Accounts {
         let a = &mut self.aggs[i as usize];
         self.rows_used += 1;
 
-        if let Some(o) = inp.order {
+        // Invoices count purchases (a return is not a visit); trades have no order feature.
+        if let (Some(o), DataKind::Transactions) = (inp.order, kind) {
             let (oid, _) = self.order_ids.id(t.cell(r, o));
-            if kind == DataKind::Trades || signed.is_none_or(|s| s >= 0.0) {
-                a.orders.insert(oid);
+            if signed.is_none_or(|s| s >= 0.0) && a.last_order != oid {
+                a.last_order = oid;
+                self.orders.push(i, oid);
             }
         }
         if let Some(ts) = ts {
+            if inp.time.is_some_and(|(_, f)| f.is_time()) {
+                let day = ts.div_euclid(MS_PER_DAY as i64);
+                // The day of the account's latest time is on the list already.
+                if a.last == i64::MIN || day != a.last.div_euclid(MS_PER_DAY as i64) {
+                    self.days.push(i, day);
+                }
+            }
             a.first = a.first.min(ts);
             a.last = a.last.max(ts);
             self.t_max = self.t_max.max(ts);
-            if inp.time.is_some_and(|(_, f)| f.is_time()) {
-                a.days.insert(ts.div_euclid(MS_PER_DAY as i64));
-            }
         }
         let weight = notional.unwrap_or(1.0);
         a.n += 1;
@@ -784,7 +828,7 @@ impl Accounts {
             }
         } else if let Some(n) = notional {
             a.notional += n;
-            a.notionals.push(n);
+            self.notionals.push(i, n);
         }
         if let Some(l) = lev {
             a.lev_sum += l;
@@ -797,7 +841,7 @@ impl Accounts {
             if new {
                 self.names.push(NameInfo::default());
             }
-            a.instruments.insert(id);
+            add_instrument(a, &mut self.more_instruments, i, id);
             if kind == DataKind::Trades {
                 let given = inp.inst_type.and_then(|tc| instrument::parse_type(t.cell(r, tc)));
                 let info = &mut self.names[id as usize];
@@ -863,9 +907,13 @@ impl Accounts {
     fn into_partial(self) -> PartialAccounts {
         PartialAccounts {
             names: self.interned.strings().into_iter().zip(self.names.iter().map(|n| n.type_inferred)).collect(),
-            orders: self.order_ids.strings(),
+            order_names: self.order_ids.strings(),
             ids: self.ids,
             aggs: self.aggs,
+            notionals: self.notionals,
+            days: self.days,
+            more_instruments: self.more_instruments,
+            orders: self.orders,
             skips: self.skips.0,
             ignored: self.ignored.0,
             negative_amounts: self.negative_amounts,
@@ -896,15 +944,30 @@ impl Accounts {
                 id
             })
             .collect();
-        let orders: Vec<u32> = p.orders.iter().map(|o| self.order_ids.id(o).0).collect();
-        for (id, b) in p.ids.into_iter().zip(p.aggs) {
+        let orders: Vec<u32> = p.order_names.iter().map(|o| self.order_ids.id(o).0).collect();
+        let mut accounts = Vec::with_capacity(p.ids.len());
+        for (id, b) in p.ids.into_iter().zip(&p.aggs) {
             let (i, new) = self.index.id(&id);
             if new {
                 self.ids.push(id);
                 self.aggs.push(Agg::new());
             }
-            self.aggs[i as usize].absorb(b, &names, &orders);
+            let a = &mut self.aggs[i as usize];
+            a.absorb(b);
+            let mut bits = b.instrument_bits;
+            while bits != 0 {
+                add_instrument(a, &mut self.more_instruments, i, names[bits.trailing_zeros() as usize]);
+                bits &= bits - 1;
+            }
+            accounts.push(i);
         }
+        for (&a, &id) in p.more_instruments.account.iter().zip(&p.more_instruments.value) {
+            let i = accounts[a as usize];
+            add_instrument(&mut self.aggs[i as usize], &mut self.more_instruments, i, names[id as usize]);
+        }
+        self.notionals.append(p.notionals, &accounts, |x| x);
+        self.days.append(p.days, &accounts, |x| x);
+        self.orders.append(p.orders, &accounts, |o| orders[o as usize]);
         self.skips.merge(p.skips, record_offset);
         self.ignored.merge(p.ignored, record_offset);
         self.negative_amounts |= p.negative_amounts;
@@ -935,21 +998,39 @@ impl Accounts {
             names,
             returns_rows,
             unsided,
+            notionals,
+            days,
+            more_instruments,
+            orders,
             ..
         } = self;
         if ids.is_empty() {
             return Err(FeatureError::NoUsableRows { skipped: skips.0 });
         }
+        let n = ids.len();
+        let active_days = days.distinct_counts(n);
+        let more_instruments = more_instruments.distinct_counts(n);
+        let distinct_orders = orders.distinct_counts(n);
+        let (starts, mut notionals) = notionals.grouped(n);
+        let median_notional: Vec<f64> =
+            (0..n).map(|a| median_in_place(&mut notionals[starts[a]..starts[a + 1]])).collect();
+        drop(notionals);
 
-        let mut cols: Vec<(FeatureDef, Vec<f64>)> = Vec::new();
+        // Each feature is a function of one account's aggregates, evaluated in
+        // one pass over the accounts below (an account's aggregates are
+        // ~300 bytes: a pass per feature read them all some 20 times).
+        type Feature<'a> = Box<dyn Fn(&Totals) -> f64 + 'a>;
+        let mut cols: Vec<(FeatureDef, Feature)> = Vec::new();
         let mut not_computed: Vec<(String, String)> = Vec::new();
         let mut notes = Vec::new();
-        let mut add = |key: &str, unit: &str, formula: &str, f: &dyn Fn(&Agg) -> f64| {
-            cols.push((
-                FeatureDef { key: key.into(), unit: unit.into(), formula: formula.into() },
-                aggs.iter().map(f).collect(),
-            ));
-        };
+        fn adder<'c, 'a>(
+            cols: &'c mut Vec<(FeatureDef, Feature<'a>)>,
+        ) -> impl FnMut(&str, &str, &str, Feature<'a>) + 'c {
+            |key, unit, formula, f| {
+                cols.push((FeatureDef { key: key.into(), unit: unit.into(), formula: formula.into() }, f))
+            }
+        }
+        let mut add = adder(&mut cols);
         let real_time = inp.time.is_some_and(|(_, f)| f.is_time());
         let block_clock = inp.time.is_some_and(|(_, f)| !f.is_time());
         let tx = kind == DataKind::Transactions;
@@ -960,45 +1041,65 @@ impl Accounts {
                     "frequency",
                     "orders",
                     "F of RFM: distinct order/invoice ids with a purchase (needs account, order id)",
-                    &|a| a.orders.len() as f64,
+                    Box::new(|a| a.distinct_orders as f64),
                 );
             } else {
-                add("frequency", "transactions", "F of RFM: number of transaction rows (needs account)", &|a| {
-                    a.n as f64
-                });
+                add(
+                    "frequency",
+                    "transactions",
+                    "F of RFM: number of transaction rows (needs account)",
+                    Box::new(|a| a.n as f64),
+                );
             }
         } else {
-            add("trade_count", "fills", "number of trade rows (fills) of the account (needs account)", &|a| a.n as f64);
+            add(
+                "trade_count",
+                "fills",
+                "number of trade rows (fills) of the account (needs account)",
+                Box::new(|a| a.n as f64),
+            );
         }
         if real_time {
-            let rec = |a: &Agg| (t_max - a.last) as f64 / MS_PER_DAY;
+            let rec = |a: &Totals| (t_max - a.last) as f64 / MS_PER_DAY;
             add(
                 "recency_days",
                 "days",
                 "R of RFM: (last time in the file - account's last time) / 1 day (needs timestamp)",
-                &rec,
+                Box::new(rec),
             );
-            add("tenure_days", "days", "(account's last time - first time) / 1 day (needs timestamp)", &|a| {
-                (a.last - a.first) as f64 / MS_PER_DAY
-            });
-            add("active_days", "days", "distinct UTC calendar days with activity (needs timestamp)", &|a| {
-                a.days.len() as f64
-            });
+            add(
+                "tenure_days",
+                "days",
+                "(account's last time - first time) / 1 day (needs timestamp)",
+                Box::new(|a| (a.last - a.first) as f64 / MS_PER_DAY),
+            );
+            add(
+                "active_days",
+                "days",
+                "distinct UTC calendar days with activity (needs timestamp)",
+                Box::new(|a| a.active_days as f64),
+            );
             if !tx {
-                add("trades_per_active_day", "fills/day", "trade_count / active_days (needs timestamp)", &|a| {
-                    a.n as f64 / a.days.len().max(1) as f64
-                });
+                add(
+                    "trades_per_active_day",
+                    "fills/day",
+                    "trade_count / active_days (needs timestamp)",
+                    Box::new(|a| a.n as f64 / a.active_days.max(1) as f64),
+                );
             }
         } else if block_clock {
             add(
                 "recency_blocks",
                 "blocks",
                 "(last block in the file - account's last block) (needs block number)",
-                &|a| (t_max - a.last) as f64,
+                Box::new(|a| (t_max - a.last) as f64),
             );
-            add("tenure_blocks", "blocks", "(account's last block - first block) (needs block number)", &|a| {
-                (a.last - a.first) as f64
-            });
+            add(
+                "tenure_blocks",
+                "blocks",
+                "(account's last block - first block) (needs block number)",
+                Box::new(|a| (a.last - a.first) as f64),
+            );
             not_computed.push(("active_days".into(), "the clock is a block number, not a time".into()));
         } else {
             for k in ["recency_days", "tenure_days", "active_days"] {
@@ -1008,15 +1109,20 @@ impl Accounts {
         let ntl_src = if inp.notional.is_some() { "notional column" } else { "|quantity x price|" };
         if has_notional {
             if tx {
-                add("monetary", "currency", &format!("M of RFM: sum of line amounts ({ntl_src}), returns subtracted (needs quantity and price, or amount)"), &|a| a.notional);
-                add("mean_basket", "currency", "monetary / frequency", &|a| {
-                    a.notional / (if inp.order.is_some() { a.orders.len() } else { a.n }).max(1) as f64
-                });
+                add("monetary", "currency", &format!("M of RFM: sum of line amounts ({ntl_src}), returns subtracted (needs quantity and price, or amount)"), Box::new(|a| a.notional));
+                add(
+                    "mean_basket",
+                    "currency",
+                    "monetary / frequency",
+                    Box::new(|a| {
+                        a.notional / (if inp.order.is_some() { a.distinct_orders } else { a.n }).max(1) as f64
+                    }),
+                );
                 add(
                     "return_share",
                     "share 0-1",
                     "value of returned/cancelled lines (negative quantity or amount) / value of purchases",
-                    &|a| {
+                    Box::new(|a| {
                         if a.purchases > 0.0 {
                             a.returns / a.purchases
                         } else if a.returns > 0.0 {
@@ -1024,13 +1130,21 @@ impl Accounts {
                         } else {
                             0.0
                         }
-                    },
+                    }),
                 );
             } else {
-                add("total_notional", "quote currency", &format!("sum of trade notional ({ntl_src})"), &|a| a.notional);
-                add("median_notional", "quote currency", &format!("median trade notional ({ntl_src})"), &|a| {
-                    median(&a.notionals)
-                });
+                add(
+                    "total_notional",
+                    "quote currency",
+                    &format!("sum of trade notional ({ntl_src})"),
+                    Box::new(|a| a.notional),
+                );
+                add(
+                    "median_notional",
+                    "quote currency",
+                    &format!("median trade notional ({ntl_src})"),
+                    Box::new(|a| a.median_notional),
+                );
             }
         } else {
             let key = if tx { "monetary" } else { "total_notional" };
@@ -1047,21 +1161,14 @@ impl Accounts {
                     "mean_leverage",
                     "x",
                     "mean of the leverage column over fills that state it (needs leverage)",
-                    &|a| {
-                        if a.lev_n > 0 {
-                            a.lev_sum / a.lev_n as f64
-                        } else {
-                            f64::NAN
-                        }
-                    },
+                    Box::new(|a| if a.lev_n > 0 { a.lev_sum / a.lev_n as f64 } else { f64::NAN }),
                 );
-                add("max_leverage", "x", "max of the leverage column (needs leverage)", &|a| {
-                    if a.lev_n > 0 {
-                        a.lev_max
-                    } else {
-                        f64::NAN
-                    }
-                });
+                add(
+                    "max_leverage",
+                    "x",
+                    "max of the leverage column (needs leverage)",
+                    Box::new(|a| if a.lev_n > 0 { a.lev_max } else { f64::NAN }),
+                );
             } else {
                 not_computed.push(("mean_leverage".into(), "no leverage column".into()));
             }
@@ -1074,8 +1181,8 @@ impl Accounts {
                         &format!("{}_share", ty.key()),
                         "share 0-1",
                         &format!("{} {basis} / {basis} of fills with a known type (needs instrument, type given or inferred from the name)", ty.key()),
-                        &move |a: &Agg| if a.typed > 0.0 { a.by_type[k] / a.typed } else { f64::NAN },
-                    );
+                        Box::new(move |a: &Totals| if a.typed > 0.0 { a.by_type[k] / a.typed } else { f64::NAN },
+                    ));
                     } else {
                         not_computed
                             .push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
@@ -1115,13 +1222,7 @@ impl Accounts {
                     "put_share",
                     "share 0-1",
                     "put option notional / option notional (needs options with a known call/put)",
-                    &|a| {
-                        if a.put + a.call > 0.0 {
-                            a.put / (a.put + a.call)
-                        } else {
-                            f64::NAN
-                        }
-                    },
+                    Box::new(|a| if a.put + a.call > 0.0 { a.put / (a.put + a.call) } else { f64::NAN }),
                 );
             } else if type_seen[InstrumentType::Option as usize] {
                 not_computed.push(("put_share".into(), "call/put not known for any option".into()));
@@ -1138,13 +1239,7 @@ impl Accounts {
                         "(buy {b} - sell {b}) / total {b}, side from the {src}",
                         b = if has_notional { "notional" } else { "fills" }
                     ),
-                    &|a| {
-                        if a.sided > 0.0 {
-                            (a.buy - a.sell) / a.sided
-                        } else {
-                            f64::NAN
-                        }
-                    },
+                    Box::new(|a| if a.sided > 0.0 { (a.buy - a.sell) / a.sided } else { f64::NAN }),
                 );
                 if unsided > 0 {
                     notes.push(format!("{unsided} fills have no readable side; they are left out of long_short_bias."));
@@ -1157,43 +1252,58 @@ impl Accounts {
                     "maker_share",
                     "share 0-1",
                     "maker fills / fills with a known maker/taker flag (needs maker/taker)",
-                    &|a| if a.liq_n > 0 { a.maker as f64 / a.liq_n as f64 } else { f64::NAN },
+                    Box::new(|a| if a.liq_n > 0 { a.maker as f64 / a.liq_n as f64 } else { f64::NAN }),
                 );
             } else {
                 not_computed.push(("maker_share".into(), "no maker/taker column".into()));
             }
             if inp.fee.is_some() {
-                add("total_fees", "fee currency", "sum of the fee column (rebates negative) (needs fee)", &|a| a.fees);
+                add(
+                    "total_fees",
+                    "fee currency",
+                    "sum of the fee column (rebates negative) (needs fee)",
+                    Box::new(|a| a.fees),
+                );
             } else {
                 not_computed.push(("total_fees".into(), "no fee column".into()));
             }
             if inp.pnl.is_some() {
-                add("realized_pnl", "quote currency", "sum of realized PnL (needs realized PnL)", &|a| a.pnl);
-                add("win_rate", "share 0-1", "fills with PnL > 0 / fills with PnL != 0 (needs realized PnL)", &|a| {
-                    if a.pnl_n > 0 {
-                        a.wins as f64 / a.pnl_n as f64
-                    } else {
-                        f64::NAN
-                    }
-                });
+                add("realized_pnl", "quote currency", "sum of realized PnL (needs realized PnL)", Box::new(|a| a.pnl));
+                add(
+                    "win_rate",
+                    "share 0-1",
+                    "fills with PnL > 0 / fills with PnL != 0 (needs realized PnL)",
+                    Box::new(|a| if a.pnl_n > 0 { a.wins as f64 / a.pnl_n as f64 } else { f64::NAN }),
+                );
             } else {
                 not_computed.push(("realized_pnl".into(), "no realized PnL column".into()));
             }
         }
         if inp.instrument.is_some() {
             let key = if tx { "distinct_products" } else { "distinct_instruments" };
-            add(key, "count", "number of distinct instrument/product codes (needs instrument)", &|a| {
-                a.instruments.len() as f64
-            });
+            add(
+                key,
+                "count",
+                "number of distinct instrument/product codes (needs instrument)",
+                Box::new(|a| a.distinct_instruments as f64),
+            );
         }
 
-        let n = ids.len();
-        let mut values = Array2::from_elem((n, cols.len()), f64::NAN);
-        for (j, (_, v)) in cols.iter().enumerate() {
-            for i in 0..n {
-                values[[i, j]] = v[i];
-            }
+        drop(add);
+        let d = cols.len();
+        let mut values = Vec::with_capacity(ids.len() * d);
+        for (i, agg) in aggs.iter().enumerate() {
+            let a = Totals {
+                agg,
+                active_days: active_days[i],
+                median_notional: median_notional[i],
+                distinct_instruments: agg.instrument_bits.count_ones() as usize + more_instruments[i],
+                distinct_orders: distinct_orders[i],
+            };
+            values.extend(cols.iter().map(|(_, f)| f(&a)));
         }
+        let values = Array2::from_shape_vec((ids.len(), d), values)
+            .map_err(|e| FeatureError::NoFeatures { why: format!("internal error building the matrix: {e}") })?;
         Ok(FeatureTable {
             ids,
             defs: cols.into_iter().map(|c| c.0).collect(),
@@ -1216,6 +1326,23 @@ pub fn count_of(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// An account's aggregates, with what the end of the read computed from
+/// the per-account lists: the features are functions of it.
+struct Totals<'a> {
+    agg: &'a Agg,
+    active_days: usize,
+    median_notional: f64,
+    distinct_instruments: usize,
+    distinct_orders: usize,
+}
+
+impl std::ops::Deref for Totals<'_> {
+    type Target = Agg;
+    fn deref(&self) -> &Agg {
+        self.agg
+    }
+}
+
 /// Median of a slice (mean of the two middle values for even length); NaN if empty.
 ///
 /// The middle values are found by selection (`select_nth_unstable_by`,
@@ -1224,10 +1351,14 @@ pub fn count_of(n: usize, one: &str, many: &str) -> String {
 /// `f64::total_cmp` equal values have equal bits, so the result is the
 /// sorted slice's `s[m]` (and `s[m - 1]`) exactly.
 pub fn median(v: &[f64]) -> f64 {
-    if v.is_empty() {
+    median_in_place(&mut v.to_vec())
+}
+
+/// [`median`], reordering `s` instead of copying it.
+pub fn median_in_place(s: &mut [f64]) -> f64 {
+    if s.is_empty() {
         return f64::NAN;
     }
-    let mut s = v.to_vec();
     let m = s.len() / 2;
     let odd = s.len() % 2 == 1;
     let (left, &mut mid, _) = s.select_nth_unstable_by(m, f64::total_cmp);
@@ -1269,19 +1400,81 @@ mod tests {
     }
 
     #[test]
-    fn distinct_counts_like_a_hash_set_below_and_above_the_scan_limit() {
-        let mut rng = 0x9e37_79b9_u32;
-        for range in [3u32, 16, 17, 40, 1000] {
-            let (mut d, mut set) = (Distinct::default(), std::collections::HashSet::new());
-            for _ in 0..500 {
-                rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let x = (rng >> 8) % range;
-                d.insert(x);
-                set.insert(x);
-                assert_eq!(d.len(), set.len(), "values below {range}");
-            }
-            assert_eq!(matches!(d, Distinct::Many(_)), set.len() > Distinct::<u32>::FEW, "values below {range}");
+    fn distinct_days_products_and_invoices_hold_out_of_order_and_across_two_parts() {
+        // Transactions in no time order, 100 product codes (ids from 64 up
+        // are kept apart from the first 64) and invoices that come back
+        // after others.
+        let mut rng = 0x2545_f491_u32;
+        let mut next = |m: u32| {
+            rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (rng >> 8) % m
+        };
+        let mut csv = String::from("invoice,customer,product,quantity,price,date\n");
+        let mut want: std::collections::BTreeMap<String, [std::collections::HashSet<u32>; 3]> = Default::default();
+        for _ in 0..400 {
+            let (acc, day, product, invoice) = (format!("C{}", next(5)), next(30), next(100), next(12));
+            let hour = next(24);
+            csv += &format!(
+                "INV{invoice},{acc},P{product},1,{}.5,2026-01-{:02}T{hour:02}:00:00Z\n",
+                10 + next(5),
+                day + 1
+            );
+            let w = want.entry(acc).or_default();
+            [day, product, invoice].into_iter().zip(w.iter_mut()).for_each(|(v, set)| {
+                set.insert(v);
+            });
         }
+        let t = parse_bytes(csv.as_bytes()).unwrap().1;
+        let m = detect_mapping(&t);
+        assert_eq!(m.kind, DataKind::Transactions);
+        let (head, rest) = t.clone().split_at(150);
+        let mut first = FeatureBuilder::new(&t.headers, &m).unwrap();
+        first.push(&head);
+        let mut later = FeatureBuilder::new(&t.headers, &m).unwrap();
+        later.push(&rest);
+        assert!(first.merge(later.into_partial().unwrap(), 151));
+        for ft in [extract(&t, &m).unwrap(), first.finish().unwrap()] {
+            for (k, key) in ["active_days", "distinct_products", "frequency"].into_iter().enumerate() {
+                let Some(j) = ft.defs.iter().position(|d| d.key == key) else { panic!("no {key}: {:?}", ft.defs) };
+                for (i, id) in ft.ids.iter().enumerate() {
+                    assert_eq!(ft.values[[i, j]], want[id][k].len() as f64, "{key} of {id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn per_account_lists_group_in_order_and_count_like_hash_sets() {
+        let mut rng = 0x9e37_79b9_u32;
+        let mut next = |m: u32| {
+            rng = rng.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (rng >> 8) % m
+        };
+        let n = 7;
+        let (mut list, mut later) = (ByAccount::default(), ByAccount::default());
+        let mut want: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for _ in 0..600 {
+            let (a, x) = (next(n as u32 - 1), next(40)); // the last account gets nothing
+            list.push(a, x);
+            want[a as usize].push(x);
+        }
+        // A later part: its account i is account map[i] here, its values shifted.
+        let map = [3u32, 0, 5];
+        for _ in 0..200 {
+            let (a, x) = (next(3), next(40));
+            later.push(a, x);
+            want[map[a as usize] as usize].push(x + 1000);
+        }
+        list.append(later, &map, |x| x + 1000);
+        let (starts, values) = list.clone().grouped(n);
+        for (a, w) in want.iter().enumerate() {
+            assert_eq!(&values[starts[a]..starts[a + 1]], &w[..], "account {a}");
+        }
+        let counts = list.distinct_counts(n);
+        for (a, w) in want.iter().enumerate() {
+            assert_eq!(counts[a], w.iter().collect::<std::collections::HashSet<_>>().len(), "account {a}");
+        }
+        assert_eq!(counts[n - 1], 0);
     }
 
     fn col(ft: &FeatureTable, key: &str) -> Vec<f64> {
