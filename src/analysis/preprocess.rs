@@ -370,6 +370,33 @@ impl Preprocessor {
     ///
     /// Errors: [`AnalysisError::NoVariance`] if every feature is constant.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedPreprocessor, AnalysisError> {
+        Ok(self.fit_inner(x)?.0)
+    }
+
+    /// [`Preprocessor::fit`], and `x` transformed (as scikit-learn's
+    /// `fit_transform`): the same bits as `fit` then
+    /// [`FittedPreprocessor::transform`], without imputing and transforming
+    /// `x` twice when no feature is dropped (then the fit's transformed copy
+    /// is scaled in place; otherwise `x` is transformed again, so that the
+    /// peak memory stays that of `fit`).
+    ///
+    /// Errors: as [`Preprocessor::fit`].
+    pub fn fit_transform(&self, x: ArrayView2<f64>) -> Result<(FittedPreprocessor, Array2<f64>), AnalysisError> {
+        let (fitted, t) = self.fit_inner(x)?;
+        let z = match t {
+            Some(mut t) => {
+                t -= &fitted.center;
+                t /= &fitted.scale;
+                t
+            }
+            None => fitted.transform(x),
+        };
+        Ok((fitted, z))
+    }
+
+    /// The fit, and the imputed and transformed `x` if every feature not
+    /// dropped before scaling was kept.
+    fn fit_inner(&self, x: ArrayView2<f64>) -> Result<(FittedPreprocessor, Option<Array2<f64>>), AnalysisError> {
         let mut steps: Vec<FeatureStep> = x
             .axis_iter(Axis(1))
             .enumerate()
@@ -420,7 +447,8 @@ impl Preprocessor {
                 (r.center, r.scale)
             }
         };
-        Ok(FittedPreprocessor { steps, kept, scaling: self.scaling, center, scale })
+        let t = (keep_cols.len() == all.len()).then_some(t);
+        Ok((FittedPreprocessor { steps, kept, scaling: self.scaling, center, scale }, t))
     }
 }
 
@@ -546,6 +574,30 @@ mod tests {
         }
         let constant = array![[1.0], [1.0]];
         assert_eq!(Preprocessor::default().fit(constant.view()).unwrap_err(), AnalysisError::NoVariance);
+    }
+
+    #[test]
+    fn fit_transform_is_fit_then_transform_bit_for_bit() {
+        let x = array![
+            [1.0, 5.0, 1.0, -3.5],
+            [f64::NAN, 5.0, 2.0, 0.25],
+            [3.0, 5.0, 3.0, -1e3],
+            [1e6, 5.0, 4.0, 7.0],
+            [17.0, 5.0, 0.5, 2.0]
+        ];
+        // With the constant column 1 dropped at scaling (x is transformed
+        // again), and without it (the fit's copy is scaled in place).
+        for x in [x.clone(), x.select(Axis(1), &[0, 2, 3])] {
+            for scaling in [Scaling::Standard, Scaling::Robust] {
+                let p = Preprocessor { scaling, ..Default::default() };
+                let (fitted, z) = p.fit_transform(x.view()).unwrap();
+                let want = p.fit(x.view()).unwrap();
+                assert_eq!(fitted, want);
+                let want = want.transform(x.view());
+                assert_eq!(z.dim(), want.dim());
+                assert!(z.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{z} vs {want}");
+            }
+        }
     }
 
     #[test]

@@ -306,8 +306,7 @@ pub fn segment_timed(
             return Err(AnalysisError::BadK { k, n });
         }
     }
-    let preprocessor = opts.preprocessor.fit(ft.values.view())?;
-    let z = preprocessor.transform(ft.values.view());
+    let (preprocessor, z) = opts.preprocessor.fit_transform(ft.values.view())?;
     mark("scale");
 
     let sample = sample_indices(n, opts.sample_size.max(3), opts.seed);
