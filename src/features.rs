@@ -178,7 +178,9 @@ struct Agg {
     pnl_n: usize,
     /// Instrument ids below 64, one bit each (higher ids are in `Accounts::more_instruments`).
     instrument_bits: u64,
-    /// The last order id added to `Accounts::orders` (`u32::MAX`: none).
+    /// The order id of the account's last row that added one
+    /// (`u32::MAX`: none): a run of one order's rows adds it once. Not
+    /// updated by a merge (only a hint: repeats are removed at the end).
     last_order: u32,
     purchases: f64,
     returns: f64,
@@ -273,7 +275,10 @@ pub fn extract_with_progress(
 /// each chunk of rows (a [`Table`] with the file's columns, e.g. drained from
 /// a [`crate::ingest::TableReader`]) in file order, then
 /// [`FeatureBuilder::finish`]. Memory grows with the number of accounts (and,
-/// for a customer table, its feature matrix), not with the rows pushed. The
+/// for a customer table, its feature matrix), not with the rows pushed,
+/// but for each trade's notional (12 bytes with its account, for the median)
+/// and each account's distinct days, products and invoices (at most about
+/// twice their number, however the rows are ordered). The
 /// result is the same as [`extract`] on the whole table, however the rows
 /// are split into chunks.
 pub struct FeatureBuilder {
@@ -362,7 +367,7 @@ impl FeatureBuilder {
     /// in the file. Sums over the two parts are added, so a sum can differ
     /// from a one-pass read by the rounding of one addition (about 1e-16
     /// of the largest partial sum: more, relatively, where they cancel);
-    /// counts, sets, first/last times and medians are the same.
+    /// counts, distinct counts, first/last times and medians are the same.
     ///
     /// Returns `false` (and changes nothing) for a customer-table builder.
     pub fn merge(&mut self, p: PartialAccounts, record_offset: u32) -> bool {
@@ -577,9 +582,9 @@ pub struct PartialAccounts {
     /// Order ids in id order.
     order_names: Vec<String>,
     notionals: ByAccount<f64>,
-    days: ByAccount<i64>,
-    more_instruments: ByAccount<u32>,
-    orders: ByAccount<u32>,
+    days: DistinctByAccount<i64>,
+    more_instruments: DistinctByAccount<u32>,
+    orders: DistinctByAccount<u32>,
     skips: Vec<SkippedRows>,
     ignored: Vec<SkippedRows>,
     negative_amounts: bool,
@@ -654,29 +659,111 @@ impl<T: Copy + Default> ByAccount<T> {
 }
 
 impl<T: Copy + Default + Ord> ByAccount<T> {
-    /// The number of distinct values of each of `n` accounts.
-    fn distinct_counts(self, n: usize) -> Vec<usize> {
+    /// Each of `n` accounts' values, sorted, without repeats: `values[starts[a]..starts[a + 1]]`.
+    fn distinct(self, n: usize) -> (Vec<usize>, Vec<T>) {
         let (starts, mut values) = self.grouped(n);
-        (0..n)
-            .map(|a| {
-                let v = &mut values[starts[a]..starts[a + 1]];
-                // Usually in order already (rows in time order, days added once each).
-                if !v.is_sorted() {
-                    v.sort_unstable();
+        let mut kept = vec![0usize; n + 1];
+        let mut at = 0;
+        for a in 0..n {
+            let v = &mut values[starts[a]..starts[a + 1]];
+            // Usually in order already (rows in time order, days added once each).
+            if !v.is_sorted() {
+                v.sort_unstable();
+            }
+            for i in starts[a]..starts[a + 1] {
+                if i == starts[a] || values[i] != values[i - 1] {
+                    values[at] = values[i];
+                    at += 1;
                 }
-                v.chunk_by(|x, y| x == y).count()
-            })
-            .collect()
+            }
+            kept[a + 1] = at;
+        }
+        values.truncate(at);
+        (kept, values)
+    }
+}
+
+/// A [`ByAccount`] list of values that count only once per account
+/// (days, products, invoices). Rows in time order add each day once, but
+/// in another order (newest first, or none) one per row: so whenever the
+/// list has doubled since it was last compacted, each account's repeats
+/// are removed, unless at most half of what was added since could be a
+/// repeat (a value its caller knew to be new, such as a day after the
+/// account's last, cannot). It then holds at most about twice the distinct
+/// (account, value) pairs, plus [`DistinctByAccount::FLOOR`].
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct DistinctByAccount<T> {
+    list: ByAccount<T>,
+    /// Length above which the list is compacted next.
+    limit: usize,
+    /// Entries added since the last compaction, and how many of them could be repeats.
+    added: usize,
+    unsure: usize,
+}
+
+impl<T> Default for DistinctByAccount<T> {
+    fn default() -> Self {
+        DistinctByAccount { list: ByAccount::default(), limit: Self::FLOOR, added: 0, unsure: 0 }
+    }
+}
+
+impl<T> DistinctByAccount<T> {
+    /// Entries below which the list is never compacted.
+    const FLOOR: usize = 1 << 16;
+}
+
+impl<T: Copy + Default + Ord> DistinctByAccount<T> {
+    /// Adds `value` to `account`; `new`: the caller knows the account does not have it yet.
+    fn push(&mut self, account: u32, value: T, new: bool) {
+        self.list.push(account, value);
+        self.added += 1;
+        self.unsure += !new as usize;
+        if self.list.account.len() > self.limit {
+            self.due();
+        }
+    }
+
+    /// Appends `other` as [`ByAccount::append`] does (its entries could be repeats).
+    fn append(&mut self, other: DistinctByAccount<T>, accounts: &[u32], f: impl Fn(T) -> T) {
+        let n = other.list.account.len();
+        self.list.append(other.list, accounts, f);
+        (self.added, self.unsure) = (self.added + n, self.unsure + n);
+        if self.list.account.len() > self.limit {
+            self.due();
+        }
+    }
+
+    /// The list has doubled: compacts it if enough of it could be repeats.
+    fn due(&mut self) {
+        if 2 * self.unsure > self.added {
+            self.compact();
+        }
+        self.limit = (2 * self.list.account.len()).max(Self::FLOOR);
+        (self.added, self.unsure) = (0, 0);
+    }
+
+    /// Removes each account's repeats.
+    fn compact(&mut self) {
+        let n = self.list.account.iter().max().map_or(0, |&a| a as usize + 1);
+        let (starts, value) = std::mem::take(&mut self.list).distinct(n);
+        let account = (0..n).flat_map(|a| std::iter::repeat_n(a as u32, starts[a + 1] - starts[a])).collect();
+        self.list = ByAccount { account, value };
+    }
+
+    /// The number of distinct values of each of `n` accounts.
+    fn counts(self, n: usize) -> Vec<usize> {
+        let (starts, _) = self.list.distinct(n);
+        starts.windows(2).map(|w| w[1] - w[0]).collect()
     }
 }
 
 /// Adds instrument `id` to account `i` (aggregates `a`): a bit of `a` for
 /// an id below 64, else an entry of `more`.
-fn add_instrument(a: &mut Agg, more: &mut ByAccount<u32>, i: u32, id: u32) {
+fn add_instrument(a: &mut Agg, more: &mut DistinctByAccount<u32>, i: u32, id: u32) {
     if id < 64 {
         a.instrument_bits |= 1 << id;
     } else {
-        more.push(i, id);
+        more.push(i, id, false);
     }
 }
 
@@ -700,9 +787,9 @@ struct Accounts {
     /// however many rows follow on it), instrument ids from 64 up, and
     /// order ids (a run of one order's rows adds it once).
     notionals: ByAccount<f64>,
-    days: ByAccount<i64>,
-    more_instruments: ByAccount<u32>,
-    orders: ByAccount<u32>,
+    days: DistinctByAccount<i64>,
+    more_instruments: DistinctByAccount<u32>,
+    orders: DistinctByAccount<u32>,
     has_notional: bool,
     t_max: i64,
     type_seen: [bool; 4],
@@ -731,9 +818,9 @@ impl Accounts {
             names: Vec::new(),
             order_ids: Interner::default(),
             notionals: ByAccount::default(),
-            days: ByAccount::default(),
-            more_instruments: ByAccount::default(),
-            orders: ByAccount::default(),
+            days: DistinctByAccount::default(),
+            more_instruments: DistinctByAccount::default(),
+            orders: DistinctByAccount::default(),
             t_max: i64::MIN,
             type_seen: [false; 4],
             option_kinds_seen: false,
@@ -799,15 +886,17 @@ impl Accounts {
             let (oid, _) = self.order_ids.id(t.cell(r, o));
             if signed.is_none_or(|s| s >= 0.0) && a.last_order != oid {
                 a.last_order = oid;
-                self.orders.push(i, oid);
+                self.orders.push(i, oid, false);
             }
         }
         if let Some(ts) = ts {
             if inp.time.is_some_and(|(_, f)| f.is_time()) {
                 let day = ts.div_euclid(MS_PER_DAY as i64);
-                // The day of the account's latest time is on the list already.
-                if a.last == i64::MIN || day != a.last.div_euclid(MS_PER_DAY as i64) {
-                    self.days.push(i, day);
+                // The day of the account's latest time is on the list already;
+                // a later day is not.
+                let latest = a.last.div_euclid(MS_PER_DAY as i64);
+                if a.last == i64::MIN || day != latest {
+                    self.days.push(i, day, a.last == i64::MIN || day > latest);
                 }
             }
             a.first = a.first.min(ts);
@@ -961,7 +1050,7 @@ impl Accounts {
             }
             accounts.push(i);
         }
-        for (&a, &id) in p.more_instruments.account.iter().zip(&p.more_instruments.value) {
+        for (&a, &id) in p.more_instruments.list.account.iter().zip(&p.more_instruments.list.value) {
             let i = accounts[a as usize];
             add_instrument(&mut self.aggs[i as usize], &mut self.more_instruments, i, names[id as usize]);
         }
@@ -1008,9 +1097,9 @@ impl Accounts {
             return Err(FeatureError::NoUsableRows { skipped: skips.0 });
         }
         let n = ids.len();
-        let active_days = days.distinct_counts(n);
-        let more_instruments = more_instruments.distinct_counts(n);
-        let distinct_orders = orders.distinct_counts(n);
+        let active_days = days.counts(n);
+        let more_instruments = more_instruments.counts(n);
+        let distinct_orders = orders.counts(n);
         let (starts, mut notionals) = notionals.grouped(n);
         let median_notional: Vec<f64> =
             (0..n).map(|a| median_in_place(&mut notionals[starts[a]..starts[a + 1]])).collect();
@@ -1177,12 +1266,16 @@ impl Accounts {
                 for ty in InstrumentType::ALL {
                     if type_seen[ty as usize] {
                         let k = ty as usize;
+                        let formula = format!(
+                            "{} {basis} / {basis} of fills with a known type (needs instrument, type given or inferred from the name)",
+                            ty.key()
+                        );
                         add(
-                        &format!("{}_share", ty.key()),
-                        "share 0-1",
-                        &format!("{} {basis} / {basis} of fills with a known type (needs instrument, type given or inferred from the name)", ty.key()),
-                        Box::new(move |a: &Totals| if a.typed > 0.0 { a.by_type[k] / a.typed } else { f64::NAN },
-                    ));
+                            &format!("{}_share", ty.key()),
+                            "share 0-1",
+                            &formula,
+                            Box::new(move |a: &Totals| if a.typed > 0.0 { a.by_type[k] / a.typed } else { f64::NAN }),
+                        );
                     } else {
                         not_computed
                             .push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
@@ -1470,11 +1563,36 @@ mod tests {
         for (a, w) in want.iter().enumerate() {
             assert_eq!(&values[starts[a]..starts[a + 1]], &w[..], "account {a}");
         }
-        let counts = list.distinct_counts(n);
+        let counts = DistinctByAccount { list, ..Default::default() }.counts(n);
         for (a, w) in want.iter().enumerate() {
             assert_eq!(counts[a], w.iter().collect::<std::collections::HashSet<_>>().len(), "account {a}");
         }
         assert_eq!(counts[n - 1], 0);
+    }
+
+    #[test]
+    fn distinct_lists_stay_within_twice_their_distinct_pairs() {
+        // Newest first: every row of an account on a day it already has.
+        let mut days = DistinctByAccount::default();
+        let mut later = DistinctByAccount::default();
+        let (accounts, span) = (50u32, 400i64);
+        for r in 0..1_000_000i64 {
+            let (a, day) = ((r % accounts as i64) as u32, span - 1 - (r / accounts as i64) % span);
+            days.push(a, day, false);
+            later.push(a, day + span / 2, false); // overlaps half of the first list's days
+            let pairs = (accounts as i64 * span) as usize;
+            assert!(days.list.account.len() <= 2 * pairs + DistinctByAccount::<i64>::FLOOR, "row {r}");
+        }
+        days.append(later, &(0..accounts).collect::<Vec<_>>(), |d| d);
+        let counts = days.counts(accounts as usize + 1);
+        assert_eq!(&counts[..accounts as usize], &vec![(span + span / 2) as usize; accounts as usize][..]);
+        assert_eq!(counts[accounts as usize], 0);
+        // Oldest first, every day new to its account: nothing to remove, never compacted.
+        let mut days = DistinctByAccount::default();
+        for r in 0..200_000i64 {
+            days.push((r % 7) as u32, r, true);
+        }
+        assert_eq!(days.list.value, (0..200_000).collect::<Vec<i64>>());
     }
 
     fn col(ft: &FeatureTable, key: &str) -> Vec<f64> {

@@ -61,7 +61,8 @@ pub enum Streamed {
 /// [`HEAD_ROWS`] rows are kept for detecting the mapping (or applying the
 /// page's mapping and edits), then every chunk of parsed rows goes to a
 /// [`FeatureBuilder`] and is dropped. Memory grows with the number of
-/// accounts, not of rows. Feed it the raw chunks of the file in order
+/// accounts, not of rows (but for what [`FeatureBuilder`] keeps per trade:
+/// its notional, for the median). Feed it the raw chunks of the file in order
 /// ([`Streaming::feed`]), then call [`Streaming::finish`].
 ///
 /// What detection concluded from the head is checked on the rest: a column
@@ -291,6 +292,10 @@ impl Streaming {
     /// can make (ids that must stay unique, a row index that must go on
     /// counting), text that is not the file's own bytes (gzip, another
     /// encoding), or a header with a quote or without its line end.
+    ///
+    /// The head's rows are checked after the spec is given (they are added
+    /// at the next feed): if they break a check, [`Streaming::can_merge_part`]
+    /// refuses the part and the caller reads it here instead.
     pub fn part_spec(&self, header: &[u8], ragged: RaggedRows) -> Option<PartSpec> {
         let State::Stream { mapping, checks, headers, .. } = &self.state else { return None };
         let dialect = self.reader.dialect()?;
