@@ -278,7 +278,7 @@ pub fn extract_with_progress(
 /// for a customer table, its feature matrix), not with the rows pushed,
 /// but for each trade's notional (12 bytes with its account, for the median)
 /// and each account's distinct days, products and invoices (at most about
-/// twice their number, however the rows are ordered). The
+/// three times their number, however the rows are ordered). The
 /// result is the same as [`extract`] on the whole table, however the rows
 /// are split into chunks.
 pub struct FeatureBuilder {
@@ -689,8 +689,10 @@ impl<T: Copy + Default + Ord> ByAccount<T> {
 /// list has doubled since it was last compacted, each account's repeats
 /// are removed, unless at most half of what was added since could be a
 /// repeat (a value its caller knew to be new, such as a day after the
-/// account's last, cannot). It then holds at most about twice the distinct
-/// (account, value) pairs, plus [`DistinctByAccount::FLOOR`].
+/// account's last, cannot). It then holds at most about three times the
+/// distinct (account, value) pairs (it at most doubles between checks, and
+/// a check that does not compact found at least half of the latest half
+/// new), plus [`DistinctByAccount::FLOOR`].
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct DistinctByAccount<T> {
     list: ByAccount<T>,
@@ -1571,7 +1573,7 @@ mod tests {
     }
 
     #[test]
-    fn distinct_lists_stay_within_twice_their_distinct_pairs() {
+    fn newest_first_days_stay_within_twice_their_distinct_pairs() {
         // Newest first: every row of an account on a day it already has.
         let mut days = DistinctByAccount::default();
         let mut later = DistinctByAccount::default();
