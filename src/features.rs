@@ -725,11 +725,15 @@ impl<T: Copy + Default + Ord> DistinctByAccount<T> {
         }
     }
 
-    /// Appends `other` as [`ByAccount::append`] does (its entries could be repeats).
-    fn append(&mut self, other: DistinctByAccount<T>, accounts: &[u32], f: impl Fn(T) -> T) {
+    /// Appends `other` as [`ByAccount::append`] does. `new[i]`: every value
+    /// of `other`'s account `i` is known to be new here (as days after the
+    /// account's last here are); the others, and `other`'s own possible
+    /// repeats, count as possible repeats.
+    fn append(&mut self, other: DistinctByAccount<T>, accounts: &[u32], f: impl Fn(T) -> T, new: &[bool]) {
         let n = other.list.account.len();
+        let unsure = other.unsure + other.list.account.iter().filter(|&&a| !new[a as usize]).count();
         self.list.append(other.list, accounts, f);
-        (self.added, self.unsure) = (self.added + n, self.unsure + n);
+        (self.added, self.unsure) = (self.added + n, self.unsure + unsure.min(n));
         if self.list.account.len() > self.limit {
             self.due();
         }
@@ -1037,6 +1041,8 @@ impl Accounts {
             .collect();
         let orders: Vec<u32> = p.order_names.iter().map(|o| self.order_ids.id(o).0).collect();
         let mut accounts = Vec::with_capacity(p.ids.len());
+        // Whether each part account's days all come after its last day here.
+        let mut later_days = Vec::with_capacity(p.ids.len());
         for (id, b) in p.ids.into_iter().zip(&p.aggs) {
             let (i, new) = self.index.id(&id);
             if new {
@@ -1044,6 +1050,8 @@ impl Accounts {
                 self.aggs.push(Agg::new());
             }
             let a = &mut self.aggs[i as usize];
+            let day = |t: i64| t.div_euclid(MS_PER_DAY as i64);
+            later_days.push(a.last == i64::MIN || day(b.first) > day(a.last));
             a.absorb(b);
             let mut bits = b.instrument_bits;
             while bits != 0 {
@@ -1057,8 +1065,8 @@ impl Accounts {
             add_instrument(&mut self.aggs[i as usize], &mut self.more_instruments, i, names[id as usize]);
         }
         self.notionals.append(p.notionals, &accounts, |x| x);
-        self.days.append(p.days, &accounts, |x| x);
-        self.orders.append(p.orders, &accounts, |o| orders[o as usize]);
+        self.days.append(p.days, &accounts, |x| x, &later_days);
+        self.orders.append(p.orders, &accounts, |o| orders[o as usize], &vec![false; accounts.len()]);
         self.skips.merge(p.skips, record_offset);
         self.ignored.merge(p.ignored, record_offset);
         self.negative_amounts |= p.negative_amounts;
@@ -1585,7 +1593,7 @@ mod tests {
             let pairs = (accounts as i64 * span) as usize;
             assert!(days.list.account.len() <= 2 * pairs + DistinctByAccount::<i64>::FLOOR, "row {r}");
         }
-        days.append(later, &(0..accounts).collect::<Vec<_>>(), |d| d);
+        days.append(later, &(0..accounts).collect::<Vec<_>>(), |d| d, &[false; 50]);
         let counts = days.counts(accounts as usize + 1);
         assert_eq!(&counts[..accounts as usize], &vec![(span + span / 2) as usize; accounts as usize][..]);
         assert_eq!(counts[accounts as usize], 0);
@@ -1595,6 +1603,18 @@ mod tests {
             days.push((r % 7) as u32, r, true);
         }
         assert_eq!(days.list.value, (0..200_000).collect::<Vec<i64>>());
+        // A later part whose days all come after: appended as new, not compacted;
+        // the same part, not known to be new, makes the doubled list compact.
+        for (known, compacted) in [(true, false), (false, true)] {
+            let mut first = days.clone();
+            let mut later = DistinctByAccount::default();
+            for r in 200_000..400_000i64 {
+                later.push((r % 7) as u32, r, true);
+            }
+            first.append(later, &[0, 1, 2, 3, 4, 5, 6], |d| d, &[known; 7]);
+            assert_eq!(first.list.value.is_sorted(), !compacted, "known new: {known}");
+            assert_eq!(first.counts(7).iter().sum::<usize>(), 400_000);
+        }
     }
 
     fn col(ft: &FeatureTable, key: &str) -> Vec<f64> {
