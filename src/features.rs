@@ -701,11 +701,15 @@ struct DistinctByAccount<T> {
     /// Entries added since the last compaction, and how many of them could be repeats.
     added: usize,
     unsure: usize,
+    /// Accounts that may have a value twice on the list (indexed by
+    /// account; shorter if the last ones may not): only these are grouped
+    /// and deduplicated to count.
+    repeats: Vec<bool>,
 }
 
 impl<T> Default for DistinctByAccount<T> {
     fn default() -> Self {
-        DistinctByAccount { list: ByAccount::default(), limit: Self::FLOOR, added: 0, unsure: 0 }
+        DistinctByAccount { list: ByAccount::default(), limit: Self::FLOOR, added: 0, unsure: 0, repeats: Vec::new() }
     }
 }
 
@@ -719,7 +723,10 @@ impl<T: Copy + Default + Ord> DistinctByAccount<T> {
     fn push(&mut self, account: u32, value: T, new: bool) {
         self.list.push(account, value);
         self.added += 1;
-        self.unsure += !new as usize;
+        if !new {
+            self.unsure += 1;
+            self.may_repeat(account);
+        }
         if self.list.account.len() > self.limit {
             self.due();
         }
@@ -732,6 +739,11 @@ impl<T: Copy + Default + Ord> DistinctByAccount<T> {
     fn append(&mut self, other: DistinctByAccount<T>, accounts: &[u32], f: impl Fn(T) -> T, new: &[bool]) {
         let n = other.list.account.len();
         let unsure = other.unsure + other.list.account.iter().filter(|&&a| !new[a as usize]).count();
+        for (i, &a) in accounts.iter().enumerate() {
+            if !new[i] || other.repeats.get(i).copied().unwrap_or(false) {
+                self.may_repeat(a);
+            }
+        }
         self.list.append(other.list, accounts, f);
         (self.added, self.unsure) = (self.added + n, self.unsure + unsure.min(n));
         if self.list.account.len() > self.limit {
@@ -754,12 +766,36 @@ impl<T: Copy + Default + Ord> DistinctByAccount<T> {
         let (starts, value) = std::mem::take(&mut self.list).distinct(n);
         let account = (0..n).flat_map(|a| std::iter::repeat_n(a as u32, starts[a + 1] - starts[a])).collect();
         self.list = ByAccount { account, value };
+        self.repeats.clear();
     }
 
-    /// The number of distinct values of each of `n` accounts.
+    fn may_repeat(&mut self, account: u32) {
+        let a = account as usize;
+        if a >= self.repeats.len() {
+            self.repeats.resize(a + 1, false);
+        }
+        self.repeats[a] = true;
+    }
+
+    /// The number of distinct values of each of `n` accounts: the entries
+    /// of an account that cannot have a value twice, and the distinct
+    /// values of the others.
     fn counts(self, n: usize) -> Vec<usize> {
-        let (starts, _) = self.list.distinct(n);
-        starts.windows(2).map(|w| w[1] - w[0]).collect()
+        let repeats = |a: u32| self.repeats.get(a as usize).copied().unwrap_or(false);
+        let mut counts = vec![0usize; n];
+        let mut unsure = ByAccount::default();
+        for (&a, &v) in self.list.account.iter().zip(&self.list.value) {
+            if repeats(a) {
+                unsure.push(a, v);
+            } else {
+                counts[a as usize] += 1;
+            }
+        }
+        let (starts, _) = unsure.distinct(n);
+        for (a, c) in counts.iter_mut().enumerate() {
+            *c += starts[a + 1] - starts[a];
+        }
+        counts
     }
 }
 
@@ -1573,7 +1609,9 @@ mod tests {
         for (a, w) in want.iter().enumerate() {
             assert_eq!(&values[starts[a]..starts[a + 1]], &w[..], "account {a}");
         }
-        let counts = DistinctByAccount { list, ..Default::default() }.counts(n);
+        let mut distinct = DistinctByAccount::default();
+        list.account.iter().zip(&list.value).for_each(|(&a, &x)| distinct.push(a, x, false));
+        let counts = distinct.counts(n);
         for (a, w) in want.iter().enumerate() {
             assert_eq!(counts[a], w.iter().collect::<std::collections::HashSet<_>>().len(), "account {a}");
         }
@@ -1615,6 +1653,12 @@ mod tests {
             assert_eq!(first.list.value.is_sorted(), !compacted, "known new: {known}");
             assert_eq!(first.counts(7).iter().sum::<usize>(), 400_000);
         }
+        // A later part known to start after, with a repeat of its own: still counted once.
+        let (mut first, mut later) = (DistinctByAccount::default(), DistinctByAccount::default());
+        (0..10).for_each(|d| first.push(0, d, true));
+        [20, 20, 21].into_iter().for_each(|d| later.push(0, d, d != 20));
+        first.append(later, &[0], |d| d, &[true]);
+        assert_eq!(first.counts(1), vec![12]);
     }
 
     fn col(ft: &FeatureTable, key: &str) -> Vec<f64> {
