@@ -686,7 +686,7 @@ impl<T: Copy + Default + Ord> ByAccount<T> {
 /// A [`ByAccount`] list of values that count only once per account
 /// (days, products, invoices). Rows in time order add each day once, but
 /// in another order (newest first, or none) one per row: so whenever the
-/// list has doubled since it was last compacted, each account's repeats
+/// list has doubled since it was last checked, each account's repeats
 /// are removed, unless at most half of what was added since could be a
 /// repeat (a value its caller knew to be new, such as a day after the
 /// account's last, cannot). It then holds at most about three times the
@@ -696,10 +696,10 @@ impl<T: Copy + Default + Ord> ByAccount<T> {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct DistinctByAccount<T> {
     list: ByAccount<T>,
-    /// Length above which the list is compacted next.
-    limit: usize,
-    /// Entries added since the last compaction, and how many of them could be repeats.
-    added: usize,
+    /// The list's length after the last check: the next is due above
+    /// twice that ([`DistinctByAccount::FLOOR`] at least).
+    checked: usize,
+    /// Entries added since the last check that could be repeats.
     unsure: usize,
     /// Accounts that may have a value twice on the list (indexed by
     /// account; shorter if the last ones may not): only these are grouped
@@ -709,7 +709,7 @@ struct DistinctByAccount<T> {
 
 impl<T> Default for DistinctByAccount<T> {
     fn default() -> Self {
-        DistinctByAccount { list: ByAccount::default(), limit: Self::FLOOR, added: 0, unsure: 0, repeats: Vec::new() }
+        DistinctByAccount { list: ByAccount::default(), checked: 0, unsure: 0, repeats: Vec::new() }
     }
 }
 
@@ -722,14 +722,11 @@ impl<T: Copy + Default + Ord> DistinctByAccount<T> {
     /// Adds `value` to `account`; `new`: the caller knows the account does not have it yet.
     fn push(&mut self, account: u32, value: T, new: bool) {
         self.list.push(account, value);
-        self.added += 1;
         if !new {
             self.unsure += 1;
             self.may_repeat(account);
         }
-        if self.list.account.len() > self.limit {
-            self.due();
-        }
+        self.check();
     }
 
     /// Appends `other` as [`ByAccount::append`] does. `new[i]`: every value
@@ -745,19 +742,21 @@ impl<T: Copy + Default + Ord> DistinctByAccount<T> {
             }
         }
         self.list.append(other.list, accounts, f);
-        (self.added, self.unsure) = (self.added + n, self.unsure + unsure.min(n));
-        if self.list.account.len() > self.limit {
-            self.due();
-        }
+        self.unsure += unsure.min(n);
+        self.check();
     }
 
-    /// The list has doubled: compacts it if enough of it could be repeats.
-    fn due(&mut self) {
-        if 2 * self.unsure > self.added {
+    /// If the list has doubled since the last check: compacts it if enough
+    /// of what was added since could be repeats.
+    fn check(&mut self) {
+        let len = self.list.account.len();
+        if len <= (2 * self.checked).max(Self::FLOOR) {
+            return;
+        }
+        if 2 * self.unsure > len - self.checked {
             self.compact();
         }
-        self.limit = (2 * self.list.account.len()).max(Self::FLOOR);
-        (self.added, self.unsure) = (0, 0);
+        (self.checked, self.unsure) = (self.list.account.len(), 0);
     }
 
     /// Removes each account's repeats.
