@@ -408,7 +408,7 @@ impl Preprocessor {
                     let transform = Transform::None;
                     return FeatureStep { imputed, median: f64::NAN, skewness: 0.0, choice, transform, dropped: true };
                 }
-                let median = crate::features::median(&present);
+                let median = crate::stats::median(&present);
                 let filled: Vec<f64> = col.iter().map(|&v| if v.is_finite() { v } else { median }).collect();
                 let skewness = skewness(&filled);
                 let transform = match choice {
@@ -537,7 +537,7 @@ impl RobustScaler {
         for (j, col) in x.axis_iter(Axis(1)).enumerate() {
             let mut s = col.to_vec();
             s.sort_by(f64::total_cmp);
-            center[j] = crate::features::median(&s); // np.nanmedian: (a + b) / 2, not the 50 % lerp
+            center[j] = crate::stats::median(&s); // np.nanmedian: (a + b) / 2, not the 50 % lerp
             let iqr = quantile_sorted(&s, 0.75) - quantile_sorted(&s, 0.25);
             scale[j] = if iqr < 10.0 * f64::EPSILON { 1.0 } else { iqr };
         }

@@ -645,7 +645,7 @@ mod tests {
             ids: (0..n).map(|i| i.to_string()).collect(),
             defs: ["x", "y"]
                 .iter()
-                .map(|k| FeatureDef { key: k.to_string(), unit: String::new(), formula: String::new() })
+                .map(|k| FeatureDef { key: k.to_string(), unit: String::new(), formula: String::new(), feature: None })
                 .collect(),
             values,
             not_computed: vec![],

@@ -1,0 +1,145 @@
+//! Features: a [`Table`] of trades, transactions or customers -> one row of
+//! behavioural features per account ([`FeatureTable`]).
+//!
+//! A feature whose input columns are not mapped is not computed, and
+//! [`FeatureTable::not_computed`] says why. A value that is undefined for an
+//! account (put share of an account without options, win rate without any
+//! closing trade) is `NaN` here; the analysis stage imputes it and reports how
+//! many cells it filled. Rows that cannot be used are counted per reason with
+//! example row numbers, never dropped silently.
+//!
+//! Every feature's formula, unit and required columns are in the
+//! [`catalog`] (shown in the UI and the README).
+//!
+//! Layout: [`catalog`] (what is computed), `builder` (entry points),
+//! `accounts` (trades and transactions per account), `customers` (one row
+//! per customer), `lists` and `interner` (per-account storage), `skips`
+//! (rows left out, with reasons).
+
+mod accounts;
+mod builder;
+pub mod catalog;
+mod customers;
+mod interner;
+mod lists;
+mod skips;
+
+pub use accounts::PartialAccounts;
+pub use builder::{extract, extract_with_progress, FeatureBuilder, PROGRESS_EVERY_ROWS};
+pub use catalog::{Family, FeatureKey, FeatureRole, FeatureSpec, CATALOG};
+pub use skips::SkippedRows;
+
+use ndarray::Array2;
+use std::fmt;
+
+/// One feature: its key (export column name), unit and formula.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FeatureDef {
+    /// Column name in the export, snake_case (e.g. `total_notional`).
+    pub key: String,
+    /// Unit of the raw value (e.g. `quote currency`, `days`, `share 0-1`).
+    pub unit: String,
+    /// Formula and the columns it needs, one sentence.
+    pub formula: String,
+    /// The catalogue entry it was computed by; `None` for a customer
+    /// table's own columns.
+    pub feature: Option<FeatureKey>,
+}
+
+impl FeatureDef {
+    /// The definition of catalogue feature `spec`, with its formula as filled in for the file.
+    pub fn of(spec: &FeatureSpec, formula: String) -> Self {
+        FeatureDef { key: spec.name.into(), unit: spec.unit.into(), formula, feature: Some(spec.key) }
+    }
+
+    /// Its family; `None` for a customer table's own columns.
+    pub fn family(&self) -> Option<Family> {
+        self.feature.map(|k| k.spec().family)
+    }
+
+    /// Whether it defines segments by default: a catalogue feature's role,
+    /// and behaviour for a customer table's own columns (all are used by
+    /// default: only the user knows what they mean).
+    pub fn role(&self) -> FeatureRole {
+        self.feature.map_or(FeatureRole::Behaviour, |k| k.spec().role)
+    }
+}
+
+/// The per-account feature matrix.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FeatureTable {
+    /// Account ids, one per row of `values`, in order of first appearance.
+    pub ids: Vec<String>,
+    pub defs: Vec<FeatureDef>,
+    /// n_accounts x n_features, raw units; `NaN` where undefined for an account.
+    pub values: Array2<f64>,
+    /// Features that could not be computed, with the reason.
+    pub not_computed: Vec<(String, String)>,
+    /// Rows used and rows left out.
+    pub rows_used: usize,
+    pub skipped: Vec<SkippedRows>,
+    /// Optional cells (leverage, fee, PnL, ...) that were not numbers: ignored, rows kept.
+    pub ignored_cells: Vec<SkippedRows>,
+    /// Sentences for the user (e.g. how returns were treated).
+    pub notes: Vec<String>,
+}
+
+impl FeatureTable {
+    /// This table without its rows (no ids, `0 x n_features` values): the
+    /// definitions, notes and counts, for sending the rows separately.
+    pub fn without_rows(&self) -> FeatureTable {
+        FeatureTable {
+            ids: Vec::new(),
+            defs: self.defs.clone(),
+            values: Array2::zeros((0, self.defs.len())),
+            not_computed: self.not_computed.clone(),
+            rows_used: self.rows_used,
+            skipped: self.skipped.clone(),
+            ignored_cells: self.ignored_cells.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+/// Why no feature table could be built.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeatureError {
+    /// Trade or transaction data without an account column.
+    NoAccountColumn { columns: Vec<String> },
+    /// Every row was skipped; the reasons are listed.
+    NoUsableRows { skipped: Vec<SkippedRows> },
+    /// Nothing numeric to segment on.
+    NoFeatures { why: String },
+}
+
+impl fmt::Display for FeatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeatureError::NoAccountColumn { columns } => write!(
+                f,
+                "No account column: trade and transaction data need a column that says whose row it is (e.g. account_id, user_id, CustomerID, wallet). Choose it under \"Account id\" in the column mapping. Columns in the file: {}.",
+                columns.join(", ")
+            ),
+            FeatureError::NoUsableRows { skipped } => {
+                write!(f, "No row could be used:")?;
+                for s in skipped {
+                    let first = s.examples.first().copied().unwrap_or(0);
+                    write!(f, " {}: {} (e.g. row {first});", count_of(s.count, "row", "rows"), s.reason)?;
+                }
+                write!(f, " check the column mapping.")
+            }
+            FeatureError::NoFeatures { why } => write!(f, "No features to segment on: {why}."),
+        }
+    }
+}
+
+impl std::error::Error for FeatureError {}
+
+/// `"1 row"` / `"3 rows"`: a count with the right noun (and verb) form.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
