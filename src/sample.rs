@@ -13,6 +13,11 @@
 //! | institutional / whales | 5 % | futures and perpetuals, very large size, few fills |
 //! | lapsed accounts | 13.5 % | a few trades in January only |
 //!
+//! [`generate_population`] makes files of other mixes of these and three
+//! more types ([`Archetype`]), with each account's type, and optionally
+//! noisy: every account's traits jittered, so that types overlap (the
+//! quality benchmark's populations).
+//!
 //! Only IEEE-exact arithmetic (+ - * / sqrt) is used on random numbers, so the
 //! same seed gives byte-identical files natively and in WebAssembly;
 //! `public/sample_trades.csv` is this generator's output with [`SAMPLE_SEED`]
@@ -33,14 +38,94 @@ pub const SAMPLE_FILE_NAME: &str = "sample_trades.csv";
 const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const DAYS: i64 = 181;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Archetype {
+/// A trader type of the generator. The shipped sample has the first six;
+/// the others exist for populations with more types ([`Population`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Archetype {
+    /// BTC/ETH/SOL perpetuals, 5-50x leverage, taker, long bias, small size, losses on average.
     Retail,
+    /// Spot pairs, no leverage, mostly buys, few trades.
     SpotHolder,
+    /// Spot and perpetuals, maker, balanced sides, many fills, fee rebates.
     MarketMaker,
+    /// BTC puts and futures, low leverage.
     Hedger,
+    /// Futures and perpetuals, very large size, few fills.
     Whale,
+    /// A few trades in January only.
     Lapsed,
+    /// Perpetuals, hundreds of small fills, 20-100x leverage, taker.
+    Scalper,
+    /// Sells calls and puts, mostly as maker, low leverage.
+    OptionSeller,
+    /// Buys spot and sells futures (cash-and-carry), large size, low leverage.
+    BasisTrader,
+}
+
+impl Archetype {
+    /// Every type, the shipped sample's six first.
+    pub const ALL: [Archetype; 9] = [
+        Archetype::Retail,
+        Archetype::SpotHolder,
+        Archetype::MarketMaker,
+        Archetype::Hedger,
+        Archetype::Whale,
+        Archetype::Lapsed,
+        Archetype::Scalper,
+        Archetype::OptionSeller,
+        Archetype::BasisTrader,
+    ];
+}
+
+/// Which trader types a generated file holds, in what shares, and how much
+/// each account strays from its type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Population {
+    /// The types, in the order their labels number them (0, 1, ...).
+    pub types: Vec<Archetype>,
+    /// Upper bounds of each type's share of a uniform draw, increasing; the
+    /// last type takes the rest.
+    cumulative: Vec<f64>,
+    /// Per-account jitter of every trait (0 = none; 0.5 = a standard
+    /// deviation of half the trait's value for sizes, counts and leverage,
+    /// and 0.15 for preferences such as the buy and maker probability).
+    pub noise: f64,
+}
+
+impl Population {
+    /// The shipped sample's population: six types, noise 0.
+    pub fn sample() -> Self {
+        Population {
+            types: Archetype::ALL[..6].to_vec(),
+            cumulative: vec![0.40, 0.70, 0.715, 0.815, 0.865],
+            noise: 0.0,
+        }
+    }
+
+    /// `types` with relative `shares` (any positive numbers; normalised),
+    /// and per-account `noise`. Panics if the lengths differ or `types` is empty.
+    pub fn new(types: &[Archetype], shares: &[f64], noise: f64) -> Self {
+        assert!(!types.is_empty() && types.len() == shares.len(), "one share per type");
+        let total: f64 = shares.iter().sum();
+        let mut acc = 0.0;
+        let cumulative = shares[..shares.len() - 1]
+            .iter()
+            .map(|s| {
+                acc += s / total;
+                acc
+            })
+            .collect();
+        Population { types: types.to_vec(), cumulative, noise }
+    }
+}
+
+/// A generated trade file and the type of each account.
+pub struct Generated {
+    /// The CSV, as [`generate`] writes it.
+    pub csv: String,
+    /// Index into [`Population::types`] of each account, in account order
+    /// (`ACC00001` is account 0).
+    pub types: Vec<usize>,
 }
 
 struct Fill {
@@ -88,23 +173,45 @@ fn base_price(instrument: &str) -> f64 {
 
 /// Generates the sample CSV for `n_accounts` accounts from `seed`.
 pub fn generate(seed: u64, n_accounts: usize) -> String {
+    generate_population(seed, n_accounts, &Population::sample()).csv
+}
+
+/// Multiplies a trait by `1 + noise x N(0, 1)`, at least `floor` times it.
+fn jitter(rng: &mut ChaCha8Rng, noise: f64, floor: f64) -> f64 {
+    (1.0 + noise * n01(rng)).max(floor)
+}
+
+/// Generates a trade file of `n_accounts` accounts of `pop`'s types from
+/// `seed`, with each account's type. With [`Population::sample`] the file
+/// is [`generate`]'s, byte for byte.
+pub fn generate_population(seed: u64, n_accounts: usize, pop: &Population) -> Generated {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut types = Vec::with_capacity(n_accounts);
     let mut fills: Vec<Fill> = Vec::new();
     const PERPS: [&str; 3] = ["BTC-PERPETUAL", "ETH-PERPETUAL", "SOL-PERPETUAL"];
     const SPOT: [&str; 3] = ["BTC/USDT", "ETH/USDT", "SOL/USDT"];
     const PUTS: [&str; 3] = ["BTC-26JUN26-80000-P", "BTC-25SEP26-70000-P", "BTC-26JUN26-90000-P"];
     const CALLS: [&str; 1] = ["BTC-26JUN26-120000-C"];
     const FUTURES: [&str; 2] = ["BTC-26JUN26", "ETH-26JUN26"];
+    const ANY: [&str; 12] = [
+        "BTC-PERPETUAL",
+        "ETH-PERPETUAL",
+        "SOL-PERPETUAL",
+        "BTC/USDT",
+        "ETH/USDT",
+        "SOL/USDT",
+        "BTC-26JUN26-80000-P",
+        "BTC-25SEP26-70000-P",
+        "BTC-26JUN26-90000-P",
+        "BTC-26JUN26-120000-C",
+        "BTC-26JUN26",
+        "ETH-26JUN26",
+    ];
     for account in 0..n_accounts {
         let r = u(&mut rng);
-        let arch = match r {
-            r if r < 0.40 => Archetype::Retail,
-            r if r < 0.70 => Archetype::SpotHolder,
-            r if r < 0.715 => Archetype::MarketMaker,
-            r if r < 0.815 => Archetype::Hedger,
-            r if r < 0.865 => Archetype::Whale,
-            _ => Archetype::Lapsed,
-        };
+        let t = pop.cumulative.iter().position(|&c| r < c).unwrap_or(pop.types.len() - 1);
+        types.push(t);
+        let arch = pop.types[t];
         let (count, first_day, span) = match arch {
             Archetype::Retail => (rng.random_range(4..=30), rng.random_range(0..150), 30 + rng.random_range(0..120)),
             Archetype::SpotHolder => (rng.random_range(1..=9), rng.random_range(0..170), 10 + rng.random_range(0..170)),
@@ -112,8 +219,29 @@ pub fn generate(seed: u64, n_accounts: usize) -> String {
             Archetype::Hedger => (rng.random_range(6..=24), rng.random_range(0..90), 60 + rng.random_range(0..120)),
             Archetype::Whale => (rng.random_range(4..=16), rng.random_range(0..120), 30 + rng.random_range(0..150)),
             Archetype::Lapsed => (rng.random_range(1..=5), rng.random_range(0..20), 10),
+            Archetype::Scalper => (rng.random_range(150..=400), rng.random_range(0..60), 120),
+            Archetype::OptionSeller => {
+                (rng.random_range(10..=40), rng.random_range(0..90), 60 + rng.random_range(0..120))
+            }
+            Archetype::BasisTrader => {
+                (rng.random_range(20..=60), rng.random_range(0..60), 90 + rng.random_range(0..80))
+            }
         };
         let lev_pref = 5.0 + 45.0 * u(&mut rng) * u(&mut rng);
+        // The account's own strays from its type (drawn only when noisy, so
+        // that a noise-free population gives the sample's numbers).
+        let noise = pop.noise;
+        let (count, span, size, lev_x, buy_shift, maker_shift, stray) = if noise > 0.0 {
+            // `count` stays an i32: its type decides how random_range draws it.
+            let c = (count as f64 * jitter(&mut rng, noise, 0.1)).round().max(1.0) as i32;
+            let sp = (span as f64 * jitter(&mut rng, noise, 0.1)).round().max(1.0) as i64;
+            let size = jitter(&mut rng, noise, 0.05);
+            let lev_x = jitter(&mut rng, noise, 0.2);
+            let (b, m) = (0.3 * noise * n01(&mut rng), 0.3 * noise * n01(&mut rng));
+            (c, sp, size, lev_x, b, m, 0.3 * noise * u(&mut rng))
+        } else {
+            (count, span, 1.0, 1.0, 0.0, 0.0, 0.0)
+        };
         for _ in 0..count {
             let day = (first_day + rng.random_range(0..span.max(1))).min(DAYS - 1);
             let ts = START + day * 86_400 + rng.random_range(0..86_400);
@@ -160,6 +288,31 @@ pub fn generate(seed: u64, n_accounts: usize) -> String {
                     let lev = if inst.contains('/') { 1.0 } else { 10.0 };
                     (inst, u(&mut rng) < 0.6, pareto(&mut rng, 200.0), lev, 0.2, -0.01)
                 }
+                Archetype::Scalper => {
+                    let lev = (20.0 + 80.0 * u(&mut rng) * u(&mut rng)).round();
+                    (pick(&mut rng, &PERPS), u(&mut rng) < 0.5, pareto(&mut rng, 300.0), lev, 0.05, -0.01)
+                }
+                Archetype::OptionSeller => {
+                    let inst = if u(&mut rng) < 0.5 { pick(&mut rng, &PUTS) } else { pick(&mut rng, &CALLS) };
+                    (inst, u(&mut rng) < 0.15, pareto(&mut rng, 3_000.0), (1.0 + 2.0 * u(&mut rng)).round(), 0.7, 0.01)
+                }
+                Archetype::BasisTrader => {
+                    let spot = u(&mut rng) < 0.5;
+                    let inst = if spot { pick(&mut rng, &SPOT) } else { pick(&mut rng, &FUTURES) };
+                    let buy = u(&mut rng) < if spot { 0.9 } else { 0.1 };
+                    let lev = if spot { 1.0 } else { 2.0 };
+                    (inst, buy, pareto(&mut rng, 50_000.0), lev, 0.5, 0.003)
+                }
+            };
+            // A noisy account: sizes, leverage and preferences stray, and
+            // some fills are of any instrument.
+            let (instrument, buy, notional, leverage, maker_p) = if noise > 0.0 {
+                let inst = if u(&mut rng) < stray { pick(&mut rng, &ANY) } else { instrument };
+                let buy = if buy_shift != 0.0 && u(&mut rng) < buy_shift.abs() { buy_shift > 0.0 } else { buy };
+                let lev = if leverage > 1.0 { (leverage * lev_x).clamp(1.0, 125.0).round() } else { leverage };
+                (inst, buy, notional * size, lev, (maker_p + maker_shift).clamp(0.0, 1.0))
+            } else {
+                (instrument, buy, notional, leverage, maker_p)
             };
             let price = base_price(instrument) * (1.0 + 0.08 * n01(&mut rng));
             let qty = notional / price;
@@ -211,7 +364,7 @@ pub fn generate(seed: u64, n_accounts: usize) -> String {
             if f.maker { "maker" } else { "taker" },
         );
     }
-    out
+    Generated { csv: out, types }
 }
 
 /// The shipped sample: [`generate`] with [`SAMPLE_SEED`] and [`SAMPLE_ACCOUNTS`].
@@ -251,6 +404,20 @@ mod tests {
             shipped == generated,
             "public/sample_trades.csv differs from the generator; run SEGSCOPE_BLESS=1 cargo test"
         );
+    }
+
+    #[test]
+    fn a_population_labels_every_account_and_noise_changes_the_file() {
+        let types = [Archetype::Scalper, Archetype::OptionSeller, Archetype::BasisTrader];
+        let calm = generate_population(3, 300, &Population::new(&types, &[1.0, 1.0, 2.0], 0.0));
+        assert_eq!(calm.types.len(), 300);
+        let per_type: Vec<usize> = (0..3).map(|t| calm.types.iter().filter(|&&x| x == t).count()).collect();
+        // Shares 1:1:2 of 300, within sampling error.
+        assert!(per_type[2] > 110 && per_type[0] > 50 && per_type[1] > 50, "{per_type:?}");
+        let noisy = generate_population(3, 300, &Population::new(&types, &[1.0, 1.0, 2.0], 0.5));
+        assert_eq!(noisy.types.len(), 300);
+        assert_ne!(noisy.csv, calm.csv);
+        assert_eq!(generate_population(SAMPLE_SEED, 40, &Population::sample()).csv, generate(SAMPLE_SEED, 40));
     }
 
     #[test]
