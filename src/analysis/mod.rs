@@ -6,6 +6,7 @@
 //! `n_samples x n_features` array, and a fitted model that transforms or
 //! predicts.
 
+pub mod correlation;
 pub mod gmm;
 pub mod hdbscan;
 pub mod kmeans;

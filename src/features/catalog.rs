@@ -640,6 +640,39 @@ impl Offer<'_> {
     }
 }
 
+/// Weights that give each family of the features used for clustering an
+/// equal share of the distance ("Balance feature families"): a used feature
+/// of a family with `m` used features gets `1 / sqrt(m)`, so that the
+/// family's scaled variances add up to 1 in the squared distance, as one
+/// feature's would. A feature without a family (a customer table's own
+/// column) gets 1; an unused one 0. `families[j]` and `used[j]` describe
+/// feature `j`; the result has one weight per feature.
+pub fn balance_weights(families: &[Option<Family>], used: &[bool]) -> Vec<f64> {
+    let count = |f: Family| families.iter().zip(used).filter(|(g, &u)| u && **g == Some(f)).count();
+    families
+        .iter()
+        .zip(used)
+        .map(|(f, &u)| match (u, f) {
+            (false, _) => 0.0,
+            (true, None) => 1.0,
+            (true, Some(f)) => 1.0 / (count(*f) as f64).sqrt(),
+        })
+        .collect()
+}
+
+/// The family that dominates the features used for clustering, if any:
+/// one that holds more than half of them and at least three (e.g. four
+/// size features against one instrument feature), as (family, its used
+/// features, all used features). Arguments as [`balance_weights`].
+pub fn dominant_family(families: &[Option<Family>], used: &[bool]) -> Option<(Family, usize, usize)> {
+    let total = used.iter().filter(|&&u| u).count();
+    Family::ALL
+        .iter()
+        .map(|&f| (f, families.iter().zip(used).filter(|(g, &u)| u && **g == Some(f)).count(), total))
+        .filter(|&(_, m, t)| m >= 3 && 2 * m > t)
+        .max_by_key(|&(_, m, _)| m)
+}
+
 /// The README's feature table, made from [`CATALOG`]: one row per export
 /// name, the data kinds it applies to, unit, formula and needs.
 pub fn markdown_table() -> String {
@@ -707,6 +740,21 @@ mod tests {
         for s in CATALOG.iter().filter(|s| s.kinds == TX) {
             assert_eq!(s.role, FeatureRole::Behaviour, "{}", s.name);
         }
+    }
+
+    #[test]
+    fn balanced_families_each_weigh_one_in_the_squared_distance() {
+        use Family::*;
+        let fams = [Some(Size), Some(Size), Some(Size), Some(Size), Some(Instruments), None, Some(Outcomes)];
+        let used = [true, true, true, true, true, true, false];
+        let w = balance_weights(&fams, &used);
+        assert_eq!(w, vec![0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 0.0]);
+        // Sum of squared weights per family: 1 each.
+        assert_eq!(w[..4].iter().map(|x| x * x).sum::<f64>(), 1.0);
+        assert_eq!(dominant_family(&fams, &used), Some((Size, 4, 6)));
+        // Three of seven is not more than half: no warning.
+        let used = [true, true, true, false, true, true, true];
+        assert_eq!(dominant_family(&fams, &used), None);
     }
 
     #[test]
