@@ -11,7 +11,7 @@
 //! their own files: `sweep.rs` (k sweep), `fit.rs` (cluster, relabel by
 //! size), `quality.rs` (silhouette, stability), `anomalies.rs` (segment
 //! centres, anomaly scores) and `profiles.rs` (segment profiles and flags);
-//! the PCA projection is [`segment_timed`]'s own few lines here.
+//! the PCA projection (`project`) is a few lines, kept here.
 
 mod anomalies;
 mod fit;
