@@ -18,6 +18,7 @@
 //! Shapes: `x` is `n_samples x n_features`; `k` components.
 
 use super::kmeans::{check_input, KMeans};
+use super::params::{check_tol, ParamError};
 use super::AnalysisError;
 use nalgebra::DMatrix;
 use ndarray::{Array1, Array2, ArrayView2};
@@ -34,13 +35,37 @@ pub enum CovarianceType {
 }
 
 /// Gaussian mixture parameters (defaults as scikit-learn's).
+///
+/// Rules ([`GaussianMixture::check`], run first by [`GaussianMixture::fit`]
+/// and [`GaussianMixture::fit_from_labels`]), as scikit-learn's
+/// `_parameter_constraints`: `n_components >= 1`, `tol >= 0`,
+/// `reg_covar >= 0`; `max_iter` takes any value (0 returns the initial
+/// M-step, not converged).
+///
+/// Shapes: `fit` takes `x` as `n_samples x n_features`; the model's means are
+/// `n_components x n_features`, [`FittedGaussianMixture::predict_proba`] is
+/// `n_samples x n_components`.
+///
+/// ```
+/// use ndarray::array;
+/// use segscope::analysis::{CovarianceType, GaussianMixture};
+///
+/// let x = array![[0.0, 0.0], [0.2, 0.1], [0.1, 0.3], [10.0, 10.0], [10.2, 10.1], [10.1, 10.3]]; // 6 x 2
+/// let g = GaussianMixture::new(2).covariance_type(CovarianceType::Diag).seed(1).fit(x.view()).unwrap();
+/// assert_eq!(g.means.dim(), (2, 2));
+/// assert_eq!(g.labels[0], g.labels[1]);
+/// assert_ne!(g.labels[0], g.labels[3]);
+/// assert_eq!(g.predict(x.view()), g.labels);
+/// assert_eq!(g.predict_proba(x.view()).dim(), (6, 2));
+/// ```
 #[derive(Clone, Debug)]
 pub struct GaussianMixture {
+    /// Components (at least 1, at most `n_samples`).
     pub n_components: usize,
     pub covariance_type: CovarianceType,
-    /// Convergence threshold on the change of the mean log-likelihood (1e-3).
+    /// Convergence threshold on the change of the mean log-likelihood (1e-3; at least 0).
     pub tol: f64,
-    /// Added to every variance, for numerical stability (1e-6).
+    /// Added to every variance, for numerical stability (1e-6; at least 0).
     pub reg_covar: f64,
     /// EM iterations at most (100).
     pub max_iter: usize,
@@ -69,6 +94,37 @@ impl GaussianMixture {
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
+    }
+    /// Sets the convergence threshold.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+    /// Sets the regularisation added to every variance.
+    pub fn reg_covar(mut self, reg_covar: f64) -> Self {
+        self.reg_covar = reg_covar;
+        self
+    }
+    /// Sets the EM iterations at most.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// Checks the rules of [`GaussianMixture`], in the order listed there.
+    ///
+    /// Errors: [`ParamError::NClusters`], [`ParamError::Tol`], [`ParamError::RegCovar`].
+    pub fn check(&self) -> Result<(), ParamError> {
+        const E: &str = "GaussianMixture";
+        if self.n_components == 0 {
+            return Err(ParamError::NClusters { estimator: E });
+        }
+        check_tol(E, self.tol)?;
+        if self.reg_covar >= 0.0 {
+            Ok(())
+        } else {
+            Err(ParamError::RegCovar { value: self.reg_covar })
+        }
     }
 }
 
@@ -174,10 +230,12 @@ fn logsumexp(v: &[f64]) -> f64 {
 impl GaussianMixture {
     /// Fits on `x` (`n x d`, finite), initialised from one seeded k-means run.
     ///
-    /// Errors: [`AnalysisError::BadK`] unless `1 <= k <= n`;
+    /// Errors: [`AnalysisError::Param`] if [`GaussianMixture::check`] fails;
+    /// [`AnalysisError::BadK`] if `k > n`;
     /// [`AnalysisError::NonFinite`]; [`AnalysisError::DegenerateCovariance`]
     /// when a component collapses onto fewer dimensions than `d` even after `reg_covar`.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedGaussianMixture, AnalysisError> {
+        self.check()?;
         check_input(x, self.n_components)?;
         let labels = KMeans::new(self.n_components).n_init(1).seed(self.seed).fit(x)?.labels;
         self.fit_from_labels(x, &labels)
@@ -194,6 +252,7 @@ impl GaussianMixture {
         x: ArrayView2<f64>,
         labels: &[usize],
     ) -> Result<FittedGaussianMixture, AnalysisError> {
+        self.check()?;
         let k = self.n_components;
         check_input(x, k)?;
         let n = x.nrows();
@@ -363,5 +422,33 @@ mod tests {
         let x = Array2::from_shape_fn((6, 3), |(i, j)| if i < 3 { 0.0 } else { (i * j) as f64 });
         let g = GaussianMixture { reg_covar: 0.0, ..GaussianMixture::new(2) };
         assert!(matches!(g.fit(x.view()), Err(AnalysisError::DegenerateCovariance { .. })));
+    }
+
+    fn six_rows() -> Array2<f64> {
+        ndarray::array![[0.0, 0.0], [0.2, 0.1], [0.1, 0.3], [10.0, 10.0], [10.2, 10.1], [10.1, 10.3]]
+    }
+
+    #[test]
+    fn rule_n_components_at_least_1() {
+        let e = GaussianMixture::new(0).fit(six_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::NClusters { estimator: "GaussianMixture" }));
+        let e = GaussianMixture::new(0).fit_from_labels(six_rows().view(), &[0; 6]).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::NClusters { estimator: "GaussianMixture" }));
+    }
+
+    #[test]
+    fn rule_tol_not_negative() {
+        for tol in [-1.0, f64::NAN] {
+            let e = GaussianMixture::new(2).tol(tol).fit(six_rows().view()).unwrap_err();
+            assert!(matches!(e, AnalysisError::Param(ParamError::Tol { estimator: "GaussianMixture", .. })), "{e:?}");
+        }
+        assert!(GaussianMixture::new(2).tol(0.0).check().is_ok());
+    }
+
+    #[test]
+    fn rule_reg_covar_not_negative() {
+        let e = GaussianMixture::new(2).reg_covar(-1e-6).fit(six_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::RegCovar { value: -1e-6 }));
+        assert!(GaussianMixture::new(2).reg_covar(0.0).max_iter(0).check().is_ok());
     }
 }

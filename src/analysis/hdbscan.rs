@@ -31,6 +31,7 @@
 //! in scikit-learn's pipeline the two agree exactly
 //! (`tests/golden_hdbscan.rs`).
 
+use super::params::ParamError;
 use super::AnalysisError;
 use ndarray::ArrayView2;
 
@@ -38,6 +39,27 @@ use ndarray::ArrayView2;
 /// Astels 2017), as scikit-learn's `HDBSCAN` with `metric="euclidean"`,
 /// `cluster_selection_method="eom"`, `allow_single_cluster=false`,
 /// `cluster_selection_epsilon=0`, `alpha=1`.
+///
+/// Rules ([`Hdbscan::check`], run first by [`Hdbscan::fit`]):
+/// `min_cluster_size >= 2`, `min_samples` is `None` or at least 1.
+///
+/// Shapes: `fit` takes `x` as `n_samples x n_features` and labels each
+/// sample (`None` = noise).
+///
+/// ```
+/// use ndarray::array;
+/// use segscope::analysis::Hdbscan;
+///
+/// // Two tight groups of three and one far point: 7 x 2.
+/// let x = array![[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [9.0, 9.0], [9.1, 9.0], [9.0, 9.1], [50.0, -40.0]];
+/// let fitted = Hdbscan::new(3).min_samples(2).fit(x.view()).unwrap();
+/// assert_eq!(fitted.n_clusters, 2);
+/// assert_eq!(fitted.labels.len(), 7);
+/// assert_eq!(fitted.labels[0], fitted.labels[2]);
+/// assert_ne!(fitted.labels[0], fitted.labels[3]);
+/// assert_eq!(fitted.labels[6], None); // noise
+/// assert!(Hdbscan::new(1).fit(x.view()).is_err());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Hdbscan {
     /// Smallest group of samples that counts as a cluster (at least 2; default 5).
@@ -54,6 +76,36 @@ impl Default for Hdbscan {
     /// `min_cluster_size = 5`, `min_samples = None`, `max_samples = 20_000`.
     fn default() -> Self {
         Hdbscan { min_cluster_size: 5, min_samples: None, max_samples: 20_000 }
+    }
+}
+
+impl Hdbscan {
+    /// `min_cluster_size` as given, the other parameters as [`Hdbscan::default`].
+    pub fn new(min_cluster_size: usize) -> Self {
+        Hdbscan { min_cluster_size, ..Hdbscan::default() }
+    }
+    /// Sets the neighbourhood size of the core distance (`Some(n)`).
+    pub fn min_samples(mut self, n: usize) -> Self {
+        self.min_samples = Some(n);
+        self
+    }
+    /// Sets the largest number of samples `fit` accepts.
+    pub fn max_samples(mut self, n: usize) -> Self {
+        self.max_samples = n;
+        self
+    }
+
+    /// Checks the rules of [`Hdbscan`], in the order listed there.
+    ///
+    /// Errors: [`ParamError::MinClusterSize`], [`ParamError::MinSamples`].
+    pub fn check(&self) -> Result<(), ParamError> {
+        if self.min_cluster_size < 2 {
+            return Err(ParamError::MinClusterSize { value: self.min_cluster_size });
+        }
+        if self.min_samples == Some(0) {
+            return Err(ParamError::MinSamples);
+        }
+        Ok(())
     }
 }
 
@@ -75,22 +127,15 @@ impl Hdbscan {
     /// Clusters the rows of `x` (`n_samples x n_features`, any units;
     /// standardise first if the features are on different scales).
     ///
-    /// Errors: [`AnalysisError::BadParameter`] if `min_cluster_size < 2` or
-    /// `min_samples == Some(0)`; [`AnalysisError::TooFewSamples`] if there
+    /// Errors: [`AnalysisError::Param`] if [`Hdbscan::check`] fails
+    /// (`min_cluster_size < 2` or `min_samples == Some(0)`); [`AnalysisError::TooFewSamples`] if there
     /// are fewer samples than `min_cluster_size`, `min_samples` or 2;
     /// [`AnalysisError::TooManySamples`] above `max_samples`;
     /// [`AnalysisError::NonFinite`] for NaN or infinite input.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedHdbscan, AnalysisError> {
+        self.check()?;
         let (n, mcs) = (x.nrows(), self.min_cluster_size);
         let min_samples = self.min_samples.unwrap_or(mcs);
-        if mcs < 2 {
-            return Err(AnalysisError::BadParameter {
-                what: format!("HDBSCAN min_cluster_size must be at least 2, not {mcs}"),
-            });
-        }
-        if min_samples == 0 {
-            return Err(AnalysisError::BadParameter { what: "HDBSCAN min_samples must be at least 1".into() });
-        }
         let needed = mcs.max(min_samples);
         if n < needed {
             return Err(AnalysisError::TooFewSamples { n, needed, what: "HDBSCAN" });
@@ -434,8 +479,29 @@ mod tests {
         let mut bad = x.clone();
         bad[[7, 1]] = f64::NAN;
         assert_eq!(h.fit(bad.view()), Err(AnalysisError::NonFinite { row: 7, col: 1 }));
-        for h in [Hdbscan { min_cluster_size: 1, ..Hdbscan::default() }, Hdbscan { min_samples: Some(0), ..h }] {
-            assert!(matches!(h.fit(x.view()), Err(AnalysisError::BadParameter { .. })));
-        }
+    }
+
+    #[test]
+    fn rule_min_cluster_size_at_least_2() {
+        let x = two_blobs();
+        let e = Hdbscan::new(1).fit(x.view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::MinClusterSize { value: 1 }));
+        assert_eq!(e.to_string(), "Internal: HDBSCAN min_cluster_size must be at least 2, not 1.");
+        assert!(Hdbscan::new(2).check().is_ok());
+    }
+
+    #[test]
+    fn rule_min_samples_at_least_1() {
+        let x = two_blobs();
+        let e = Hdbscan::default().min_samples(0).fit(x.view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::MinSamples));
+        assert_eq!(e.to_string(), "Internal: HDBSCAN min_samples must be at least 1.");
+        assert!(Hdbscan::default().min_samples(1).check().is_ok());
+        // Checked before the data: an empty input still gets the parameter error.
+        let empty = Array2::<f64>::zeros((0, 2));
+        assert_eq!(
+            Hdbscan::new(0).fit(empty.view()),
+            Err(AnalysisError::Param(ParamError::MinClusterSize { value: 0 }))
+        );
     }
 }

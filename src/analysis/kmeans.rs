@@ -20,6 +20,7 @@
 //! result natively and in WebAssembly (but not numpy's numbers).
 
 use super::lanes::{Lanes, LloydState, PackedRows};
+use super::params::{check_tol, ParamError};
 use super::AnalysisError;
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
@@ -30,7 +31,7 @@ use rand_chacha::ChaCha8Rng;
 /// scikit-learn's `_tolerance` (`np.mean(np.var(X, axis=0)) * tol`). Two
 /// passes (mean, then squared deviations), as `np.var`; ndarray's
 /// `var_axis` uses `mul_add`, which wasm has no instruction for (its
-/// software fused multiply-add took ~30 ms per 1M-trade job).
+/// software fused multiply-add was slow per 1M-trade job; figures: BENCHMARKS.md).
 fn mean_variance(rows: &[f64], d: usize) -> f64 {
     let n = rows.len().checked_div(d).unwrap_or(0);
     if n == 0 {
@@ -62,13 +63,38 @@ pub enum KMeansAlgorithm {
 
 /// k-means parameters (defaults as scikit-learn's, with `n_init = 10`, its
 /// value before 1.4; `"auto"` would mean 1 with k-means++).
+///
+/// Rules ([`KMeans::check`], run first by [`KMeans::fit`]): `n_clusters >= 1`,
+/// `n_init >= 1`, `max_iter >= 1`, `tol >= 0` (scikit-learn's
+/// `_parameter_constraints`); each broken rule is a [`ParamError`]. `n_init`
+/// was clamped to 1 before; 0 is now an error (the app uses 10, 3 and 1).
+///
+/// Shapes: `fit` takes `x` as `n_samples x n_features`; the model's
+/// centroids are `n_clusters x n_features`.
+///
+/// ```
+/// use ndarray::array;
+/// use segscope::analysis::KMeans;
+///
+/// let x = array![[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]]; // 4 x 2
+/// let fitted = KMeans::new(2).n_init(3).seed(7).fit(x.view()).unwrap();
+/// assert_eq!(fitted.centroids.dim(), (2, 2));
+/// assert_eq!(fitted.labels[0], fitted.labels[1]);
+/// assert_ne!(fitted.labels[0], fitted.labels[2]);
+/// assert_eq!(fitted.predict(array![[9.0, 9.0]].view()), vec![fitted.labels[2]]);
+/// assert!(KMeans::new(2).n_init(0).fit(x.view()).is_err());
+/// ```
 #[derive(Clone, Debug)]
 pub struct KMeans {
+    /// Clusters to find (at least 1, at most `n_samples`).
     pub n_clusters: usize,
+    /// Restarts from new k-means++ seeds, the lowest inertia kept (at least 1).
     pub n_init: usize,
+    /// Lloyd (or Elkan) iterations per restart at most (at least 1).
     pub max_iter: usize,
-    /// Relative tolerance on the centre shift (scikit-learn's `tol`).
+    /// Relative tolerance on the centre shift (scikit-learn's `tol`; at least 0).
     pub tol: f64,
+    /// Seed of the k-means++ draws.
     pub seed: u64,
     pub algorithm: KMeansAlgorithm,
 }
@@ -88,10 +114,38 @@ impl KMeans {
         self.seed = seed;
         self
     }
-    /// Sets the number of restarts.
+    /// Sets the number of restarts (at least 1; 0 fails [`KMeans::check`]).
     pub fn n_init(mut self, n: usize) -> Self {
-        self.n_init = n.max(1);
+        self.n_init = n;
         self
+    }
+    /// Sets the iterations per restart at most.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+    /// Sets the relative tolerance on the centre shift.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+
+    /// Checks the rules of [`KMeans`], in the order listed there.
+    ///
+    /// Errors: [`ParamError::NClusters`], [`ParamError::NInit`],
+    /// [`ParamError::MaxIter`], [`ParamError::Tol`].
+    pub fn check(&self) -> Result<(), ParamError> {
+        const E: &str = "KMeans";
+        if self.n_clusters == 0 {
+            return Err(ParamError::NClusters { estimator: E });
+        }
+        if self.n_init == 0 {
+            return Err(ParamError::NInit { estimator: E });
+        }
+        if self.max_iter == 0 {
+            return Err(ParamError::MaxIter { estimator: E });
+        }
+        check_tol(E, self.tol)
     }
 }
 
@@ -186,14 +240,13 @@ impl KMeans {
     /// One run from the given `k x d` initial centres (scikit-learn's
     /// `init=<array>`, `n_init = 1`), for comparisons from a common start.
     ///
-    /// Errors: as [`KMeans::fit`], and [`AnalysisError::BadParameter`] if
-    /// `init` is not `k x d`.
+    /// Errors: as [`KMeans::fit`], and [`ParamError::InitShape`] if
+    /// `init` is not `k x d` (`n_init` is not used).
     pub fn fit_from(&self, x: ArrayView2<f64>, init: ArrayView2<f64>) -> Result<FittedKMeans, AnalysisError> {
+        self.check()?;
         check_input(x, self.n_clusters)?;
         if init.dim() != (self.n_clusters, x.ncols()) {
-            return Err(AnalysisError::BadParameter {
-                what: format!("initial centres are {:?}, expected ({}, {})", init.dim(), self.n_clusters, x.ncols()),
-            });
+            return Err(ParamError::InitShape { got: init.dim(), expected: (self.n_clusters, x.ncols()) }.into());
         }
         let xs = x.as_standard_layout();
         let rows = xs.as_slice().expect("standard layout");
@@ -207,9 +260,11 @@ impl KMeans {
 
     /// Fits on `x` (`n x d`, finite values).
     ///
-    /// Errors: [`AnalysisError::BadK`] if `k == 0` or `k > n`;
+    /// Errors: [`AnalysisError::Param`] if [`KMeans::check`] fails;
+    /// [`AnalysisError::BadK`] if `k > n`;
     /// [`AnalysisError::NonFinite`] for NaN or infinite input.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans, AnalysisError> {
+        self.check()?;
         let d = x.ncols();
         let k = self.n_clusters;
         check_input(x, k)?;
@@ -220,7 +275,7 @@ impl KMeans {
         // One stream for all restarts, as scikit-learn draws every init from one random_state.
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let mut packed = None; // Lloyd's f32 rows, packed once for all restarts
-        for _ in 0..self.n_init.max(1) {
+        for _ in 0..self.n_init {
             let init = kmeans_plusplus(rows, d, k, &mut rng);
             let fit = match self.algorithm {
                 KMeansAlgorithm::Lloyd => {
@@ -283,13 +338,36 @@ pub fn check_input(x: ArrayView2<f64>, k: usize) -> Result<(), AnalysisError> {
 ///
 /// Use it above ~100k rows, where Lloyd's full passes cost seconds; its
 /// inertia is typically within a few % of Lloyd's.
+///
+/// Rules ([`MiniBatchKMeans::check`], run first by [`MiniBatchKMeans::fit`]):
+/// `n_clusters >= 1`, `batch_size >= 1` (a batch larger than the data is
+/// capped at `n_samples`, as scikit-learn does), `max_iter >= 1`, `n_init >= 1`.
+/// `max_no_improvement` takes any value (0 stops at the first batch without
+/// improvement, as 1 does).
+///
+/// ```
+/// use ndarray::array;
+/// use segscope::analysis::MiniBatchKMeans;
+///
+/// let x = array![[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]]; // 4 x 2
+/// let fitted = MiniBatchKMeans::new(2).batch_size(2).seed(1).fit(x.view()).unwrap();
+/// assert_eq!(fitted.centroids.dim(), (2, 2)); // n_clusters x n_features
+/// assert_eq!(fitted.labels.len(), 4);
+/// assert_eq!(fitted.predict(x.view()), fitted.labels);
+/// ```
 #[derive(Clone, Debug)]
 pub struct MiniBatchKMeans {
+    /// Clusters to find (at least 1, at most `n_samples`).
     pub n_clusters: usize,
+    /// Rows per batch (at least 1; capped at `n_samples`).
     pub batch_size: usize,
+    /// Passes over the data at most (at least 1).
     pub max_iter: usize,
+    /// k-means++ initialisations tried (at least 1).
     pub n_init: usize,
+    /// Batches without improvement of the smoothed inertia before stopping.
     pub max_no_improvement: usize,
+    /// Seed of every random draw.
     pub seed: u64,
 }
 
@@ -303,11 +381,54 @@ impl MiniBatchKMeans {
         self.seed = seed;
         self
     }
+    /// Sets the rows per batch.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// Sets the passes over the data at most.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+    /// Sets the number of initialisations tried.
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = n_init;
+        self
+    }
+    /// Sets the batches without improvement before stopping.
+    pub fn max_no_improvement(mut self, batches: usize) -> Self {
+        self.max_no_improvement = batches;
+        self
+    }
+
+    /// Checks the rules of [`MiniBatchKMeans`], in the order listed there.
+    ///
+    /// Errors: [`ParamError::NClusters`], [`ParamError::BatchSize`],
+    /// [`ParamError::MaxIter`], [`ParamError::NInit`].
+    pub fn check(&self) -> Result<(), ParamError> {
+        const E: &str = "MiniBatchKMeans";
+        if self.n_clusters == 0 {
+            return Err(ParamError::NClusters { estimator: E });
+        }
+        if self.batch_size == 0 {
+            return Err(ParamError::BatchSize);
+        }
+        if self.max_iter == 0 {
+            return Err(ParamError::MaxIter { estimator: E });
+        }
+        if self.n_init == 0 {
+            return Err(ParamError::NInit { estimator: E });
+        }
+        Ok(())
+    }
 
     /// Fits on `x` (`n x d`, finite values); `n_iter` of the result counts batches.
     ///
-    /// Errors: as [`KMeans::fit`].
+    /// Errors: [`AnalysisError::Param`] if [`MiniBatchKMeans::check`] fails;
+    /// otherwise as [`KMeans::fit`].
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans, AnalysisError> {
+        self.check()?;
         let (n, d) = x.dim();
         let k = self.n_clusters;
         check_input(x, k)?;
@@ -316,13 +437,13 @@ impl MiniBatchKMeans {
         let row = |i: usize| &rows[i * d..(i + 1) * d];
         let gather = |idx: &[usize]| idx.iter().flat_map(|&i| row(i).iter().copied()).collect::<Vec<f64>>();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let batch = self.batch_size.clamp(1, n);
+        let batch = self.batch_size.min(n);
         let init_size = (if 3 * batch < k { 3 * k } else { 3 * batch }).min(n);
         let mut draw = |m: usize| (0..m).map(|_| rng.random_range(0..n)).collect::<Vec<_>>();
         let valid = gather(&draw(init_size));
         // As scikit-learn's `_init_centroids`: a random subset only when it is smaller than the data.
         let subsets: Vec<Vec<usize>> =
-            (0..self.n_init.max(1)).map(|_| if init_size < n { draw(init_size) } else { (0..n).collect() }).collect();
+            (0..self.n_init).map(|_| if init_size < n { draw(init_size) } else { (0..n).collect() }).collect();
         let mut centers = Vec::new();
         let mut best = f64::INFINITY;
         for idx in &subsets {
@@ -742,5 +863,85 @@ mod tests {
             assert!(f.inertia <= prev + 1e-9, "iteration {it}: {} > {prev}", f.inertia);
             prev = f.inertia;
         }
+    }
+
+    /// A tiny valid input for the parameter-rule tests.
+    fn four_rows() -> Array2<f64> {
+        array![[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]]
+    }
+
+    #[test]
+    fn kmeans_rule_n_clusters_at_least_1() {
+        let e = KMeans::new(0).fit(four_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::NClusters { estimator: "KMeans" }));
+        assert!(KMeans::new(1).check().is_ok());
+    }
+
+    #[test]
+    fn kmeans_rule_n_init_at_least_1() {
+        let e = KMeans::new(2).n_init(0).fit(four_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::NInit { estimator: "KMeans" }));
+        assert_eq!(e.to_string(), "Internal: KMeans n_init must be at least 1, not 0.");
+        assert!(KMeans::new(2).n_init(1).check().is_ok());
+    }
+
+    #[test]
+    fn kmeans_rule_max_iter_at_least_1() {
+        let e = KMeans::new(2).max_iter(0).fit(four_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::MaxIter { estimator: "KMeans" }));
+        assert!(KMeans::new(2).max_iter(1).check().is_ok());
+    }
+
+    #[test]
+    fn kmeans_rule_tol_not_negative() {
+        for tol in [-1e-9, f64::NAN] {
+            let e = KMeans::new(2).tol(tol).fit(four_rows().view()).unwrap_err();
+            assert!(matches!(e, AnalysisError::Param(ParamError::Tol { estimator: "KMeans", .. })), "{e:?}");
+        }
+        assert!(KMeans::new(2).tol(0.0).check().is_ok() && KMeans::new(2).tol(f64::INFINITY).check().is_ok());
+    }
+
+    #[test]
+    fn kmeans_rule_initial_centres_are_k_by_d() {
+        let x = four_rows();
+        let e = KMeans::new(2).fit_from(x.view(), array![[0.0, 0.0]].view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::InitShape { got: (1, 2), expected: (2, 2) }));
+        assert_eq!(e.to_string(), "Internal: initial centres are (1, 2), expected (2, 2).");
+        assert!(KMeans::new(2).fit_from(x.view(), x.slice(ndarray::s![1..3, ..])).is_ok());
+    }
+
+    #[test]
+    fn kmeans_checks_parameters_before_data() {
+        // k = 0 with non-finite data: the parameter error comes first.
+        let x = array![[f64::NAN, 0.0]];
+        assert!(matches!(KMeans::new(0).fit(x.view()), Err(AnalysisError::Param(_))));
+        assert!(matches!(MiniBatchKMeans::new(0).fit(x.view()), Err(AnalysisError::Param(_))));
+    }
+
+    #[test]
+    fn mini_batch_rule_n_clusters_at_least_1() {
+        let e = MiniBatchKMeans::new(0).fit(four_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::NClusters { estimator: "MiniBatchKMeans" }));
+    }
+
+    #[test]
+    fn mini_batch_rule_batch_size_at_least_1() {
+        let e = MiniBatchKMeans::new(2).batch_size(0).fit(four_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::BatchSize));
+        // A batch larger than the data is capped, not an error.
+        assert!(MiniBatchKMeans::new(2).batch_size(100).fit(four_rows().view()).is_ok());
+    }
+
+    #[test]
+    fn mini_batch_rule_max_iter_at_least_1() {
+        let e = MiniBatchKMeans::new(2).max_iter(0).fit(four_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::MaxIter { estimator: "MiniBatchKMeans" }));
+    }
+
+    #[test]
+    fn mini_batch_rule_n_init_at_least_1() {
+        let e = MiniBatchKMeans::new(2).n_init(0).fit(four_rows().view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::NInit { estimator: "MiniBatchKMeans" }));
+        assert!(MiniBatchKMeans::new(2).n_init(1).max_no_improvement(0).check().is_ok());
     }
 }

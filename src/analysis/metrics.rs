@@ -23,7 +23,7 @@ pub fn pairwise_distances(x: ArrayView2<f64>) -> Array2<f64> {
     let d = x.ncols();
     // The rows column by column (`xt[t * n + j] = x[j][t]`), so the eight
     // distances summed side by side read their eight values from one place
-    // and compile to SIMD lanes (k sweep on 1M trades in wasm: ~90 -> ~60 ms).
+    // and compile to SIMD lanes (faster k sweep in wasm; figures: BENCHMARKS.md).
     let mut xt = vec![0.0; n * d];
     for (j, row) in r.iter().enumerate() {
         for (t, &v) in row.iter().enumerate() {

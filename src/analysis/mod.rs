@@ -2,7 +2,8 @@
 //!
 //! No web dependency; tested natively against scikit-learn
 //! (`tests/golden/sklearn_golden.json`). Estimators follow the
-//! scikit-learn/linfa shape: a parameter struct, `fit` on an
+//! scikit-learn/linfa shape: a parameter struct with builder setters, a
+//! `check()` of its rules that `fit` runs first ([`params`]), `fit` on an
 //! `n_samples x n_features` array, and a fitted model that transforms or
 //! predicts.
 
@@ -12,6 +13,7 @@ pub mod hdbscan;
 pub mod kmeans;
 pub mod lanes;
 pub mod metrics;
+pub mod params;
 pub mod pca;
 pub mod preprocess;
 pub mod segmentation;
@@ -20,6 +22,7 @@ pub mod stability;
 pub use gmm::{CovarianceType, FittedGaussianMixture, GaussianMixture};
 pub use hdbscan::{FittedHdbscan, Hdbscan};
 pub use kmeans::{FittedKMeans, KMeans, KMeansAlgorithm, MiniBatchKMeans};
+pub use params::ParamError;
 pub use pca::{FittedPca, Pca};
 pub use preprocess::{FittedPreprocessor, Preprocessor, Scaling, Transform, TransformChoice};
 pub use segmentation::{segment, segment_timed, Method, SegmentOptions, Segmentation, STAGES};
@@ -44,8 +47,9 @@ pub enum AnalysisError {
     DegenerateCovariance { component: usize },
     /// More samples than an exact O(n²) method is allowed to take.
     TooManySamples { n: usize, max: usize, what: &'static str },
-    /// A parameter outside its valid range (a programming error, not a data problem).
-    BadParameter { what: String },
+    /// A parameter outside its valid range (a programming error, not a data
+    /// problem): the estimator's `check()` failed.
+    Param(ParamError),
 }
 
 impl fmt::Display for AnalysisError {
@@ -84,9 +88,15 @@ impl fmt::Display for AnalysisError {
                 f,
                 "{what} here is exact and O(n²) in time: it handles up to {max} accounts and the data has {n}. Use k-means or the Gaussian mixture for this file, or filter it to fewer accounts."
             ),
-            AnalysisError::BadParameter { what } => write!(f, "Internal: {what}."),
+            AnalysisError::Param(e) => write!(f, "Internal: {e}."),
         }
     }
 }
 
 impl std::error::Error for AnalysisError {}
+
+impl From<ParamError> for AnalysisError {
+    fn from(e: ParamError) -> Self {
+        AnalysisError::Param(e)
+    }
+}

@@ -8,15 +8,58 @@
 //! positive, as scikit-learn's `svd_flip(u_based_decision=False)` (PCA since
 //! scikit-learn 1.5), so results are deterministic and comparable.
 
+use super::params::ParamError;
 use super::AnalysisError;
 use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// PCA parameters.
-#[derive(Clone, Debug)]
+///
+/// Rule ([`Pca::check`], run first by [`Pca::fit`]): `n_components` is
+/// `None` or at least 1. More components than features keep `d` (the
+/// number of features): the cap depends on the data, so it is not an error.
+///
+/// Shapes: `fit` takes `x` as `n_samples x n_features`;
+/// [`FittedPca::transform`] gives `n_samples x n_components`.
+///
+/// ```
+/// use ndarray::array;
+/// use segscope::analysis::Pca;
+///
+/// let x = array![[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [4.0, 4.0]]; // 4 x 2, on the line y = x
+/// let pca = Pca::new().n_components(1).fit(x.view()).unwrap();
+/// assert_eq!(pca.components.dim(), (1, 2));
+/// assert!((pca.explained_variance_ratio[0] - 1.0).abs() < 1e-12);
+/// let t = pca.transform(x.view());
+/// assert_eq!(t.dim(), (4, 1));
+/// assert!((t[[3, 0]] - 1.5 * 2f64.sqrt()).abs() < 1e-12);
+/// ```
+#[derive(Clone, Debug, Default)]
 pub struct Pca {
-    /// Components to keep; `None` keeps all `d`.
+    /// Components to keep; `None` keeps all `d`; more than `d` keeps `d`.
     pub n_components: Option<usize>,
+}
+
+impl Pca {
+    /// Keeps every component (`n_components = None`), as [`Pca::default`].
+    pub fn new() -> Self {
+        Pca::default()
+    }
+    /// Keeps the first `n` components (at least 1).
+    pub fn n_components(mut self, n: usize) -> Self {
+        self.n_components = Some(n);
+        self
+    }
+
+    /// Checks the rule of [`Pca`].
+    ///
+    /// Errors: [`ParamError::PcaComponents`] for `Some(0)`.
+    pub fn check(&self) -> Result<(), ParamError> {
+        match self.n_components {
+            Some(0) => Err(ParamError::PcaComponents),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A fitted PCA.
@@ -36,8 +79,10 @@ pub struct FittedPca {
 impl Pca {
     /// Fits on `x` (`n x d`, finite).
     ///
-    /// Errors: [`AnalysisError::TooFewSamples`] if `n < 2`.
+    /// Errors: [`AnalysisError::Param`] if [`Pca::check`] fails;
+    /// [`AnalysisError::TooFewSamples`] if `n < 2`.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedPca, AnalysisError> {
+        self.check()?;
         let (n, d) = x.dim();
         if n < 2 {
             return Err(AnalysisError::TooFewSamples { n, needed: 2, what: "PCA" });
@@ -115,5 +160,14 @@ mod tests {
         assert_eq!(p.transform_first(x.view(), 1), t.slice(ndarray::s![.., 0..1]));
         assert_eq!(p.transform_first(x.view(), 9).dim(), (4, 2), "capped at the components");
         assert!(Pca { n_components: None }.fit(array![[1.0, 2.0]].view()).is_err());
+    }
+
+    #[test]
+    fn rule_n_components_none_or_at_least_1() {
+        let x = array![[1.0, 2.0], [3.0, 5.0], [4.0, 4.0]];
+        let e = Pca::new().n_components(0).fit(x.view()).unwrap_err();
+        assert_eq!(e, AnalysisError::Param(ParamError::PcaComponents));
+        assert_eq!(Pca::new().n_components(1).fit(x.view()).unwrap().components.dim(), (1, 2));
+        assert_eq!(Pca::new().n_components(5).fit(x.view()).unwrap().components.dim(), (2, 2), "capped at d");
     }
 }

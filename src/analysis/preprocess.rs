@@ -11,6 +11,7 @@
 //!   maximum-likelihood lambda, as `PowerTransformer(method="yeo-johnson",
 //!   standardize=False)` (which calls `scipy.stats.yeojohnson`).
 
+use super::params::ParamError;
 use super::AnalysisError;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
@@ -314,9 +315,31 @@ pub enum Scaling {
 }
 
 /// Preprocessing parameters.
+///
+/// Rule ([`Preprocessor::check`], run first by [`Preprocessor::fit`] and
+/// [`Preprocessor::fit_transform`]): `skew_threshold >= 0` (infinity: never
+/// transform on `Auto`). An override for a column the data does not have is
+/// ignored (the number of columns is the data's, not a parameter's).
+///
+/// Shapes: `fit` takes `x` as `n_samples x n_features` (`NaN` = missing);
+/// [`FittedPreprocessor::transform`] gives `n_samples x kept.len()`.
+///
+/// ```
+/// use ndarray::array;
+/// use segscope::analysis::{Preprocessor, Scaling};
+///
+/// // 4 x 3: a skewed column with a missing cell, a constant one, a plain one.
+/// let x = array![[1.0, 5.0, 1.0], [f64::NAN, 5.0, 2.0], [3.0, 5.0, 3.0], [1e6, 5.0, 4.0]];
+/// let (fitted, z) = Preprocessor::new().scaling(Scaling::Standard).fit_transform(x.view()).unwrap();
+/// assert_eq!(fitted.kept, vec![0, 2]); // the constant column is dropped
+/// assert_eq!(fitted.steps[0].imputed, 1);
+/// assert_eq!(z.dim(), (4, 2));
+/// assert_eq!(fitted.transform(x.view()), z);
+/// assert!(Preprocessor::new().skew_threshold(-1.0).fit(x.view()).is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Preprocessor {
-    /// `|skewness|` above which [`TransformChoice::Auto`] transforms a feature (default 1.0).
+    /// `|skewness|` above which [`TransformChoice::Auto`] transforms a feature (default 1.0; at least 0).
     pub skew_threshold: f64,
     pub scaling: Scaling,
     /// Per-feature choice by input column index; columns not listed are `Auto`.
@@ -326,6 +349,39 @@ pub struct Preprocessor {
 impl Default for Preprocessor {
     fn default() -> Self {
         Preprocessor { skew_threshold: 1.0, scaling: Scaling::Standard, overrides: Vec::new() }
+    }
+}
+
+impl Preprocessor {
+    /// As [`Preprocessor::default`]: `skew_threshold = 1`, standard scaling, no overrides.
+    pub fn new() -> Self {
+        Preprocessor::default()
+    }
+    /// Sets the `|skewness|` above which `Auto` transforms a feature.
+    pub fn skew_threshold(mut self, threshold: f64) -> Self {
+        self.skew_threshold = threshold;
+        self
+    }
+    /// Sets the scaling.
+    pub fn scaling(mut self, scaling: Scaling) -> Self {
+        self.scaling = scaling;
+        self
+    }
+    /// Sets the per-feature choices, by input column index (the last entry for a column wins).
+    pub fn overrides(mut self, overrides: Vec<(usize, TransformChoice)>) -> Self {
+        self.overrides = overrides;
+        self
+    }
+
+    /// Checks the rule of [`Preprocessor`].
+    ///
+    /// Errors: [`ParamError::SkewThreshold`] if `skew_threshold` is negative or NaN.
+    pub fn check(&self) -> Result<(), ParamError> {
+        if self.skew_threshold >= 0.0 {
+            Ok(())
+        } else {
+            Err(ParamError::SkewThreshold { value: self.skew_threshold })
+        }
     }
 }
 
@@ -368,7 +424,8 @@ impl Preprocessor {
     /// Learns imputation values, transforms and scaling from `x`
     /// (`n_samples x n_features`, `NaN` = missing).
     ///
-    /// Errors: [`AnalysisError::NoVariance`] if every feature is constant.
+    /// Errors: [`AnalysisError::Param`] if [`Preprocessor::check`] fails;
+    /// [`AnalysisError::NoVariance`] if every feature is constant.
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedPreprocessor, AnalysisError> {
         Ok(self.fit_inner(x)?.0)
     }
@@ -397,6 +454,7 @@ impl Preprocessor {
     /// The fit, and the imputed and transformed `x` if every feature not
     /// dropped before scaling was kept.
     fn fit_inner(&self, x: ArrayView2<f64>) -> Result<(FittedPreprocessor, Option<Array2<f64>>), AnalysisError> {
+        self.check()?;
         let mut steps: Vec<FeatureStep> = x
             .axis_iter(Axis(1))
             .enumerate()
@@ -641,5 +699,19 @@ mod tests {
             }
         }
         assert_eq!(yeo_johnson_lambda(&[0.0, 0.0]), 1.0);
+    }
+
+    #[test]
+    fn rule_skew_threshold_not_negative() {
+        let x = array![[1.0], [2.0], [30.0]];
+        for t in [-0.5, f64::NAN] {
+            let e = Preprocessor::new().skew_threshold(t).fit(x.view()).unwrap_err();
+            assert!(matches!(e, AnalysisError::Param(ParamError::SkewThreshold { .. })), "{e:?}");
+            assert!(Preprocessor::new().skew_threshold(t).fit_transform(x.view()).is_err());
+        }
+        let never = Preprocessor::new().skew_threshold(f64::INFINITY).fit(x.view()).unwrap();
+        assert_eq!(never.steps[0].transform, Transform::None);
+        let p = Preprocessor::new().overrides(vec![(9, TransformChoice::Log1p)]).scaling(Scaling::Robust);
+        assert!(p.skew_threshold(0.0).fit(x.view()).is_ok(), "an override past the columns is ignored");
     }
 }

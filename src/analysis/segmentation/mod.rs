@@ -1,0 +1,354 @@
+//! The segmentation pipeline: features -> preprocessing -> a clustering
+//! method (k chosen by silhouette or BIC when not given) -> PCA for the view
+//! -> segment profiles, stability and anomaly scores.
+//!
+//! Clustering runs on all scaled features; PCA only projects them to two
+//! dimensions for the scatter plot (and reports loadings), so the plot shows
+//! the segments but does not define them.
+//!
+//! This file holds the options, the result and the pipeline
+//! ([`segment_timed`]), which calls the stages in order; the stages live in
+//! their own files: `sweep.rs` (k sweep), `fit.rs` (cluster, relabel by
+//! size), `quality.rs` (silhouette, stability), `anomalies.rs` (segment
+//! centres, anomaly scores) and `profiles.rs` (segment profiles and flags);
+//! the PCA projection (`project`) is a few lines, kept here.
+
+mod anomalies;
+mod fit;
+mod profiles;
+mod quality;
+mod sweep;
+
+pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
+pub use profiles::SegmentProfile;
+pub use sweep::KScore;
+
+use super::gmm::CovarianceType;
+use super::metrics::{pairwise_distances, sample_indices};
+use super::pca::{FittedPca, Pca};
+use super::preprocess::{FittedPreprocessor, Preprocessor};
+use super::stability::Stability;
+use super::AnalysisError;
+use crate::features::FeatureTable;
+use fit::Fitted;
+use ndarray::{Array2, ArrayView2, Axis};
+
+/// The clustering method.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Method {
+    /// k-means (Lloyd, k-means++ init); k by silhouette when not given.
+    KMeans,
+    /// Gaussian mixture (EM from k-means); k by lowest BIC when not given; soft membership.
+    GaussianMixture { covariance: CovarianceType },
+    /// HDBSCAN: finds the number of segments itself and leaves outliers unassigned (noise).
+    Hdbscan { min_cluster_size: usize },
+}
+
+impl Method {
+    /// Name for the UI and exports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::KMeans => "k-means",
+            Method::GaussianMixture { covariance: CovarianceType::Full } => "Gaussian mixture (full covariance)",
+            Method::GaussianMixture { covariance: CovarianceType::Diag } => "Gaussian mixture (diagonal covariance)",
+            Method::Hdbscan { .. } => "HDBSCAN",
+        }
+    }
+    /// Whether the method takes a number of segments.
+    pub fn takes_k(self) -> bool {
+        !matches!(self, Method::Hdbscan { .. })
+    }
+}
+
+/// Options of [`segment`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentOptions {
+    pub method: Method,
+    /// Transforms and scaling.
+    pub preprocessor: Preprocessor,
+    /// Number of segments; `None` chooses it over `k_min..=k_max` (ignored by HDBSCAN).
+    pub k: Option<usize>,
+    /// Seed of every random choice (initialisations, samples, stability subsamples).
+    pub seed: u64,
+    pub k_min: usize,
+    pub k_max: usize,
+    /// Accounts in the seeded sample used for the k sweep, the shown
+    /// silhouette and the stability score (all accounts when there are fewer).
+    pub sample_size: usize,
+    /// k-means restarts for the final model.
+    pub n_init: usize,
+    /// Subsample pairs for the stability score (0 = skip).
+    pub stability_runs: usize,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions {
+            method: Method::KMeans,
+            preprocessor: Preprocessor::default(),
+            k: None,
+            seed: 42,
+            k_min: 2,
+            k_max: 10,
+            sample_size: 2000,
+            n_init: 10,
+            stability_runs: 10,
+        }
+    }
+}
+
+/// Result of [`segment`].
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Segmentation {
+    pub method: Method,
+    /// What ran, e.g. "k-means (Lloyd, 10 restarts)".
+    pub algorithm: String,
+    pub preprocessor: FittedPreprocessor,
+    pub pca: FittedPca,
+    /// `n x 2`: PC1 and PC2 of each account.
+    pub projection: Array2<f64>,
+    /// Segment of each account, `1..=k` (largest segment = 1); 0 = noise (HDBSCAN only).
+    pub segments: Vec<usize>,
+    pub k: usize,
+    /// Accounts left unassigned as noise (HDBSCAN only).
+    pub noise: usize,
+    /// True if k was chosen from the sweep.
+    pub k_auto: bool,
+    /// The k sweep (empty when k was given, or for HDBSCAN).
+    pub sweep: Vec<KScore>,
+    /// Mean silhouette of the final segments on the sample (noise left out).
+    pub silhouette: f64,
+    /// Accounts the silhouette was computed on.
+    pub silhouette_n: usize,
+    /// Subsample-pair stability of the method at this k: `None` if skipped
+    /// (`stability_runs == 0`, one segment, under 10 accounts), `Some(Err)`
+    /// with the reason when a subsample could not be segmented.
+    pub stability: Option<Result<Stability, String>>,
+    /// The k asked for (given, or chosen by the sweep); `k` can be lower when
+    /// a cluster came out empty.
+    pub k_requested: Option<usize>,
+    /// Gaussian mixture: `n x n_components` membership probabilities, columns
+    /// in segment order, then any component that won no account. HDBSCAN:
+    /// `n x 1` strength of membership. k-means: `None`.
+    pub membership: Option<Array2<f64>>,
+    /// Anomaly score of each account (higher = more unusual), see `anomaly_unit`.
+    pub anomaly_score: Vec<f64>,
+    /// What the anomaly score measures.
+    pub anomaly_unit: String,
+    /// Indices of the top 1 % anomalies (at least one), highest score first.
+    pub anomalies: Vec<usize>,
+    /// Overall mean of each feature (raw units, ignoring missing cells).
+    pub overall_means: Vec<f64>,
+    /// One per segment, in segment order.
+    pub profiles: Vec<SegmentProfile>,
+    pub seed: u64,
+    /// Wall time of each of the [`STAGES`] in milliseconds, in order; zeros
+    /// unless timed by [`segment_timed`].
+    pub stage_ms: Vec<(String, f64)>,
+}
+
+/// Segments the accounts of `ft`.
+///
+/// Errors: [`AnalysisError::TooFewSamples`] for fewer than 2 accounts (3 when
+/// k is chosen automatically); [`AnalysisError::BadK`] if `k < 2` or `k`
+/// exceeds the number of accounts; [`AnalysisError::NoVariance`] if every
+/// feature is constant; the method's own errors (a collapsed mixture
+/// component, too many accounts for HDBSCAN).
+pub fn segment(ft: &FeatureTable, opts: &SegmentOptions) -> Result<Segmentation, AnalysisError> {
+    segment_timed(ft, opts, &|| 0.0, &mut |_| {})
+}
+
+/// The stages of [`segment`], in order, as named in [`Segmentation::stage_ms`].
+pub const STAGES: [&str; 6] =
+    ["scale", "k sweep", "cluster", "silhouette and stability", "PCA", "profiles and anomalies"];
+
+/// [`segment`], timing its [`STAGES`] with `clock` (milliseconds, e.g.
+/// `performance.now()` in the browser, where `std::time` is unavailable)
+/// into [`Segmentation::stage_ms`], and calling `starting` with each
+/// stage's name as it starts (for a progress display). Errors: as [`segment`].
+pub fn segment_timed(
+    ft: &FeatureTable,
+    opts: &SegmentOptions,
+    clock: &dyn Fn() -> f64,
+    starting: &mut dyn FnMut(&str),
+) -> Result<Segmentation, AnalysisError> {
+    let mut stage_ms = Vec::new();
+    let mut last = clock();
+    starting(STAGES[0]);
+    let mut mark = |stage: &str| {
+        let now = clock();
+        stage_ms.push((stage.to_string(), now - last));
+        last = now;
+        if let Some(next) = STAGES.get(stage_ms.len()) {
+            starting(next);
+        }
+    };
+    let n = ft.ids.len();
+    let method = opts.method;
+    let needed = if opts.k.is_some() || !method.takes_k() { 2 } else { 3 };
+    if n < needed {
+        return Err(AnalysisError::TooFewSamples { n, needed, what: "Segmentation" });
+    }
+    if let (Some(k), true) = (opts.k, method.takes_k()) {
+        if k < 2 || k > n {
+            return Err(AnalysisError::BadK { k, n });
+        }
+    }
+    let (preprocessor, z) = opts.preprocessor.fit_transform(ft.values.view())?;
+    mark("scale");
+
+    let sample = sample_indices(n, opts.sample_size.max(3), opts.seed);
+    let zs = z.select(Axis(0), &sample);
+    let dist = pairwise_distances(zs.view());
+    let k_auto = opts.k.is_none() && method.takes_k();
+    let sweep = if k_auto { sweep::sweep(method, zs.view(), dist.view(), opts)? } else { Vec::new() };
+    let k_req = sweep::choose_k(opts.k, &sweep);
+    mark("k sweep");
+
+    let Fitted { labels, gmm, probabilities, about: algorithm } =
+        fit::fit_method(method, z.view(), k_req, opts.seed, opts.n_init)?;
+    mark("cluster");
+
+    let fit::Relabelled { segments, k, order, noise } = fit::relabel(labels);
+    if k == 0 {
+        return Err(AnalysisError::NoSegments);
+    }
+    let (silhouette, silhouette_n) = quality::silhouette(&segments, &sample, dist.view());
+    drop(dist);
+    let stability = quality::stability(method, zs.view(), n, k, opts.stability_runs, opts.seed);
+    mark("silhouette and stability");
+
+    let (pca, projection) = project(z.view())?;
+    mark("PCA");
+
+    let centres = anomalies::segment_centres(z.view(), &segments, k);
+    let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
+        anomalies::scores(z.view(), &segments, &centres, gmm.as_ref(), &order, probabilities);
+    let anomalies = anomalies::top_anomalies(&anomaly_score);
+    let (overall_means, profiles) = profiles::profiles(ft, &segments, &centres, &preprocessor.kept, &anomalies);
+    mark("profiles and anomalies");
+    Ok(Segmentation {
+        method,
+        algorithm,
+        preprocessor,
+        pca,
+        projection,
+        segments,
+        k,
+        noise,
+        k_auto,
+        sweep,
+        silhouette,
+        silhouette_n,
+        stability,
+        k_requested: method.takes_k().then_some(k_req),
+        membership,
+        anomaly_score,
+        anomaly_unit: anomaly_unit.to_string(),
+        anomalies,
+        overall_means,
+        profiles,
+        seed: opts.seed,
+        stage_ms,
+    })
+}
+
+/// Stage "PCA": the PCA of the scaled accounts `z` (`n x d`) and their
+/// projection on PC1 and PC2 (`n x 2`; the second column 0 with one feature).
+///
+/// Errors: as [`Pca::fit`].
+fn project(z: ArrayView2<f64>) -> Result<(FittedPca, Array2<f64>), AnalysisError> {
+    let pca = Pca { n_components: None }.fit(z)?;
+    let mut projection = pca.transform_first(z, 2);
+    if projection.ncols() < 2 {
+        // One feature: the plot's second axis is 0.
+        projection = ndarray::concatenate![Axis(1), projection, Array2::zeros((z.nrows(), 1))];
+    }
+    Ok((pca, projection))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::features::FeatureDef;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn blobs(n_per: usize, centres: &[[f64; 2]]) -> FeatureTable {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = n_per * centres.len();
+        let mut values = Array2::zeros((n, 2));
+        for (c, ctr) in centres.iter().enumerate() {
+            for i in 0..n_per {
+                values[[c * n_per + i, 0]] = ctr[0] + rng.random::<f64>() - 0.5;
+                values[[c * n_per + i, 1]] = ctr[1] + rng.random::<f64>() - 0.5;
+            }
+        }
+        FeatureTable {
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            defs: ["x", "y"]
+                .iter()
+                .map(|k| FeatureDef { key: k.to_string(), unit: String::new(), formula: String::new(), feature: None })
+                .collect(),
+            values,
+            not_computed: vec![],
+            rows_used: n,
+            skipped: vec![],
+            ignored_cells: vec![],
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn chooses_k_by_silhouette_and_numbers_segments_by_size() {
+        let ft = blobs(60, &[[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]);
+        let s = segment(&ft, &SegmentOptions::default()).unwrap();
+        assert_eq!(s.k, 3);
+        assert!(s.silhouette > 0.8);
+        assert_eq!(s.sweep.len(), 9);
+        assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>(), 180);
+        assert!(s.profiles.windows(2).all(|w| w[0].size >= w[1].size));
+        let fixed = segment(&ft, &SegmentOptions { k: Some(4), ..Default::default() }).unwrap();
+        assert_eq!(fixed.profiles.len(), 4);
+        assert!(fixed.sweep.is_empty());
+    }
+
+    #[test]
+    fn degenerate_inputs_give_answers_or_errors_not_panics() {
+        // HDBSCAN on uniform noise with a large min cluster size: no segment at all.
+        let ft = blobs(30, &[[0.0, 0.0]]);
+        let hd = SegmentOptions { method: Method::Hdbscan { min_cluster_size: 25 }, ..Default::default() };
+        assert_eq!(segment(&ft, &hd).unwrap_err(), AnalysisError::NoSegments);
+        // k larger than the number of distinct points: fewer segments than asked, said so.
+        let mut ft = blobs(4, &[[0.0, 0.0], [9.0, 9.0]]);
+        for i in 0..8 {
+            ft.values[[i, 0]] = (i / 4) as f64;
+            ft.values[[i, 1]] = (i / 4) as f64;
+        }
+        let s = segment(&ft, &SegmentOptions { k: Some(3), ..Default::default() }).unwrap();
+        assert_eq!((s.k, s.k_requested), (2, Some(3)));
+        // A mixture on few accounts: every membership row sums to 1.
+        let ft = blobs(6, &[[0.0, 0.0], [10.0, 10.0]]);
+        let gm = SegmentOptions {
+            k: Some(2),
+            method: Method::GaussianMixture { covariance: CovarianceType::Diag },
+            ..Default::default()
+        };
+        let s = segment(&ft, &gm).unwrap();
+        let m = s.membership.unwrap();
+        assert!(m.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-9));
+        let st = s.stability.unwrap().unwrap();
+        assert!(st.mean_ari > 0.9, "{st:?} {:?}", s.segments);
+    }
+
+    #[test]
+    fn errors_for_too_few_accounts_and_bad_k() {
+        let ft = blobs(1, &[[0.0, 0.0]]);
+        let e = segment(&ft, &SegmentOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("Only one account"), "{e}");
+        let ft = blobs(2, &[[0.0, 0.0], [5.0, 5.0]]);
+        let e = segment(&ft, &SegmentOptions { k: Some(5), ..Default::default() }).unwrap_err();
+        assert_eq!(e, AnalysisError::BadK { k: 5, n: 4 });
+    }
+}
