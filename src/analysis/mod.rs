@@ -39,6 +39,9 @@ pub enum AnalysisError {
     BadK { k: usize, n: usize },
     /// Every feature was constant (or missing everywhere).
     NoVariance,
+    /// No feature is chosen for clustering (`constant`: the chosen ones are
+    /// all constant, so scaling dropped them).
+    NoFeaturesChosen { constant: bool },
     /// Input contains NaN or infinity where it must not.
     NonFinite { row: usize, col: usize },
     /// A density-based method found no segment: every account is noise.
@@ -77,6 +80,14 @@ impl fmt::Display for AnalysisError {
             AnalysisError::NoVariance => write!(
                 f,
                 "Every feature has the same value for all accounts (or is missing), so there is nothing to segment on. Check the column mapping."
+            ),
+            AnalysisError::NoFeaturesChosen { constant: false } => write!(
+                f,
+                "No feature is chosen for clustering. Tick at least one \"Use ... for clustering\" box, or choose the feature set \"behaviour\" or \"all\"."
+            ),
+            AnalysisError::NoFeaturesChosen { constant: true } => write!(
+                f,
+                "Every feature chosen for clustering has the same value for all accounts, so there is nothing to segment on. Choose more features (feature set \"all\", or tick others)."
             ),
             AnalysisError::NonFinite { row, col } => write!(f, "Internal: non-finite value at row {row}, column {col}."),
             AnalysisError::DegenerateCovariance { component } => write!(

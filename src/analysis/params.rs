@@ -45,6 +45,10 @@ pub enum ParamError {
     MinClusterSize { value: usize },
     /// HDBSCAN `min_samples` is `Some(0)`; valid: `None` (= `min_cluster_size`) or at least 1.
     MinSamples,
+    /// Segmentation feature weights: not one per feature of the table.
+    FeatureWeights { expected: usize, got: usize },
+    /// Segmentation feature weight negative or not finite; valid: `0 <= w < inf`.
+    FeatureWeight { value: f64 },
 }
 
 impl fmt::Display for ParamError {
@@ -70,6 +74,12 @@ impl fmt::Display for ParamError {
                 write!(f, "HDBSCAN min_cluster_size must be at least 2, not {value}")
             }
             ParamError::MinSamples => write!(f, "HDBSCAN min_samples must be at least 1"),
+            ParamError::FeatureWeights { expected, got } => {
+                write!(f, "segmentation needs one feature weight per feature ({expected}), not {got}")
+            }
+            ParamError::FeatureWeight { value } => {
+                write!(f, "a feature weight must be finite and 0 or more, not {value}")
+            }
         }
     }
 }

@@ -2,9 +2,13 @@
 //! method (k chosen by silhouette or BIC when not given) -> PCA for the view
 //! -> segment profiles, stability and anomaly scores.
 //!
-//! Clustering runs on all scaled features; PCA only projects them to two
-//! dimensions for the scatter plot (and reports loadings), so the plot shows
-//! the segments but does not define them.
+//! Clustering runs on the scaled features chosen for it
+//! ([`SegmentOptions::weights`]: by default all; the page passes behaviour
+//! features only, so that outcomes describe segments without defining
+//! them), each multiplied by its weight; every feature is still scaled and
+//! profiled. PCA only projects the clustering space to two dimensions for
+//! the scatter plot (and reports loadings), so the plot shows the segments
+//! but does not define them.
 //!
 //! This file holds the options, the result and the pipeline
 //! ([`segment_timed`]), which calls the stages in order; the stages live in
@@ -25,6 +29,7 @@ pub use sweep::KScore;
 
 use super::gmm::CovarianceType;
 use super::metrics::{pairwise_distances, sample_indices};
+use super::params::ParamError;
 use super::pca::{FittedPca, Pca};
 use super::preprocess::{FittedPreprocessor, Preprocessor};
 use super::stability::Stability;
@@ -79,6 +84,11 @@ pub struct SegmentOptions {
     pub n_init: usize,
     /// Subsample pairs for the stability score (0 = skip).
     pub stability_runs: usize,
+    /// Weight of each feature of the table in the clustering distance
+    /// (one per feature, each finite and at least 0): 0 leaves a feature
+    /// out of the distance (it is still scaled and profiled), and a scaled
+    /// feature is multiplied by its weight. `None`: every feature, weight 1.
+    pub weights: Option<Vec<f64>>,
 }
 
 impl Default for SegmentOptions {
@@ -93,6 +103,7 @@ impl Default for SegmentOptions {
             sample_size: 2000,
             n_init: 10,
             stability_runs: 10,
+            weights: None,
         }
     }
 }
@@ -104,6 +115,12 @@ pub struct Segmentation {
     /// What ran, e.g. "k-means (Lloyd, 10 restarts)".
     pub algorithm: String,
     pub preprocessor: FittedPreprocessor,
+    /// The features of the clustering space, as indices into the feature
+    /// table's defs, in the order of its columns (the columns of the PCA's
+    /// components and of the sweep's and the anomaly score's distances).
+    pub used: Vec<usize>,
+    /// The weight of each of `used` in the distance.
+    pub weights: Vec<f64>,
     pub pca: FittedPca,
     /// `n x 2`: PC1 and PC2 of each account.
     pub projection: Array2<f64>,
@@ -195,10 +212,14 @@ pub fn segment_timed(
         }
     }
     let (preprocessor, z) = opts.preprocessor.fit_transform(ft.values.view())?;
+    let space = ClusterSpace::new(&preprocessor.kept, opts.weights.as_deref(), ft.defs.len())?;
+    // The clustering space: `z` itself when every feature is used at weight 1 (no copy).
+    let xz = space.columns(z.view());
+    let x = xz.as_ref().map_or(z.view(), |x| x.view());
     mark("scale");
 
     let sample = sample_indices(n, opts.sample_size.max(3), opts.seed);
-    let zs = z.select(Axis(0), &sample);
+    let zs = x.select(Axis(0), &sample);
     let dist = pairwise_distances(zs.view());
     let k_auto = opts.k.is_none() && method.takes_k();
     let sweep = if k_auto { sweep::sweep(method, zs.view(), dist.view(), opts)? } else { Vec::new() };
@@ -206,7 +227,7 @@ pub fn segment_timed(
     mark("k sweep");
 
     let Fitted { labels, gmm, probabilities, about: algorithm } =
-        fit::fit_method(method, z.view(), k_req, opts.seed, opts.n_init)?;
+        fit::fit_method(method, x, k_req, opts.seed, opts.n_init)?;
     mark("cluster");
 
     let fit::Relabelled { segments, k, order, noise } = fit::relabel(labels);
@@ -218,19 +239,25 @@ pub fn segment_timed(
     let stability = quality::stability(method, zs.view(), n, k, opts.stability_runs, opts.seed);
     mark("silhouette and stability");
 
-    let (pca, projection) = project(z.view())?;
+    let (pca, projection) = project(x)?;
     mark("PCA");
 
-    let centres = anomalies::segment_centres(z.view(), &segments, k);
+    let centres = anomalies::segment_centres(x, &segments, k);
     let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
-        anomalies::scores(z.view(), &segments, &centres, gmm.as_ref(), &order, probabilities);
+        anomalies::scores(x, &segments, &centres, gmm.as_ref(), &order, probabilities);
     let anomalies = anomalies::top_anomalies(&anomaly_score);
-    let (overall_means, profiles) = profiles::profiles(ft, &segments, &centres, &preprocessor.kept, &anomalies);
+    // Profiles describe every scaled feature, used for clustering or not.
+    let z_centres = if xz.is_some() { anomalies::segment_centres(z.view(), &segments, k) } else { centres };
+    drop(xz);
+    let (overall_means, profiles) =
+        profiles::profiles(ft, &segments, &z_centres, &preprocessor.kept, &space.used, &anomalies);
     mark("profiles and anomalies");
     Ok(Segmentation {
         method,
         algorithm,
         preprocessor,
+        used: space.used,
+        weights: space.weights,
         pca,
         projection,
         segments,
@@ -253,6 +280,63 @@ pub fn segment_timed(
     })
 }
 
+/// The clustering space: which scaled columns enter the distance, and with what weight.
+struct ClusterSpace {
+    /// Per clustering column: its column in the scaled matrix.
+    columns: Vec<usize>,
+    /// Per clustering column: its feature (index into the table's defs).
+    used: Vec<usize>,
+    /// Per clustering column: its weight.
+    weights: Vec<f64>,
+}
+
+impl ClusterSpace {
+    /// The space for scaled columns `kept` (features of the table, of which
+    /// there are `n_features`) under `weights` (see [`SegmentOptions::weights`]).
+    ///
+    /// Errors: [`AnalysisError::Param`] if `weights` has the wrong length
+    /// or a weight that is negative or not finite;
+    /// [`AnalysisError::NoFeaturesChosen`] if no kept feature has a weight
+    /// above 0.
+    fn new(kept: &[usize], weights: Option<&[f64]>, n_features: usize) -> Result<Self, AnalysisError> {
+        let weight = |j: usize| weights.map_or(1.0, |w| w[j]);
+        if let Some(w) = weights {
+            if w.len() != n_features {
+                return Err(ParamError::FeatureWeights { expected: n_features, got: w.len() }.into());
+            }
+            if let Some(&bad) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return Err(ParamError::FeatureWeight { value: bad }.into());
+            }
+            if w.iter().all(|&v| v == 0.0) {
+                return Err(AnalysisError::NoFeaturesChosen { constant: false });
+            }
+        }
+        let columns: Vec<usize> = (0..kept.len()).filter(|&c| weight(kept[c]) > 0.0).collect();
+        if columns.is_empty() {
+            // Every chosen feature was constant and dropped at scaling.
+            return Err(AnalysisError::NoFeaturesChosen { constant: true });
+        }
+        let used: Vec<usize> = columns.iter().map(|&c| kept[c]).collect();
+        let weights = used.iter().map(|&j| weight(j)).collect();
+        Ok(ClusterSpace { columns, used, weights })
+    }
+
+    /// `z`'s clustering columns, each times its weight; `None` when that is
+    /// `z` itself (every column, every weight 1).
+    fn columns(&self, z: ArrayView2<f64>) -> Option<Array2<f64>> {
+        if self.columns.len() == z.ncols() && self.weights.iter().all(|&w| w == 1.0) {
+            return None;
+        }
+        let mut x = z.select(Axis(1), &self.columns);
+        for (mut c, &w) in x.columns_mut().into_iter().zip(&self.weights) {
+            if w != 1.0 {
+                c *= w;
+            }
+        }
+        Some(x)
+    }
+}
+
 /// Stage "PCA": the PCA of the scaled accounts `z` (`n x d`) and their
 /// projection on PC1 and PC2 (`n x 2`; the second column 0 with one feature).
 ///
@@ -271,6 +355,7 @@ fn project(z: ArrayView2<f64>) -> Result<(FittedPca, Array2<f64>), AnalysisError
 mod tests {
     use super::*;
 
+    use crate::analysis::metrics;
     use crate::features::FeatureDef;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -298,6 +383,57 @@ mod tests {
             ignored_cells: vec![],
             notes: vec![],
         }
+    }
+
+    /// `ft` with a third feature that splits the accounts in two at random,
+    /// far more strongly than the blobs differ.
+    fn with_loud_noise(mut ft: FeatureTable) -> FeatureTable {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let noise: Vec<f64> = (0..ft.ids.len()).map(|_| if rng.random::<bool>() { 1e3 } else { -1e3 }).collect();
+        ft.values = ndarray::concatenate![Axis(1), ft.values, Array2::from_shape_vec((noise.len(), 1), noise).unwrap()];
+        ft.defs.push(FeatureDef { key: "luck".into(), unit: String::new(), formula: String::new(), feature: None });
+        ft
+    }
+
+    #[test]
+    fn a_feature_at_weight_zero_stays_out_of_the_distance_but_in_the_profiles() {
+        let base = blobs(60, &[[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]);
+        let ft = with_loud_noise(base.clone());
+        let opts = SegmentOptions { k: Some(3), stability_runs: 0, ..SegmentOptions::default() };
+        let without = segment(&base, &opts).unwrap();
+        // With the noise weighing three times a blob feature, the segments follow it.
+        let loud = segment(&ft, &SegmentOptions { weights: Some(vec![1.0, 1.0, 3.0]), ..opts.clone() }).unwrap();
+        assert!(metrics::adjusted_rand_index(&loud.segments, &without.segments) < 0.5);
+        assert_eq!(loud.weights, vec![1.0, 1.0, 3.0]);
+        let used = segment(&ft, &SegmentOptions { weights: Some(vec![1.0, 1.0, 0.0]), ..opts.clone() }).unwrap();
+        assert_eq!(used.segments, without.segments, "the descriptor does not move any account");
+        assert_eq!((used.used.as_slice(), used.weights.as_slice()), (&[0, 1][..], &[1.0, 1.0][..]));
+        assert_eq!(used.pca.components.ncols(), 2, "PCA draws the clustering space");
+        for p in &used.profiles {
+            assert_eq!((p.means.len(), p.z_means.len()), (3, 3), "the descriptor is profiled");
+            assert!(p.distinguishing.iter().all(|&(j, _)| j != 2), "but does not distinguish");
+        }
+        // Weights of 1 everywhere are the default, bit for bit.
+        let all = segment(&ft, &opts).unwrap();
+        let ones = segment(&ft, &SegmentOptions { weights: Some(vec![1.0; 3]), ..opts.clone() }).unwrap();
+        assert_eq!((ones.segments, ones.anomaly_score), (all.segments, all.anomaly_score));
+    }
+
+    #[test]
+    fn feature_weights_are_checked() {
+        let ft = blobs(10, &[[0.0, 0.0], [10.0, 0.0]]);
+        let with = |w: Vec<f64>| segment(&ft, &SegmentOptions { k: Some(2), weights: Some(w), ..Default::default() });
+        assert!(matches!(
+            with(vec![1.0]),
+            Err(AnalysisError::Param(ParamError::FeatureWeights { expected: 2, got: 1 }))
+        ));
+        assert!(matches!(with(vec![1.0, -1.0]), Err(AnalysisError::Param(ParamError::FeatureWeight { .. }))));
+        assert!(matches!(with(vec![1.0, f64::NAN]), Err(AnalysisError::Param(ParamError::FeatureWeight { .. }))));
+        assert_eq!(with(vec![0.0, 0.0]).unwrap_err(), AnalysisError::NoFeaturesChosen { constant: false });
+        let mut flat = ft.clone();
+        flat.values.column_mut(1).fill(3.0);
+        let r = segment(&flat, &SegmentOptions { k: Some(2), weights: Some(vec![0.0, 1.0]), ..Default::default() });
+        assert_eq!(r.unwrap_err(), AnalysisError::NoFeaturesChosen { constant: true });
     }
 
     #[test]

@@ -17,8 +17,9 @@ pub struct SegmentProfile {
     /// Mean of each kept (scaled) feature: how far the segment sits from the
     /// overall centre, in scaled units (standard deviations for the standard scaler).
     pub z_means: Vec<f64>,
-    /// The (up to) three kept features with the largest `|z_mean|`, as
-    /// (index into the feature table's defs, z).
+    /// The (up to) three features used for clustering with the largest
+    /// `|z_mean|`, as (index into the feature table's defs, z): what sets
+    /// the segment apart in the space that defined it.
     pub distinguishing: Vec<(usize, f64)>,
     /// Risk and anomaly flags, as sentences.
     pub flags: Vec<String>,
@@ -45,12 +46,14 @@ fn nan_column_means<'a>(ncols: usize, rows: impl Iterator<Item = ArrayView1<'a, 
 /// The overall mean of each feature of `ft` (raw units, ignoring missing
 /// cells), and one profile per segment `1..=k` of `segments` (0 = noise),
 /// with `centres` (`k x kept.len()`, scaled) as its `z_means`; `kept` maps a
-/// scaled column to its feature, `anomalies` are the top anomalous rows.
+/// scaled column to its feature, `used` lists the features used for
+/// clustering, `anomalies` are the top anomalous rows.
 pub(super) fn profiles(
     ft: &FeatureTable,
     segments: &[usize],
     centres: &Array2<f64>,
     kept: &[usize],
+    used: &[usize],
     anomalies: &[usize],
 ) -> (Vec<f64>, Vec<SegmentProfile>) {
     let n = segments.len();
@@ -66,7 +69,8 @@ pub(super) fn profiles(
         let size = members.len();
         let means = nan_column_means(nf, members.iter().map(|&i| ft.values.row(i)));
         let z_means: Vec<f64> = centres.row(id - 1).to_vec();
-        let mut dist_feats: Vec<(usize, f64)> = z_means.iter().enumerate().map(|(o, &v)| (kept[o], v)).collect();
+        let mut dist_feats: Vec<(usize, f64)> =
+            z_means.iter().enumerate().map(|(o, &v)| (kept[o], v)).filter(|(j, _)| used.contains(j)).collect();
         dist_feats.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         dist_feats.truncate(3);
         let anomalies = members.iter().filter(|&&i| is_anomaly[i]).count();
