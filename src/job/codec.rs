@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Accounts per [`Response::Rows`] message. A result for a million
-/// accounts was one message whose decoding blocked the page for 0.4-1.0 s;
-/// in parts of 32,768 accounts (4 MB with 16 features) each is a short task.
+/// accounts in one message blocked the page for a long time while it was
+/// decoded (figures: BENCHMARKS.md); in parts of 32,768 accounts (4 MB with
+/// 16 features) each is a short task.
 pub const ROWS_PER_MESSAGE: usize = 32_768;
 
 /// Splits a finished job's response whose features have more than `per`

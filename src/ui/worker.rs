@@ -308,7 +308,8 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
 }
 
 /// How long the helper may go without reading a byte before its part is
-/// read here instead (it reports every 4 MB slice; a slice takes ~0.1 s).
+/// read here instead (it reports every 4 MB slice, a small fraction of this;
+/// figures: BENCHMARKS.md).
 const HELPER_SILENT_MS: f64 = 15_000.0;
 
 /// A second worker that reads a later part of a file ([`job::PartJob`]),
