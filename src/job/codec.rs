@@ -2,7 +2,7 @@
 //! [`encoded_size`]) and the chunking of a large result into several
 //! messages ([`split_result`], put together again by an [`Assembler`]).
 
-use super::{Outcome, Response};
+use super::{JobError, Outcome, Response};
 use crate::ingest::Mapping;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -74,7 +74,7 @@ impl Assembler {
                 ft.values = match ndarray::Array2::from_shape_vec((ids.len(), d), values) {
                     Ok(v) => v,
                     Err(e) => {
-                        let message = format!("the result arrived damaged ({e}); run the analysis again");
+                        let message = JobError::Damaged { cause: e.to_string() };
                         return Some(Response::Failed { job, mapping: Some(mapping), message });
                     }
                 };
@@ -96,30 +96,36 @@ impl Assembler {
 /// Encodes a message (postcard), into a buffer of exactly its size: sized
 /// first, then written, so a large result (130 MB for 1M accounts) is not
 /// copied through doubling buffers.
-pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, String> {
+///
+/// Errors: [`JobError::Encode`].
+pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, JobError> {
     let buf = vec![0u8; encoded_size(msg)?];
     write(msg, buf)
 }
 
-/// The message for a failed encoding.
-pub fn encode_error(e: postcard::Error) -> String {
-    format!("could not encode a message for the worker: {e}")
+/// The error of a failed encoding ([`JobError::Encode`]).
+pub fn encode_error(e: postcard::Error) -> JobError {
+    JobError::Encode { cause: e }
 }
 
 /// The size of a message's encoding, bytes (nothing is allocated).
-pub fn encoded_size<T: Serialize>(msg: &T) -> Result<usize, String> {
+///
+/// Errors: [`JobError::Encode`].
+pub fn encoded_size<T: Serialize>(msg: &T) -> Result<usize, JobError> {
     postcard::serialize_with_flavor(msg, postcard::ser_flavors::Size::default()).map_err(encode_error)
 }
 
-fn write<T: Serialize>(msg: &T, mut buf: Vec<u8>) -> Result<Vec<u8>, String> {
+fn write<T: Serialize>(msg: &T, mut buf: Vec<u8>) -> Result<Vec<u8>, JobError> {
     let used = postcard::to_slice(msg, &mut buf).map_err(encode_error)?.len();
     buf.truncate(used);
     Ok(buf)
 }
 
 /// Decodes a message written by [`encode`].
-pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
-    postcard::from_bytes(bytes).map_err(|e| format!("could not decode a message from the worker: {e}"))
+///
+/// Errors: [`JobError::Decode`].
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, JobError> {
+    postcard::from_bytes(bytes).map_err(|e| JobError::Decode { cause: e })
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@
 //! [`Mapping`]: crate::ingest::Mapping
 
 mod codec;
+mod error;
 mod parts;
 mod protocol;
 mod run;
@@ -41,6 +42,7 @@ mod streaming;
 mod test_util;
 
 pub use codec::{decode, encode, encode_error, encoded_size, split_result, Assembler, ROWS_PER_MESSAGE};
+pub use error::JobError;
 pub use parts::{PartReader, PARTS_NOTE};
 pub use protocol::{
     FeatureSource, MappingEdit, Outcome, PartJob, PartResult, PartSpec, Request, Response, Settings, Stage,

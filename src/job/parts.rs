@@ -3,7 +3,7 @@
 //! that the first reader merges ([`super::Streaming::merge_part`]).
 
 use super::streaming::{push_checked, HeadChecks};
-use super::{PartResult, PartSpec};
+use super::{JobError, PartResult, PartSpec};
 use crate::features::FeatureBuilder;
 use crate::ingest::{IngestError, StreamParser};
 
@@ -21,10 +21,10 @@ pub struct PartReader {
 }
 
 impl PartReader {
-    /// Errors: a message if the header line or the mapping cannot be used.
-    pub fn new(spec: &PartSpec) -> Result<Self, String> {
+    /// Errors: [`JobError::Part`] if the header line or the mapping cannot be used.
+    pub fn new(spec: &PartSpec) -> Result<Self, JobError> {
         let parser = header_parser(spec)?;
-        let builder = FeatureBuilder::new(&spec.headers, &spec.mapping).map_err(|e| e.to_string())?;
+        let builder = FeatureBuilder::new(&spec.headers, &spec.mapping).map_err(JobError::part)?;
         let checks = HeadChecks::for_part(spec.empty.clone());
         Ok(PartReader { parser, builder, checks, rows: 0 })
     }
@@ -60,13 +60,14 @@ impl PartReader {
 
 /// A parser that has read `spec.header` and nothing else: errors unless
 /// that line is one whole record, the header row, whose column names are
-/// `spec.headers` (a file that starts with a blank line, say, is refused).
-pub(super) fn header_parser(spec: &PartSpec) -> Result<StreamParser, String> {
+/// `spec.headers` (a file that starts with a blank line, say, is refused:
+/// [`JobError::Part`]).
+pub(super) fn header_parser(spec: &PartSpec) -> Result<StreamParser, JobError> {
     let mut parser = StreamParser::new(spec.dialect).ragged(spec.ragged);
-    parser.feed(&spec.header).map_err(|e| e.to_string())?;
+    parser.feed(&spec.header).map_err(JobError::part)?;
     let head = parser.take_rows();
     if parser.records() != 1 || !parser.at_record_start() || head.n_rows() != 0 || head.headers != spec.headers {
-        return Err("the file's first line is not its header row".into());
+        return Err(JobError::part("the file's first line is not its header row"));
     }
     Ok(parser)
 }

@@ -5,6 +5,7 @@
 //! file ([`PartJob`], [`PartSpec`], [`PartResult`]). Every type here is
 //! encoded with postcard ([`super::encode`]).
 
+use super::JobError;
 use crate::analysis::{Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
 use crate::features::{FeatureTable, PartialAccounts};
 use crate::ingest::time::TimeFormat;
@@ -202,9 +203,10 @@ pub enum Response {
     /// The next accounts of a result sent in parts ([`split_result`](super::split_result)): their
     /// ids and their features, row-major.
     Rows { job: u64, ids: Vec<String>, values: Vec<f64> },
-    /// The job failed with a message for the user (what, where, what to do);
-    /// `mapping` is the mapping in force, if the file could be read.
-    Failed { job: u64, mapping: Option<Mapping>, message: String },
+    /// The job failed; `message` is shown to the user as text (what,
+    /// where, what to do); `mapping` is the mapping in force, if the file
+    /// could be read.
+    Failed { job: u64, mapping: Option<Mapping>, message: JobError },
     /// The worker panicked: it is unusable and the page replaces it.
     Panicked { message: String },
     /// A new worker is running and listening for jobs.
@@ -213,7 +215,7 @@ pub enum Response {
     /// bytes of the part read so far.
     PartProgress { done: f64 },
     /// The part's features, or why it could not be read.
-    Part { result: Result<PartResult, String> },
+    Part { result: Result<PartResult, JobError> },
 }
 
 /// What a [`PartReader`](super::PartReader) needs: see [`Streaming::part_spec`](super::Streaming::part_spec).

@@ -2,7 +2,7 @@
 //! ([`mapping_for`]), the features ([`features`]) and the analysis of them
 //! ([`segment_features`]), or both in turn ([`analyse`]).
 
-use super::{FeatureSource, Outcome, Request, Stage};
+use super::{FeatureSource, JobError, Outcome, Request, Stage};
 use crate::analysis::segment_timed;
 use crate::features::{extract_with_progress, FeatureTable};
 use crate::ingest::{detect_mapping, Mapping, Table};
@@ -22,14 +22,15 @@ pub fn mapping_for(req: &Request, t: &Table) -> Mapping {
 /// done while computing features) and timing it with `clock` (milliseconds):
 /// [`features`] then [`segment_features`].
 ///
-/// Errors: the feature stage's or the analysis' message, prefixed with the file name.
+/// Errors: the feature stage's ([`JobError::Features`]) or the analysis'
+/// ([`JobError::Analysis`]), with the file name.
 pub fn analyse(
     t: &Table,
     m: &Mapping,
     req: &Request,
     clock: &dyn Fn() -> f64,
     progress: &mut dyn FnMut(Stage, &str, f64, f64),
-) -> Result<Outcome, String> {
+) -> Result<Outcome, JobError> {
     let t0 = clock();
     let ft = features(t, m, req, progress)?;
     let features_ms = clock() - t0;
@@ -41,32 +42,32 @@ pub fn analyse(
 /// The feature stage of a job: per-account features of `t` under `m`,
 /// reporting rows done to `progress` as [`Stage::Features`].
 ///
-/// Errors: the feature stage's message, prefixed with the file name.
+/// Errors: [`JobError::Features`], with the file name.
 pub fn features(
     t: &Table,
     m: &Mapping,
     req: &Request,
     progress: &mut dyn FnMut(Stage, &str, f64, f64),
-) -> Result<FeatureTable, String> {
+) -> Result<FeatureTable, JobError> {
     extract_with_progress(t, m, &mut |done, total| progress(Stage::Features, "", done as f64, total as f64))
-        .map_err(|e| format!("{}: {e}", req.name))
+        .map_err(|e| JobError::features(&req.name, &e))
 }
 
 /// The analysis stage of a job on features already computed, under the
 /// job's settings, reporting each step to `progress` as [`Stage::Analysis`].
 /// `features_ms` of the result is 0 (the caller times the features).
 ///
-/// Errors: the analysis' message, prefixed with the file name.
+/// Errors: [`JobError::Analysis`], with the file name.
 pub fn segment_features(
     ft: Arc<FeatureTable>,
     req: &Request,
     clock: &dyn Fn() -> f64,
     progress: &mut dyn FnMut(Stage, &str, f64, f64),
-) -> Result<Outcome, String> {
+) -> Result<Outcome, JobError> {
     let t1 = clock();
     let opts = req.settings.options(&ft);
     let seg = segment_timed(&ft, &opts, clock, &mut |step| progress(Stage::Analysis, step, 0.0, 0.0))
-        .map_err(|e| format!("{}: {e}", req.name))?;
+        .map_err(|e| JobError::analysis(&req.name, &e))?;
     let t2 = clock();
     Ok(Outcome {
         ft,
@@ -152,6 +153,6 @@ mod tests {
         };
         let m = mapping_for(&req, &t);
         let err = analyse(&t, &m, &req, &|| 0.0, &mut |_, _, _, _| {}).unwrap_err();
-        assert!(err.starts_with("two.csv: "), "{err}");
+        assert!(err.to_string().starts_with("two.csv: "), "{err}");
     }
 }

@@ -22,7 +22,7 @@
 use super::browser::{self, now_ms};
 use crate::features::{FeatureError, FeatureTable};
 use crate::ingest::{Dialect, IngestError, Mapping, Table, TableReader};
-use crate::job::{self, FeatureSource, Request, Response, Stage, Streamed, TableSummary};
+use crate::job::{self, FeatureSource, JobError, Request, Response, Stage, Streamed, TableSummary};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -109,7 +109,7 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
             post(Response::Failed {
                 job,
                 mapping: None,
-                message: format!("{}: the file is no longer available; load it again.", req.name),
+                message: JobError::FileUnavailable { file: req.name.clone() },
             });
             return;
         };
@@ -132,21 +132,21 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
                         analyse_features(&req, mapping, ft, 0.0, FeatureSource::WhileReading, &*post);
                     }
                     Err(e) => {
-                        let message = format!("{}: {e}", req.name);
+                        let message = JobError::features(&req.name, &e);
                         post(Response::Failed { job, mapping: Some(mapping), message })
                     }
                 }
                 return;
             }
             Err(e) => {
-                post(Response::Failed { job, mapping: None, message: format!("{}: {e}", req.name) });
+                post(Response::Failed { job, mapping: None, message: JobError::read(&req.name, &e) });
                 return;
             }
         }
     }
     // Taken out while working (no borrow held across the analysis), put back after.
     let Some(mut held) = HELD.take() else {
-        post(Response::Failed { job, mapping: None, message: format!("{}: load the file again.", req.name) });
+        post(Response::Failed { job, mapping: None, message: JobError::NothingHeld { file: req.name.clone() } });
         return;
     };
     let progress =
@@ -166,7 +166,7 @@ pub async fn handle(req: Request, blob: Option<Blob>, post: Rc<dyn Fn(Response)>
                 },
             }
         }
-        (None, None) => Err((None, format!("{}: load the file again.", req.name))),
+        (None, None) => Err((None, JobError::NothingHeld { file: req.name.clone() })),
     };
     let (mapping, ft, reused) = match found {
         Ok(f) => f,
@@ -325,7 +325,7 @@ struct Helper {
 struct HelperState {
     /// Bytes of its part read so far.
     done: f64,
-    result: Option<Result<job::PartResult, String>>,
+    result: Option<Result<job::PartResult, JobError>>,
     /// Resolves [`Helper::result`]'s wait.
     wake: Option<js_sys::Function>,
 }
@@ -342,7 +342,7 @@ impl Helper {
         let worker = Worker::new_with_options(&href, &opts)?;
         worker.post_message(&wasm_bindgen::module())?;
         let state: Rc<RefCell<HelperState>> = Rc::default();
-        let finish = |state: &Rc<RefCell<HelperState>>, result: Result<job::PartResult, String>| {
+        let finish = |state: &Rc<RefCell<HelperState>>, result: Result<job::PartResult, JobError>| {
             let wake = {
                 let mut st = state.borrow_mut();
                 st.result = Some(result);
@@ -358,14 +358,15 @@ impl Helper {
             match job::decode::<Response>(&bytes) {
                 Ok(Response::PartProgress { done }) => st.borrow_mut().done = done,
                 Ok(Response::Part { result }) => finish(&st, result),
-                Ok(Response::Panicked { message }) | Err(message) => finish(&st, Err(message)),
+                Ok(Response::Panicked { message }) => finish(&st, Err(JobError::part(message))),
+                Err(e) => finish(&st, Err(e)),
                 Ok(_) => {}
             }
         });
         let st = state.clone();
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             ev.prevent_default();
-            finish(&st, Err("the part reader stopped".into()));
+            finish(&st, Err(JobError::part("the part reader stopped")));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -380,7 +381,7 @@ impl Helper {
 
     /// Asks the helper to read `part` of `blob`.
     fn send(&self, part: &job::PartJob, blob: &Blob) -> Result<(), JsValue> {
-        let bytes = job::encode(part).map_err(|e| JsValue::from_str(&e))?;
+        let bytes = job::encode(part).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let msg = js_sys::Object::new();
         js_sys::Reflect::set(&msg, &"part".into(), &js_sys::Uint8Array::from(&bytes[..]))?;
         js_sys::Reflect::set(&msg, &"blob".into(), blob)?;
@@ -390,14 +391,14 @@ impl Helper {
     /// The part's features, once the helper has sent them; meanwhile
     /// `progress(bytes the helper has read)` every 50 ms. Gives up if the
     /// helper reads nothing for [`HELPER_SILENT_MS`].
-    async fn result(&self, progress: impl Fn(f64)) -> Result<job::PartResult, String> {
+    async fn result(&self, progress: impl Fn(f64)) -> Result<job::PartResult, JobError> {
         let (mut last, mut since) = (-1.0, browser::now_ms());
         while self.state.borrow().result.is_none() {
             let done = self.state.borrow().done;
             if done != last {
                 (last, since) = (done, browser::now_ms());
             } else if browser::now_ms() - since > HELPER_SILENT_MS {
-                return Err("the part reader stopped answering".into());
+                return Err(JobError::part("the part reader stopped answering"));
             }
             let state = self.state.clone();
             let p = js_sys::Promise::new(&mut |resolve, _| {
@@ -407,7 +408,7 @@ impl Helper {
             let _ = JsFuture::from(p).await;
             progress(self.state.borrow().done);
         }
-        self.state.borrow_mut().result.take().unwrap_or_else(|| Err("no result from the part reader".into()))
+        self.state.borrow_mut().result.take().unwrap_or_else(|| Err(JobError::part("no result from the part reader")))
     }
 }
 
@@ -446,8 +447,8 @@ async fn read_part(part: job::PartJob, blob: Blob) {
             |done| post_to_page(Response::PartProgress { done: done - part.start }),
         )
         .await
-        .map_err(|e| e.to_string())?;
-        reader.finish().map_err(|e| e.to_string())
+        .map_err(JobError::part)?;
+        reader.finish().map_err(JobError::part)
     }
     .await;
     post_to_page(Response::Part { result });
@@ -515,7 +516,10 @@ fn post_one(r: Response) {
         .and_then(|size| postcard::serialize_with_flavor(&r, JsBytes::new(size)).map_err(job::encode_error));
     let arr = match encoded {
         Ok(a) => a,
-        Err(message) => js_sys::Uint8Array::from(&job::encode(&Response::Panicked { message }).unwrap_or_default()[..]),
+        Err(e) => {
+            let message = e.to_string();
+            js_sys::Uint8Array::from(&job::encode(&Response::Panicked { message }).unwrap_or_default()[..])
+        }
     };
     let _ = scope().post_message_with_transfer(&arr, &js_sys::Array::of1(&arr.buffer()));
 }
@@ -587,14 +591,14 @@ pub fn serve() {
             match (job::decode::<job::PartJob>(&bytes), blob) {
                 (Ok(p), Some(blob)) => spawn_local(read_part(p, blob)),
                 (Err(message), _) => post_to_page(Response::Part { result: Err(message) }),
-                (_, None) => post_to_page(Response::Part { result: Err("no file".into()) }),
+                (_, None) => post_to_page(Response::Part { result: Err(JobError::part("no file")) }),
             }
             return;
         }
         let bytes = js_sys::Uint8Array::new(&field("req")).to_vec();
         match job::decode::<Request>(&bytes) {
             Ok(req) => spawn_local(handle(req, blob, Rc::new(post_to_page))),
-            Err(message) => post_to_page(Response::Panicked { message }),
+            Err(e) => post_to_page(Response::Panicked { message: e.to_string() }),
         }
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -723,7 +727,7 @@ fn spawn_worker(src: &Source, serial: u64) -> Result<Worker, JsValue> {
     w.post_message(&src.module)?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
-        let r = job::decode::<Response>(&bytes).unwrap_or_else(|message| Response::Panicked { message });
+        let r = job::decode::<Response>(&bytes).unwrap_or_else(|e| Response::Panicked { message: e.to_string() });
         // A result sent in parts is passed on once its last part has come.
         if let Some(r) = ASSEMBLER.with_borrow_mut(|a| a.push(r)) {
             deliver(serial, r);
@@ -806,7 +810,7 @@ pub fn submit(req: Request, blob: &Blob) {
         };
         let post = || -> Result<(), JsValue> {
             let msg = js_sys::Object::new();
-            let bytes = job::encode(&req).map_err(|e| JsValue::from_str(&e))?;
+            let bytes = job::encode(&req).map_err(|e| JsValue::from_str(&e.to_string()))?;
             js_sys::Reflect::set(&msg, &"req".into(), &js_sys::Uint8Array::from(&bytes[..]))?;
             js_sys::Reflect::set(&msg, &"blob".into(), blob)?;
             w.post_message(&msg)
