@@ -198,7 +198,7 @@ pub fn App() -> impl IntoView {
                 }
                 busy.set(Busy::Idle);
                 outcome.set(None);
-                error.set(Some(message));
+                error.set(Some(message.to_string()));
             }
             Response::Panicked { message } => {
                 busy.set(Busy::Idle);

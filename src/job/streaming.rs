@@ -1,0 +1,566 @@
+//! A streamed read of a large file ([`Streaming`]): the columns are decided
+//! on its first [`HEAD_ROWS`] rows, then every parsed chunk goes into the
+//! features and is dropped, while [`HeadChecks`] confirms on the rest what
+//! detection concluded from the head.
+
+use super::parts::{header_parser, PARTS_NOTE};
+use super::{MappingEdit, PartResult, PartSpec, Request, TableSummary};
+use crate::features::{FeatureBuilder, FeatureError, FeatureTable};
+use crate::ingest::roles::{detect_mapping_with_unique, is_row_index};
+use crate::ingest::{
+    is_missing, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, Table, TableReader,
+};
+
+/// Largest table the worker keeps once its features are computed, bytes of
+/// cells ([`Table::heap_bytes`]). Above it the table is dropped before the
+/// analysis, so that it does not sit in memory beside the features, the
+/// scaled copy and the result. Files over [`STREAM_ABOVE`] are streamed and
+/// never make a table, so this applies to the ones read whole: a file that
+/// unpacks to more (gzip), slash dates, or a stream read again. The cost is
+/// a second read when the mapping changes.
+pub const KEEP_TABLE_UP_TO: usize = 32 << 20;
+
+/// Files larger than this (bytes) are read in a stream, their features
+/// computed as they are parsed ([`Streaming`]), so that their rows are never
+/// all in memory at once. Smaller files are kept whole: a change of mapping
+/// then needs no second read.
+pub const STREAM_ABOVE: u64 = KEEP_TABLE_UP_TO as u64;
+
+/// Data rows of a streamed file that detection looks at: the first 50,000
+/// (a tenth of them, 5,000, are sampled, as for a whole file).
+pub const HEAD_ROWS: usize = 50_000;
+
+/// What a streamed read ([`Streaming`]) gave.
+// One value per file read: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Streamed {
+    /// The features, computed while reading: the rows were not kept.
+    /// `ft` is the feature stage's result (its error, if any, as [`crate::features::extract`]'s).
+    Features { summary: TableSummary, mapping: Mapping, ft: Result<FeatureTable, FeatureError> },
+    /// The whole table: the file had no more than the head's rows, or its
+    /// mapping needs every row (slash dates, whose day and month are told
+    /// apart on the whole column; a mapping the features cannot use).
+    Table { dialect: Dialect, table: Table },
+    /// The rows after the head contradicted what detection saw in it (an id
+    /// seen twice, a row index that stops counting): the file must be read
+    /// again whole.
+    ReadAgain { why: String },
+}
+
+/// Reads a file and computes its features in one pass: the first
+/// [`HEAD_ROWS`] rows are kept for detecting the mapping (or applying the
+/// page's mapping and edits), then every chunk of parsed rows goes to a
+/// [`FeatureBuilder`] and is dropped. Memory grows with the number of
+/// accounts, not of rows (but for what [`FeatureBuilder`] keeps per trade:
+/// its notional, for the median). Feed it the raw chunks of the file in order
+/// ([`Streaming::feed`]), then call [`Streaming::finish`].
+///
+/// What detection concluded from the head is checked on the rest: a column
+/// whose values all differed (the account id of a customer table) must go on
+/// differing, and a row-index column must go on counting; otherwise the
+/// result is [`Streamed::ReadAgain`]. Features equal those of
+/// [`features`](super::features) on the whole table under the same mapping.
+pub struct Streaming {
+    reader: TableReader,
+    head_rows: usize,
+    mapping: Option<Mapping>,
+    edits: Vec<MappingEdit>,
+    state: State,
+    /// Data rows taken from the reader so far.
+    rows: usize,
+    /// A later part of the file was read by a [`PartReader`](super::PartReader) and merged.
+    merged_part: bool,
+}
+
+// One value per file read: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum State {
+    Head(Option<Table>),
+    /// `pending`: rows parsed before the columns were decided, not yet
+    /// added to `builder` (added at the next feed, merge or finish), so that
+    /// a caller can hand a later part to a second reader first.
+    Stream {
+        mapping: Mapping,
+        builder: FeatureBuilder,
+        checks: HeadChecks,
+        headers: Vec<String>,
+        pending: Vec<Table>,
+    },
+    Whole,
+}
+
+/// What detection concluded from the head and the rest of the file must confirm.
+pub(super) struct HeadChecks {
+    /// Columns with no value in the head (detection could not map or use
+    /// them) and the number of head rows: a value later means reading again.
+    empty: Vec<usize>,
+    head_rows: usize,
+    /// A column whose values all differed in the head, and hashes of the values seen.
+    unique: Option<(usize, std::collections::HashSet<u64, foldhash::fast::RandomState>)>,
+    /// Row-index columns (left out of a customer table's features) and their first value.
+    index: Vec<(usize, f64)>,
+    /// Data rows checked so far.
+    rows: usize,
+    /// The first contradiction found.
+    broken: Option<String>,
+    hasher: foldhash::quality::RandomState,
+}
+
+impl HeadChecks {
+    /// The checks a later part of the file can make alone: that the columns
+    /// `empty` (no value in the head) stay empty.
+    pub(super) fn for_part(empty: Vec<usize>) -> Self {
+        HeadChecks {
+            empty,
+            head_rows: 0,
+            unique: None,
+            index: Vec::new(),
+            rows: 0,
+            broken: None,
+            hasher: Default::default(),
+        }
+    }
+
+    /// Whether a check has failed.
+    pub(super) fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    fn push(&mut self, t: &Table) {
+        use std::hash::BuildHasher;
+        if self.broken.is_none() {
+            for r in 0..t.n_rows() {
+                if let Some((c, seen)) = &mut self.unique {
+                    if !seen.insert(self.hasher.hash_one(t.cell(r, *c))) {
+                        self.broken = Some(format!(
+                            "\"{}\" repeats a value on row {}, so the file is not one row per id",
+                            t.headers[*c],
+                            t.record_no(r)
+                        ));
+                        break;
+                    }
+                }
+                if let Some(&c) = self.empty.iter().find(|&&c| !is_missing(t.cell(r, c))) {
+                    self.broken = Some(format!(
+                        "\"{}\" has no value in the first {} rows, where the columns were detected, and has one on row {}",
+                        t.headers[c],
+                        thousands(self.head_rows),
+                        t.record_no(r)
+                    ));
+                    break;
+                }
+                let i = (self.rows + r) as f64;
+                if let Some(&(c, _)) =
+                    self.index.iter().find(|&&(c, first)| parse_number(t.cell(r, c)) != Some(first + i))
+                {
+                    self.broken = Some(format!("\"{}\" stops counting rows on row {}", t.headers[c], t.record_no(r)));
+                    break;
+                }
+            }
+        }
+        self.rows += t.n_rows();
+    }
+}
+
+/// Checks the rows of `t` and, while no check has failed, adds them to
+/// `builder` (after a contradiction the file is read again: no use
+/// computing more).
+pub(super) fn push_checked(builder: &mut FeatureBuilder, checks: &mut HeadChecks, rows: &mut usize, t: &Table) {
+    *rows += t.n_rows();
+    checks.push(t);
+    if checks.broken.is_none() {
+        builder.push(t);
+    }
+}
+
+/// `50000` -> `"50,000"`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Appends the rows of `b` (same columns) to `a`.
+fn append(a: Option<Table>, b: Table) -> Table {
+    match a {
+        None => b,
+        Some(mut a) => {
+            a.append(b);
+            a
+        }
+    }
+}
+
+impl Streaming {
+    /// A streamed read of a file of `size` bytes for job `req` (its
+    /// mapping, or detection if `None`, then its edits), detecting on the
+    /// first `head_rows` data rows ([`HEAD_ROWS`] in the app).
+    pub fn new(req: &Request, size: u64, head_rows: usize) -> Self {
+        Streaming {
+            reader: TableReader::new().ragged(req.ragged).size_hint(size).streamed(),
+            head_rows: head_rows.max(1),
+            mapping: req.mapping.clone(),
+            edits: req.edits.clone(),
+            state: State::Head(None),
+            rows: 0,
+            merged_part: false,
+        }
+    }
+
+    /// Feeds the next raw chunk of the file.
+    ///
+    /// Errors: the reader's ([`TableReader::feed`]).
+    pub fn feed(&mut self, raw: &[u8]) -> Result<(), IngestError> {
+        self.reader.feed(raw)?;
+        self.advance();
+        Ok(())
+    }
+
+    fn advance(&mut self) {
+        if matches!(self.state, State::Whole) {
+            return;
+        }
+        let Some(chunk) = self.reader.take_rows() else { return };
+        self.push_pending();
+        match &mut self.state {
+            State::Stream { builder, checks, .. } => push_checked(builder, checks, &mut self.rows, &chunk),
+            State::Head(acc) => {
+                let head = append(acc.take(), chunk);
+                if head.n_rows() > self.head_rows {
+                    self.start(head);
+                } else {
+                    self.state = State::Head(Some(head));
+                }
+            }
+            State::Whole => {}
+        }
+    }
+
+    /// Decides the mapping on the head (`head_rows` of `rows`) and starts streaming.
+    fn start(&mut self, rows: Table) {
+        let (head, rest) = rows.split_at(self.head_rows);
+        let (mut m, unique) = match &self.mapping {
+            Some(m) => (m.clone(), None),
+            None => {
+                let (mut m, unique) = detect_mapping_with_unique(&head);
+                let note = format!(
+                    "The file is large, so its columns were detected on its first {} rows, and its features computed while reading it, without keeping its rows in memory (a change of mapping reads it again).",
+                    thousands(head.n_rows())
+                );
+                m.add_detect_note(note);
+                (m, unique)
+            }
+        };
+        for e in &self.edits {
+            e.apply(&mut m, &head);
+        }
+        // A mapping decided on every row (slash dates), or one the features cannot use, reads the file whole.
+        let builder = (!m.needs_every_row()).then(|| FeatureBuilder::new(&head.headers, &m).ok()).flatten();
+        let Some(mut builder) = builder else {
+            let mut all = head;
+            all.append(rest);
+            self.reader.put_back(all);
+            self.state = State::Whole;
+            return;
+        };
+        let index = if m.kind == DataKind::CustomerTable {
+            (0..head.n_cols())
+                .filter(|&c| {
+                    Some(c) != m.get(Role::Account) && !m.feature_columns.contains(&c) && is_row_index(&head, c)
+                })
+                .filter_map(|c| parse_number(head.cell(0, c)).map(|first| (c, first)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let checks = HeadChecks {
+            empty: (0..head.n_cols()).filter(|&c| (0..head.n_rows()).all(|r| is_missing(head.cell(r, c)))).collect(),
+            head_rows: head.n_rows(),
+            unique: unique.map(|c| (c, Default::default())),
+            index,
+            rows: 0,
+            broken: None,
+            hasher: Default::default(),
+        };
+        let seen = head.n_rows() + rest.n_rows();
+        if let Some(f) = self.reader.fraction_read().filter(|f| *f > 0.0) {
+            builder.reserve(((seen as f64 / f.min(1.0) - seen as f64) * 1.02) as usize + seen);
+        }
+        let headers = head.headers.clone();
+        self.state = State::Stream { mapping: m, builder, checks, headers, pending: vec![head, rest] };
+    }
+
+    /// Adds the rows parsed before the columns were decided to the builder.
+    fn push_pending(&mut self) {
+        if let State::Stream { builder, checks, pending, .. } = &mut self.state {
+            for t in pending.drain(..) {
+                push_checked(builder, checks, &mut self.rows, &t);
+            }
+        }
+    }
+
+    /// What a second reader ([`PartReader`](super::PartReader)) needs to read a later part of
+    /// the file, given the file's first line `header`. `None` when the rest
+    /// must be read in one sequence: columns not decided yet, a customer
+    /// table (its rows fill one matrix in order), a check only one reader
+    /// can make (ids that must stay unique, a row index that must go on
+    /// counting), text that is not the file's own bytes (gzip, another
+    /// encoding), or a header with a quote or without its line end.
+    ///
+    /// The head's rows are checked after the spec is given (they are added
+    /// at the next feed): if they break a check, [`Streaming::can_merge_part`]
+    /// refuses the part and the caller reads it here instead.
+    pub fn part_spec(&self, header: &[u8], ragged: RaggedRows) -> Option<PartSpec> {
+        let State::Stream { mapping, checks, headers, .. } = &self.state else { return None };
+        let dialect = self.reader.dialect()?;
+        let single = checks.unique.is_some() || !checks.index.is_empty() || checks.broken.is_some();
+        let usable = header.ends_with(b"\n") && !header.contains(&dialect.quote) && self.reader.is_plain();
+        let spec = (mapping.kind != DataKind::CustomerTable && !single && usable).then(|| PartSpec {
+            dialect,
+            header: header.to_vec(),
+            headers: headers.clone(),
+            mapping: mapping.clone(),
+            ragged,
+            empty: checks.empty.clone(),
+        })?;
+        // The line must be the header row exactly (not, say, a blank line before it).
+        header_parser(&spec).is_ok().then_some(spec)
+    }
+
+    /// Whether [`Streaming::merge_part`] can merge a clean part now: what
+    /// was fed ends at a record boundary and no check has failed. If not,
+    /// the caller need not wait for the part.
+    pub fn can_merge_part(&mut self) -> bool {
+        self.push_pending();
+        matches!(&self.state, State::Stream { checks, .. } if checks.broken.is_none())
+            && self.reader.at_record_start().is_some()
+    }
+
+    /// Adds the features of the rest of the file, read by a [`PartReader`](super::PartReader)
+    /// from the byte after the last one fed here. Returns `false`, and
+    /// changes nothing, unless what was fed ends at a record boundary (no
+    /// quoted field open) and the part was clean: the caller then feeds the
+    /// rest here itself.
+    pub fn merge_part(&mut self, part: PartResult) -> bool {
+        let Some(records) = self.reader.at_record_start() else { return false };
+        self.push_pending();
+        let State::Stream { builder, checks, .. } = &mut self.state else { return false };
+        if !part.clean || checks.broken.is_some() || !builder.merge(part.accounts, records.saturating_sub(1)) {
+            return false;
+        }
+        self.rows += part.rows;
+        checks.rows += part.rows;
+        self.merged_part |= part.rows > 0;
+        true
+    }
+
+    /// Ends the file.
+    ///
+    /// Errors: the reader's ([`TableReader::finish`]).
+    pub fn finish(mut self) -> Result<Streamed, IngestError> {
+        self.push_pending();
+        let Streaming { mut reader, state, rows, merged_part, .. } = self;
+        match state {
+            State::Stream { mapping, mut builder, mut checks, .. } => {
+                let (dialect, last) = reader.finish()?;
+                checks.push(&last);
+                builder.push(&last);
+                if let Some(why) = checks.broken {
+                    return Ok(Streamed::ReadAgain { why });
+                }
+                let mut summary = TableSummary::of(&last, dialect);
+                summary.n_rows = rows + last.n_rows();
+                if merged_part {
+                    summary.source_notes.push(PARTS_NOTE.into());
+                }
+                drop(last);
+                Ok(Streamed::Features { summary, mapping, ft: builder.finish() })
+            }
+            head_or_whole => {
+                if let State::Head(Some(head)) = head_or_whole {
+                    reader.put_back(head);
+                }
+                let (dialect, table) = reader.finish()?;
+                Ok(Streamed::Table { dialect, table })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::extract_with_progress;
+    use crate::ingest::{detect_mapping, parse_bytes};
+    use crate::job::mapping_for;
+    use crate::job::test_util::{assert_same_features, request};
+    use crate::sample::generate;
+
+    fn describe(s: Streamed) -> String {
+        match s {
+            Streamed::Features { .. } => "features".into(),
+            Streamed::Table { .. } => "table".into(),
+            Streamed::ReadAgain { why } => format!("read again: {why}"),
+        }
+    }
+
+    fn stream(bytes: &[u8], req: &Request, chunk: usize, head_rows: usize) -> Streamed {
+        let mut s = Streaming::new(req, bytes.len() as u64, head_rows);
+        for c in bytes.chunks(chunk) {
+            s.feed(c).unwrap();
+        }
+        s.finish().unwrap()
+    }
+
+    #[test]
+    fn a_streamed_read_gives_the_features_of_the_whole_table() {
+        let customers: String =
+            std::iter::once("customer_id,age,spend,visits\n".to_string())
+                .chain((0..8000).map(|i| {
+                    format!("c{i},{},{}.5,{}\n", 20 + i % 50, i * 7 % 1000, if i % 97 == 0 { "" } else { "3" })
+                }))
+                .collect();
+        let trades = generate(11, 400);
+        for (what, csv) in [("trades", trades.as_str()), ("customers", customers.as_str())] {
+            let (_, whole) = parse_bytes(csv.as_bytes()).unwrap();
+            for (chunk, head_rows) in [(997, 1000), (65536, 1000), (4096, 2500)] {
+                let Streamed::Features { summary, mapping, ft } =
+                    stream(csv.as_bytes(), &request(None, vec![]), chunk, head_rows)
+                else {
+                    panic!(
+                        "{what} {chunk} {head_rows}: not streamed: {}",
+                        describe(stream(csv.as_bytes(), &request(None, vec![]), chunk, head_rows))
+                    )
+                };
+                assert_eq!(summary.n_rows, whole.n_rows(), "{what}");
+                assert_eq!(summary.headers, whole.headers, "{what}");
+                assert!(
+                    mapping.notes.iter().any(|n| n.contains(&format!("first {} rows", thousands(head_rows)))),
+                    "{what}: {:?}",
+                    mapping.notes
+                );
+                let expected = extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap();
+                assert_same_features(&ft.unwrap(), &expected);
+                // The head's detection is the whole file's here, but for the note.
+                let full = detect_mapping(&whole);
+                assert_eq!(
+                    (mapping.kind, Role::ALL.map(|r| mapping.get(r)), &mapping.feature_columns),
+                    (full.kind, Role::ALL.map(|r| full.get(r)), &full.feature_columns),
+                    "{what}"
+                );
+            }
+        }
+        // The page's mapping and edits are applied to the head, as to a whole table.
+        let (_, whole) = parse_bytes(trades.as_bytes()).unwrap();
+        let req = request(Some(detect_mapping(&whole)), vec![MappingEdit::Role(Role::Leverage, None)]);
+        let Streamed::Features { mapping, ft, .. } = stream(trades.as_bytes(), &req, 8192, 1000) else {
+            panic!("not streamed")
+        };
+        assert_eq!(mapping, mapping_for(&req, &whole));
+        assert_same_features(&ft.unwrap(), &extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
+    }
+
+    #[test]
+    fn small_files_and_slash_dates_are_read_whole() {
+        let trades = generate(5, 50);
+        let (_, whole) = parse_bytes(trades.as_bytes()).unwrap();
+        let Streamed::Table { table, .. } = stream(trades.as_bytes(), &request(None, vec![]), 1000, whole.n_rows())
+        else {
+            panic!("a file of no more than the head's rows is kept whole")
+        };
+        assert_eq!((table.n_rows(), table.cell(7, 1)), (whole.n_rows(), whole.cell(7, 1)));
+        let retail: String = std::iter::once("InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n".to_string())
+            .chain(
+                (0..500).map(|i| format!("{},{},{:02}/12/2010 08:00,2.5,c{}\n", i / 3, 1 + i % 4, 1 + i % 28, i % 40)),
+            )
+            .collect();
+        let (_, whole) = parse_bytes(retail.as_bytes()).unwrap();
+        assert!(detect_mapping(&whole).needs_every_row());
+        let Streamed::Table { table, .. } = stream(retail.as_bytes(), &request(None, vec![]), 700, 100) else {
+            panic!("slash dates need every row")
+        };
+        assert_eq!(table.n_rows(), 500);
+        assert_eq!(table.cell(499, 4), "c19");
+        assert_eq!(table.record_no(499), 501);
+    }
+
+    #[test]
+    fn a_head_the_rest_contradicts_means_reading_again() {
+        let rows = |dup: usize, index_break: usize| -> String {
+            std::iter::once(",customer_id,age,spend\n".to_string())
+                .chain((0..6000).map(|i| {
+                    let id = if i == dup { 3 } else { i };
+                    let idx = if i >= index_break { i + 1 } else { i };
+                    format!("{idx},c{id},{},{}\n", 20 + i % 50, i * 7 % 100)
+                }))
+                .collect()
+        };
+        let ok = rows(usize::MAX, usize::MAX);
+        assert!(ok.len() > crate::ingest::csv::SNIFF_BYTES, "more than the reader holds back for the dialect");
+        let Streamed::Features { mapping, ft, .. } = stream(ok.as_bytes(), &request(None, vec![]), 512, 100) else {
+            panic!(
+                "unique ids and a counting index stream: {}",
+                describe(stream(ok.as_bytes(), &request(None, vec![]), 512, 100))
+            )
+        };
+        assert_eq!(mapping.kind, DataKind::CustomerTable);
+        assert_eq!(ft.unwrap().defs.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), ["age", "spend"]);
+        let Streamed::ReadAgain { why } = stream(rows(5000, usize::MAX).as_bytes(), &request(None, vec![]), 512, 100)
+        else {
+            panic!("an id repeated after the head")
+        };
+        assert!(why.contains("\"customer_id\" repeats a value on row 5002"), "{why}");
+        let Streamed::ReadAgain { why } = stream(rows(usize::MAX, 3000).as_bytes(), &request(None, vec![]), 512, 100)
+        else {
+            panic!("an index that stops counting after the head")
+        };
+        assert!(why.contains("\"column_1\" stops counting rows on row 3002"), "{why}");
+    }
+
+    #[test]
+    fn a_column_empty_in_the_head_that_fills_later_means_reading_again() {
+        let trades = |ids_repeat: bool, leverage_from: usize| -> String {
+            std::iter::once("account_id,timestamp,side,qty,price,leverage\n".to_string())
+                .chain((0..6000).map(|i| {
+                    let id = if ids_repeat { i % 40 } else { i };
+                    let lev = if i >= leverage_from { "5" } else { "" };
+                    format!("a{id},2024-01-01T00:{:02}:{:02}Z,buy,1,{},{lev}\n", i / 60 % 60, i % 60, 100 + i % 7)
+                }))
+                .collect()
+        };
+        let Streamed::ReadAgain { why } = stream(trades(true, 4000).as_bytes(), &request(None, vec![]), 4096, 1000)
+        else {
+            panic!("a column the head had no value in")
+        };
+        assert!(why.contains("\"leverage\" has no value in the first 1,000 rows") && why.contains("row 4002"), "{why}");
+        // Ids that all differ in the head decide nothing for trades with a well-named
+        // account column: a repeat later needs no second read.
+        let mut csv = trades(false, 0);
+        csv.push_str("a3,2024-01-01T02:00:00Z,sell,1,100,5\n");
+        let Streamed::Features { mapping, ft, .. } = stream(csv.as_bytes(), &request(None, vec![]), 4096, 1000) else {
+            panic!("{}", describe(stream(csv.as_bytes(), &request(None, vec![]), 4096, 1000)))
+        };
+        assert_eq!(mapping.kind, DataKind::Trades);
+        assert_eq!(ft.unwrap().ids.len(), 6000);
+    }
+
+    #[test]
+    fn a_streamed_one_column_file_with_a_blank_header_is_not_empty() {
+        let csv: String =
+            std::iter::once("\"\"\n".to_string()).chain((0..9000).map(|i| format!("{}\n", i % 97))).collect();
+        let (_, whole) = parse_bytes(csv.as_bytes()).unwrap();
+        match stream(csv.as_bytes(), &request(None, vec![]), 4096, 1000) {
+            Streamed::Features { summary, .. } => {
+                assert_eq!((summary.n_rows, &summary.headers), (whole.n_rows(), &whole.headers))
+            }
+            Streamed::Table { table, .. } => assert_eq!(table.n_rows(), whole.n_rows()),
+            Streamed::ReadAgain { why } => panic!("{why}"),
+        }
+    }
+}
