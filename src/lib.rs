@@ -13,6 +13,7 @@ pub mod features;
 pub mod ingest;
 pub mod job;
 pub mod sample;
+pub mod view_model;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
