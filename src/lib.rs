@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod job;
 pub mod sample;
 pub mod stats;
+pub mod view_model;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

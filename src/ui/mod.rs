@@ -1,11 +1,27 @@
 //! The browser UI (wasm32 only): a thin Leptos layer over ingest, features
-//! and analysis. `browser` wraps web APIs, `scatter` draws the plot, `app`
-//! is the page.
+//! and analysis. `browser` wraps web APIs, `worker` runs jobs in the
+//! analysis worker, `state` is the page's state and operations (over
+//! [`crate::view_model`]), `app` lays the page out from the components in
+//! the other files; `scatter` and `sweep_chart` draw on canvases.
 
+mod anomalies;
 mod app;
 mod browser;
+mod controls;
+mod header;
+mod mapping_panel;
+mod messages;
+mod notes;
+mod progress;
+mod quality;
+mod results;
 mod scatter;
+mod scatter_view;
+mod state;
+mod summary;
+mod sweep;
 mod sweep_chart;
+mod transforms;
 mod worker;
 
 /// The entry point of the page and of its analysis worker. In the page:

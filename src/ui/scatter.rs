@@ -1,8 +1,9 @@
 //! The PCA scatter plot: axes and labels drawn by plotters on the canvas,
 //! points written straight into an RGBA pixel buffer and blitted with one
-//! `putImageData` (per-point canvas calls take seconds at 100k points; see
-//! ../shared/TOOLCHAIN.md), with a per-pixel index of the point on top for
-//! hover. Zoom and pan redraw within a [`View`].
+//! `putImageData` (per-point canvas calls are far slower at 100k points;
+//! figures: BENCHMARKS.md), with a per-pixel index of the point on top for
+//! hover. Zoom and pan redraw within a [`View`]. The component that shows
+//! it and owns its zoom, pan and hover is `scatter_view`.
 
 use ndarray::Array2;
 use plotters::prelude::*;

@@ -1,0 +1,60 @@
+//! Table **Top anomalies**: the most unusual accounts (top 1 %), their
+//! segment, score and the two features that make them unusual.
+
+use crate::analysis::Segmentation;
+use crate::features::FeatureTable;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// How many of the top anomalies the page lists (the export flags all of them).
+const ANOMALIES_SHOWN: usize = 15;
+
+#[component]
+pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
+    // Scaled values of the listed accounts only (row r of z is account shown[r]).
+    let shown: Vec<usize> = seg.anomalies.iter().take(ANOMALIES_SHOWN).copied().collect();
+    let z = seg.preprocessor.transform(ft.values.select(ndarray::Axis(0), &shown).view());
+    let why = |r: usize| {
+        // Among the features the anomaly score measures: those used for clustering.
+        let mut d: Vec<(usize, f64)> = (0..z.ncols())
+            .map(|o| (seg.preprocessor.kept[o], z[[r, o]]))
+            .filter(|(j, _)| seg.used.contains(j))
+            .collect();
+        d.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        d.iter()
+            .take(2)
+            .map(|(j, v)| format!("{} {} ({:+.1})", if *v >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, v))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let segment = |i: usize| match seg.segments[i] {
+        0 => "noise".to_string(),
+        s => s.to_string(),
+    };
+    view! {
+        <details class="anomalies" open>
+            <summary>{format!(
+                "Top anomalies: the {} most unusual accounts (top 1%), by {}",
+                seg.anomalies.len(), seg.anomaly_unit
+            )}</summary>
+            <table aria-label="Top anomalies" class="small">
+                <thead><tr>
+                    <th scope="col">"Account"</th><th scope="col">"Segment"</th><th scope="col">"Anomaly score"</th>
+                    <th scope="col">"Most unusual features (scaled units)"</th>
+                </tr></thead>
+                <tbody>
+                    {shown.iter().enumerate().map(|(r, &i)| view! {
+                        <tr>
+                            <td>{ft.ids[i].clone()}</td><td>{segment(i)}</td>
+                            <td>{format!("{:.2}", seg.anomaly_score[i])}</td><td>{why(r)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="hint">{format!(
+                "All {} are marked top_anomaly = 1 in the download, with every account's anomaly_score.",
+                seg.anomalies.len()
+            )}</p>
+        </details>
+    }
+}

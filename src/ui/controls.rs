@@ -1,0 +1,117 @@
+//! Section "load" of the page: the file (upload, drop, sample) and the
+//! analysis settings (k, method, min cluster size, scaling, ragged rows,
+//! seed). Each input hands its value to an [`AppState`] operation.
+
+use super::state::AppState;
+use crate::analysis::{Method, Scaling};
+use crate::ingest::RaggedRows;
+use crate::view_model::OptionValue;
+use leptos::prelude::*;
+
+#[component]
+pub fn Controls() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // What the number inputs show, redrawn when it changes or when the user
+    // entered a value that was taken (so that e.g. "04" shows as "4").
+    let k = Memo::new(move |_| state.settings.with(|s| s.k));
+    let seed = Memo::new(move |_| state.settings.with(|s| s.seed));
+    let min_cluster_size = Memo::new(move |_| state.min_cluster_size());
+    let hdbscan = Memo::new(move |_| state.settings.with(|s| matches!(s.method, Method::Hdbscan { .. })));
+    let (k_taken, seed_taken, min_taken) = (Trigger::new(), Trigger::new(), Trigger::new());
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            let name = file.name();
+            state.load_blob(file.into(), name);
+        }
+        // Allow choosing the same file again.
+        input.set_value("");
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            let name = file.name();
+            state.load_blob(file.into(), name);
+        }
+    };
+    let on_k = move |ev: leptos::ev::Event| {
+        if state.set_k(&event_target_value(&ev)) {
+            k_taken.notify();
+        }
+    };
+    let on_seed = move |ev: leptos::ev::Event| {
+        if state.set_seed(&event_target_value(&ev)) {
+            seed_taken.notify();
+        }
+    };
+    let on_min_cluster = move |ev: leptos::ev::Event| {
+        if state.set_min_cluster_size(&event_target_value(&ev)) {
+            min_taken.notify();
+        }
+    };
+    let on_method = move |ev: leptos::ev::Event| {
+        state.set_method(Method::from_value(&event_target_value(&ev)).unwrap_or(Method::KMeans))
+    };
+    let on_scaling = move |ev: leptos::ev::Event| {
+        state.set_scaling(Scaling::from_value(&event_target_value(&ev)).unwrap_or(Scaling::Standard))
+    };
+    let on_ragged = move |ev: leptos::ev::Event| {
+        state.set_ragged(RaggedRows::from_value(&event_target_value(&ev)).unwrap_or(RaggedRows::Skip))
+    };
+    let gmm = |covariance| Method::GaussianMixture { covariance };
+    use crate::analysis::CovarianceType::{Diag, Full};
+
+    view! {
+        <section class="load" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
+            <label class="file">
+                <span>"Drop a CSV file (or .csv.gz) here, or choose one: "</span>
+                <input type="file" aria-label="Upload data" accept=".csv,.tsv,.txt,.gz,text/csv,text/plain,application/gzip" on:change=on_file/>
+            </label>
+            <button on:click=move |_| state.load_sample()>"Load sample"</button>
+            <button class="secondary" on:click=move |_| state.save_sample()>"Save sample CSV"</button>
+            <p class="hint">
+                "Trades/fills (one row per fill with an account column), plain transactions (invoice lines) or a table with one row per customer. The sample is synthetic: 3,000 made-up accounts of six trader types."
+            </p>
+            <div class="settings">
+                <label>
+                    "Segments (k) "
+                    <input type="number" min="2" max="20" step="1" placeholder="auto" aria-label="Segments (k)"
+                        prop:value=move || { k_taken.track(); k.get().map(|v| v.to_string()).unwrap_or_default() } on:change=on_k/>
+                </label>
+                <label>
+                    "Method "
+                    <select aria-label="Method" on:change=on_method>
+                        <option value=Method::KMeans.value() selected>"k-means"</option>
+                        <option value=gmm(Full).value()>"Gaussian mixture (full covariance)"</option>
+                        <option value=gmm(Diag).value()>"Gaussian mixture (diagonal covariance)"</option>
+                        <option value=Method::Hdbscan { min_cluster_size: 0 }.value()>"HDBSCAN (leaves outliers unassigned)"</option>
+                    </select>
+                </label>
+                <label class:hidden=move || !hdbscan.get()>
+                    "Min cluster size "
+                    <input type="number" min="2" step="1" aria-label="Min cluster size"
+                        prop:value=move || { min_taken.track(); min_cluster_size.get().to_string() } on:change=on_min_cluster/>
+                </label>
+                <label>
+                    "Scaling "
+                    <select aria-label="Scaling" on:change=on_scaling>
+                        <option value=Scaling::Standard.value() selected>"standard (mean, SD)"</option>
+                        <option value=Scaling::Robust.value()>"robust (median, IQR)"</option>
+                    </select>
+                </label>
+                <label>
+                    "Rows with the wrong number of fields "
+                    <select aria-label="Rows with the wrong number of fields" on:change=on_ragged>
+                        <option value=RaggedRows::Skip.value() selected>{RaggedRows::Skip.label()}</option>
+                        <option value=RaggedRows::Reject.value()>{RaggedRows::Reject.label()}</option>
+                    </select>
+                </label>
+                <label>
+                    "Seed "
+                    <input type="number" min="0" step="1" aria-label="Seed" prop:value=move || { seed_taken.track(); seed.get().to_string() } on:change=on_seed/>
+                </label>
+            </div>
+        </section>
+    }
+}

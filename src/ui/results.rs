@@ -1,0 +1,42 @@
+//! The results area: the scatter plot, then the panels of the latest
+//! result in the order the page shows them, then the **Timings** line. A new
+//! view of a result is one more entry in [`Results`]' list.
+
+use super::anomalies::Anomalies;
+use super::notes::DataNotes;
+use super::quality::Quality;
+use super::scatter_view::ScatterPlot;
+use super::state::AppState;
+use super::summary::SummaryTable;
+use super::sweep::Sweep;
+use super::transforms::Transforms;
+use crate::view_model::timings_text;
+use leptos::prelude::*;
+
+/// Section "results", hidden until there is a result. Owns whether the
+/// Feature transforms panel is open (it outlives each result's panels).
+#[component]
+pub fn Results() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let transforms_open = RwSignal::new(false);
+    view! {
+        <section class="results" class:hidden=move || state.result.get().is_none()>
+            <ScatterPlot/>
+            {move || state.result.get().map(|r| view! {
+                <Quality seg=r.seg.clone() ft=r.ft.clone()/>
+                <Sweep seg=r.seg.clone()/>
+                <SummaryTable ft=r.ft.clone() seg=r.seg.clone()/>
+                <button on:click=move |_| state.download_assignments()>"Download assignments"</button>
+                <Anomalies ft=r.ft.clone() seg=r.seg.clone()/>
+                <Transforms ft=r.ft.clone() seg=r.seg.clone() open=transforms_open/>
+                <DataNotes ft=r.ft.clone() seg=r.seg.clone() table=state.loaded.get_untracked().map(|l| l.summary)/>
+            })}
+            <p class="timings" aria-label="Timings">
+                {move || match (state.loaded.get(), state.result.get()) {
+                    (Some(l), Some(r)) => timings_text(&l, &r, state.render_ms.get()),
+                    _ => String::new(),
+                }}
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,290 @@
+//! The page's state: one `Copy` struct of signals ([`AppState`]), provided
+//! as context to every component, with the page's operations as methods
+//! (start a job, take in a response, cancel, change a setting or the
+//! mapping). What it decides without a browser is in [`crate::view_model`].
+
+use super::browser::{self, download_text, text_blob};
+use super::worker;
+use crate::analysis::{Method, Scaling, TransformChoice};
+use crate::export::{assignments_csv, export_file_name};
+use crate::ingest::{Mapping, RaggedRows};
+use crate::job::{MappingEdit, Request, Response, Settings, Stage};
+use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
+use crate::view_model::inputs;
+use crate::view_model::{
+    parse_k, parse_min_cluster_size, parse_seed, reduce, Busy, Change, FileRef, Loaded, ResultView, CANCELLED,
+    DEFAULT_MIN_CLUSTER_SIZE,
+};
+use leptos::prelude::*;
+
+/// Everything the page's components share. Components read it with
+/// `expect_context::<AppState>()`; [`AppState::provide`] makes it.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// Idle, or where the running job is.
+    pub busy: RwSignal<Busy>,
+    /// The message in the page's alert (role `alert`).
+    pub error: RwSignal<Option<String>>,
+    /// The message in role `status` (e.g. after Cancel).
+    pub notice: RwSignal<Option<String>>,
+    /// The file read, once the worker has read it.
+    pub loaded: RwSignal<Option<Loaded>>,
+    /// The column mapping the worker last used.
+    pub mapping: RwSignal<Option<Mapping>>,
+    /// The analysis settings of the next job (k, seed, method with HDBSCAN's
+    /// min cluster size, scaling, transform overrides).
+    pub settings: RwSignal<Settings>,
+    /// HDBSCAN's min cluster size while another method is selected (while
+    /// HDBSCAN is, it lives in `settings.method` only): see
+    /// [`crate::view_model::inputs`].
+    min_cluster_size_aside: StoredValue<usize>,
+    /// What reading does with rows with the wrong number of fields.
+    pub ragged: RwSignal<RaggedRows>,
+    /// The latest successful run.
+    pub result: RwSignal<Option<ResultView>>,
+    /// Time of the scatter plot's last draw, milliseconds.
+    pub render_ms: RwSignal<Option<f64>>,
+    /// The latest job; responses to older ones are ignored.
+    generation: StoredValue<u64>,
+    /// The file jobs read, and its Blob.
+    file: StoredValue<Option<FileRef>>,
+    file_blob: StoredValue<Option<web_sys::Blob>, LocalStorage>,
+    /// Mapping changes made since the worker last sent the mapping back.
+    pending_edits: StoredValue<Vec<MappingEdit>>,
+}
+
+impl AppState {
+    /// A new state, provided as context, that receives the analysis worker's responses.
+    pub fn provide() -> Self {
+        let state = AppState {
+            busy: RwSignal::new(Busy::Idle),
+            error: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            loaded: RwSignal::new(None),
+            mapping: RwSignal::new(None),
+            settings: RwSignal::new(Settings::default()),
+            min_cluster_size_aside: StoredValue::new(DEFAULT_MIN_CLUSTER_SIZE),
+            ragged: RwSignal::new(RaggedRows::Skip),
+            result: RwSignal::new(None),
+            render_ms: RwSignal::new(None),
+            generation: StoredValue::new(0),
+            file: StoredValue::new(None),
+            file_blob: StoredValue::new_local(None),
+            pending_edits: StoredValue::new(Vec::new()),
+        };
+        provide_context(state);
+        worker::listen(move |r| state.receive(r));
+        state
+    }
+
+    /// HDBSCAN's min cluster size as input **Min cluster size** shows it (tracked).
+    pub fn min_cluster_size(self) -> usize {
+        let aside = self.min_cluster_size_aside.get_value();
+        self.settings.with(|s| inputs::min_cluster_size(s, aside))
+    }
+
+    /// Starts a job on the current file (reading, features and segmentation,
+    /// in the analysis worker), after mapping change `edit` if any.
+    pub fn run(self, edit: Option<MappingEdit>) {
+        let (Some(f), Some(blob)) = (self.file.get_value(), self.file_blob.get_value()) else { return };
+        if let Some(e) = edit {
+            self.pending_edits.update_value(|p| p.push(e));
+        }
+        self.generation.update_value(|g| *g += 1);
+        self.error.set(None);
+        self.notice.set(None);
+        let stage = if self.loaded.get_untracked().is_some() { Stage::Features } else { Stage::Read };
+        let total = if stage == Stage::Read { f.bytes } else { 0.0 };
+        self.busy.set(Busy::Working { stage, step: String::new(), done: 0.0, total });
+        let crash_test = web_sys::window().and_then(|w| w.location().hash().ok()).is_some_and(|h| h == "#crash-test");
+        let req = Request {
+            job: self.generation.get_value(),
+            file: f.id,
+            name: f.name,
+            ragged: self.ragged.get_untracked(),
+            mapping: self.mapping.get_untracked(),
+            edits: self.pending_edits.get_value(),
+            settings: self.settings.get_untracked(),
+            crash_test,
+        };
+        worker::submit(req, &blob);
+    }
+
+    /// Takes in a response of the analysis worker.
+    pub fn receive(self, r: Response) {
+        let current = self.generation.get_value();
+        let Some(change) = self.file.with_value(|f| reduce(r, current, f.as_ref())) else { return };
+        match change {
+            Change::Progress(b) => self.busy.set(b),
+            Change::Read(l) => self.loaded.set(Some(l)),
+            Change::Done { job, mapping, result } => {
+                // This task decoded the result; building the page from it is
+                // left to the next, so that neither blocks input for long.
+                leptos::task::spawn_local(async move {
+                    browser::yield_now().await;
+                    if self.generation.get_value() != job {
+                        return;
+                    }
+                    self.pending_edits.set_value(Vec::new());
+                    self.mapping.set(Some(mapping));
+                    self.busy.set(Busy::Idle);
+                    // A new result: the scatter shows every point (its view belongs to `result.job`).
+                    self.result.set(Some(result));
+                });
+            }
+            Change::Failed { mapping, message } => {
+                if mapping.is_some() {
+                    self.pending_edits.set_value(Vec::new());
+                    self.mapping.set(mapping);
+                }
+                self.busy.set(Busy::Idle);
+                self.result.set(None);
+                self.error.set(Some(message));
+            }
+            Change::Panicked(text) => {
+                self.busy.set(Busy::Idle);
+                self.error.set(Some(text));
+            }
+        }
+    }
+
+    /// Makes `blob` (named `name`) the file and analyses it with a detected
+    /// mapping and no transform overrides.
+    pub fn load_blob(self, blob: web_sys::Blob, name: String) {
+        self.error.set(None);
+        self.result.set(None);
+        self.loaded.set(None);
+        self.mapping.set(None);
+        self.pending_edits.set_value(Vec::new());
+        self.settings.update(|s| s.overrides.clear());
+        let id = self.file.get_value().map_or(1, |f| f.id + 1);
+        self.file.set_value(Some(FileRef { id, name, bytes: blob.size() }));
+        self.file_blob.set_value(Some(blob));
+        self.run(None);
+    }
+
+    /// **Load sample**: generates the sample file in the page and analyses it.
+    pub fn load_sample(self) {
+        match text_blob(&sample_csv(), "text/csv") {
+            Ok(b) => self.load_blob(b, SAMPLE_FILE_NAME.to_string()),
+            Err(_) => self.error.set(Some("Could not create the sample in this browser.".into())),
+        }
+    }
+
+    /// **Save sample CSV**.
+    pub fn save_sample(self) {
+        if download_text(SAMPLE_FILE_NAME, &sample_csv()).is_err() {
+            self.error.set(Some("The browser refused to save the sample file.".into()));
+        }
+    }
+
+    /// A new policy for ragged rows means reading the file again (a new file
+    /// id); the mapping and transform choices made for it are kept.
+    pub fn set_ragged(self, r: RaggedRows) {
+        self.ragged.set(r);
+        if let Some(f) = self.file.get_value() {
+            self.file.set_value(Some(FileRef { id: f.id + 1, ..f }));
+            self.loaded.set(None);
+            self.run(None);
+        }
+    }
+
+    /// **Cancel**: stops the running job, if it runs in the worker. A file
+    /// not yet read is forgotten.
+    pub fn cancel(self) {
+        if worker::cancel() {
+            self.generation.update_value(|g| *g += 1);
+            self.busy.set(Busy::Idle);
+            if self.loaded.get_untracked().is_none() {
+                self.file.set_value(None);
+                self.file_blob.set_value(None);
+            }
+            self.notice.set(Some(CANCELLED.into()));
+        }
+    }
+
+    /// Input **Segments (k)** changed to `text`: runs again, or says what is
+    /// wrong. Returns whether `text` was taken.
+    pub fn set_k(self, text: &str) -> bool {
+        match parse_k(text) {
+            Ok(k) => {
+                self.settings.update(|s| s.k = k);
+                self.run(None);
+                true
+            }
+            Err(e) => {
+                self.error.set(Some(e));
+                false
+            }
+        }
+    }
+
+    /// Input **Seed** changed to `text`. Returns whether it was taken.
+    pub fn set_seed(self, text: &str) -> bool {
+        match parse_seed(text) {
+            Ok(seed) => {
+                self.settings.update(|s| s.seed = seed);
+                self.run(None);
+                true
+            }
+            Err(e) => {
+                self.error.set(Some(e));
+                false
+            }
+        }
+    }
+
+    /// Input **Min cluster size** changed to `text`. Returns whether it was taken.
+    pub fn set_min_cluster_size(self, text: &str) -> bool {
+        match parse_min_cluster_size(text) {
+            Ok(m) => {
+                let aside = self.min_cluster_size_aside;
+                self.settings.update(|s| aside.update_value(|a| inputs::set_min_cluster_size(s, a, m)));
+                self.run(None);
+                true
+            }
+            Err(e) => {
+                self.error.set(Some(e));
+                false
+            }
+        }
+    }
+
+    /// Select **Method** changed (HDBSCAN gets the min cluster size chosen for it).
+    pub fn set_method(self, m: Method) {
+        let aside = self.min_cluster_size_aside;
+        self.settings.update(|s| aside.update_value(|a| inputs::choose_method(s, a, m)));
+        self.run(None);
+    }
+
+    /// Select **Scaling** changed.
+    pub fn set_scaling(self, scaling: Scaling) {
+        self.settings.update(|s| s.scaling = scaling);
+        self.run(None);
+    }
+
+    /// Select **Transform of <feature>** changed: `choice` for feature `key`.
+    pub fn set_transform(self, key: String, choice: TransformChoice) {
+        self.settings.update(|s| {
+            s.overrides.retain(|(c, _)| *c != key);
+            if choice != TransformChoice::Auto {
+                s.overrides.push((key, choice));
+            }
+        });
+        self.run(None);
+    }
+
+    /// A change in the Column mapping panel: runs again with it.
+    pub fn edit_mapping(self, edit: MappingEdit) {
+        self.run(Some(edit));
+    }
+
+    /// **Download assignments** of the result shown.
+    pub fn download_assignments(self) {
+        let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
+        let csv = assignments_csv(&r.ft, &r.seg);
+        if download_text(&export_file_name(&l.name), &csv).is_err() {
+            self.error.set(Some("The browser refused to save the file.".into()));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Table **Segment summary**: one row per segment (size, share, what sets
+//! it apart, flags, every feature's mean against all accounts), noise and
+//! all accounts in the footer.
+
+use crate::analysis::{Scaling, Segmentation};
+use crate::features::FeatureTable;
+use crate::view_model::fmt_num;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+#[component]
+pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
+    let defs = ft.defs.clone();
+    let unit = if seg.preprocessor.scaling == Scaling::Robust { "IQR" } else { "SD" };
+    let apart = |p: &crate::analysis::segmentation::SegmentProfile| {
+        p.distinguishing
+            .iter()
+            .map(|(j, z)| format!("{} {} ({:+.1} {unit})", if *z >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, z))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    view! {
+        <div class="table-wrap">
+            <table aria-label="Segment summary">
+                <thead>
+                    <tr>
+                        <th scope="col">"Segment"</th>
+                        <th scope="col">"Accounts"</th>
+                        <th scope="col">"Share"</th>
+                        <th scope="col">"What sets it apart"</th>
+                        <th scope="col">"Risk and anomaly flags"</th>
+                        {defs.iter().map(|d| view! {
+                            <th scope="col" title=d.formula.clone()>{d.key.clone()}<br/><small>{d.unit.clone()}</small></th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {seg.profiles.iter().map(|p| view! {
+                        <tr>
+                            <th scope="row"><span class=format!("swatch seg-{}", (p.id - 1) % 10 + 1)></span>{p.id}</th>
+                            <td>{p.size}</td>
+                            <td>{format!("{:.1}%", p.share * 100.0)}</td>
+                            <td class="apart">{apart(p)}</td>
+                            <td class="flags">{p.flags.join("; ")}</td>
+                            {p.means.iter().zip(&seg.overall_means).map(|(m, o)| view! {
+                                <td title=format!("all accounts: {}", fmt_num(*o))>{fmt_num(*m)}<small>{format!(" / {}", fmt_num(*o))}</small></td>
+                            }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+                <tfoot>
+                    {(seg.noise > 0).then(|| view! {
+                        <tr>
+                            <th scope="row"><span class="swatch seg-noise"></span>"Noise"</th>
+                            <td>{seg.noise}</td>
+                            <td>{format!("{:.1}%", seg.noise as f64 * 100.0 / ft.ids.len() as f64)}</td>
+                            <td>"not assigned to any segment (HDBSCAN)"</td>
+                            <td></td>
+                        </tr>
+                    })}
+                    <tr>
+                        <th scope="row">"All"</th>
+                        <td>{ft.ids.len()}</td>
+                        <td>"100%"</td>
+                        <td></td>
+                        <td></td>
+                        {seg.overall_means.iter().map(|o| view! { <td>{fmt_num(*o)}</td> }).collect_view()}
+                    </tr>
+                </tfoot>
+            </table>
+        </div>
+        <p class="hint">{format!(
+            "Each cell: segment mean / mean of all accounts, in the feature's raw unit. {} after the transform (see Feature transforms).",
+            if unit == "SD" { "SD = standard deviations from the overall mean" } else { "IQR = interquartile ranges from the overall median" }
+        )}</p>
+    }
+}

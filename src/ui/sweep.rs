@@ -1,0 +1,50 @@
+//! The k sweep: chart **k sweep** and table **k sweep scores** (silhouette,
+//! Calinski-Harabasz, Davies-Bouldin, inertia or BIC per k; the chosen k
+//! marked), shown when the method swept k.
+
+use super::sweep_chart;
+use crate::analysis::Segmentation;
+use crate::view_model::fmt_num;
+use leptos::html;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+#[component]
+pub fn Sweep(seg: Arc<Segmentation>) -> impl IntoView {
+    let canvas = NodeRef::<html::Canvas>::new();
+    let (sweep, chosen) = (seg.sweep.clone(), seg.k_requested.unwrap_or(seg.k));
+    let chart_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(c) = canvas.get() {
+            if let Err(e) = sweep_chart::draw(&c, &sweep, chosen) {
+                chart_error.set(Some(e));
+            }
+        }
+    });
+    let has_sweep = !seg.sweep.is_empty();
+    let bic = seg.sweep.iter().any(|s| s.bic.is_some());
+    view! {
+        {has_sweep.then(|| view! {
+            <details class="sweep" open>
+                <summary>{if bic { "k sweep: BIC by k (lowest chosen)" } else { "k sweep: silhouette by k (highest chosen)" }}</summary>
+                <canvas node_ref=canvas aria-label="k sweep" role="img" width="360" height="180"></canvas>
+                {move || chart_error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
+                <table aria-label="k sweep scores" class="small">
+                    <thead><tr>
+                        <th scope="col">"k"</th><th scope="col">"silhouette ↑"</th><th scope="col">"Calinski-Harabasz ↑"</th>
+                        <th scope="col">"Davies-Bouldin ↓"</th><th scope="col">{if bic { "BIC ↓" } else { "inertia ↓" }}</th>
+                    </tr></thead>
+                    <tbody>
+                        {seg.sweep.iter().map(|s| view! {
+                            <tr class:chosen=s.k == chosen>
+                                <td>{s.k}</td><td>{format!("{:.3}", s.silhouette)}</td><td>{format!("{:.1}", s.calinski_harabasz)}</td>
+                                <td>{format!("{:.3}", s.davies_bouldin)}</td><td>{fmt_num(s.bic.or(s.inertia).unwrap_or(f64::NAN))}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <p class="hint">"Scores on the seeded sample. Silhouette and Calinski-Harabasz: higher is better; Davies-Bouldin, BIC and inertia: lower is better."</p>
+            </details>
+        })}
+    }
+}

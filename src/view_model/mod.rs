@@ -1,0 +1,22 @@
+//! The page's view model: everything the web page decides that needs no
+//! browser, so that it is plain Rust, tested natively (`cargo test --lib
+//! view_model`). The Leptos components in `ui` (wasm32 only) hold it in
+//! signals and render it.
+//!
+//! - [`options`]: enum <-> `<option value>` (the README's automation contract).
+//! - [`format`]: numbers, bytes, the progress line and the timings line.
+//! - [`inputs`]: the page's number inputs and the settings they change.
+//! - [`notes`]: the **Data notes** list.
+//! - [`response`]: what a worker [`crate::job::Response`] changes in the page.
+
+pub mod format;
+pub mod inputs;
+pub mod notes;
+pub mod options;
+pub mod response;
+
+pub use format::{fmt_bytes, fmt_num, progress_text, timings_text};
+pub use inputs::{parse_k, parse_min_cluster_size, parse_seed, DEFAULT_MIN_CLUSTER_SIZE};
+pub use notes::data_notes;
+pub use options::OptionValue;
+pub use response::{reduce, stage_steps, Busy, Change, FileRef, Loaded, ResultView, CANCELLED};
