@@ -1142,13 +1142,4 @@ mod tests {
             (2, "x\u{fffd}", "\u{fffd}y", "z")
         );
     }
-
-    #[test]
-    fn the_fast_trim_is_str_trim() {
-        for s in
-            ["", " ", "a", " a", "a ", "\u{a0}x\u{a0}", "x\u{2003}", "\u{3000}", "\ty\r", "é", " é ", "~", "\u{7f}"]
-        {
-            assert_eq!(crate::ingest::trim(s), s.trim(), "{s:?}");
-        }
-    }
 }
