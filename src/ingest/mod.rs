@@ -1,9 +1,10 @@
 //! Ingest: bytes of a CSV file -> [`Table`] -> column roles ([`Mapping`]).
 //!
 //! Data flows one way: [`csv`] splits the file, [`roles`] decides what each
-//! column means, [`time`] and [`instrument`] interpret cells. Nothing here
-//! depends on the browser.
+//! column means, [`number`], [`time`], [`cells`] (side, maker/taker) and
+//! [`instrument`] interpret cells. Nothing here depends on the browser.
 
+pub mod cells;
 pub mod csv;
 pub mod decode;
 pub mod instrument;
