@@ -99,7 +99,7 @@ fn values_fit(role: Role, s: &ColumnStats) -> bool {
 }
 
 fn name_score(role: Role, norm: &str) -> u32 {
-    let exact = SYNONYMS.iter().filter(|(r, n, _)| *r == role && *n == norm).map(|x| x.2).max();
+    let exact = SYNONYMS.iter().filter(|(r, _, names)| *r == role && names.contains(&norm)).map(|x| x.1).max();
     exact.unwrap_or_else(|| {
         CONTAINS
             .iter()
