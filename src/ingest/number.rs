@@ -14,9 +14,10 @@
 
 /// `s.trim()` (Unicode whitespace at both ends), without decoding
 /// characters when `s` starts and ends with a visible ASCII byte, as almost
-/// every cell does (cells are stored trimmed): `str::trim` took about a
-/// tenth of reading and feature extraction. Every byte above 0x20 and below
-/// 0x80 is a character that is not whitespace, so the result is the same.
+/// every cell does (cells are stored trimmed): `str::trim` was a visible share
+/// of reading and feature extraction (figures: BENCHMARKS.md). Every byte
+/// above 0x20 and below 0x80 is a character that is not whitespace, so the
+/// result is the same.
 #[inline]
 pub fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {

@@ -280,9 +280,10 @@ impl StreamParser {
             }
             return;
         }
-        // One UTF-8 check for the whole record (a check per cell took a
-        // tenth of reading); a cell whose ends are not character boundaries
-        // of it (or any cell of an invalid record) is checked on its own.
+        // One UTF-8 check for the whole record (a check per cell was a visible
+        // share of reading; figures: BENCHMARKS.md); a cell whose ends are not
+        // character boundaries of it (or any cell of an invalid record) is
+        // checked on its own.
         let record = std::str::from_utf8(out).ok();
         let mut start = 0;
         for &e in ends {

@@ -28,8 +28,8 @@ pub const SAMPLE_ROWS: usize = 5000;
 
 /// Most cells (sample rows x columns) detection looks at in all: a file with
 /// more than `SAMPLE_CELLS / SAMPLE_ROWS` = 400 columns gets fewer sample rows
-/// per column, so a file of 10,000 columns is mapped in one or two seconds
-/// instead of up to a minute. Files of up to 400 columns are sampled as before.
+/// per column, so a file of 10,000 columns is mapped far sooner (figures:
+/// BENCHMARKS.md). Files of up to 400 columns are sampled as before.
 pub const SAMPLE_CELLS: usize = 2_000_000;
 
 /// The per-column row limit never goes below this, however many columns the

@@ -35,11 +35,11 @@ pub struct Mapping {
 /// forms the `d x d` covariance (`O(n d^2)`) and eigen-decomposes it
 /// (`O(d^3)`), k-means and the silhouette's pairwise distances are `O(d)` per
 /// distance, and a full-covariance mixture is `O(k d^3)` per EM step. At
-/// `d = 200` these take about a second for a few thousand customers; at
-/// `d = 10,000` the covariance alone is 800 MB and its eigen-decomposition
-/// (10^12 operations) would not finish in a browser tab. Beyond a few hundred
-/// dimensions distances between customers also become nearly equal, so more
-/// columns would not give better segments.
+/// `d = 200` these stay fast enough for a few thousand customers (figures:
+/// BENCHMARKS.md); at `d = 10,000` the covariance alone is 800 MB and its
+/// eigen-decomposition (10^12 operations) would not finish in a browser
+/// tab. Beyond a few hundred dimensions distances between customers also
+/// become nearly equal, so more columns would not give better segments.
 pub const MAX_FEATURE_COLUMNS: usize = 200;
 
 /// (non-missing cells, cells that read as numbers in `format`) of column `c` over `rows`.
@@ -249,7 +249,8 @@ impl Mapping {
         }
         if self.kind == DataKind::Trades {
             if let (Some(c), None) = (self.get(Role::Instrument), self.get(Role::InstrumentType)) {
-                // On the sample: scanning every row took 0.1-0.2 s on a million trades with no bare pair.
+                // On the sample: scanning every row was slow on a million trades with no bare pair
+                // (figures: BENCHMARKS.md).
                 let names = rows.iter().map(|&r| t.cell(r, c));
                 let bare_pairs = names
                     .filter(|n| {
