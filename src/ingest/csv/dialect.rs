@@ -12,7 +12,9 @@ pub const QUOTES: [u8; 2] = [b'"', b'\''];
 /// The CSV dialect of a file: field delimiter and quote character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dialect {
+    /// Field delimiter byte (detection picks one of [`DELIMITERS`]).
     pub delimiter: u8,
+    /// Quote byte (detection picks one of [`QUOTES`]).
     pub quote: u8,
 }
 

@@ -11,6 +11,7 @@ use crate::ingest::{is_missing, Table};
 /// Which column plays which role, and what was decided along the way.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mapping {
+    /// What the file is: detected, or the user's choice ([`Mapping::set_kind`]).
     pub kind: DataKind,
     pub(super) cols: [Option<usize>; 14],
     /// How the timestamp column is written (None if no timestamp column).

@@ -3,19 +3,34 @@
 /// What a column can mean.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Role {
+    /// The account (customer, user, wallet) a row belongs to.
     Account,
+    /// When the row happened ([`crate::ingest::time`] reads it).
     Timestamp,
+    /// Order or invoice id.
     Order,
+    /// Instrument name (`BTC-PERPETUAL`, `BTCUSDT`, a product code).
     Instrument,
+    /// Instrument type: spot, perpetual, future or option.
     InstrumentType,
+    /// Option type: call or put.
     OptionType,
+    /// Buy or sell ([`parse_side`](super::parse_side) reads it).
     Side,
+    /// Quantity (units, contracts or items); its sign can give the side of a
+    /// trade, and marks a return in transactions.
     Quantity,
+    /// Price per unit.
     Price,
+    /// Notional value of the row, in the quote currency.
     Notional,
+    /// Leverage (x).
     Leverage,
+    /// Fee, summed as given (OKX writes fees charged as negative numbers).
     Fee,
+    /// Realized profit and loss.
     Pnl,
+    /// Maker or taker ([`parse_liquidity`](super::parse_liquidity) reads it).
     Liquidity,
 }
 
