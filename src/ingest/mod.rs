@@ -1,9 +1,10 @@
 //! Ingest: bytes of a CSV file -> [`Table`] -> column roles ([`Mapping`]).
 //!
 //! Data flows one way: [`csv`] splits the file, [`roles`] decides what each
-//! column means, [`time`] and [`instrument`] interpret cells. Nothing here
-//! depends on the browser.
+//! column means, [`number`], [`time`], [`cells`] (side, maker/taker) and
+//! [`instrument`] interpret cells. Nothing here depends on the browser.
 
+pub mod cells;
 pub mod csv;
 pub mod decode;
 pub mod instrument;
@@ -12,6 +13,7 @@ pub mod roles;
 pub mod time;
 
 pub use csv::{detect_dialect, parse_bytes, Dialect, RaggedRows, StreamParser, Table, TableReader};
+pub use number::{is_missing, parse_number, trim};
 pub use roles::{detect_mapping, DataKind, Mapping, Role};
 
 use std::fmt;
@@ -107,65 +109,3 @@ fn count_noun(n: usize, one: &str, many: &str) -> String {
 }
 
 impl std::error::Error for IngestError {}
-
-/// `s.trim()` (Unicode whitespace at both ends), without decoding
-/// characters when `s` starts and ends with a visible ASCII byte, as almost
-/// every cell does (cells are stored trimmed): `str::trim` took about a
-/// tenth of reading and feature extraction. Every byte above 0x20 and below
-/// 0x80 is a character that is not whitespace, so the result is the same.
-#[inline]
-pub fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(&a), Some(&b)) if (0x21..0x80).contains(&a) && (0x21..0x80).contains(&b) => s,
-        _ => s.trim(),
-    }
-}
-
-/// Parses a number as found in exports: optional sign, decimals, exponent,
-/// surrounding whitespace, a leading `+`, and a trailing `%` (kept as the
-/// plain number). Returns `None` for empty cells and the usual missing-value
-/// markers (`NaN`, `null`, `NA`, `-`), and for infinities: a missing value is
-/// never turned into a number.
-pub fn parse_number(s: &str) -> Option<f64> {
-    let s = trim(s);
-    if let Some(v) = number::parse_simple_decimal(s.as_bytes()) {
-        return Some(v);
-    }
-    let s = s.strip_suffix('%').unwrap_or(s).trim_end();
-    if s.is_empty() || s == "-" {
-        return None;
-    }
-    let first = s.as_bytes()[0];
-    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return None;
-    }
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() => Some(v),
-        _ => None,
-    }
-}
-
-/// True for cells that mean "no value": empty, `NaN`, `null`, `NA`, `N/A`, `None`, `-`.
-pub fn is_missing(s: &str) -> bool {
-    let s = trim(s);
-    s.is_empty()
-        || s == "-"
-        || ["nan", "null", "na", "n/a", "none", "nil", "#n/a"].iter().any(|m| s.eq_ignore_ascii_case(m))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_and_missing_values() {
-        assert_eq!(parse_number(" 1.5e3 "), Some(1500.0));
-        assert_eq!(parse_number("+2"), Some(2.0));
-        assert_eq!(parse_number("-0.25"), Some(-0.25));
-        assert_eq!(parse_number("12%"), Some(12.0));
-        for m in ["", "NaN", "nan", "inf", "-inf", "null", "-", "abc", "1e999"] {
-            assert_eq!(parse_number(m), None, "{m:?}");
-        }
-        assert!(is_missing("N/A") && is_missing(" ") && !is_missing("0"));
-    }
-}

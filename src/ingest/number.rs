@@ -1,8 +1,10 @@
-//! Number formats of a column: decimal point or decimal comma, with or
-//! without thousands separators, detected from the column's values and used
-//! only when the column uses them consistently.
+//! Reading numbers from cells: [`parse_number`] for plain numbers, with
+//! [`is_missing`] and [`trim`] (which every cell reader uses), and the number
+//! formats of a column: decimal point or decimal comma, with or without
+//! thousands separators, detected from the column's values and used only when
+//! the column uses them consistently.
 //!
-//! - `1234.5`, `1e3`: plain ([`NumberFormat::PLAIN`], what [`super::parse_number`] reads);
+//! - `1234.5`, `1e3`: plain ([`NumberFormat::PLAIN`], what [`parse_number`] reads);
 //! - `1,234.5`: thousands commas ([`NumberFormat::THOUSANDS_COMMA`]);
 //! - `1.234,5` or `12,5`: decimal comma with dot thousands ([`NumberFormat::DECIMAL_COMMA`]).
 //!
@@ -10,7 +12,51 @@
 //! and every numeric-looking value reads under it; `1,234` alone (a decimal
 //! comma, or a thousands comma?) stays unread and is reported, never guessed.
 
-use super::parse_number;
+/// `s.trim()` (Unicode whitespace at both ends), without decoding
+/// characters when `s` starts and ends with a visible ASCII byte, as almost
+/// every cell does (cells are stored trimmed): `str::trim` was a visible share
+/// of reading and feature extraction (figures: BENCHMARKS.md). Every byte
+/// above 0x20 and below 0x80 is a character that is not whitespace, so the
+/// result is the same.
+#[inline]
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&b)) if (0x21..0x80).contains(&a) && (0x21..0x80).contains(&b) => s,
+        _ => s.trim(),
+    }
+}
+
+/// Parses a number as found in exports: optional sign, decimals, exponent,
+/// surrounding whitespace, a leading `+`, and a trailing `%` (kept as the
+/// plain number). Returns `None` for empty cells and the usual missing-value
+/// markers (`NaN`, `null`, `NA`, `-`), and for infinities: a missing value is
+/// never turned into a number.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let s = trim(s);
+    if let Some(v) = parse_simple_decimal(s.as_bytes()) {
+        return Some(v);
+    }
+    let s = s.strip_suffix('%').unwrap_or(s).trim_end();
+    if s.is_empty() || s == "-" {
+        return None;
+    }
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return None;
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => None,
+    }
+}
+
+/// True for cells that mean "no value": empty, `NaN`, `null`, `NA`, `N/A`, `None`, `-`.
+pub fn is_missing(s: &str) -> bool {
+    let s = trim(s);
+    s.is_empty()
+        || s == "-"
+        || ["nan", "null", "na", "n/a", "none", "nil", "#n/a"].iter().any(|m| s.eq_ignore_ascii_case(m))
+}
 
 /// How one column writes numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -79,7 +125,7 @@ impl NumberFormat {
         if self == NumberFormat::PLAIN {
             return parse_number(s);
         }
-        let t = super::trim(s);
+        let t = trim(s);
         let t = t.strip_suffix('%').unwrap_or(t).trim_end();
         let (sign, digits) = match t.as_bytes().first() {
             Some(b'-') | Some(b'+') => t.split_at(1),
@@ -219,5 +265,26 @@ mod tests {
         // Mixed: 1,5 needs a decimal comma but 2.25 contradicts it.
         assert_eq!(detect(["1,5", "2.25"].into_iter()), NumberFormat::PLAIN);
         assert_eq!(detect(["abc", "", "-"].into_iter()), NumberFormat::PLAIN);
+    }
+
+    #[test]
+    fn numbers_and_missing_values() {
+        assert_eq!(parse_number(" 1.5e3 "), Some(1500.0));
+        assert_eq!(parse_number("+2"), Some(2.0));
+        assert_eq!(parse_number("-0.25"), Some(-0.25));
+        assert_eq!(parse_number("12%"), Some(12.0));
+        for m in ["", "NaN", "nan", "inf", "-inf", "null", "-", "abc", "1e999"] {
+            assert_eq!(parse_number(m), None, "{m:?}");
+        }
+        assert!(is_missing("N/A") && is_missing(" ") && !is_missing("0"));
+    }
+
+    #[test]
+    fn the_fast_trim_is_str_trim() {
+        for s in
+            ["", " ", "a", " a", "a ", "\u{a0}x\u{a0}", "x\u{2003}", "\u{3000}", "\ty\r", "é", " é ", "~", "\u{7f}"]
+        {
+            assert_eq!(crate::ingest::trim(s), s.trim(), "{s:?}");
+        }
     }
 }
