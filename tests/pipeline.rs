@@ -6,6 +6,7 @@ use segscope::analysis::{segment, SegmentOptions};
 use segscope::export::assignments_csv;
 use segscope::features::extract;
 use segscope::ingest::{detect_mapping, parse_bytes, DataKind, Role, TableReader};
+use segscope::job::Settings;
 use std::path::PathBuf;
 
 fn shared(name: &str) -> Option<Vec<u8>> {
@@ -36,7 +37,8 @@ fn run(bytes: &[u8]) -> Outcome {
     let (_, t) = r.finish().unwrap();
     let m = detect_mapping(&t);
     let ft = extract(&t, &m).unwrap();
-    let s = segment(&ft, &SegmentOptions::default()).unwrap();
+    // The page's default settings (behaviour features, k by the Calinski-Harabasz index).
+    let s = segment(&ft, &Settings::default().options(&ft)).unwrap();
     assert_eq!(s.profiles.len(), s.k);
     assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>(), ft.ids.len());
     Outcome { accounts: ft.ids.len(), k: s.k, csv: assignments_csv(&ft, &s), mapping: m, headers: t.headers.clone() }
@@ -241,7 +243,7 @@ fn timed_run(what: &str, bytes: &[u8]) -> (segscope::ingest::Mapping, segscope::
     let ft = extract(&t, &m).unwrap();
     eprintln!("{what}: extract {:.2} s ({} accounts x {} features)", secs(t2), ft.ids.len(), ft.defs.len());
     let t3 = Instant::now();
-    let s = segment(&ft, &SegmentOptions::default()).unwrap();
+    let s = segment(&ft, &Settings::default().options(&ft)).unwrap();
     eprintln!("{what}: segment {:.2} s (k = {}); total {:.2} s", secs(t3), s.k, secs(t0));
     assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>(), ft.ids.len());
     (m, ft, s.k)

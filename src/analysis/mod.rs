@@ -25,7 +25,7 @@ pub use kmeans::{FittedKMeans, KMeans, KMeansAlgorithm, MiniBatchKMeans};
 pub use params::ParamError;
 pub use pca::{FittedPca, Pca};
 pub use preprocess::{FittedPreprocessor, Preprocessor, Scaling, Transform, TransformChoice};
-pub use segmentation::{segment, segment_timed, Method, SegmentOptions, Segmentation, STAGES};
+pub use segmentation::{segment, segment_timed, KRule, Method, SegmentOptions, Segmentation, STAGES};
 pub use stability::{subsample_stability, Stability};
 
 use std::fmt;

@@ -45,7 +45,7 @@ pub use codec::{decode, encode, encode_error, encoded_size, split_result, Assemb
 pub use error::JobError;
 pub use parts::{PartReader, PARTS_NOTE};
 pub use protocol::{
-    FeatureSource, MappingEdit, Outcome, PartJob, PartResult, PartSpec, Request, Response, Settings, Stage,
+    FeatureSet, FeatureSource, MappingEdit, Outcome, PartJob, PartResult, PartSpec, Request, Response, Settings, Stage,
     TableSummary,
 };
 pub use run::{analyse, features, mapping_for, segment_features};

@@ -7,7 +7,8 @@
 
 use super::JobError;
 use crate::analysis::{Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
-use crate::features::{FeatureTable, PartialAccounts};
+use crate::features::catalog::balance_weights;
+use crate::features::{FeatureDef, FeatureRole, FeatureTable, PartialAccounts};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{DataKind, Dialect, Mapping, RaggedRows, Role, Table};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,42 @@ pub struct Settings {
     /// Per-feature transform overrides, keyed by feature name (a new mapping
     /// can change which features exist and their order).
     pub overrides: Vec<(String, TransformChoice)>,
+    /// The features that define the segments (the others are still
+    /// computed, profiled and exported).
+    pub features: FeatureSet,
+    /// Weight each feature family equally in the distance
+    /// ([`crate::features::catalog::balance_weights`]).
+    pub balance_families: bool,
+}
+
+/// Which features are used for clustering (select **Feature set**).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeatureSet {
+    /// The behaviour features ([`FeatureRole::Behaviour`]): every catalogue
+    /// feature but the outcomes, and every column of a customer table.
+    #[default]
+    Behaviour,
+    /// Every feature.
+    All,
+    /// The features named (export keys); others, and names the table does
+    /// not have, are ignored.
+    Custom(Vec<String>),
+}
+
+impl FeatureSet {
+    /// Whether feature `d` is used for clustering under this set.
+    pub fn uses(&self, d: &FeatureDef) -> bool {
+        match self {
+            FeatureSet::Behaviour => d.role() == FeatureRole::Behaviour,
+            FeatureSet::All => true,
+            FeatureSet::Custom(keys) => keys.contains(&d.key),
+        }
+    }
+
+    /// Whether each feature of `defs` is used.
+    pub fn used(&self, defs: &[FeatureDef]) -> Vec<bool> {
+        defs.iter().map(|d| self.uses(d)).collect()
+    }
 }
 
 impl Default for Settings {
@@ -34,6 +71,8 @@ impl Default for Settings {
             method: Method::KMeans,
             scaling: Scaling::Standard,
             overrides: Vec::new(),
+            features: FeatureSet::default(),
+            balance_families: false,
         }
     }
 }
@@ -52,8 +91,23 @@ impl Settings {
             seed: self.seed,
             method: self.method,
             preprocessor: Preprocessor { scaling: self.scaling, overrides, ..Default::default() },
+            weights: self.weights(&ft.defs),
             ..Default::default()
         }
+    }
+
+    /// The weight of each feature of `defs` in the clustering distance: 1
+    /// for a used feature, 0 for the others, or the family-balancing
+    /// weights; `None` when that is every feature at weight 1.
+    pub fn weights(&self, defs: &[FeatureDef]) -> Option<Vec<f64>> {
+        let used = self.features.used(defs);
+        let w = if self.balance_families {
+            let families: Vec<_> = defs.iter().map(|d| d.family()).collect();
+            balance_weights(&families, &used)
+        } else {
+            used.iter().map(|&u| if u { 1.0 } else { 0.0 }).collect()
+        };
+        (!w.iter().all(|&x| x == 1.0)).then_some(w)
     }
 }
 

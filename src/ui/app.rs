@@ -13,6 +13,7 @@
 //! in [`super::results::Results`].
 
 use super::controls::Controls;
+use super::feature_picker::FeaturePicker;
 use super::header::{Footer, Header};
 use super::mapping_panel::ColumnMapping;
 use super::messages::Messages;
@@ -31,6 +32,7 @@ pub fn App() -> impl IntoView {
             <Progress/>
             <Messages/>
             <ColumnMapping/>
+            <FeaturePicker/>
             <Results/>
         </main>
         <Footer/>

@@ -213,6 +213,24 @@ pub fn resource_count() -> u32 {
         .count() as u32
 }
 
+/// The page address' fragment, with its `#` (empty if none).
+pub fn fragment() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// Replaces the page address' fragment with `#fragment` without a new
+/// history entry or any request (`history.replaceState`; allowed under the
+/// locked policy: it loads nothing). Does nothing if the browser refuses.
+pub fn set_fragment(fragment: &str) {
+    let Some(w) = web_sys::window() else { return };
+    if w.location().hash().ok().as_deref() == Some(&format!("#{fragment}")) {
+        return;
+    }
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
+    }
+}
+
 /// Milliseconds since the page (or worker) started: `performance.now()`.
 pub fn now_ms() -> f64 {
     js_sys::Reflect::get(&js_sys::global(), &"performance".into())

@@ -8,6 +8,7 @@ mod anomalies;
 mod app;
 mod browser;
 mod controls;
+mod feature_picker;
 mod header;
 mod mapping_panel;
 mod messages;

@@ -1,26 +1,23 @@
 //! The result's quality: the **Quality** line (accounts, segments, how k
-//! was chosen, silhouette, method, seed) and paragraph **Stability**.
+//! was chosen and how close the runner-up was, silhouette, the features
+//! clustered on, method, seed), paragraph **Stability** and list
+//! **Warnings**.
 
-use crate::analysis::{Method, Segmentation};
+use super::state::AppState;
+use crate::analysis::Segmentation;
 use crate::features::FeatureTable;
+use crate::view_model::quality::{features_text, k_reason, warnings};
+use crate::view_model::OptionValue;
 use leptos::prelude::*;
 use std::sync::Arc;
 
 #[component]
 pub fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
-    let range = match (seg.sweep.first(), seg.sweep.last()) {
-        (Some(a), Some(b)) => format!("k = {}..{}", a.k, b.k),
-        _ => String::new(),
-    };
-    let mut how = match (seg.k_auto, seg.method) {
-        (_, Method::Hdbscan { .. }) => "found by HDBSCAN".to_string(),
-        (true, Method::GaussianMixture { .. }) => format!("lowest BIC over {range}"),
-        (true, _) => format!("highest silhouette over {range}"),
-        (false, _) => "set by you".to_string(),
-    };
-    if let Some(asked) = seg.k_requested.filter(|&a| a != seg.k) {
-        how.push_str(&format!("; {asked} asked for, {} came out empty", asked - seg.k));
-    }
+    let state = expect_context::<AppState>();
+    let how = k_reason(&seg);
+    let set = state.settings.with_untracked(|s| s.features.value());
+    let features = features_text(&seg, &ft, set);
+    let warnings = warnings(&seg, &ft);
     let silhouette =
         if seg.silhouette.is_finite() { format!("{:.3}", seg.silhouette) } else { "undefined (one segment)".into() };
     let sample = if seg.silhouette_n < ft.ids.len() {
@@ -48,10 +45,15 @@ pub fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
     view! {
         <p class="quality">
             {format!(
-                "{} accounts in {} segments ({how}){noise}; silhouette {silhouette}{sample}. Method: {}, seed {}.",
+                "{} accounts in {} segments ({how}){noise}; silhouette {silhouette}{sample}; {features}. Method: {}, seed {}.",
                 ft.ids.len(), seg.k, seg.algorithm, seg.seed
             )}
         </p>
         {stability.map(|s| view! { <p class="stability" aria-label="Stability">{s}</p> })}
+        {(!warnings.is_empty()).then(|| view! {
+            <ul class="warnings" aria-label="Warnings">
+                {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
+        })}
     }
 }

@@ -8,9 +8,11 @@ use super::worker;
 use crate::analysis::{Method, Scaling, TransformChoice};
 use crate::export::{assignments_csv, export_file_name};
 use crate::ingest::{Mapping, RaggedRows};
-use crate::job::{MappingEdit, Request, Response, Settings, Stage};
+use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
+use crate::view_model::fragment::{from_fragment, to_fragment};
 use crate::view_model::inputs;
+use crate::view_model::OptionValue;
 use crate::view_model::{
     parse_k, parse_min_cluster_size, parse_seed, reduce, Busy, Change, FileRef, Loaded, ResultView, CANCELLED,
     DEFAULT_MIN_CLUSTER_SIZE,
@@ -44,6 +46,9 @@ pub struct AppState {
     pub result: RwSignal<Option<ResultView>>,
     /// Time of the scatter plot's last draw, milliseconds.
     pub render_ms: RwSignal<Option<f64>>,
+    /// The features and segmentation of the latest result, kept after a
+    /// failed run (e.g. no feature chosen) so that the feature picker stays.
+    pub last: RwSignal<Option<ResultView>>,
     /// The latest job; responses to older ones are ignored.
     generation: StoredValue<u64>,
     /// The file jobs read, and its Blob.
@@ -67,12 +72,16 @@ impl AppState {
             ragged: RwSignal::new(RaggedRows::Skip),
             result: RwSignal::new(None),
             render_ms: RwSignal::new(None),
+            last: RwSignal::new(None),
             generation: StoredValue::new(0),
             file: StoredValue::new(None),
             file_blob: StoredValue::new_local(None),
             pending_edits: StoredValue::new(Vec::new()),
         };
         provide_context(state);
+        // Settings from the page's address (a link or bookmark), then kept there.
+        let (settings, _) = from_fragment(&browser::fragment(), Settings::default());
+        state.settings.set(settings);
         worker::listen(move |r| state.receive(r));
         state
     }
@@ -96,7 +105,8 @@ impl AppState {
         let stage = if self.loaded.get_untracked().is_some() { Stage::Features } else { Stage::Read };
         let total = if stage == Stage::Read { f.bytes } else { 0.0 };
         self.busy.set(Busy::Working { stage, step: String::new(), done: 0.0, total });
-        let crash_test = web_sys::window().and_then(|w| w.location().hash().ok()).is_some_and(|h| h == "#crash-test");
+        let (_, crash_test) = from_fragment(&browser::fragment(), Settings::default());
+        browser::set_fragment(&to_fragment(&self.settings.get_untracked(), crash_test));
         let req = Request {
             job: self.generation.get_value(),
             file: f.id,
@@ -129,6 +139,7 @@ impl AppState {
                     self.mapping.set(Some(mapping));
                     self.busy.set(Busy::Idle);
                     // A new result: the scatter shows every point (its view belongs to `result.job`).
+                    self.last.set(Some(result.clone()));
                     self.result.set(Some(result));
                 });
             }
@@ -155,6 +166,7 @@ impl AppState {
         self.result.set(None);
         self.loaded.set(None);
         self.mapping.set(None);
+        self.last.set(None);
         self.pending_edits.set_value(Vec::new());
         self.settings.update(|s| s.overrides.clear());
         let id = self.file.get_value().map_or(1, |f| f.id + 1);
@@ -272,6 +284,41 @@ impl AppState {
             }
         });
         self.run(None);
+    }
+
+    /// Select **Feature set** changed to option `value`: a preset, or
+    /// "custom", which starts from the features in use now.
+    pub fn set_feature_set(self, value: &str) {
+        let Some(mut set) = FeatureSet::from_value(value) else { return };
+        if let FeatureSet::Custom(keys) = &mut set {
+            *keys = self.used_keys();
+        }
+        self.settings.update(|s| s.features = set);
+        self.run(None);
+    }
+
+    /// Checkbox **Use <key> for clustering** changed: the feature set becomes custom.
+    pub fn set_feature_used(self, key: &str, used: bool) {
+        let mut keys = self.used_keys();
+        keys.retain(|k| k != key);
+        if used {
+            keys.push(key.to_string());
+        }
+        self.settings.update(|s| s.features = FeatureSet::Custom(keys));
+        self.run(None);
+    }
+
+    /// Checkbox **Balance feature families** changed.
+    pub fn set_balance_families(self, on: bool) {
+        self.settings.update(|s| s.balance_families = on);
+        self.run(None);
+    }
+
+    /// The keys of the latest features the settings use, in table order.
+    fn used_keys(self) -> Vec<String> {
+        let Some(r) = self.last.get_untracked() else { return Vec::new() };
+        self.settings
+            .with_untracked(|s| r.ft.defs.iter().filter(|d| s.features.uses(d)).map(|d| d.key.clone()).collect())
     }
 
     /// A change in the Column mapping panel: runs again with it.

@@ -5,14 +5,18 @@
 //!
 //! - [`options`]: enum <-> `<option value>` (the README's automation contract).
 //! - [`format`]: numbers, bytes, the progress line and the timings line.
+//! - [`fragment`]: the settings in the page's address (after `#`).
 //! - [`inputs`]: the page's number inputs and the settings they change.
 //! - [`notes`]: the **Data notes** list.
+//! - [`quality`]: why this k, the **Warnings**, what defined the segments.
 //! - [`response`]: what a worker [`crate::job::Response`] changes in the page.
 
 pub mod format;
+pub mod fragment;
 pub mod inputs;
 pub mod notes;
 pub mod options;
+pub mod quality;
 pub mod response;
 
 pub use format::{fmt_bytes, fmt_num, progress_text, timings_text};

@@ -7,6 +7,7 @@ use super::inputs::DEFAULT_MIN_CLUSTER_SIZE;
 use crate::analysis::{CovarianceType, Method, Scaling, TransformChoice};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{DataKind, RaggedRows};
+use crate::job::FeatureSet;
 
 /// A choice offered in a `<select>`: the `value` of its `<option>`, and back.
 pub trait OptionValue: Sized {
@@ -127,6 +128,26 @@ impl OptionValue for TimeFormat {
     }
 }
 
+/// Select **Feature set**. `"custom"` gives an empty list: the page fills
+/// in the features in use when the user switches to it.
+impl OptionValue for FeatureSet {
+    fn value(&self) -> &'static str {
+        match self {
+            FeatureSet::Behaviour => "behaviour",
+            FeatureSet::All => "all",
+            FeatureSet::Custom(_) => "custom",
+        }
+    }
+    fn from_value(v: &str) -> Option<Self> {
+        Some(match v {
+            "behaviour" => FeatureSet::Behaviour,
+            "all" => FeatureSet::All,
+            "custom" => FeatureSet::Custom(Vec::new()),
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +184,10 @@ mod tests {
             &["auto", "none", "log1p", "yeo-johnson"],
         );
         round_trip(&RaggedRows::ALL, &["skip", "reject"]);
+        round_trip(
+            &[FeatureSet::Behaviour, FeatureSet::All, FeatureSet::Custom(Vec::new())],
+            &["behaviour", "all", "custom"],
+        );
         round_trip(
             &[DataKind::Trades, DataKind::Transactions, DataKind::CustomerTable],
             &["trades", "transactions", "customers"],

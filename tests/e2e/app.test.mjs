@@ -176,7 +176,9 @@ test('methods, scaling and per-feature transforms on the sample', async () => {
   const quality = () => page.locator('.quality').innerText();
 
   await page.getByLabel('Method').selectOption('gmm-full');
-  await page.waitForFunction(() => /lowest BIC/.test(document.querySelector('.quality')?.textContent ?? ''));
+  // k is chosen by the Calinski-Harabasz index for every method; the Method part names the mixture.
+  await page.waitForFunction(() => /Method: Gaussian mixture \(full covariance\)/.test(document.querySelector('.quality')?.textContent ?? ''));
+  assert.match(await quality(), /highest Calinski-Harabasz index over k = 2\.\.10: \d+ at k = \d+, runner-up k = \d+ at \d+ \(\d+ % lower\)/);
   const kg = await expectResult(page, 'sample, Gaussian mixture');
   assert.match(await page.getByRole('table', { name: 'k sweep scores' }).locator('thead').innerText(), /BIC/);
   let l = lines((await download(page)).text);
@@ -197,7 +199,7 @@ test('methods, scaling and per-feature transforms on the sample', async () => {
   await page.waitForFunction(() => /min cluster size 60/.test(document.querySelector('.quality')?.textContent ?? ''));
 
   await page.getByLabel('Method').selectOption('kmeans');
-  await page.waitForFunction(() => /highest silhouette/.test(document.querySelector('.quality')?.textContent ?? ''));
+  await page.waitForFunction(() => /Method: k-means/.test(document.querySelector('.quality')?.textContent ?? ''));
   const transforms = page.getByRole('table', { name: 'Feature transforms' });
   await page.locator('details.transforms > summary').click();
   const row = transforms.locator('tbody tr').filter({ hasText: 'total_notional' });
@@ -207,6 +209,71 @@ test('methods, scaling and per-feature transforms on the sample', async () => {
   await page.getByLabel('Scaling').selectOption('robust');
   await page.waitForFunction(() => /robust scaling/.test(document.querySelector('details.transforms summary')?.textContent ?? ''));
   await expectResult(page, 'sample, Yeo-Johnson and robust scaling');
+  assertPrivate(log);
+  await context.close();
+});
+
+test('features for clustering: behaviour by default, a change re-runs without reading again, the choice lives in the address', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  const quality = () => page.locator('.quality').innerText();
+  // Behaviour by default: outcomes are computed and shown, not clustered on.
+  assert.equal(await page.getByLabel('Feature set').inputValue(), 'behaviour');
+  assert.equal(await page.getByLabel('Use realized_pnl for clustering').isChecked(), false);
+  assert.equal(await page.getByLabel('Use total_fees for clustering').isChecked(), false);
+  assert.equal(await page.getByLabel('Use trade_count for clustering').isChecked(), true);
+  assert.match(await quality(), /clustered on \d+ of \d+ features \(behaviour\)/);
+  assert.match(page.url(), /#.*features=behaviour/);
+  const used = Number(/clustered on (\d+) of/.exec(await quality())[1]);
+
+  // Untick one: the analysis runs again on the features it holds (no read stage), and the summary still lists it.
+  const stages = [];
+  const seen = setInterval(async () => {
+    const s = await page.getByRole('list', { name: 'Stages' }).innerText().catch(() => '');
+    if (s) stages.push(s);
+  }, 20);
+  await page.getByLabel('Use maker_share for clustering').uncheck();
+  await page.waitForFunction((n) => new RegExp(`clustered on ${n} of`).test(document.querySelector('.quality')?.textContent ?? ''), used - 1);
+  clearInterval(seen);
+  assert.ok(!stages.some((s) => /Reading/.test(s)), `no read stage after a feature change: ${stages.join(' | ')}`);
+  assert.match(await page.locator('.timings').innerText(), /features reused/);
+  assert.equal(await page.getByLabel('Feature set').inputValue(), 'custom');
+  const header = await page.getByRole('table', { name: 'Segment summary' }).locator('thead').innerText();
+  assert.match(header, /maker_share/, 'a feature left out of the distance is still profiled');
+  assert.match(header, /realized_pnl/);
+  assert.match(lines((await download(page)).text)[0], /,maker_share,.*realized_pnl/, 'the export keeps every feature');
+
+  // All features and balanced families; the address says so, and a new page at that address starts with them.
+  await page.getByLabel('Feature set').selectOption('all');
+  await page.waitForFunction(() => /\(all\)/.test(document.querySelector('.quality')?.textContent ?? ''));
+  await page.getByLabel('Balance feature families').check();
+  await page.waitForFunction(() => /families balanced/.test(document.querySelector('.quality')?.textContent ?? ''));
+  const url = page.url();
+  assert.match(url, /features=all/);
+  assert.match(url, /balance=1/);
+  assert.ok(await page.getByRole('table', { name: 'Feature correlations' }).count() === 1);
+  const second = await context.newPage();
+  await second.goto(url);
+  await second.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  await second.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(second, 'sample from a bookmarked address');
+  assert.equal(await second.getByLabel('Feature set').inputValue(), 'all');
+  assert.equal(await second.getByLabel('Balance feature families').isChecked(), true);
+  assert.match(await second.locator('.quality').innerText(), /\(all, families balanced\)/);
+
+  // Nothing chosen: a clear message, and the picker stays to fix it.
+  await page.getByLabel('Feature set').selectOption('custom');
+  await page.waitForFunction(() => /\(custom/.test(document.querySelector('.quality')?.textContent ?? ''));
+  for (const box of await page.locator('details.features input[type=checkbox][aria-label^="Use "]').all()) {
+    if (await box.isChecked()) {
+      await box.uncheck();
+      await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 60_000 });
+    }
+  }
+  await page.getByRole('alert').filter({ hasText: 'No feature is chosen for clustering' }).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Feature set').selectOption('behaviour');
+  await expectResult(page, 'sample, behaviour again');
   assertPrivate(log);
   await context.close();
 });

@@ -1,5 +1,5 @@
 //! The segmentation pipeline: features -> preprocessing -> a clustering
-//! method (k chosen by silhouette or BIC when not given) -> PCA for the view
+//! method (k chosen by the Calinski-Harabasz index when not given) -> PCA for the view
 //! -> segment profiles, stability and anomaly scores.
 //!
 //! Clustering runs on the scaled features chosen for it
@@ -25,8 +25,9 @@ mod sweep;
 
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use profiles::SegmentProfile;
-pub use sweep::KScore;
+pub use sweep::{best, runner_up, KRule, KScore};
 
+use super::correlation::correlation_matrix;
 use super::gmm::CovarianceType;
 use super::metrics::{pairwise_distances, sample_indices};
 use super::params::ParamError;
@@ -89,6 +90,8 @@ pub struct SegmentOptions {
     /// out of the distance (it is still scaled and profiled), and a scaled
     /// feature is multiplied by its weight. `None`: every feature, weight 1.
     pub weights: Option<Vec<f64>>,
+    /// How k is chosen when it is not given.
+    pub k_rule: KRule,
 }
 
 impl Default for SegmentOptions {
@@ -104,6 +107,7 @@ impl Default for SegmentOptions {
             n_init: 10,
             stability_runs: 10,
             weights: None,
+            k_rule: KRule::default(),
         }
     }
 }
@@ -121,6 +125,9 @@ pub struct Segmentation {
     pub used: Vec<usize>,
     /// The weight of each of `used` in the distance.
     pub weights: Vec<f64>,
+    /// Pearson correlation of the features of `used` (`used.len()` square),
+    /// on the transformed values of the seeded sample.
+    pub correlation: Array2<f64>,
     pub pca: FittedPca,
     /// `n x 2`: PC1 and PC2 of each account.
     pub projection: Array2<f64>,
@@ -131,6 +138,8 @@ pub struct Segmentation {
     pub noise: usize,
     /// True if k was chosen from the sweep.
     pub k_auto: bool,
+    /// The rule that chose k from the sweep.
+    pub k_rule: KRule,
     /// The k sweep (empty when k was given, or for HDBSCAN).
     pub sweep: Vec<KScore>,
     /// Mean silhouette of the final segments on the sample (noise left out).
@@ -220,10 +229,11 @@ pub fn segment_timed(
 
     let sample = sample_indices(n, opts.sample_size.max(3), opts.seed);
     let zs = x.select(Axis(0), &sample);
+    let correlation = correlation_matrix(zs.view());
     let dist = pairwise_distances(zs.view());
     let k_auto = opts.k.is_none() && method.takes_k();
     let sweep = if k_auto { sweep::sweep(method, zs.view(), dist.view(), opts)? } else { Vec::new() };
-    let k_req = sweep::choose_k(opts.k, &sweep);
+    let k_req = sweep::choose_k(opts.k, &sweep, opts.k_rule);
     mark("k sweep");
 
     let Fitted { labels, gmm, probabilities, about: algorithm } =
@@ -258,12 +268,14 @@ pub fn segment_timed(
         preprocessor,
         used: space.used,
         weights: space.weights,
+        correlation,
         pca,
         projection,
         segments,
         k,
         noise,
         k_auto,
+        k_rule: opts.k_rule,
         sweep,
         silhouette,
         silhouette_n,

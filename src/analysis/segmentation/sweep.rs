@@ -1,6 +1,6 @@
 //! Stage "k sweep": fits every k of `k_min..=k_max` on the seeded sample,
-//! scores each, and chooses k (highest silhouette for k-means, lowest BIC for
-//! the Gaussian mixture).
+//! scores each, and chooses k by a [`KRule`] (by default the highest
+//! Calinski-Harabasz index, for every method).
 
 use super::{Method, SegmentOptions};
 use crate::analysis::gmm::GaussianMixture;
@@ -64,18 +64,69 @@ pub(super) fn sweep(
     Ok(sweep)
 }
 
-/// The k asked for: `given`, else the sweep's best (k-means: highest
-/// silhouette; mixture: lowest BIC; the smaller k on ties), else 2 (empty sweep).
-pub(super) fn choose_k(given: Option<usize>, sweep: &[KScore]) -> usize {
-    let score = |s: &KScore| s.bic.map_or(s.silhouette, |b| -b);
+/// How the automatic k is chosen from the sweep.
+///
+/// On the quality benchmark's suite (`scripts/bench-quality.sh`: 56 seeded
+/// trader populations of 3 to 9 known types, easy and noisy, equal and
+/// unequal sizes, and 28 sets of isotropic and anisotropic Gaussian blobs;
+/// BENCHMARKS.md), the highest Calinski-Harabasz index found the true k in
+/// 62 % of the datasets, the highest silhouette in 45 %, the lowest
+/// Davies-Bouldin index in 39 %, the gap statistic in 25 %, the most stable
+/// k in 35 % and the lowest BIC of a diagonal mixture in 15 %; silhouette
+/// ties broken towards the more stable k reached 48 %.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum KRule {
+    /// Highest Calinski-Harabasz index (Calinski & Harabasz 1974): the
+    /// between- to within-segment dispersion ratio, scaled by degrees of freedom.
+    #[default]
+    CalinskiHarabasz,
+    /// Highest mean silhouette (Rousseeuw 1987).
+    Silhouette,
+    /// Lowest BIC (Gaussian mixture only; other methods use Calinski-Harabasz).
+    Bic,
+}
+
+impl KRule {
+    /// The score this rule maximises for `s`.
+    pub fn score(self, s: &KScore) -> f64 {
+        match (self, s.bic) {
+            (KRule::Silhouette, _) => s.silhouette,
+            (KRule::Bic, Some(b)) => -b,
+            _ => s.calinski_harabasz,
+        }
+    }
+
+    /// How the page names what the rule picks, e.g. "highest Calinski-Harabasz index".
+    pub fn label(self, method: Method) -> &'static str {
+        match (self, method) {
+            (KRule::Silhouette, _) => "highest silhouette",
+            (KRule::Bic, Method::GaussianMixture { .. }) => "lowest BIC",
+            _ => "highest Calinski-Harabasz index",
+        }
+    }
+}
+
+/// The k asked for: `given`, else the sweep's best under `rule` (the
+/// smaller k on ties), else 2 (empty sweep).
+pub(super) fn choose_k(given: Option<usize>, sweep: &[KScore], rule: KRule) -> usize {
     match given {
         Some(k) => k,
-        None => sweep
-            .iter()
-            .fold(None::<&KScore>, |b, s| match b {
-                Some(b) if score(b) >= score(s) => Some(b),
-                _ => Some(s),
-            })
-            .map_or(2, |s| s.k),
+        None => best(sweep, rule).map_or(2, |s| s.k),
     }
+}
+
+/// The sweep's best k under `rule` (the smaller k on ties), and the
+/// runner-up: the best of the other k.
+pub fn best(sweep: &[KScore], rule: KRule) -> Option<&KScore> {
+    sweep.iter().fold(None::<&KScore>, |b, s| match b {
+        Some(b) if rule.score(b) >= rule.score(s) => Some(b),
+        _ => Some(s),
+    })
+}
+
+/// The best k of the sweep other than `chosen` under `rule`.
+pub fn runner_up(sweep: &[KScore], rule: KRule, chosen: usize) -> Option<&KScore> {
+    let others: Vec<KScore> = sweep.iter().filter(|s| s.k != chosen).cloned().collect();
+    let k = best(&others, rule)?.k;
+    sweep.iter().find(|s| s.k == k)
 }

@@ -176,6 +176,19 @@ pub fn detect_mapping_with_unique(t: &Table) -> (Mapping, Option<usize>) {
     // A weakly named id (e.g. `id`) that differs on every row of trade data is
     // a trade or row id: using it would make every row its own account.
     let trade_like = m.get(Role::Timestamp).is_some() || TRADE_ROLES.iter().any(|&r| m.get(r).is_some());
+    // No id by name in a table that is not trades: a text column whose values
+    // all differ and look like ids (`C10001`, `C10002`, ...) names the rows.
+    if m.get(Role::Account).is_none() && !trade_like {
+        if let Some(c) = (0..t.n_cols()).find(|&c| !used[c] && stats[c].numeric == 0 && looks_like_ids(t, c)) {
+            m.cols[Role::Account as usize] = Some(c);
+            used[c] = true;
+            account_score = 60;
+            m.detect_notes.push(format!(
+                "Column \"{}\" is taken as the id: its values all differ and look like ids (letters, then digits). Choose another under \"Account id\" if that is wrong.",
+                t.headers[c]
+            ));
+        }
+    }
     let mut account_unique = m.get(Role::Account).is_some_and(|c| t.n_rows() >= 2 && all_unique(t, c));
     // Uniqueness decides the mapping only where it drops a weak id or makes a customer table.
     let unique = m
@@ -197,6 +210,26 @@ pub fn detect_mapping_with_unique(t: &Table) -> (Mapping, Option<usize>) {
 /// Roles only trade data has.
 const TRADE_ROLES: [Role; 6] =
     [Role::Side, Role::Leverage, Role::Liquidity, Role::Pnl, Role::InstrumentType, Role::OptionType];
+
+/// True if every value of column `c` is present, differs from the others,
+/// and is an id-like code: a short run of letters (the same for all rows),
+/// then at least two digits, e.g. `C10001`.
+fn looks_like_ids(t: &Table, c: usize) -> bool {
+    fn split(v: &str) -> Option<(&str, &str)> {
+        let digits = v.find(|ch: char| ch.is_ascii_digit())?;
+        let (prefix, rest) = v.split_at(digits);
+        let ok = (1..=8).contains(&prefix.len())
+            && prefix.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '_' || ch == '-')
+            && rest.len() >= 2
+            && rest.bytes().all(|b| b.is_ascii_digit());
+        ok.then_some((prefix, rest))
+    }
+    if t.n_rows() < 2 {
+        return false;
+    }
+    let Some((prefix, _)) = split(t.cell(0, c)) else { return false };
+    (0..t.n_rows()).all(|r| split(t.cell(r, c)).is_some_and(|(p, _)| p == prefix)) && all_unique(t, c)
+}
 
 fn all_unique(t: &Table, c: usize) -> bool {
     let mut seen = std::collections::HashSet::with_capacity(t.n_rows());
@@ -231,6 +264,29 @@ fn infer_kind(m: &Mapping, stats: &[ColumnStats], account_unique: bool) -> DataK
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_column_is_found_by_its_values_as_well_as_its_name() {
+        // The credit-card customer table's layout: CUST_ID values like C10001.
+        let csv = "CUST_ID,BALANCE,PURCHASES\nC10001,40.9,95.4\nC10002,3202.5,0\nC10003,2495.1,773.2\n";
+        let t = crate::ingest::parse_bytes(csv.as_bytes()).unwrap().1;
+        let m = detect_mapping(&t);
+        assert_eq!((m.kind, m.get(Role::Account)), (DataKind::CustomerTable, Some(0)));
+        // By value alone, under a name nobody lists.
+        let csv = "ref,BALANCE,PURCHASES\nK001,40.9,95.4\nK002,3202.5,0\nK003,2495.1,773.2\n";
+        let t = crate::ingest::parse_bytes(csv.as_bytes()).unwrap().1;
+        let m = detect_mapping(&t);
+        assert_eq!((m.kind, m.get(Role::Account)), (DataKind::CustomerTable, Some(0)));
+        assert!(
+            m.detect_notes.iter().any(|n| n.starts_with("Column \"ref\" is taken as the id")),
+            "{:?}",
+            m.detect_notes
+        );
+        // Repeated or mixed-prefix codes are not ids.
+        let csv = "grade,BALANCE\nA10,1\nA10,2\nB11,3\n";
+        let t = crate::ingest::parse_bytes(csv.as_bytes()).unwrap().1;
+        assert_eq!(detect_mapping(&t).get(Role::Account), None);
+    }
 
     /// The column of each role, in order.
     fn columns_of(m: &Mapping, roles: &[Role]) -> Vec<Option<usize>> {

@@ -24,7 +24,7 @@ use super::Role;
 pub const SYNONYMS: &[(Role, u32, &[&str])] = &[
     (Role::Account, 100, &["accountid", "userid", "customerid", "clientid"]),
     (Role::Account, 95, &["account", "uid", "traderid", "walletaddress"]),
-    (Role::Account, 90, &["user", "customer", "trader", "wallet", "fromaddress", "memberid", "subaccountid"]),
+    (Role::Account, 90, &["user", "customer", "trader", "wallet", "fromaddress", "memberid", "subaccountid", "custid"]),
     (Role::Account, 85, &["client", "subaccount"]),
     (Role::Account, 80, &["address"]),
     (Role::Account, 70, &["sender"]),

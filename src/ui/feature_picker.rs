@@ -1,0 +1,134 @@
+//! Panel **Features for clustering**: select **Feature set** (behaviour,
+//! all, custom), checkbox **Balance feature families**, a checkbox **Use
+//! <key> for clustering** per feature grouped by family, and table
+//! **Feature correlations** of the features in use. A change runs the
+//! analysis again on the features already computed (no new read).
+
+use super::state::AppState;
+use crate::features::{Family, FeatureRole};
+use crate::view_model::quality::duplicate_pairs;
+use crate::view_model::OptionValue;
+use leptos::prelude::*;
+
+/// The panel, once a result has come back (it stays after a failed run).
+#[component]
+pub fn FeaturePicker() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || state.last.get().map(|_| view! { <Picker/> })
+}
+
+/// One checkbox: feature key, used for clustering, a descriptor.
+type Member = (String, bool, bool);
+
+#[component]
+fn Picker() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let set_value = move || state.settings.with(|s| s.features.value());
+    let groups = move || {
+        let Some(r) = state.last.get() else { return Vec::new() };
+        let settings = state.settings.get();
+        // Families in the picker's order, then a customer table's own columns.
+        let mut groups: Vec<(String, Vec<Member>)> = Vec::new();
+        let families = Family::ALL.iter().map(|&f| Some(f)).chain([None]);
+        for fam in families {
+            let members: Vec<(String, bool, bool)> =
+                r.ft.defs
+                    .iter()
+                    .filter(|d| d.family() == fam)
+                    .map(|d| (d.key.clone(), settings.features.uses(d), d.role() == FeatureRole::Descriptor))
+                    .collect();
+            if !members.is_empty() {
+                groups.push((fam.map_or("columns of the table".to_string(), |f| f.label().to_string()), members));
+            }
+        }
+        groups
+    };
+    view! {
+        <details class="features" open>
+            <summary>"Features for clustering"</summary>
+            <p class="feature-set">
+                <label>"Feature set "
+                    <select aria-label="Feature set" on:change=move |ev| state.set_feature_set(&event_target_value(&ev))>
+                        {[("behaviour", "behaviour (default)"), ("all", "all features"), ("custom", "custom")]
+                            .into_iter()
+                            .map(|(v, l)| view! { <option value=v selected=move || set_value() == v>{l}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                " "
+                <label>
+                    <input type="checkbox" aria-label="Balance feature families"
+                        prop:checked=move || state.settings.with(|s| s.balance_families)
+                        on:change=move |ev| state.set_balance_families(event_target_checked(&ev))/>
+                    " Balance feature families"
+                </label>
+            </p>
+            <div class="feature-groups">
+                {move || groups().into_iter().map(|(family, members)| view! {
+                    <fieldset>
+                        <legend>{family}</legend>
+                        {members.into_iter().map(|(key, used, descriptor)| {
+                            let k = key.clone();
+                            view! {
+                                <label class:descriptor=descriptor>
+                                    <input type="checkbox" aria-label=format!("Use {key} for clustering") prop:checked=used
+                                        on:change=move |ev| state.set_feature_used(&k, event_target_checked(&ev))/>
+                                    {format!(" {key}")}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                }).collect_view()}
+            </div>
+            <p class="hint">"Behaviour features (how often, how large, which instruments, how much risk) define the segments; outcomes (realized PnL, win rate, fees) describe them: they are in the summary and the export either way. Balancing gives each family the same weight in the distance (each feature times 1/√(features in its family))."</p>
+            <Correlations/>
+        </details>
+    }
+}
+
+/// Table **Feature correlations**: Pearson r between the features the
+/// latest result clustered on (on the transformed values of its sample),
+/// with a button to leave out one of each near-duplicate pair.
+#[component]
+fn Correlations() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let r = state.last.get()?;
+        let (ft, seg) = (r.ft.clone(), r.seg.clone());
+        let names: Vec<String> = seg.used.iter().map(|&j| ft.defs[j].key.clone()).collect();
+        let dups = duplicate_pairs(&seg, &ft);
+        let cell = move |v: f64| {
+            // Blue for positive, red for negative, stronger with |r|.
+            let hue = if v >= 0.0 { 210 } else { 0 };
+            let light = 100.0 - 45.0 * v.abs();
+            format!("background: hsl({hue}, 70%, {light:.0}%)")
+        };
+        Some(view! {
+            <details class="correlations">
+                <summary>{format!("Correlations of the {} features used (sample of {} accounts)", names.len(), seg.silhouette_n)}</summary>
+                <table aria-label="Feature correlations" class="small heatmap">
+                    <thead><tr>
+                        <th scope="col"></th>
+                        {names.iter().map(|n| view! { <th scope="col" class="rot">{n.clone()}</th> }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {names.iter().enumerate().map(|(a, n)| view! {
+                            <tr>
+                                <th scope="row">{n.clone()}</th>
+                                {(0..names.len()).map(|b| {
+                                    let v = seg.correlation[[a, b]];
+                                    view! { <td style=cell(v) title=format!("r = {v:+.2}")>{format!("{v:+.1}")}</td> }
+                                }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+            {dups.into_iter().map(|(a, b, r)| {
+                let drop = ft.defs[b].key.clone();
+                let label = format!("Drop the duplicate {drop} (r = {r:+.2} with {})", ft.defs[a].key);
+                view! { <button on:click=move |_| state.set_feature_used(&drop, false)>{label}</button> }
+            }).collect_view()}
+        })
+    }
+}

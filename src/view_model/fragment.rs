@@ -1,0 +1,141 @@
+//! The analysis settings in the page's address, after `#`: a link or a
+//! bookmark brings back the same analysis of the next file dropped (the
+//! file itself never goes into the address).
+//!
+//! Form: `k=6&seed=42&method=kmeans&scaling=standard&features=behaviour&balance=1`,
+//! with `features=custom:<key>,<key>,...` for a custom feature set (keys
+//! percent-encoded), `mcs=<n>` for HDBSCAN's min cluster size, and the test
+//! hook `crash-test` as a bare word. Missing or unreadable parts keep the
+//! defaults; nothing in it is ever sent anywhere.
+
+use super::options::OptionValue;
+use crate::analysis::{Method, Scaling};
+use crate::job::{FeatureSet, Settings};
+
+/// The fragment (without `#`) for `s`, with the `crash-test` hook if asked.
+pub fn to_fragment(s: &Settings, crash_test: bool) -> String {
+    let mut parts = Vec::new();
+    if let Some(k) = s.k {
+        parts.push(format!("k={k}"));
+    }
+    parts.push(format!("seed={}", s.seed));
+    parts.push(format!("method={}", s.method.value()));
+    if let Method::Hdbscan { min_cluster_size } = s.method {
+        parts.push(format!("mcs={min_cluster_size}"));
+    }
+    parts.push(format!("scaling={}", s.scaling.value()));
+    parts.push(match &s.features {
+        FeatureSet::Custom(keys) => {
+            format!("features=custom:{}", keys.iter().map(|k| encode(k)).collect::<Vec<_>>().join(","))
+        }
+        f => format!("features={}", f.value()),
+    });
+    if s.balance_families {
+        parts.push("balance=1".into());
+    }
+    if crash_test {
+        parts.push("crash-test".into());
+    }
+    parts.join("&")
+}
+
+/// The settings `fragment` (with or without `#`) gives, starting from
+/// `base`, and whether it holds the `crash-test` hook.
+pub fn from_fragment(fragment: &str, base: Settings) -> (Settings, bool) {
+    let mut s = base;
+    let mut crash_test = false;
+    let mut mcs = None;
+    for part in fragment.trim_start_matches('#').split('&') {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        match key {
+            "crash-test" => crash_test = true,
+            "k" => s.k = value.parse().ok().filter(|&k| k >= 2),
+            "seed" => s.seed = value.parse().unwrap_or(s.seed),
+            "method" => s.method = Method::from_value(value).unwrap_or(s.method),
+            "mcs" => mcs = value.parse::<usize>().ok().filter(|&m| m >= 2),
+            "scaling" => s.scaling = Scaling::from_value(value).unwrap_or(s.scaling),
+            "features" => {
+                s.features = match value.strip_prefix("custom:") {
+                    Some(list) => FeatureSet::Custom(list.split(',').filter(|k| !k.is_empty()).map(decode).collect()),
+                    None => FeatureSet::from_value(value).unwrap_or(s.features),
+                }
+            }
+            "balance" => s.balance_families = value == "1",
+            _ => {}
+        }
+    }
+    if let (Method::Hdbscan { min_cluster_size }, Some(m)) = (&mut s.method, mcs) {
+        *min_cluster_size = m;
+    }
+    (s, crash_test)
+}
+
+/// `%XX` for every byte but ASCII letters, digits, `_`, `-` and `.`.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The inverse of [`encode`] (a malformed escape is kept as it is).
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::CovarianceType;
+
+    #[test]
+    fn settings_round_trip_through_the_fragment() {
+        let cases = [
+            Settings::default(),
+            Settings { k: Some(6), seed: 7, features: FeatureSet::All, balance_families: true, ..Settings::default() },
+            Settings {
+                method: Method::Hdbscan { min_cluster_size: 12 },
+                scaling: Scaling::Robust,
+                features: FeatureSet::Custom(vec!["trade_count".into(), "odd name, & = # %".into(), "é".into()]),
+                ..Settings::default()
+            },
+            Settings { method: Method::GaussianMixture { covariance: CovarianceType::Diag }, ..Settings::default() },
+        ];
+        for s in cases {
+            for crash in [false, true] {
+                let f = to_fragment(&s, crash);
+                assert!(!f.contains('#') && !f.contains(' '), "{f}");
+                assert_eq!(from_fragment(&format!("#{f}"), Settings::default()), (s.clone(), crash), "{f}");
+            }
+        }
+        assert_eq!(
+            to_fragment(&Settings::default(), false),
+            "seed=42&method=kmeans&scaling=standard&features=behaviour"
+        );
+    }
+
+    #[test]
+    fn the_old_crash_test_hook_and_junk_keep_the_defaults() {
+        assert_eq!(from_fragment("#crash-test", Settings::default()), (Settings::default(), true));
+        let (s, crash) = from_fragment("#k=1&seed=x&method=nope&features=some&zzz", Settings::default());
+        assert_eq!((s, crash), (Settings::default(), false));
+    }
+}
