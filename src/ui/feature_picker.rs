@@ -88,10 +88,13 @@ fn Picker() -> impl IntoView {
 
 /// Table **Feature correlations**: Pearson r between the features the
 /// latest result clustered on (on the transformed values of its sample),
-/// with a button to leave out one of each near-duplicate pair.
+/// with a button to leave out one of each near-duplicate pair. The table is
+/// built only while its panel is open: a few hundred styled cells took
+/// about 0.1 s of the page's thread, in the task that shows a result.
 #[component]
 fn Correlations() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let open = RwSignal::new(false);
     move || {
         let r = state.last.get()?;
         let (ft, seg) = (r.ft.clone(), r.seg.clone());
@@ -104,8 +107,10 @@ fn Correlations() -> impl IntoView {
             format!("background: hsl({hue}, 70%, {light:.0}%)")
         };
         Some(view! {
-            <details class="correlations">
+            <details class="correlations" prop:open=move || open.get_untracked()
+                on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
                 <summary>{format!("Correlations of the {} features used (sample of {} accounts)", names.len(), seg.silhouette_n)}</summary>
+                {move || open.get().then(|| { let names = names.clone(); let seg = seg.clone(); view! {
                 <table aria-label="Feature correlations" class="small heatmap">
                     <thead><tr>
                         <th scope="col"></th>
@@ -123,6 +128,7 @@ fn Correlations() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                }})}
             </details>
             {dups.into_iter().map(|(a, b, r)| {
                 let drop = ft.defs[b].key.clone();

@@ -252,7 +252,11 @@ test('features for clustering: behaviour by default, a change re-runs without re
   const url = page.url();
   assert.match(url, /features=all/);
   assert.match(url, /balance=1/);
-  assert.ok(await page.getByRole('table', { name: 'Feature correlations' }).count() === 1);
+  await page.locator('details.correlations > summary').click();
+  const corr = page.getByRole('table', { name: 'Feature correlations' });
+  await corr.waitFor();
+  assert.equal(await corr.locator('tbody tr').count(), Number(/clustered on (\d+) of/.exec(await quality())[1]));
+  assert.match(await corr.locator('tbody tr').first().innerText(), /\+1\.0/, 'a feature correlates +1 with itself');
   const second = await context.newPage();
   await second.goto(url);
   await second.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
