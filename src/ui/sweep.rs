@@ -3,6 +3,7 @@
 //! marked), shown when the method swept k.
 
 use super::sweep_chart;
+use crate::analysis::segmentation::KRule;
 use crate::analysis::Segmentation;
 use crate::view_model::fmt_num;
 use leptos::html;
@@ -12,11 +13,11 @@ use std::sync::Arc;
 #[component]
 pub fn Sweep(seg: Arc<Segmentation>) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
-    let (sweep, chosen) = (seg.sweep.clone(), seg.k_requested.unwrap_or(seg.k));
+    let (sweep, chosen, rule) = (seg.sweep.clone(), seg.k_requested.unwrap_or(seg.k), seg.k_rule);
     let chart_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(c) = canvas.get() {
-            if let Err(e) = sweep_chart::draw(&c, &sweep, chosen) {
+            if let Err(e) = sweep_chart::draw(&c, &sweep, chosen, rule) {
                 chart_error.set(Some(e));
             }
         }
@@ -26,7 +27,11 @@ pub fn Sweep(seg: Arc<Segmentation>) -> impl IntoView {
     view! {
         {has_sweep.then(|| view! {
             <details class="sweep" open>
-                <summary>{if bic { "k sweep: BIC by k (lowest chosen)" } else { "k sweep: silhouette by k (highest chosen)" }}</summary>
+                <summary>{format!("k sweep: {} by k ({} chosen)", match rule {
+                    KRule::Silhouette => "silhouette",
+                    KRule::Bic if bic => "BIC",
+                    _ => "Calinski-Harabasz index",
+                }, if rule == KRule::Bic && bic { "lowest" } else { "highest" })}</summary>
                 <canvas node_ref=canvas aria-label="k sweep" role="img" width="360" height="180"></canvas>
                 {move || chart_error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
                 <table aria-label="k sweep scores" class="small">
@@ -43,7 +48,10 @@ pub fn Sweep(seg: Arc<Segmentation>) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <p class="hint">"Scores on the seeded sample. Silhouette and Calinski-Harabasz: higher is better; Davies-Bouldin, BIC and inertia: lower is better."</p>
+                <p class="hint">{format!(
+                    "Scores of k-means with 3 restarts (or the mixture) on a seeded sample of {} accounts; the silhouette in the line above is the final segments' on the same sample, so the two can differ for the same k. Silhouette and Calinski-Harabasz: higher is better; Davies-Bouldin, BIC and inertia: lower is better.",
+                    seg.silhouette_n
+                )}</p>
             </details>
         })}
     }

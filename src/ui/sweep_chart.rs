@@ -1,16 +1,19 @@
-//! The k sweep as a small line chart: silhouette (k-means) or BIC (Gaussian
-//! mixture) against k, the chosen k marked.
+//! The k sweep as a small line chart: the score the k rule maximises
+//! (Calinski-Harabasz index, silhouette, or BIC drawn as itself) against k,
+//! the chosen k marked.
 
-use crate::analysis::segmentation::KScore;
+use crate::analysis::segmentation::{KRule, KScore};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-/// Draws `sweep` on `canvas`, marking `chosen`. Errors: a message for the page.
-pub fn draw(canvas: &HtmlCanvasElement, sweep: &[KScore], chosen: usize) -> Result<(), String> {
+/// Draws `sweep`'s scores under `rule` on `canvas`, marking `chosen`.
+/// Errors: a message for the page.
+pub fn draw(canvas: &HtmlCanvasElement, sweep: &[KScore], chosen: usize, rule: KRule) -> Result<(), String> {
     let err = |e: &dyn std::fmt::Debug| format!("drawing the k sweep failed: {e:?}");
-    let bic = sweep.iter().all(|s| s.bic.is_some());
-    let pts: Vec<(f64, f64)> = sweep.iter().map(|s| (s.k as f64, s.bic.unwrap_or(s.silhouette))).collect();
+    let bic = rule == KRule::Bic && sweep.iter().all(|s| s.bic.is_some());
+    let pts: Vec<(f64, f64)> =
+        sweep.iter().map(|s| (s.k as f64, if bic { -rule.score(s) } else { rule.score(s) })).collect();
     let (Some(first), Some(last)) = (pts.first(), pts.last()) else { return Ok(()) };
     let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let pad = ((hi - lo) * 0.1).max(1e-6);
@@ -20,7 +23,7 @@ pub fn draw(canvas: &HtmlCanvasElement, sweep: &[KScore], chosen: usize) -> Resu
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
         .x_label_area_size(30)
-        .y_label_area_size(if bic { 62 } else { 46 })
+        .y_label_area_size(if rule == KRule::Silhouette { 46 } else { 62 })
         .build_cartesian_2d((first.0 - 0.3)..(last.0 + 0.3), (lo - pad)..(hi + pad))
         .map_err(|e| err(&e))?;
     chart
@@ -29,7 +32,11 @@ pub fn draw(canvas: &HtmlCanvasElement, sweep: &[KScore], chosen: usize) -> Resu
         .x_labels(pts.len())
         .x_label_formatter(&|v| format!("{v:.0}"))
         .x_desc("k")
-        .y_desc(if bic { "BIC (lower is better)" } else { "silhouette" })
+        .y_desc(match rule {
+            _ if bic => "BIC (lower is better)",
+            KRule::Silhouette => "silhouette",
+            _ => "Calinski-Harabasz",
+        })
         .label_style(("sans-serif", 11))
         .axis_desc_style(("sans-serif", 12))
         .draw()

@@ -40,6 +40,9 @@ pub fn k_reason(seg: &Segmentation) -> String {
                     t.push_str(&format!(", runner-up k = {} at {} ({gap:.0} % lower)", r.k, score_text(w)));
                 }
             }
+            if let Some(v) = &seg.k_vote {
+                t.push_str(&format!("; chosen on {} of {} seeded samples", v.agreeing(), v.votes.len()));
+            }
             t
         }
         (false, _) => "set by you".to_string(),
@@ -89,6 +92,13 @@ pub fn warnings(seg: &Segmentation, ft: &FeatureTable) -> Vec<String> {
                 ));
             }
         }
+    }
+    if let Some(v) = seg.k_vote.as_ref().filter(|v| v.agreeing() < v.votes.len()) {
+        let ks: Vec<String> = v.votes.iter().map(|k| k.to_string()).collect();
+        out.push(format!(
+            "The automatic k differs between seeded samples of the accounts ({}): the segments are not clear-cut. Compare those k by setting Segments (k), and look at the stability.",
+            ks.join(", ")
+        ));
     }
     if seg.silhouette.is_finite() && seg.silhouette < LOW_SILHOUETTE {
         out.push(format!(
@@ -186,6 +196,7 @@ mod tests {
         let why = k_reason(&seg);
         assert!(why.starts_with("highest Calinski-Harabasz index over k = 2..10: "), "{why}");
         assert!(why.contains(&format!("at k = {}", seg.k)) && why.contains("runner-up k = "), "{why}");
+        assert!(why.ends_with("; chosen on 3 of 3 seeded samples"), "{why}");
         let given = segment(&ft, &SegmentOptions { k: Some(2), stability_runs: 0, ..Default::default() }).unwrap();
         assert_eq!(k_reason(&given), "set by you");
     }

@@ -25,7 +25,7 @@ mod sweep;
 
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use profiles::SegmentProfile;
-pub use sweep::{best, runner_up, KRule, KScore};
+pub use sweep::{best, runner_up, KRule, KScore, KVote};
 
 use super::correlation::correlation_matrix;
 use super::gmm::CovarianceType;
@@ -92,6 +92,10 @@ pub struct SegmentOptions {
     pub weights: Option<Vec<f64>>,
     /// How k is chosen when it is not given.
     pub k_rule: KRule,
+    /// Seeded samples the automatic k is chosen on (the shown sample and
+    /// `k_samples - 1` more); the most frequent choice wins. 1 = the shown
+    /// sample only.
+    pub k_samples: usize,
 }
 
 impl Default for SegmentOptions {
@@ -108,6 +112,7 @@ impl Default for SegmentOptions {
             stability_runs: 10,
             weights: None,
             k_rule: KRule::default(),
+            k_samples: 3,
         }
     }
 }
@@ -140,6 +145,9 @@ pub struct Segmentation {
     pub k_auto: bool,
     /// The rule that chose k from the sweep.
     pub k_rule: KRule,
+    /// The k chosen on each seeded sample and the k elected (automatic k
+    /// with `k_samples > 1` only).
+    pub k_vote: Option<KVote>,
     /// The k sweep (empty when k was given, or for HDBSCAN).
     pub sweep: Vec<KScore>,
     /// Mean silhouette of the final segments on the sample (noise left out).
@@ -232,8 +240,27 @@ pub fn segment_timed(
     let correlation = correlation_matrix(zs.view());
     let dist = pairwise_distances(zs.view());
     let k_auto = opts.k.is_none() && method.takes_k();
-    let sweep = if k_auto { sweep::sweep(method, zs.view(), dist.view(), opts)? } else { Vec::new() };
-    let k_req = sweep::choose_k(opts.k, &sweep, opts.k_rule);
+    let sweep = if k_auto { sweep::sweep(method, zs.view(), Some(dist.view()), opts)? } else { Vec::new() };
+    let mut k_req = sweep::choose_k(opts.k, &sweep, opts.k_rule);
+    // The automatic k is also chosen on other seeded samples (other seeds for
+    // their fits too) and elected by majority.
+    let k_vote = if k_auto && opts.k_samples > 1 {
+        let mut votes = vec![k_req];
+        for s in 1..opts.k_samples as u64 {
+            let seed = opts.seed.wrapping_add(s);
+            let other = x.select(Axis(0), &sample_indices(n, opts.sample_size.max(3), seed));
+            let need_dist = opts.k_rule == KRule::Silhouette;
+            let d = need_dist.then(|| pairwise_distances(other.view()));
+            let o = SegmentOptions { seed, ..opts.clone() };
+            let sw = sweep::sweep(method, other.view(), d.as_ref().map(|d| d.view()), &o)?;
+            votes.push(sweep::choose_k(None, &sw, opts.k_rule));
+        }
+        let v = KVote::of(votes);
+        k_req = v.k;
+        Some(v)
+    } else {
+        None
+    };
     mark("k sweep");
 
     let Fitted { labels, gmm, probabilities, about: algorithm } =
@@ -276,6 +303,7 @@ pub fn segment_timed(
         noise,
         k_auto,
         k_rule: opts.k_rule,
+        k_vote,
         sweep,
         silhouette,
         silhouette_n,
@@ -429,6 +457,42 @@ mod tests {
         let all = segment(&ft, &opts).unwrap();
         let ones = segment(&ft, &SegmentOptions { weights: Some(vec![1.0; 3]), ..opts.clone() }).unwrap();
         assert_eq!((ones.segments, ones.anomaly_score), (all.segments, all.anomaly_score));
+    }
+
+    #[test]
+    fn the_automatic_k_is_the_true_one_whatever_the_seed_on_clear_structure() {
+        // The quality benchmark's classic shapes: 8-dimensional blobs ~6 SD apart.
+        for (k_true, data_seed) in [(3, 1), (5, 2), (7, 3)] {
+            let x = crate::sample::gaussian_blobs(600, 8, k_true, data_seed);
+            let mut rng = ChaCha8Rng::seed_from_u64(data_seed);
+            let shift: Vec<f64> = (0..k_true * 8).map(|_| rng.random_range(-6.0..6.0)).collect();
+            let x = Array2::from_shape_fn(x.dim(), |(i, j)| x[[i, j]] + shift[(i % k_true) * 8 + j]);
+            let ft = FeatureTable { values: x, ..blobs(300, &[[0.0, 0.0], [1.0, 1.0]]) };
+            let ft = FeatureTable {
+                defs: (0..8)
+                    .map(|j| FeatureDef {
+                        key: format!("x{j}"),
+                        unit: String::new(),
+                        formula: String::new(),
+                        feature: None,
+                    })
+                    .collect(),
+                ..ft
+            };
+            for seed in [1, 7, 42, 1234] {
+                let s = segment(&ft, &SegmentOptions { seed, stability_runs: 0, ..Default::default() }).unwrap();
+                assert_eq!(s.k, k_true, "k = {k_true}, seed {seed}");
+                let v = s.k_vote.unwrap();
+                assert_eq!(v.votes, vec![k_true; 3], "every seeded sample agrees (k = {k_true}, seed {seed})");
+            }
+        }
+    }
+
+    #[test]
+    fn the_vote_takes_the_most_frequent_k_and_the_shown_sample_on_ties() {
+        assert_eq!(KVote::of(vec![4, 6, 6]).k, 6);
+        assert_eq!(KVote::of(vec![4, 6, 5]).k, 4);
+        assert_eq!(KVote::of(vec![4, 6, 6]).agreeing(), 2);
     }
 
     #[test]

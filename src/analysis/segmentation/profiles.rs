@@ -1,7 +1,7 @@
 //! Stage "profiles": each segment's size, raw and scaled feature means, most
 //! distinguishing features, risk flags and number of top anomalies.
 
-use crate::features::FeatureTable;
+use crate::features::{FeatureKey, FeatureTable};
 use ndarray::{Array2, ArrayView1};
 
 /// One segment's summary.
@@ -89,20 +89,23 @@ pub(super) fn profiles(
     (overall_means, profiles)
 }
 
-/// Risk and anomaly flags of a segment, from its raw feature means.
+/// Risk and anomaly flags of a segment, from its raw feature means. The
+/// features are found by their catalogue key ([`FeatureKey`]), so a
+/// customer table's column that happens to share a name does not raise a
+/// trader flag.
 fn flags_for(ft: &FeatureTable, means: &[f64], overall: &[f64], share: f64, anomalies: usize) -> Vec<String> {
-    let get = |key: &str| ft.defs.iter().position(|d| d.key == key).map(|j| (means[j], overall[j]));
+    let get = |key: FeatureKey| ft.defs.iter().position(|d| d.feature == Some(key)).map(|j| (means[j], overall[j]));
     let mut f = Vec::new();
-    if let Some((m, _)) = get("max_leverage").filter(|(m, _)| *m >= 20.0) {
+    if let Some((m, _)) = get(FeatureKey::MaxLeverage).filter(|(m, _)| *m >= 20.0) {
         f.push(format!("high leverage (mean max {m:.0}x)"));
     }
-    if let Some((m, o)) = get("realized_pnl").filter(|(m, o)| *m < 0.0 && *m < *o) {
+    if let Some((m, o)) = get(FeatureKey::RealizedPnl).filter(|(m, o)| *m < 0.0 && *m < *o) {
         f.push(format!("loss-making (mean realized PnL {m:.0} vs {o:.0} overall)"));
     }
-    if let Some((m, o)) = get("recency_days").filter(|(m, o)| *m > 2.0 * *o && *m > 7.0) {
+    if let Some((m, o)) = get(FeatureKey::RecencyDays).filter(|(m, o)| *m > 2.0 * *o && *m > 7.0) {
         f.push(format!("lapsing (last active {m:.0} days ago vs {o:.0} overall)"));
     }
-    if let Some((m, _)) = get("return_share").filter(|(m, _)| *m > 0.2) {
+    if let Some((m, _)) = get(FeatureKey::ReturnShare).filter(|(m, _)| *m > 0.2) {
         f.push(format!("high returns ({:.0}% of purchase value)", m * 100.0));
     }
     if share < 0.02 {
@@ -133,6 +136,34 @@ mod tests {
         } else {
             s / n as f64
         }
+    }
+
+    #[test]
+    fn flags_follow_catalogue_features_not_column_names() {
+        use crate::features::FeatureDef;
+        let def = |key: FeatureKey, catalogue: bool| FeatureDef {
+            key: key.name().into(),
+            unit: String::new(),
+            formula: String::new(),
+            feature: catalogue.then_some(key),
+        };
+        let ft = |catalogue: bool| FeatureTable {
+            ids: vec![],
+            defs: vec![def(FeatureKey::MaxLeverage, catalogue), def(FeatureKey::RecencyDays, catalogue)],
+            values: Array2::zeros((0, 2)),
+            not_computed: vec![],
+            rows_used: 0,
+            skipped: vec![],
+            ignored_cells: vec![],
+            notes: vec![],
+        };
+        let (means, overall) = ([25.0, 40.0], [10.0, 12.0]);
+        assert_eq!(
+            flags_for(&ft(true), &means, &overall, 0.5, 0),
+            vec!["high leverage (mean max 25x)", "lapsing (last active 40 days ago vs 12 overall)"]
+        );
+        assert!(flags_for(&ft(false), &means, &overall, 0.5, 0).is_empty(), "a customer column named max_leverage");
+        assert_eq!(flags_for(&ft(false), &means, &overall, 0.01, 2).len(), 2, "small segment, anomalies");
     }
 
     #[test]

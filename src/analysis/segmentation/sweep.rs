@@ -29,13 +29,13 @@ pub struct KScore {
 /// the Gaussian mixture (seeded with `opts.seed`) for
 /// [`Method::GaussianMixture`], else k-means with 3 restarts, fitted on `zs`
 /// (the sampled scaled rows, `n_sample x d`), whose pairwise distances are
-/// `dist` (`n_sample x n_sample`).
+/// `dist` (`n_sample x n_sample`; `None`: no silhouette, NaN).
 ///
 /// Errors: the estimators' (a collapsed mixture component).
 pub(super) fn sweep(
     method: Method,
     zs: ArrayView2<f64>,
-    dist: ArrayView2<f64>,
+    dist: Option<ArrayView2<f64>>,
     opts: &SegmentOptions,
 ) -> Result<Vec<KScore>, AnalysisError> {
     let mut sweep = Vec::new();
@@ -51,10 +51,16 @@ pub(super) fn sweep(
                 (f.labels, Some(f.inertia), None)
             }
         };
-        let s = silhouette_samples_precomputed(dist, &labels);
+        let silhouette = match dist {
+            Some(d) => {
+                let s = silhouette_samples_precomputed(d, &labels);
+                s.iter().sum::<f64>() / s.len() as f64
+            }
+            None => f64::NAN,
+        };
         sweep.push(KScore {
             k,
-            silhouette: s.iter().sum::<f64>() / s.len() as f64,
+            silhouette,
             calinski_harabasz: calinski_harabasz(zs, &labels),
             davies_bouldin: davies_bouldin(zs, &labels),
             inertia,
@@ -62,6 +68,36 @@ pub(super) fn sweep(
         });
     }
     Ok(sweep)
+}
+
+/// The k chosen on each of several seeded samples, and the k they elect:
+/// the most frequent (ties: the first sample's, the one the page shows).
+/// Guards the automatic k against the luck of one sample or one seed.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KVote {
+    /// The k chosen on each sample, the shown sample's first.
+    pub votes: Vec<usize>,
+    /// The elected k.
+    pub k: usize,
+}
+
+impl KVote {
+    /// The vote of `votes` (at least one).
+    pub fn of(votes: Vec<usize>) -> Self {
+        let count = |k: usize| votes.iter().filter(|&&v| v == k).count();
+        let mut k = votes[0];
+        for &v in &votes {
+            if count(v) > count(k) {
+                k = v;
+            }
+        }
+        KVote { votes, k }
+    }
+
+    /// How many samples chose the elected k.
+    pub fn agreeing(&self) -> usize {
+        self.votes.iter().filter(|&&v| v == self.k).count()
+    }
 }
 
 /// How the automatic k is chosen from the sweep.
