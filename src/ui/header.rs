@@ -29,7 +29,7 @@ pub fn Header() -> impl IntoView {
 pub fn Footer() -> impl IntoView {
     view! {
         <footer>
-            <p>"segscope runs on your machine only. Methods: median imputation; ln(1 + x) or Yeo-Johnson for skewed features; standard or robust scaling; k-means++ (k by silhouette), Gaussian mixture (k by BIC) or HDBSCAN; subsample stability; PCA for the view. Numbers are tested against scikit-learn."</p>
+            <p>"segscope runs on your machine only. Methods: median imputation; ln(1 + x) or Yeo-Johnson for skewed features; standard or robust scaling; behaviour features by default; k-means++ or Gaussian mixture (k by the Calinski-Harabasz index over three seeded samples) or HDBSCAN; subsample stability; PCA for the view. Numbers are tested against scikit-learn."</p>
         </footer>
     }
 }

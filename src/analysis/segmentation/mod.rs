@@ -42,9 +42,9 @@ use ndarray::{Array2, ArrayView2, Axis};
 /// The clustering method.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Method {
-    /// k-means (Lloyd, k-means++ init); k by silhouette when not given.
+    /// k-means (Lloyd, k-means++ init); k by [`SegmentOptions::k_rule`] when not given.
     KMeans,
-    /// Gaussian mixture (EM from k-means); k by lowest BIC when not given; soft membership.
+    /// Gaussian mixture (EM from k-means); k by [`SegmentOptions::k_rule`] when not given; soft membership.
     GaussianMixture { covariance: CovarianceType },
     /// HDBSCAN: finds the number of segments itself and leaves outliers unassigned (noise).
     Hdbscan { min_cluster_size: usize },
