@@ -100,11 +100,15 @@ fn Correlations() -> impl IntoView {
         let (ft, seg) = (r.ft.clone(), r.seg.clone());
         let names: Vec<String> = seg.used.iter().map(|&j| ft.defs[j].key.clone()).collect();
         let dups = duplicate_pairs(&seg, &ft);
+        // Colour by class (the locked policy forbids inline styles): blue for
+        // positive, red for negative, in steps of 0.25.
         let cell = move |v: f64| {
-            // Blue for positive, red for negative, stronger with |r|.
-            let hue = if v >= 0.0 { 210 } else { 0 };
-            let light = 100.0 - 45.0 * v.abs();
-            format!("background: hsl({hue}, 70%, {light:.0}%)")
+            let step = (v * 4.0).round().clamp(-4.0, 4.0) as i32;
+            match step {
+                0 => "corr-0".to_string(),
+                s if s > 0 => format!("corr-p{s}"),
+                s => format!("corr-n{}", -s),
+            }
         };
         Some(view! {
             <details class="correlations" prop:open=move || open.get_untracked()
@@ -122,7 +126,7 @@ fn Correlations() -> impl IntoView {
                                 <th scope="row">{n.clone()}</th>
                                 {(0..names.len()).map(|b| {
                                     let v = seg.correlation[[a, b]];
-                                    view! { <td style=cell(v) title=format!("r = {v:+.2}")>{format!("{v:+.1}")}</td> }
+                                    view! { <td class=cell(v) title=format!("r = {v:+.2}")>{format!("{v:+.1}")}</td> }
                                 }).collect_view()}
                             </tr>
                         }).collect_view()}
