@@ -3,7 +3,9 @@
 //! Text that came from the user's file (account ids, column names) is
 //! quoted per RFC 4180 and guarded against spreadsheet formula injection
 //! (OWASP "CSV Injection"): a cell starting with `=`, `+`, `-`, `@`, tab or
-//! carriage return gets a leading `'`, so Excel and LibreOffice show it as text.
+//! carriage return, or with their full-width forms (`＝`, `＋`, `－`, `＠`,
+//! which some spreadsheets read as the ASCII ones), gets a leading `'`, so
+//! Excel and LibreOffice show it as text.
 
 use crate::analysis::{Method, Segmentation};
 use crate::features::FeatureTable;
@@ -12,7 +14,8 @@ use std::fmt::Write;
 /// Escapes one text cell for CSV: formula guard, then quoting when it holds
 /// a comma, quote, CR or LF.
 pub fn escape_text(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
+    let guarded = if s.starts_with(FORMULA_STARTS) { format!("'{s}") } else { s.to_string() };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -99,6 +102,8 @@ mod tests {
     fn guards_formulas_and_quotes() {
         assert_eq!(escape_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
         assert_eq!(escape_text("@SUM(1)"), "'@SUM(1)");
+        assert_eq!(escape_text("\u{FF1D}1+1"), "'\u{FF1D}1+1", "full-width equals sign");
+        assert_eq!(escape_text("\u{FF20}SUM(1)"), "'\u{FF20}SUM(1)");
         assert_eq!(escape_text("a,b"), "\"a,b\"");
         assert_eq!(escape_text("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(escape_text("<script>alert(1)</script>"), "<script>alert(1)</script>");

@@ -16,6 +16,12 @@ use std::io::Write;
 /// Decoded bytes looked at before the encoding is decided.
 pub const DETECT_BYTES: usize = 64 * 1024;
 
+/// Compressed bytes unpacked at a time ([`crate::ingest::TableReader::feed`]):
+/// deflate expands at most about 1032:1, so a piece unpacks to at most about
+/// 17 MB, and the text limit stops a file that unpacks to far more (a "gzip
+/// bomb") before its text is held in memory.
+pub const GZIP_PIECE: usize = 16 * 1024;
+
 /// A text encoding segscope reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
@@ -67,6 +73,17 @@ impl InputDecoder {
     /// The encoding, once decided.
     pub fn encoding(&self) -> Option<Encoding> {
         self.encoding
+    }
+
+    /// Whether the file is gzip-compressed, or would be if `first` were its
+    /// first bytes (nothing fed yet).
+    pub fn is_gzip(&self, first: &[u8]) -> bool {
+        self.gzip.is_some() || (!self.started && first.starts_with(&[0x1f, 0x8b]))
+    }
+
+    /// Compressed bytes fed so far (gzip only; 0 otherwise).
+    pub fn packed_bytes(&self) -> u64 {
+        self.gz_in
     }
 
     /// Whether the bytes pass through unchanged (UTF-8, not gzip), so that

@@ -36,6 +36,9 @@ pub enum IngestError {
     Corrupt(String),
     /// More text than this browser tab can hold (`bytes` seen so far, or the file size).
     TooLarge { bytes: u64, max: u64 },
+    /// A gzip file that unpacks to more than `max` bytes of text, found
+    /// after `packed` compressed bytes (unpacking stopped there).
+    UnpacksTooLarge { packed: u64, max: u64 },
     /// Data rows with a different number of fields from the header, under
     /// [`RaggedRows::Reject`]. `count`: all such rows in the file; `first`:
     /// the first [`csv::RAGGED_ROWS_LISTED`] of them as (file record number,
@@ -59,11 +62,18 @@ impl fmt::Display for IngestError {
             ),
             IngestError::Read(msg) => write!(f, "The browser could not read the file: {msg}. Try loading it again."),
             IngestError::Corrupt(msg) => write!(f, "The file is damaged: {msg}. Export or download it again."),
-            IngestError::TooLarge { bytes, max } => write!(
+            IngestError::TooLarge { bytes, max } => {
+                let (b, m) = sizes(*bytes, *max);
+                write!(
+                    f,
+                    "The file is too large for this browser tab: {b} of text, and segscope holds at most {m} in memory for now. Split it by date range or account, or filter it to the columns you need, and load the parts one at a time."
+                )
+            }
+            IngestError::UnpacksTooLarge { packed, max } => write!(
                 f,
-                "The file is too large for this browser tab: {:.1} GB of text, and segscope holds at most {:.1} GB in memory for now. Split it by date range or account, or filter it to the columns you need, and load the parts one at a time.",
-                *bytes as f64 / 1e9,
-                *max as f64 / 1e9
+                "This gzip file unpacks to more than {} of text (unpacking stopped after {} of it), and segscope holds at most that in memory. Unpack it and split it by date range or account, or filter it to the columns you need, and load the parts one at a time.",
+                bytes_text(*max),
+                bytes_text(*packed)
             ),
             IngestError::Ragged { count, first, expected } => {
                 let fields = |n: usize| count_noun(n, "field", "fields");
@@ -97,6 +107,42 @@ impl fmt::Display for IngestError {
             }
         }
     }
+}
+
+/// A byte count as the messages write it: GiB or MiB with two decimals
+/// (binary units, so that the limit of 1 GiB reads as "1.00 GiB"), or the
+/// exact number of bytes below 1 MiB.
+fn bytes_text(b: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    match b as f64 {
+        x if x >= 1024.0 * MIB => format!("{:.2} GiB", x / (1024.0 * MIB)),
+        x if x >= MIB => format!("{:.2} MiB", x / MIB),
+        _ => format!("{} bytes", thousands(b)),
+    }
+}
+
+/// Two sizes written so that the comparison reads true: as [`bytes_text`],
+/// or both in exact bytes when they would read the same.
+fn sizes(bytes: u64, max: u64) -> (String, String) {
+    let (b, m) = (bytes_text(bytes), bytes_text(max));
+    if b == m && bytes != max {
+        (format!("{} bytes", thousands(bytes)), format!("{} bytes", thousands(max)))
+    } else {
+        (b, m)
+    }
+}
+
+/// `1234567` -> `"1,234,567"`: counts and sizes in messages.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `"1 field"` / `"3 fields"`.

@@ -144,7 +144,7 @@ impl HeadChecks {
                     self.broken = Some(format!(
                         "\"{}\" has no value in the first {} rows, where the columns were detected, and has one on row {}",
                         t.headers[c],
-                        thousands(self.head_rows),
+                        crate::ingest::thousands(self.head_rows as u64),
                         t.record_no(r)
                     ));
                     break;
@@ -171,19 +171,6 @@ pub(super) fn push_checked(builder: &mut FeatureBuilder, checks: &mut HeadChecks
     if checks.broken.is_none() {
         builder.push(t);
     }
-}
-
-/// `50000` -> `"50,000"`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// Appends the rows of `b` (same columns) to `a`.
@@ -251,7 +238,7 @@ impl Streaming {
                 let (mut m, unique) = detect_mapping_with_unique(&head);
                 let note = format!(
                     "The file is large, so its columns were detected on its first {} rows, and its features computed while reading it, without keeping its rows in memory (a change of mapping reads it again).",
-                    thousands(head.n_rows())
+                    crate::ingest::thousands(head.n_rows() as u64)
                 );
                 m.add_detect_note(note);
                 (m, unique)
@@ -441,7 +428,10 @@ mod tests {
                 assert_eq!(summary.n_rows, whole.n_rows(), "{what}");
                 assert_eq!(summary.headers, whole.headers, "{what}");
                 assert!(
-                    mapping.notes.iter().any(|n| n.contains(&format!("first {} rows", thousands(head_rows)))),
+                    mapping
+                        .notes
+                        .iter()
+                        .any(|n| n.contains(&format!("first {} rows", crate::ingest::thousands(head_rows as u64)))),
                     "{what}: {:?}",
                     mapping.notes
                 );

@@ -349,7 +349,7 @@ const BROKEN = [
   { name: 'no-account.csv', body: 'timestamp,side,qty,price,leverage\n2024-01-01T00:00:00Z,buy,1,10,5\n2024-01-02T00:00:00Z,sell,2,11,3\n', alert: /No account column/ },
   { name: 'constant.csv', body: 'customer_id,a,b\n1,5,7\n2,5,7\n3,5,7\n4,5,7\n', alert: /same value for all accounts/ },
   { name: 'text-only.csv', body: 'customer_id,name,city\n1,Ann,Oslo\n2,Bob,Rome\n', alert: /no numeric column/ },
-  { name: 'huge.csv', body: null, size: 2 * 1024 ** 3, alert: /too large for this browser tab: 2\.1 GB of text/ },
+  { name: 'huge.csv', body: null, size: 2 * 1024 ** 3, alert: /too large for this browser tab: 2\.00 GiB of text/ },
   { name: 'cut.csv.gz', body: gzipSync(Buffer.from('customer_id,spend\n' + '1,2\n'.repeat(5000))).subarray(0, 40), alert: /damaged: gzip/ },
 ];
 

@@ -5,7 +5,7 @@
 use super::dialect::{detect_dialect, Dialect, LineScan, SNIFF_BYTES};
 use super::parser::StreamParser;
 use super::table::{RaggedRows, Table};
-use crate::ingest::decode::InputDecoder;
+use crate::ingest::decode::{InputDecoder, GZIP_PIECE};
 use crate::ingest::IngestError;
 
 /// Most decoded text a [`TableReader`] accepts (1 GiB). A table read whole
@@ -84,15 +84,28 @@ impl TableReader {
     /// Errors: from decoding ([`IngestError::Corrupt`]), dialect detection
     /// ([`IngestError::Empty`], [`IngestError::Binary`]) or parsing.
     pub fn feed(&mut self, raw: &[u8]) -> Result<(), IngestError> {
-        let text = self.decoder.feed(raw)?;
-        self.push(text, false)
+        // A gzip stream is unpacked a piece at a time, so that the text limit
+        // stops a file that unpacks to far more before its text is held.
+        let step = if self.decoder.is_gzip(raw) { GZIP_PIECE } else { raw.len().max(1) };
+        if raw.is_empty() {
+            let text = self.decoder.feed(raw)?;
+            return self.push(text, false);
+        }
+        for piece in raw.chunks(step) {
+            let text = self.decoder.feed(piece)?;
+            self.push(text, false)?;
+        }
+        Ok(())
     }
 
     fn push(&mut self, text: Vec<u8>, last: bool) -> Result<(), IngestError> {
         self.text_bytes += text.len() as u64;
         let max = if self.max_text_bytes == 0 { MAX_TEXT_BYTES } else { self.max_text_bytes };
         if self.text_bytes > max {
-            return Err(IngestError::TooLarge { bytes: self.text_bytes, max });
+            return Err(match self.decoder.packed_bytes() {
+                0 => IngestError::TooLarge { bytes: self.text_bytes, max },
+                packed => IngestError::UnpacksTooLarge { packed, max },
+            });
         }
         match &mut self.parser {
             Some((_, p)) => p.feed(&text),
@@ -188,6 +201,32 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Dialect, Table), IngestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_text_limit_with_what_it_unpacks_to() {
+        use std::io::Write;
+        // 64 MB of one repeated line packs to about 64 kB.
+        let line = b"acc1,2026-01-01T00:00:00Z,1.0\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(b"account,time,qty\n").unwrap();
+        for _ in 0..(64_000_000 / line.len()) {
+            gz.write_all(line).unwrap();
+        }
+        let packed = gz.finish().unwrap();
+        assert!(packed.len() < 1_000_000, "{}", packed.len());
+        // Fed in one slice, as the page does (4 MiB): the limit stops it after
+        // at most one piece past the limit, not after unpacking it all.
+        let mut r = TableReader::with_limit(1_000_000);
+        let err = r.feed(&packed).unwrap_err();
+        match &err {
+            IngestError::UnpacksTooLarge { packed: p, max: 1_000_000 } => {
+                assert!(*p <= 2 * GZIP_PIECE as u64, "stopped after {p} packed bytes")
+            }
+            e => panic!("{e:?}"),
+        }
+        assert!(err.to_string().starts_with("This gzip file unpacks to more than 1,000,000 bytes of text"), "{err}");
+        assert!(r.text_bytes < 1_000_000 + 17_000_000, "text held: {}", r.text_bytes);
+    }
     use crate::ingest::csv::RAGGED_ROWS_LISTED;
 
     #[test]
@@ -200,8 +239,8 @@ mod tests {
         assert!(gz.len() < 10_000, "compresses well: {}", gz.len());
         let mut r = TableReader::with_limit(100_000);
         let err = gz.chunks(1000).try_for_each(|c| r.feed(c)).and_then(|_| r.finish().map(|_| ()));
-        assert!(matches!(err, Err(IngestError::TooLarge { max: 100_000, .. })), "{err:?}");
-        assert!(err.unwrap_err().to_string().contains("too large for this browser tab"));
+        assert!(matches!(err, Err(IngestError::UnpacksTooLarge { max: 100_000, .. })), "{err:?}");
+        assert!(err.unwrap_err().to_string().contains("unpacks to more than 100,000 bytes of text"));
     }
 
     /// Reads `bytes` with `policy`, fed in chunks of `chunk` bytes.
