@@ -7,7 +7,6 @@
 
 use super::JobError;
 use crate::analysis::{Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
-use crate::features::catalog::balance_weights;
 use crate::features::{FeatureDef, FeatureRole, FeatureTable, PartialAccounts};
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{DataKind, Dialect, Mapping, RaggedRows, Role, Table};
@@ -92,22 +91,18 @@ impl Settings {
             method: self.method,
             preprocessor: Preprocessor { scaling: self.scaling, overrides, ..Default::default() },
             weights: self.weights(&ft.defs),
+            balance_families: self.balance_families,
             ..Default::default()
         }
     }
 
     /// The weight of each feature of `defs` in the clustering distance: 1
-    /// for a used feature, 0 for the others, or the family-balancing
-    /// weights; `None` when that is every feature at weight 1.
+    /// for a used feature, 0 for the others; `None` when every feature is
+    /// used. Balancing families is done by the pipeline, on the features
+    /// that are not dropped as constant ([`SegmentOptions::balance_families`]).
     pub fn weights(&self, defs: &[FeatureDef]) -> Option<Vec<f64>> {
         let used = self.features.used(defs);
-        let w = if self.balance_families {
-            let families: Vec<_> = defs.iter().map(|d| d.family()).collect();
-            balance_weights(&families, &used)
-        } else {
-            used.iter().map(|&u| if u { 1.0 } else { 0.0 }).collect()
-        };
-        (!w.iter().all(|&x| x == 1.0)).then_some(w)
+        (!used.iter().all(|&u| u)).then(|| used.iter().map(|&u| if u { 1.0 } else { 0.0 }).collect())
     }
 }
 

@@ -15,10 +15,14 @@ pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView
     let shown: Vec<usize> = seg.anomalies.iter().take(ANOMALIES_SHOWN).copied().collect();
     let z = seg.preprocessor.transform(ft.values.select(ndarray::Axis(0), &shown).view());
     let why = |r: usize| {
-        // Among the features the anomaly score measures: those used for clustering.
+        // Among the features the anomaly score measures (those used for
+        // clustering), each at its weight in the distance.
         let mut d: Vec<(usize, f64)> = (0..z.ncols())
-            .map(|o| (seg.preprocessor.kept[o], z[[r, o]]))
-            .filter(|(j, _)| seg.used.contains(j))
+            .filter_map(|o| {
+                let j = seg.preprocessor.kept[o];
+                let u = seg.used.iter().position(|&x| x == j)?;
+                Some((j, z[[r, o]] * seg.weights[u]))
+            })
             .collect();
         d.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         d.iter()

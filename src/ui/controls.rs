@@ -60,6 +60,9 @@ pub fn Controls() -> impl IntoView {
         state.set_ragged(RaggedRows::from_value(&event_target_value(&ev)).unwrap_or(RaggedRows::Skip))
     };
     let gmm = |covariance| Method::GaussianMixture { covariance };
+    // The options follow the settings in force (e.g. from the page's address).
+    let method_is = move |v: &'static str| move || state.settings.with(|s| s.method.value() == v);
+    let scaling_is = move |v: &'static str| move || state.settings.with(|s| s.scaling.value() == v);
     use crate::analysis::CovarianceType::{Diag, Full};
 
     view! {
@@ -82,10 +85,10 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Method "
                     <select aria-label="Method" on:change=on_method>
-                        <option value=Method::KMeans.value() selected>"k-means"</option>
-                        <option value=gmm(Full).value()>"Gaussian mixture (full covariance)"</option>
-                        <option value=gmm(Diag).value()>"Gaussian mixture (diagonal covariance)"</option>
-                        <option value=Method::Hdbscan { min_cluster_size: 0 }.value()>"HDBSCAN (leaves outliers unassigned)"</option>
+                        <option value=Method::KMeans.value() prop:selected=method_is(Method::KMeans.value())>"k-means"</option>
+                        <option value=gmm(Full).value() prop:selected=method_is(gmm(Full).value())>"Gaussian mixture (full covariance)"</option>
+                        <option value=gmm(Diag).value() prop:selected=method_is(gmm(Diag).value())>"Gaussian mixture (diagonal covariance)"</option>
+                        <option value=Method::Hdbscan { min_cluster_size: 0 }.value() prop:selected=method_is("hdbscan")>"HDBSCAN (leaves outliers unassigned)"</option>
                     </select>
                 </label>
                 <label class:hidden=move || !hdbscan.get()>
@@ -96,8 +99,8 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Scaling "
                     <select aria-label="Scaling" on:change=on_scaling>
-                        <option value=Scaling::Standard.value() selected>"standard (mean, SD)"</option>
-                        <option value=Scaling::Robust.value()>"robust (median, IQR)"</option>
+                        <option value=Scaling::Standard.value() prop:selected=scaling_is("standard")>"standard (mean, SD)"</option>
+                        <option value=Scaling::Robust.value() prop:selected=scaling_is("robust")>"robust (median, IQR)"</option>
                     </select>
                 </label>
                 <label>

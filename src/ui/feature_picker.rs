@@ -10,18 +10,22 @@ use crate::view_model::quality::duplicate_pairs;
 use crate::view_model::OptionValue;
 use leptos::prelude::*;
 
-/// The panel, once a result has come back (it stays after a failed run).
+/// The panel, once a file has been read: the preset and balance controls
+/// at once, the checkboxes and correlations once a result has come back
+/// (they stay after a failed run, so that a choice that failed can be
+/// undone). Owns whether the correlations are open, across results.
 #[component]
 pub fn FeaturePicker() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || state.last.get().map(|_| view! { <Picker/> })
+    let corr_open = RwSignal::new(false);
+    move || state.loaded.get().map(|_| view! { <Picker corr_open=corr_open/> })
 }
 
 /// One checkbox: feature key, used for clustering, a descriptor.
 type Member = (String, bool, bool);
 
 #[component]
-fn Picker() -> impl IntoView {
+fn Picker(corr_open: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let set_value = move || state.settings.with(|s| s.features.value());
     let groups = move || {
@@ -51,7 +55,7 @@ fn Picker() -> impl IntoView {
                     <select aria-label="Feature set" on:change=move |ev| state.set_feature_set(&event_target_value(&ev))>
                         {[("behaviour", "behaviour (default)"), ("all", "all features"), ("custom", "custom")]
                             .into_iter()
-                            .map(|(v, l)| view! { <option value=v selected=move || set_value() == v>{l}</option> })
+                            .map(|(v, l)| view! { <option value=v prop:selected=move || set_value() == v>{l}</option> })
                             .collect_view()}
                     </select>
                 </label>
@@ -81,7 +85,7 @@ fn Picker() -> impl IntoView {
                 }).collect_view()}
             </div>
             <p class="hint">"Behaviour features (how often, how large, which instruments, how much risk) define the segments; outcomes (realized PnL, win rate, fees) describe them: they are in the summary and the export either way. Balancing gives each family the same weight in the distance (each feature times 1/√(features in its family))."</p>
-            <Correlations/>
+            <Correlations open=corr_open/>
         </details>
     }
 }
@@ -92,14 +96,13 @@ fn Picker() -> impl IntoView {
 /// built only while its panel is open: a few hundred styled cells took
 /// about 0.1 s of the page's thread, in the task that shows a result.
 #[component]
-fn Correlations() -> impl IntoView {
+fn Correlations(open: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let open = RwSignal::new(false);
     move || {
         let r = state.last.get()?;
         let (ft, seg) = (r.ft.clone(), r.seg.clone());
         let names: Vec<String> = seg.used.iter().map(|&j| ft.defs[j].key.clone()).collect();
-        let dups = duplicate_pairs(&seg, &ft);
+        let dups = duplicate_pairs(&seg);
         // Colour by class (the locked policy forbids inline styles): blue for
         // positive, red for negative, in steps of 0.25.
         let cell = move |v: f64| {
@@ -113,7 +116,7 @@ fn Correlations() -> impl IntoView {
         Some(view! {
             <details class="correlations" prop:open=move || open.get_untracked()
                 on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
-                <summary>{format!("Correlations of the {} features used (sample of {} accounts)", names.len(), seg.silhouette_n)}</summary>
+                <summary>{format!("Correlations of the {} features used (sample of {} accounts)", names.len(), seg.sample_size)}</summary>
                 {move || open.get().then(|| { let names = names.clone(); let seg = seg.clone(); view! {
                 <table aria-label="Feature correlations" class="small heatmap">
                     <thead><tr>

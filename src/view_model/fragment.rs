@@ -1,6 +1,8 @@
 //! The analysis settings in the page's address, after `#`: a link or a
-//! bookmark brings back the same analysis of the next file dropped (the
-//! file itself never goes into the address).
+//! bookmark brings back k, seed, method, min cluster size, scaling, feature
+//! set and balancing for the next file dropped (the file itself never goes
+//! into the address; transform overrides and the ragged-rows choice are not
+//! kept).
 //!
 //! Form: `k=6&seed=42&method=kmeans&scaling=standard&features=behaviour&balance=1`,
 //! with `features=custom:<key>,<key>,...` for a custom feature set (keys
@@ -8,6 +10,7 @@
 //! hook `crash-test` as a bare word. Missing or unreadable parts keep the
 //! defaults; nothing in it is ever sent anywhere.
 
+use super::inputs::{parse_k, parse_min_cluster_size, parse_seed};
 use super::options::OptionValue;
 use crate::analysis::{Method, Scaling};
 use crate::job::{FeatureSet, Settings};
@@ -49,10 +52,10 @@ pub fn from_fragment(fragment: &str, base: Settings) -> (Settings, bool) {
         let (key, value) = part.split_once('=').unwrap_or((part, ""));
         match key {
             "crash-test" => crash_test = true,
-            "k" => s.k = value.parse().ok().filter(|&k| k >= 2),
-            "seed" => s.seed = value.parse().unwrap_or(s.seed),
+            "k" => s.k = parse_k(value).unwrap_or(s.k),
+            "seed" => s.seed = parse_seed(value).unwrap_or(s.seed),
             "method" => s.method = Method::from_value(value).unwrap_or(s.method),
-            "mcs" => mcs = value.parse::<usize>().ok().filter(|&m| m >= 2),
+            "mcs" => mcs = parse_min_cluster_size(value).ok(),
             "scaling" => s.scaling = Scaling::from_value(value).unwrap_or(s.scaling),
             "features" => {
                 s.features = match value.strip_prefix("custom:") {
@@ -135,7 +138,7 @@ mod tests {
     #[test]
     fn the_old_crash_test_hook_and_junk_keep_the_defaults() {
         assert_eq!(from_fragment("#crash-test", Settings::default()), (Settings::default(), true));
-        let (s, crash) = from_fragment("#k=1&seed=x&method=nope&features=some&zzz", Settings::default());
+        let (s, crash) = from_fragment("#k=1&seed=x&method=nope&features=some&zzz&k=500", Settings::default());
         assert_eq!((s, crash), (Settings::default(), false));
     }
 }

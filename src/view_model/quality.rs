@@ -30,8 +30,22 @@ pub fn k_reason(seg: &Segmentation) -> String {
         (true, m) => {
             let rule = seg.k_rule;
             let chosen = seg.k_requested.and_then(|k| seg.sweep.iter().find(|s| s.k == k));
+            let shown_best = crate::analysis::segmentation::best(&seg.sweep, rule).map(|b| b.k);
+            let elected_elsewhere = seg.k_vote.is_some() && shown_best != seg.k_requested;
             let mut t = format!("{} over {range}", rule.label(m));
-            if let Some(c) = chosen {
+            if elected_elsewhere {
+                // The vote chose a k that is not this sample's best: say so, truly.
+                if let (Some(v), Some(b)) = (&seg.k_vote, shown_best) {
+                    let ks: Vec<String> = v.votes.iter().map(|k| k.to_string()).collect();
+                    t.push_str(&format!(
+                        ": k = {} elected by {} of {} seeded samples (their best k: {}); the sample shown here scores best at k = {b}",
+                        v.k,
+                        v.agreeing(),
+                        v.votes.len(),
+                        ks.join(", ")
+                    ));
+                }
+            } else if let Some(c) = chosen {
                 let v = rule.score(c);
                 t.push_str(&format!(": {} at k = {}", score_text(v), c.k));
                 if let Some(r) = runner_up(&seg.sweep, rule, c.k) {
@@ -40,7 +54,7 @@ pub fn k_reason(seg: &Segmentation) -> String {
                     t.push_str(&format!(", runner-up k = {} at {} ({gap:.0} % lower)", r.k, score_text(w)));
                 }
             }
-            if let Some(v) = &seg.k_vote {
+            if let Some(v) = seg.k_vote.as_ref().filter(|_| !elected_elsewhere) {
                 t.push_str(&format!("; chosen on {} of {} seeded samples", v.agreeing(), v.votes.len()));
             }
             t
@@ -118,7 +132,7 @@ pub fn warnings(seg: &Segmentation, ft: &FeatureTable) -> Vec<String> {
             ));
         }
     }
-    for (a, b, r) in duplicate_pairs(seg, ft) {
+    for (a, b, r) in duplicate_pairs(seg) {
         out.push(format!(
             "{} and {} are near-duplicates (correlation {r:+.2}): together they count twice in the distance. Consider leaving one out.",
             ft.defs[a].key, ft.defs[b].key
@@ -130,7 +144,7 @@ pub fn warnings(seg: &Segmentation, ft: &FeatureTable) -> Vec<String> {
 /// The pairs of features used for clustering that are near-duplicates
 /// (`|r| >` [`NEAR_DUPLICATE_R`] on the transformed values of the sample), as
 /// (feature, feature, r) indices into the table's defs, strongest first.
-pub fn duplicate_pairs(seg: &Segmentation, _ft: &FeatureTable) -> Vec<(usize, usize, f64)> {
+pub fn duplicate_pairs(seg: &Segmentation) -> Vec<(usize, usize, f64)> {
     near_duplicates(&seg.correlation, NEAR_DUPLICATE_R)
         .into_iter()
         .map(|(a, b, r)| (seg.used[a], seg.used[b], r))

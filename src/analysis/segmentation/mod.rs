@@ -35,7 +35,8 @@ use super::pca::{FittedPca, Pca};
 use super::preprocess::{FittedPreprocessor, Preprocessor};
 use super::stability::Stability;
 use super::AnalysisError;
-use crate::features::FeatureTable;
+use crate::features::catalog::balance_weights;
+use crate::features::{Family, FeatureTable};
 use fit::Fitted;
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -92,6 +93,11 @@ pub struct SegmentOptions {
     pub weights: Option<Vec<f64>>,
     /// How k is chosen when it is not given.
     pub k_rule: KRule,
+    /// Weight each feature family equally among the features that enter the
+    /// distance (weight above 0, not dropped as constant): each is further
+    /// multiplied by `1 / sqrt(m)` for the `m` such features of its family
+    /// ([`crate::features::catalog::balance_weights`]).
+    pub balance_families: bool,
     /// Seeded samples the automatic k is chosen on (the shown sample and
     /// `k_samples - 1` more); the most frequent choice wins. 1 = the shown
     /// sample only.
@@ -112,6 +118,7 @@ impl Default for SegmentOptions {
             stability_runs: 10,
             weights: None,
             k_rule: KRule::default(),
+            balance_families: false,
             k_samples: 3,
         }
     }
@@ -133,6 +140,9 @@ pub struct Segmentation {
     /// Pearson correlation of the features of `used` (`used.len()` square),
     /// on the transformed values of the seeded sample.
     pub correlation: Array2<f64>,
+    /// Accounts in the seeded sample (the sweep, the correlations, the
+    /// silhouette before noise is left out).
+    pub sample_size: usize,
     pub pca: FittedPca,
     /// `n x 2`: PC1 and PC2 of each account.
     pub projection: Array2<f64>,
@@ -229,7 +239,8 @@ pub fn segment_timed(
         }
     }
     let (preprocessor, z) = opts.preprocessor.fit_transform(ft.values.view())?;
-    let space = ClusterSpace::new(&preprocessor.kept, opts.weights.as_deref(), ft.defs.len())?;
+    let families: Option<Vec<_>> = opts.balance_families.then(|| ft.defs.iter().map(|d| d.family()).collect());
+    let space = ClusterSpace::new(&preprocessor.kept, opts.weights.as_deref(), ft.defs.len(), families.as_deref())?;
     // The clustering space: `z` itself when every feature is used at weight 1 (no copy).
     let xz = space.columns(z.view());
     let x = xz.as_ref().map_or(z.view(), |x| x.view());
@@ -248,12 +259,16 @@ pub fn segment_timed(
         let mut votes = vec![k_req];
         for s in 1..opts.k_samples as u64 {
             let seed = opts.seed.wrapping_add(s);
-            let other = x.select(Axis(0), &sample_indices(n, opts.sample_size.max(3), seed));
+            // Small data: 80 % subsamples, so that the samples differ in accounts too.
+            let m = if n <= opts.sample_size { (n * 4).div_ceil(5).max(3) } else { opts.sample_size };
+            let other = x.select(Axis(0), &sample_indices(n, m, seed));
             let need_dist = opts.k_rule == KRule::Silhouette;
             let d = need_dist.then(|| pairwise_distances(other.view()));
             let o = SegmentOptions { seed, ..opts.clone() };
-            let sw = sweep::sweep(method, other.view(), d.as_ref().map(|d| d.view()), &o)?;
-            votes.push(sweep::choose_k(None, &sw, opts.k_rule));
+            // A sample that cannot be swept (e.g. a collapsed mixture component) has no vote.
+            if let Ok(sw) = sweep::sweep(method, other.view(), d.as_ref().map(|d| d.view()), &o) {
+                votes.push(sweep::choose_k(None, &sw, opts.k_rule));
+            }
         }
         let v = KVote::of(votes);
         k_req = v.k;
@@ -296,6 +311,7 @@ pub fn segment_timed(
         used: space.used,
         weights: space.weights,
         correlation,
+        sample_size: sample.len(),
         pca,
         projection,
         segments,
@@ -338,7 +354,12 @@ impl ClusterSpace {
     /// or a weight that is negative or not finite;
     /// [`AnalysisError::NoFeaturesChosen`] if no kept feature has a weight
     /// above 0.
-    fn new(kept: &[usize], weights: Option<&[f64]>, n_features: usize) -> Result<Self, AnalysisError> {
+    fn new(
+        kept: &[usize],
+        weights: Option<&[f64]>,
+        n_features: usize,
+        families: Option<&[Option<Family>]>,
+    ) -> Result<Self, AnalysisError> {
         let weight = |j: usize| weights.map_or(1.0, |w| w[j]);
         if let Some(w) = weights {
             if w.len() != n_features {
@@ -357,7 +378,12 @@ impl ClusterSpace {
             return Err(AnalysisError::NoFeaturesChosen { constant: true });
         }
         let used: Vec<usize> = columns.iter().map(|&c| kept[c]).collect();
-        let weights = used.iter().map(|&j| weight(j)).collect();
+        let mut weights: Vec<f64> = used.iter().map(|&j| weight(j)).collect();
+        if let Some(f) = families {
+            let fams: Vec<Option<Family>> = used.iter().map(|&j| f[j]).collect();
+            let balance = balance_weights(&fams, &vec![true; used.len()]);
+            weights.iter_mut().zip(balance).for_each(|(w, b)| *w *= b);
+        }
         Ok(ClusterSpace { columns, used, weights })
     }
 
@@ -496,6 +522,36 @@ mod tests {
     }
 
     #[test]
+    fn balancing_counts_only_the_features_that_enter_the_distance() {
+        use crate::features::FeatureKey;
+        let mut ft = blobs(30, &[[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]);
+        let keys = [
+            FeatureKey::SpotShare,
+            FeatureKey::DistinctInstruments,
+            FeatureKey::PerpetualShare,
+            FeatureKey::TradeCount,
+        ];
+        ft.defs = keys
+            .iter()
+            .map(|&k| FeatureDef {
+                key: k.name().into(),
+                unit: String::new(),
+                formula: String::new(),
+                feature: Some(k),
+            })
+            .collect();
+        let n = ft.ids.len();
+        let extra = Array2::from_shape_fn((n, 2), |(i, j)| if j == 0 { 0.5 } else { (i % 7) as f64 });
+        ft.values = ndarray::concatenate![Axis(1), ft.values, extra];
+        let opts = SegmentOptions { k: Some(3), stability_runs: 0, balance_families: true, ..Default::default() };
+        let s = segment(&ft, &opts).unwrap();
+        // perpetual_share is constant, so dropped: two instrument features remain, each 1/sqrt(2).
+        assert_eq!(s.used, vec![0, 1, 3]);
+        let h = 1.0 / 2f64.sqrt();
+        assert_eq!(s.weights, vec![h, h, 1.0]);
+    }
+
+    #[test]
     fn feature_weights_are_checked() {
         let ft = blobs(10, &[[0.0, 0.0], [10.0, 0.0]]);
         let with = |w: Vec<f64>| segment(&ft, &SegmentOptions { k: Some(2), weights: Some(w), ..Default::default() });
@@ -513,7 +569,7 @@ mod tests {
     }
 
     #[test]
-    fn chooses_k_by_silhouette_and_numbers_segments_by_size() {
+    fn chooses_k_automatically_and_numbers_segments_by_size() {
         let ft = blobs(60, &[[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]);
         let s = segment(&ft, &SegmentOptions::default()).unwrap();
         assert_eq!(s.k, 3);
