@@ -36,6 +36,11 @@ pub enum IngestError {
     Corrupt(String),
     /// More text than this browser tab can hold (`bytes` seen so far, or the file size).
     TooLarge { bytes: u64, max: u64 },
+    /// A quoted field that does not close: it opens in file record `row`
+    /// (header = 1) and ran on for `lines` line breaks and `bytes` bytes
+    /// (`at_end`: to the end of the file), so the rows after it would have
+    /// been read as one field.
+    OpenQuote { row: u32, lines: usize, bytes: u64, at_end: bool },
     /// A gzip file that unpacks to more than `max` bytes of text, found
     /// after `packed` compressed bytes (unpacking stopped there).
     UnpacksTooLarge { packed: u64, max: u64 },
@@ -69,6 +74,13 @@ impl fmt::Display for IngestError {
                     "The file is too large for this browser tab: {b} of text, and segscope holds at most {m} in memory for now. Split it by date range or account, or filter it to the columns you need, and load the parts one at a time."
                 )
             }
+            IngestError::OpenQuote { row, lines, bytes, at_end } => write!(
+                f,
+                "Row {row} opens a quoted field that does not close: it runs on for {}{} ({}), so everything after it would be read as one field and the rows in it lost. Fix the quoting on row {row} (a field that starts with a quote must end with one; a quote inside a quoted field is written twice), or save the file without quotes around fields, and load it again.",
+                count_noun(*lines, "line", "lines"),
+                if *at_end { " to the end of the file" } else { " and more" },
+                bytes_text(*bytes)
+            ),
             IngestError::UnpacksTooLarge { packed, max } => write!(
                 f,
                 "This gzip file unpacks to more than {} of text (unpacking stopped after {} of it), and segscope holds at most that in memory. Unpack it and split it by date range or account, or filter it to the columns you need, and load the parts one at a time.",

@@ -351,6 +351,12 @@ const BROKEN = [
   { name: 'text-only.csv', body: 'customer_id,name,city\n1,Ann,Oslo\n2,Bob,Rome\n', alert: /no numeric column/ },
   { name: 'huge.csv', body: null, size: 2 * 1024 ** 3, alert: /too large for this browser tab: 2\.00 GiB of text/ },
   { name: 'cut.csv.gz', body: gzipSync(Buffer.from('customer_id,spend\n' + '1,2\n'.repeat(5000))).subarray(0, 40), alert: /damaged: gzip/ },
+  // Row 42 opens a quote that never closes: 2,000 rows after it would have vanished into one field.
+  {
+    name: 'open-quote.csv',
+    body: 'account_id,timestamp,side,qty,price\n' + Array.from({ length: 40 }, (_, i) => `A${i % 7},2026-01-0${1 + (i % 9)}T00:00:00Z,buy,1,10`).join('\n') + '\nA9,"2026-01-01T00:00:00Z,buy,1,10\n' + Array.from({ length: 2000 }, (_, i) => `B${i},2026-01-02T00:00:00Z,sell,2,11`).join('\n') + '\n',
+    alert: /Row 42 opens a quoted field that does not close: it runs on for \d+ lines and more/,
+  },
 ];
 
 test('gzip, UTF-16, Windows-1252, decimal commas and repeated header names are read, with a note saying how', async () => {

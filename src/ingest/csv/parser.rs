@@ -9,6 +9,8 @@ use csv_core::{ReadRecordResult, Reader};
 /// A push parser: feed it chunks of a file in order, then call [`StreamParser::finish`].
 pub struct StreamParser {
     rdr: Reader,
+    /// The dialect's quote byte.
+    quote: u8,
     out: Vec<u8>,
     ends: Vec<usize>,
     out_len: usize,
@@ -24,12 +26,28 @@ pub struct StreamParser {
     taken: usize,
     /// csv-core holds part of a record: it reads on until the record ends.
     in_record: bool,
+    /// Line breaks and bytes of the record csv-core is reading, so far: a
+    /// record that spans a line break has a quoted field open.
+    rec_lines: usize,
+    rec_bytes: usize,
+    /// Quote bytes of that record: an odd number means a quote is open.
+    rec_quotes: usize,
+    /// Whether that record has started (line ends before it are blank lines).
+    rec_started: bool,
     /// Per byte value: what the fast path must do with it (see [`Byte`]);
     /// `None` turns the fast path off (tests compare it with csv-core alone).
     classes: Option<Box<[Byte; 256]>>,
     /// Field ends of the record the fast path is reading, as offsets into it.
     fast_ends: Vec<usize>,
 }
+
+/// Line breaks a quoted field may span before it is taken for a quote
+/// that does not close ([`IngestError::OpenQuote`]).
+pub const MAX_QUOTED_LINES: usize = 1000;
+
+/// Bytes a record may hold once a quoted field in it spans a line break,
+/// before it is taken for a quote that does not close.
+pub const MAX_QUOTED_BYTES: usize = 1 << 20;
 
 /// What a byte means to the fast path of [`StreamParser`].
 #[derive(Clone, Copy, PartialEq)]
@@ -47,6 +65,7 @@ impl StreamParser {
     pub fn new(d: Dialect) -> Self {
         StreamParser {
             rdr: reader_for(d),
+            quote: d.quote,
             out: vec![0; 4096],
             ends: vec![0; 256],
             out_len: 0,
@@ -58,6 +77,10 @@ impl StreamParser {
             ragged: RaggedRows::Skip,
             taken: 0,
             in_record: false,
+            rec_lines: 0,
+            rec_bytes: 0,
+            rec_quotes: 0,
+            rec_started: false,
             classes: Some(Box::new(std::array::from_fn(|b| match b as u8 {
                 b'\r' | b'\n' => Byte::Terminator,
                 b if b == d.quote => Byte::Quote,
@@ -187,6 +210,9 @@ impl StreamParser {
             let (res, nin, nout, nend) =
                 self.rdr.read_record(input, &mut self.out[self.out_len..], &mut self.ends[self.ends_len..]);
             self.in_record |= nin > 0;
+            if res != ReadRecordResult::Record {
+                self.note_open_record(&input[..nin])?;
+            }
             input = &input[nin..];
             self.out_len += nout;
             self.ends_len += nend;
@@ -202,6 +228,7 @@ impl StreamParser {
                 }
                 ReadRecordResult::Record => {
                     self.in_record = false;
+                    (self.rec_lines, self.rec_bytes, self.rec_quotes, self.rec_started) = (0, 0, 0, false);
                     let (out, ends) = (std::mem::take(&mut self.out), std::mem::take(&mut self.ends));
                     self.push_record(&out[..self.out_len], &ends[..self.ends_len], 0);
                     (self.out, self.ends) = (out, ends);
@@ -251,6 +278,35 @@ impl StreamParser {
         self.classes = Some(classes);
         self.fast_ends = ends;
         rest
+    }
+
+    /// Counts the bytes `consumed` of a record that has not ended yet, and
+    /// stops a quoted field that runs on: past [`MAX_QUOTED_LINES`] line
+    /// breaks, or [`MAX_QUOTED_BYTES`] once it spans a line break (an
+    /// unquoted record never does), it is a quote that does not close, and
+    /// reading on would swallow the rest of the file as one field.
+    ///
+    /// Errors: [`IngestError::OpenQuote`].
+    fn note_open_record(&mut self, consumed: &[u8]) -> Result<(), IngestError> {
+        let mut bytes = consumed;
+        if !self.rec_started {
+            // Blank lines before the record are not part of it.
+            let start = bytes.iter().position(|&b| b != b'\n' && b != b'\r').unwrap_or(bytes.len());
+            bytes = &bytes[start..];
+            self.rec_started = !bytes.is_empty();
+        }
+        self.rec_lines += bytes.iter().filter(|&&b| b == b'\n').count();
+        self.rec_quotes += bytes.iter().filter(|&&b| b == self.quote).count();
+        self.rec_bytes += bytes.len();
+        if self.rec_lines > MAX_QUOTED_LINES || (self.rec_lines > 0 && self.rec_bytes > MAX_QUOTED_BYTES) {
+            return Err(self.open_quote(false));
+        }
+        Ok(())
+    }
+
+    /// The error for the record being read, whose quote does not close.
+    fn open_quote(&self, at_end: bool) -> IngestError {
+        IngestError::OpenQuote { row: self.records + 1, lines: self.rec_lines, bytes: self.rec_bytes as u64, at_end }
     }
 
     /// Adds one record: its fields' bytes are `out[start..end]`, with `end`
@@ -312,6 +368,12 @@ impl StreamParser {
     pub fn finish(mut self) -> Result<Table, IngestError> {
         if let Some(head) = self.pending.take() {
             self.run(strip_bom(&head))?;
+        }
+        // A record still open at the end that spans a line break with an odd
+        // number of quote bytes has a quote open (a closed quoted field holds
+        // an even number: its two quotes and doubled ones inside).
+        if self.in_record && self.rec_lines > 0 && self.rec_quotes % 2 == 1 {
+            return Err(self.open_quote(true));
         }
         // Empty input tells csv-core the file ended: it flushes the last record.
         self.run(&[])?;
@@ -434,6 +496,45 @@ mod tests {
             p.feed(c).unwrap();
         }
         p.finish().unwrap()
+    }
+
+    #[test]
+    fn a_quote_that_does_not_close_stops_the_read_and_names_its_row() {
+        let d = Dialect { delimiter: b',', quote: b'"' };
+        let parse = |text: &str, chunk: usize| {
+            let mut p = StreamParser::new(d);
+            text.as_bytes().chunks(chunk).try_for_each(|c| p.feed(c))?;
+            p.finish()
+        };
+        // Row 42 (header = 1) opens a quote; 2,000 rows follow.
+        let mut f = String::from("account,time,qty\n");
+        for i in 2..42 {
+            f.push_str(&format!("A{i},2026-01-01,{i}\n"));
+        }
+        f.push_str("A9,\"2026-01-01,1\n");
+        for i in 0..2000 {
+            f.push_str(&format!("B{i},2026-01-02,{i}\n"));
+        }
+        for chunk in [7, 4096, f.len()] {
+            match parse(&f, chunk) {
+                Err(IngestError::OpenQuote { row: 42, lines, at_end: false, .. }) => assert!(lines > MAX_QUOTED_LINES),
+                other => panic!("chunk {chunk}: {other:?}"),
+            }
+        }
+        let msg = parse(&f, 4096).unwrap_err().to_string();
+        assert!(msg.starts_with("Row 42 opens a quoted field that does not close: it runs on for "), "{msg}");
+        assert!(msg.contains(" lines and more ("), "{msg}");
+        // Open to the end of a short file: still stopped, not read as one field.
+        let short = "account,time,qty\nA1,\"2026-01-01,1\nA2,2026-01-01,2\n";
+        assert!(matches!(parse(short, 5), Err(IngestError::OpenQuote { row: 2, lines: 2, at_end: true, .. })));
+        // Quoted fields over a few lines, and one closed at the very end without a newline, are fine.
+        let ok = "id,note,n\n1,\"a\nb\nc\",1\n2,\"x \"\"q\"\"\ny\",2";
+        let t = parse(ok, 3).unwrap();
+        assert_eq!((t.n_rows(), t.cell(1, 1), t.cell(1, 2)), (2, "x \"q\"\ny", "2"));
+        // Blank lines before a last record without a line end are not a quote.
+        assert_eq!(parse("id,v\n1,2\n\n\n\"3\",4", 2).unwrap().n_rows(), 2);
+        // Inch marks inside an unquoted field are not quotes.
+        assert_eq!(parse("id,height\n1,5'11\"\n2,6'\n", 4).unwrap().n_rows(), 2);
     }
 
     #[test]
