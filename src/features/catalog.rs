@@ -590,51 +590,51 @@ impl Offer<'_> {
     /// instrument mix).
     pub fn not_computed(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
-        let mut add = |k: &str, why: &str| out.push((k.into(), why.into()));
+        let mut add = |k: String, why: String| out.push((k, why));
         let tx = self.kind == DataKind::Transactions;
         if self.block_clock {
-            add("active_days", "the clock is a block number, not a time");
+            add("active_days".into(), "the clock is a block number, not a time".into());
         } else if !self.real_time {
             for k in ["recency_days", "tenure_days", "active_days"] {
-                add(k, "no timestamp column mapped");
+                add(k.into(), "no timestamp column mapped".into());
             }
         }
         if !self.has_notional {
-            add(if tx { "monetary" } else { "total_notional" }, "needs a notional column, or quantity and price");
+            let key = if tx { "monetary" } else { "total_notional" };
+            add(key.into(), "needs a notional column, or quantity and price".into());
         }
         if tx {
             return out;
         }
         if !(self.has_role)(Role::Leverage) {
-            add("mean_leverage", "no leverage column");
+            add("mean_leverage".into(), "no leverage column".into());
         }
         if (self.has_role)(Role::Instrument) && self.type_seen.iter().any(|&s| s) {
             for ty in InstrumentType::ALL {
                 if !self.type_seen[ty as usize] {
-                    out.push((format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key())));
+                    add(format!("{}_share", ty.key()), format!("no {} trades in the file", ty.key()));
                 }
             }
         } else {
-            out.push((
+            add(
                 "instrument mix".into(),
                 "no instrument column, or no instrument type could be read or inferred".into(),
-            ));
+            );
         }
-        let mut add = |k: &str, why: &str| out.push((k.into(), why.into()));
         if !self.option_kinds_seen && self.type_seen[InstrumentType::Option as usize] {
-            add("put_share", "call/put not known for any option");
+            add("put_share".into(), "call/put not known for any option".into());
         }
         if !self.meets(Need::Side) {
-            add("long_short_bias", "no side column and no signed quantity");
+            add("long_short_bias".into(), "no side column and no signed quantity".into());
         }
         if !(self.has_role)(Role::Liquidity) {
-            add("maker_share", "no maker/taker column");
+            add("maker_share".into(), "no maker/taker column".into());
         }
         if !(self.has_role)(Role::Fee) {
-            add("total_fees", "no fee column");
+            add("total_fees".into(), "no fee column".into());
         }
         if !(self.has_role)(Role::Pnl) {
-            add("realized_pnl", "no realized PnL column");
+            add("realized_pnl".into(), "no realized PnL column".into());
         }
         out
     }

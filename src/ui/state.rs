@@ -218,9 +218,15 @@ impl AppState {
     /// Input **Segments (k)** changed to `text`: runs again, or says what is
     /// wrong. Returns whether `text` was taken.
     pub fn set_k(self, text: &str) -> bool {
-        match parse_k(text) {
-            Ok(k) => {
-                self.settings.update(|s| s.k = k);
+        self.take_input(parse_k(text), |s, k| s.k = k)
+    }
+
+    /// A number input's parsed value: applied to the settings and run
+    /// again, or its message shown. Returns whether it was taken.
+    fn take_input<T>(self, parsed: Result<T, String>, apply: impl FnOnce(&mut Settings, T)) -> bool {
+        match parsed {
+            Ok(v) => {
+                self.settings.update(|s| apply(s, v));
                 self.run(None);
                 true
             }
@@ -233,33 +239,15 @@ impl AppState {
 
     /// Input **Seed** changed to `text`. Returns whether it was taken.
     pub fn set_seed(self, text: &str) -> bool {
-        match parse_seed(text) {
-            Ok(seed) => {
-                self.settings.update(|s| s.seed = seed);
-                self.run(None);
-                true
-            }
-            Err(e) => {
-                self.error.set(Some(e));
-                false
-            }
-        }
+        self.take_input(parse_seed(text), |s, seed| s.seed = seed)
     }
 
     /// Input **Min cluster size** changed to `text`. Returns whether it was taken.
     pub fn set_min_cluster_size(self, text: &str) -> bool {
-        match parse_min_cluster_size(text) {
-            Ok(m) => {
-                let aside = self.min_cluster_size_aside;
-                self.settings.update(|s| aside.update_value(|a| inputs::set_min_cluster_size(s, a, m)));
-                self.run(None);
-                true
-            }
-            Err(e) => {
-                self.error.set(Some(e));
-                false
-            }
-        }
+        let aside = self.min_cluster_size_aside;
+        self.take_input(parse_min_cluster_size(text), |s, m| {
+            aside.update_value(|a| inputs::set_min_cluster_size(s, a, m))
+        })
     }
 
     /// Select **Method** changed (HDBSCAN gets the min cluster size chosen for it).
