@@ -174,29 +174,6 @@ pub fn lock_down_csp() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Registers the service worker that caches the app's own files
-/// (`sw.js`, written by `scripts/service-worker.mjs`), so that the app loads
-/// and works offline after the first visit, and waits (at most 3 s) until it
-/// is active: on a first visit it fetches those files now, before the
-/// policy is locked. Does nothing where service workers are unavailable:
-/// `file://` (the single-file build) and insecure origins.
-pub async fn register_service_worker() -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    let secure = window.is_secure_context();
-    let navigator = window.navigator();
-    let has_sw = js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false);
-    if !secure || !has_sw || !matches!(window.location().protocol()?.as_str(), "http:" | "https:") {
-        return Ok(());
-    }
-    let container = navigator.service_worker();
-    JsFuture::from(container.register("./sw.js")).await?;
-    let timeout = js_sys::Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, 3000);
-    });
-    JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&container.ready()?.into(), &timeout))).await?;
-    Ok(())
-}
-
 /// Network requests the page has made so far: its Resource Timing entries,
 /// less `blob:` ones (the analysis worker's script, built in memory).
 pub fn resource_count() -> u32 {
@@ -213,21 +190,48 @@ pub fn resource_count() -> u32 {
         .count() as u32
 }
 
-/// The page address' fragment, with its `#` (empty if none).
+/// The settings fragment of the address, with its `#` (empty if none): the
+/// frame's own (set by [`set_fragment`] or a test hook), else the one the
+/// shell page handed over as `data-fragment` on `<html>` (scripts/seal.mjs:
+/// the app runs in a sandboxed `srcdoc` frame whose address is `about:srcdoc`).
 pub fn fragment() -> String {
-    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+    let Some(w) = web_sys::window() else { return String::new() };
+    let own = w.location().hash().unwrap_or_default();
+    if !own.is_empty() {
+        return own;
+    }
+    w.document()
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("data-fragment"))
+        .filter(|f| !f.is_empty())
+        .map(|f| format!("#{f}"))
+        .unwrap_or_default()
 }
 
-/// Replaces the page address' fragment with `#fragment` without a new
-/// history entry or any request (`history.replaceState`; allowed under the
-/// locked policy: it loads nothing). Does nothing if the browser refuses.
+/// Replaces the address' fragment with `#fragment` without a new history
+/// entry or any request (`history.replaceState`; allowed under the locked
+/// policy: it loads nothing), in the frame and, by a `postMessage` of
+/// `{segscope: "fragment", value}` to the shell page, in the address bar (the
+/// shell accepts fragment characters only, from its own frame only). The
+/// fragment holds settings, never data. Does nothing if the browser refuses.
 pub fn set_fragment(fragment: &str) {
     let Some(w) = web_sys::window() else { return };
-    if w.location().hash().ok().as_deref() == Some(&format!("#{fragment}")) {
-        return;
+    if w.location().hash().ok().as_deref() != Some(&format!("#{fragment}")) {
+        // The whole address: a bare "#..." would resolve against the shell's
+        // address (a srcdoc document's base URL), which this frame may not take.
+        let here = w.location().href().unwrap_or_default();
+        let base = here.split('#').next().unwrap_or_default();
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{base}#{fragment}")));
+        }
     }
-    if let Ok(h) = w.history() {
-        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
+    if let Ok(Some(parent)) = w.parent() {
+        if !js_sys::Object::is(&parent, &w) {
+            let msg = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&msg, &"segscope".into(), &"fragment".into());
+            let _ = js_sys::Reflect::set(&msg, &"value".into(), &fragment.into());
+            let _ = parent.post_message(&msg, "*");
+        }
     }
 }
 

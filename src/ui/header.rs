@@ -17,7 +17,7 @@ pub fn Header() -> impl IntoView {
             <p class="tagline">"Customer segmentation for trade and transaction data, computed entirely in this browser tab."</p>
             <p class="privacy">
                 <strong>"Your data never leaves this page. "</strong>
-                "segscope has no server: files are read and analysed here, in WebAssembly. Once the app has loaded, its Content-Security-Policy forbids every network request (fetch, WebSocket, images, scripts, frames), so nothing can be sent even by mistake. "
+                "segscope has no server: files are read and analysed here, in WebAssembly. Once the app has loaded, its Content-Security-Policy forbids every network request (fetch, WebSocket, images, scripts, frames); it runs in a sandboxed frame that cannot open windows, navigate or submit forms, and WebRTC is removed; so nothing can be sent even by mistake (the README's Privacy section says what this covers, and what an extension with access to the page could still do). "
                 <span class="requests">{move || format!("Requests since the app loaded: {}.", requests_after_load.get())}</span>
             </p>
         </header>

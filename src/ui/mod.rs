@@ -25,9 +25,9 @@ mod sweep_chart;
 mod transforms;
 mod worker;
 
-/// The entry point of the page and of its analysis worker. In the page:
-/// registers the offline cache and builds the worker's script (the last
-/// network accesses), locks the Content-Security-Policy so that no request
+/// The entry point of the page and of its analysis worker. In the page
+/// (the sandboxed frame of scripts/seal.mjs; the shell registers the offline
+/// cache): builds the worker's script from the inline glue, locks the Content-Security-Policy so that no request
 /// can leave the page from now on, starts the first worker (which inherits
 /// the locked policy), then mounts the app. In a worker (no `window`):
 /// serves jobs.
@@ -38,9 +38,6 @@ pub fn start() {
     }
     browser::install_panic_hook();
     wasm_bindgen_futures::spawn_local(async {
-        if let Err(e) = browser::register_service_worker().await {
-            web_sys::console::warn_2(&"segscope: no offline cache (service worker):".into(), &e);
-        }
         let prepared = worker::prepare().await;
         if let Err(e) = browser::lock_down_csp() {
             web_sys::console::error_2(&"segscope: could not add the locked CSP".into(), &e);

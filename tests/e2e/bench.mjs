@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { serveDist, CHROMIUM_ARGS } from './serve.mjs';
+import { serveDist, CHROMIUM_ARGS, gotoApp } from './serve.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.SEGSCOPE_DIST ?? join(root, 'dist');
@@ -24,13 +24,13 @@ const version = browser.version();
 try {
   for (const file of process.argv.slice(2)) {
     const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.addInitScript(() => {
+    const tab = await context.newPage();
+    await tab.addInitScript(() => {
       window.__longTasks = [];
       new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
     });
-    await page.goto(server.url);
-    await page.locator('meta[data-segscope="locked"]').waitFor({ state: 'attached', timeout: 60_000 });
+    // The app runs in the sealed page's sandboxed frame; the init script above runs in it too.
+    const page = await gotoApp(tab, server.url, 60_000);
     await page.getByLabel('Segments (k)').fill('6');
     await page.getByLabel('Segments (k)').blur();
     await page.evaluate(() => { window.__longTasks = []; });

@@ -53,7 +53,7 @@ const READY_TIMEOUT_MS: i32 = 10_000;
 ///
 /// Errors: the glue could not be had or rewritten (jobs then run on the page's thread).
 pub async fn prepare() -> Result<(), String> {
-    let script = classic_script(&glue_text().await?)?;
+    let script = classic_script(&glue_text()?)?;
     let blob = browser::text_blob(&script, "text/javascript").map_err(|e| format!("{e:?}"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
     HOST.with_borrow_mut(|h| h.untested = Some(Source { url, module: wasm_bindgen::module() }));
