@@ -14,12 +14,14 @@ fn main() {
     println!("fuzzing for {seconds} s, seed {seed}, corpus tests/fuzz/corpus ({} files)", harness::corpus().len());
     let r = harness::fuzz(seed, std::time::Duration::from_secs(seconds), u64::MAX);
     println!(
-        "{} executions in {:.0} s ({:.0}/s): {} parsed, {} segmented, {} crashes",
+        "{} executions in {:.0} s ({:.0}/s): {} parsed, {} segmented, {} open quotes, {} gzip bombs stopped, {} crashes",
         r.executions,
         r.elapsed.as_secs_f64(),
         r.executions as f64 / r.elapsed.as_secs_f64(),
         r.parsed,
         r.segmented,
+        r.open_quote,
+        r.unpacks_too_large,
         r.crashes.len()
     );
     for c in &r.crashes {

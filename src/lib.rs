@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod export;
 pub mod features;
+pub mod hashing;
 pub mod ingest;
 pub mod job;
 pub mod sample;

@@ -2,9 +2,9 @@
 
 /// Maps looked up once or more per row (account ids, instrument names,
 /// order ids), hashed with foldhash rather than std's SipHash (figures:
-/// BENCHMARKS.md). foldhash is seeded per process; in wasm that seed is
-/// weaker than natively, as is std's (fixed keys there).
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// BENCHMARKS.md), seeded from the platform's random source
+/// ([`crate::hashing`]).
+use crate::hashing::HashMap;
 
 /// Dense ids for strings (account ids, instrument names, order ids): the
 /// first string seen gets 0, the next new one 1, and so on.
@@ -14,10 +14,19 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 /// pointer to the key's bytes (most ids and names are this short; in wasm
 /// that indirection was the feature stage's largest single cost). Longer
 /// strings are kept as boxed keys.
-#[derive(Default)]
 pub(super) struct Interner {
     short: HashMap<u128, u32>,
     long: HashMap<Box<str>, u32>,
+}
+
+impl Default for Interner {
+    /// An empty interner whose maps have fresh random seeds.
+    fn default() -> Self {
+        Interner {
+            short: HashMap::with_hasher(crate::hashing::state()),
+            long: HashMap::with_hasher(crate::hashing::state()),
+        }
+    }
 }
 
 impl Interner {
@@ -83,5 +92,21 @@ mod tests {
         }
         assert_eq!(int.len(), keys.len());
         assert_eq!((int.short.len(), int.long.len()), (7, 2));
+    }
+
+    #[test]
+    fn two_seeds_give_the_same_ids_and_strings() {
+        let keys: Vec<String> =
+            (0..2_000).map(|i| format!("ACC{}", i * 7919 % 2_003)).chain(["x".repeat(40)]).collect();
+        let run = |seed| {
+            crate::hashing::with_forced_seed(seed, || {
+                let mut int = Interner::default();
+                let ids: Vec<_> = keys.iter().map(|k| int.id(k)).collect();
+                (ids, int.strings())
+            })
+        };
+        let (a, b) = (run(1), run(u64::MAX - 5));
+        assert_eq!(a, b);
+        assert_eq!(a.1.len(), 2_001);
     }
 }

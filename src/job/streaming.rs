@@ -96,14 +96,17 @@ pub(super) struct HeadChecks {
     empty: Vec<usize>,
     head_rows: usize,
     /// A column whose values all differed in the head, and hashes of the values seen.
-    unique: Option<(usize, std::collections::HashSet<u64, foldhash::fast::RandomState>)>,
+    unique: Option<(usize, crate::hashing::HashSet<u64>)>,
     /// Row-index columns (left out of a customer table's features) and their first value.
     index: Vec<(usize, f64)>,
     /// Data rows checked so far.
     rows: usize,
     /// The first contradiction found.
     broken: Option<String>,
-    hasher: foldhash::quality::RandomState,
+    /// Hashes the unique column's values, seeded from the platform's random
+    /// source ([`crate::hashing`]): a file cannot be built so that two
+    /// different ids share a hash and read as a repeat.
+    hasher: foldhash::quality::SeedableRandomState,
 }
 
 impl HeadChecks {
@@ -117,7 +120,7 @@ impl HeadChecks {
             index: Vec::new(),
             rows: 0,
             broken: None,
-            hasher: Default::default(),
+            hasher: crate::hashing::quality_state(),
         }
     }
 
@@ -269,11 +272,11 @@ impl Streaming {
         let checks = HeadChecks {
             empty: (0..head.n_cols()).filter(|&c| (0..head.n_rows()).all(|r| is_missing(head.cell(r, c)))).collect(),
             head_rows: head.n_rows(),
-            unique: unique.map(|c| (c, Default::default())),
+            unique: unique.map(|c| (c, crate::hashing::HashSet::with_hasher(crate::hashing::state()))),
             index,
             rows: 0,
             broken: None,
-            hasher: Default::default(),
+            hasher: crate::hashing::quality_state(),
         };
         let seen = head.n_rows() + rest.n_rows();
         if let Some(f) = self.reader.fraction_read().filter(|f| *f > 0.0) {

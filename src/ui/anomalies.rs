@@ -1,6 +1,7 @@
 //! Table **Top anomalies**: the most unusual accounts (top 1 %), their
 //! segment, score and the two features that make them unusual.
 
+use super::file_text::FileText;
 use crate::analysis::Segmentation;
 use crate::features::FeatureTable;
 use leptos::prelude::*;
@@ -25,11 +26,20 @@ pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView
             })
             .collect();
         d.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        d.iter()
+        // Each name in its own isolation: a name (a customer table's column)
+        // cannot reorder the numbers beside it.
+        d.into_iter()
             .take(2)
-            .map(|(j, v)| format!("{} {} ({:+.1})", if *v >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, v))
-            .collect::<Vec<_>>()
-            .join("; ")
+            .enumerate()
+            .map(|(n, (j, v))| {
+                view! {
+                    {if n > 0 { "; " } else { "" }}
+                    {if v >= 0.0 { "high " } else { "low " }}
+                    <FileText text=ft.defs[j].key.clone()/>
+                    {format!(" ({v:+.1})")}
+                }
+            })
+            .collect_view()
     };
     let segment = |i: usize| match seg.segments[i] {
         0 => "noise".to_string(),
@@ -49,7 +59,7 @@ pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView
                 <tbody>
                     {shown.iter().enumerate().map(|(r, &i)| view! {
                         <tr>
-                            <td>{ft.ids[i].clone()}</td><td>{segment(i)}</td>
+                            <td><FileText text=ft.ids[i].clone()/></td><td>{segment(i)}</td>
                             <td>{format!("{:.2}", seg.anomaly_score[i])}</td><td>{why(r)}</td>
                         </tr>
                     }).collect_view()}

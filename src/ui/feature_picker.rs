@@ -4,8 +4,10 @@
 //! **Feature correlations** of the features in use. A change runs the
 //! analysis again on the features already computed (no new read).
 
+use super::file_text::FileText;
 use super::state::AppState;
 use crate::features::{Family, FeatureRole};
+use crate::view_model::display::escaped;
 use crate::view_model::quality::duplicate_pairs;
 use crate::view_model::OptionValue;
 use leptos::prelude::*;
@@ -75,9 +77,9 @@ fn Picker(corr_open: RwSignal<bool>) -> impl IntoView {
                             let k = key.clone();
                             view! {
                                 <label class:descriptor=descriptor>
-                                    <input type="checkbox" aria-label=format!("Use {key} for clustering") prop:checked=used
+                                    <input type="checkbox" aria-label=format!("Use {} for clustering", escaped(&key)) prop:checked=used
                                         on:change=move |ev| state.set_feature_used(&k, event_target_checked(&ev))/>
-                                    {format!(" {key}")}
+                                    " "<FileText text=key fixed=true/>
                                 </label>
                             }
                         }).collect_view()}
@@ -121,12 +123,12 @@ fn Correlations(open: RwSignal<bool>) -> impl IntoView {
                 <table aria-label="Feature correlations" class="small heatmap">
                     <thead><tr>
                         <th scope="col"></th>
-                        {names.iter().map(|n| view! { <th scope="col" class="rot">{n.clone()}</th> }).collect_view()}
+                        {names.iter().map(|n| view! { <th scope="col" class="rot"><FileText text=n.clone() fixed=true/></th> }).collect_view()}
                     </tr></thead>
                     <tbody>
                         {names.iter().enumerate().map(|(a, n)| view! {
                             <tr>
-                                <th scope="row">{n.clone()}</th>
+                                <th scope="row"><FileText text=n.clone()/></th>
                                 {(0..names.len()).map(|b| {
                                     let v = seg.correlation[[a, b]];
                                     view! { <td class=cell(v) title=format!("r = {v:+.2}")>{format!("{v:+.1}")}</td> }
@@ -139,8 +141,13 @@ fn Correlations(open: RwSignal<bool>) -> impl IntoView {
             </details>
             {dups.into_iter().map(|(a, b, r)| {
                 let drop = ft.defs[b].key.clone();
-                let label = format!("Drop the duplicate {drop} (r = {r:+.2} with {})", ft.defs[a].key);
-                view! { <button on:click=move |_| state.set_feature_used(&drop, false)>{label}</button> }
+                let (shown_drop, other) = (drop.clone(), ft.defs[a].key.clone());
+                view! {
+                    <button on:click=move |_| state.set_feature_used(&drop, false)>
+                        "Drop the duplicate "<FileText text=shown_drop fixed=true/>
+                        {format!(" (r = {r:+.2} with ")}<FileText text=other fixed=true/>")"
+                    </button>
+                }
             }).collect_view()}
         })
     }

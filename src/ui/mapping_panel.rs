@@ -2,11 +2,13 @@
 //! column per role, the timestamp format, and the mapping's notes. Every
 //! change goes to [`AppState::edit_mapping`] and the analysis runs again.
 
+use super::file_text::{option_text, FileText, MessageText};
 use super::state::AppState;
 use crate::features::count_of;
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{DataKind, Mapping, Role};
 use crate::job::MappingEdit;
+use crate::view_model::display::escaped;
 use crate::view_model::{Loaded, OptionValue};
 use leptos::prelude::*;
 
@@ -29,8 +31,7 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping) -> impl IntoView {
         state.edit_mapping(MappingEdit::Kind(kind));
     };
     let summary = format!(
-        "{}: {} rows x {} columns, {}-separated{}",
-        loaded.name,
+        ": {} rows x {} columns, {}-separated{}",
         table.n_rows,
         table.headers.len(),
         table.dialect.delimiter_name(),
@@ -73,7 +74,7 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping) -> impl IntoView {
     view! {
         <details class="mapping" open>
             <summary>"Column mapping"</summary>
-            <p class="file-summary">{summary}</p>
+            <p class="file-summary"><FileText text=loaded.name.clone()/>{summary}</p>
             <div class="roles">
                 <label>
                     "Data is "
@@ -94,7 +95,7 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping) -> impl IntoView {
                             <select aria-label=role.label() on:change=on_role>
                                 <option value="" selected=current.is_none()>"(not used)"</option>
                                 {headers.iter().enumerate().map(|(i, h)| view! {
-                                    <option value=i.to_string() selected=current == Some(i)>{h.clone()}</option>
+                                    <option value=i.to_string() selected=current == Some(i) title=(option_text(h) != *h).then(|| escaped(h))>{option_text(h)}</option>
                                 }).collect_view()}
                             </select>
                         </label>
@@ -104,7 +105,7 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping) -> impl IntoView {
             </div>
             <ul class="notes">
                 {time_note.map(|n| view! { <li>{n}</li> })}
-                {mapping.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}
+                {mapping.notes.iter().map(|n| view! { <li><MessageText text=n.clone()/></li> }).collect_view()}
             </ul>
         </details>
     }

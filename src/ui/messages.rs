@@ -1,5 +1,6 @@
 //! The page's messages: an error in role `alert`, a notice in role `status`.
 
+use super::file_text::MessageText;
 use super::state::AppState;
 use leptos::prelude::*;
 
@@ -7,7 +8,7 @@ use leptos::prelude::*;
 pub fn Messages() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
-        {move || state.error.get().map(|e| view! { <div role="alert" class="error">{e}</div> })}
-        {move || state.notice.get().map(|n| view! { <p role="status" class="notice">{n}</p> })}
+        {move || state.error.get().map(|e| view! { <div role="alert" class="error"><MessageText text=e/></div> })}
+        {move || state.notice.get().map(|n| view! { <p role="status" class="notice"><MessageText text=n/></p> })}
     }
 }

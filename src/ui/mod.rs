@@ -9,6 +9,7 @@ mod app;
 mod browser;
 mod controls;
 mod feature_picker;
+mod file_text;
 mod header;
 mod mapping_panel;
 mod messages;

@@ -1,6 +1,7 @@
 //! The **Data notes** panel: the notes ([`crate::view_model::data_notes`])
 //! and what each feature is.
 
+use super::file_text::{FileText, MessageText};
 use crate::analysis::Segmentation;
 use crate::features::FeatureTable;
 use crate::job::TableSummary;
@@ -14,9 +15,9 @@ pub fn DataNotes(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, table: Option<Ar
     view! {
         <details class="data-notes" open>
             <summary>"Data notes"</summary>
-            <ul>{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+            <ul>{notes.into_iter().map(|n| view! { <li><MessageText text=n/></li> }).collect_view()}</ul>
             <dl class="feature-docs">
-                {ft.defs.iter().map(|d| view! { <dt>{d.key.clone()}</dt><dd>{format!("{} ({})", d.formula, d.unit)}</dd> }).collect_view()}
+                {ft.defs.iter().map(|d| view! { <dt><FileText text=d.key.clone()/></dt><dd><MessageText text=format!("{} ({})", d.formula, d.unit)/></dd> }).collect_view()}
             </dl>
         </details>
     }

@@ -3,6 +3,7 @@
 //! clustered on, method, seed), paragraph **Stability** and list
 //! **Warnings**.
 
+use super::file_text::MessageText;
 use super::state::AppState;
 use crate::analysis::Segmentation;
 use crate::features::FeatureTable;
@@ -52,7 +53,7 @@ pub fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
         {stability.map(|s| view! { <p class="stability" aria-label="Stability">{s}</p> })}
         {(!warnings.is_empty()).then(|| view! {
             <ul class="warnings" aria-label="Warnings">
-                {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                {warnings.into_iter().map(|w| view! { <li><MessageText text=w/></li> }).collect_view()}
             </ul>
         })}
     }

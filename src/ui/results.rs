@@ -3,6 +3,7 @@
 //! view of a result is one more entry in [`Results`]' list.
 
 use super::anomalies::Anomalies;
+use super::file_text::MessageText;
 use super::notes::DataNotes;
 use super::quality::Quality;
 use super::scatter_view::ScatterPlot;
@@ -33,8 +34,8 @@ pub fn Results() -> impl IntoView {
             })}
             <p class="timings" aria-label="Timings">
                 {move || match (state.loaded.get(), state.result.get()) {
-                    (Some(l), Some(r)) => timings_text(&l, &r, state.render_ms.get()),
-                    _ => String::new(),
+                    (Some(l), Some(r)) => Some(view! { <MessageText text=timings_text(&l, &r, state.render_ms.get())/> }),
+                    _ => None,
                 }}
             </p>
         </section>

@@ -3,6 +3,7 @@
 //! **Point details**, the zoom buttons, the legend and the loadings.
 
 use super::browser::now_ms;
+use super::file_text::FileText;
 use super::scatter::{self, Frame, View};
 use super::state::AppState;
 use crate::analysis::Segmentation;
@@ -144,12 +145,12 @@ fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl
         None => (0..ft.defs.len().min(3)).collect(),
     };
     view! {
-        <strong>{ft.ids[i].clone()}</strong>
+        <strong><FileText text=ft.ids[i].clone() fixed=true/></strong>
         <span>{if s == 0 { " · noise".to_string() } else { format!(" · segment {s}") }}</span>
         <br/>
         <small>{format!("PC1 {:.2}, PC2 {:.2}", seg.projection[[i, 0]], seg.projection[[i, 1]])}</small>
         <ul>
-            {features.into_iter().map(|j| view! { <li>{format!("{}: {}", ft.defs[j].key, fmt_num(ft.values[[i, j]]))}</li> }).collect_view()}
+            {features.into_iter().map(|j| view! { <li><FileText text=ft.defs[j].key.clone() fixed=true/>{format!(": {}", fmt_num(ft.values[[i, j]]))}</li> }).collect_view()}
         </ul>
     }
     .into_any()
@@ -167,22 +168,29 @@ fn Legend(seg: Arc<Segmentation>) -> impl IntoView {
     }
 }
 
-/// The three largest loadings of component `pc` (0 = PC1), as `+0.52 key, ...`.
-fn top_loadings(ft: &FeatureTable, seg: &Segmentation, pc: usize) -> String {
+/// The three largest loadings of component `pc` (0 = PC1), as `+0.52 key, ...`
+/// (each key isolated: it may be a customer table's column name).
+fn top_loadings(ft: &FeatureTable, seg: &Segmentation, pc: usize) -> impl IntoView {
     let comps = &seg.pca.components;
-    if pc >= comps.nrows() {
-        return String::new();
-    }
-    let mut l: Vec<(usize, f64)> = (0..comps.ncols()).map(|o| (seg.used[o], comps[[pc, o]])).collect();
+    let mut l: Vec<(usize, f64)> = match pc < comps.nrows() {
+        true => (0..comps.ncols()).map(|o| (seg.used[o], comps[[pc, o]])).collect(),
+        false => Vec::new(),
+    };
     l.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-    l.iter().take(3).map(|(j, v)| format!("{:+.2} {}", v, ft.defs[*j].key)).collect::<Vec<_>>().join(", ")
+    l.into_iter()
+        .take(3)
+        .enumerate()
+        .map(|(n, (j, v))| {
+            view! { {if n > 0 { ", " } else { "" }}{format!("{v:+.2} ")}<FileText text=ft.defs[j].key.clone()/> }
+        })
+        .collect_view()
 }
 
 #[component]
 fn Loadings(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
     view! {
         <p class="loadings">
-            {format!("Loadings: PC1 = {} …; PC2 = {} …", top_loadings(&ft, &seg, 0), top_loadings(&ft, &seg, 1))}
+            "Loadings: PC1 = "{top_loadings(&ft, &seg, 0)}" …; PC2 = "{top_loadings(&ft, &seg, 1)}" …"
         </p>
     }
 }

@@ -2,8 +2,10 @@
 //! it apart, flags, every feature's mean against all accounts), noise and
 //! all accounts in the footer.
 
+use super::file_text::FileText;
 use crate::analysis::{Scaling, Segmentation};
 use crate::features::FeatureTable;
+use crate::view_model::display::escaped;
 use crate::view_model::fmt_num;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -13,11 +15,19 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
     let defs = ft.defs.clone();
     let unit = if seg.preprocessor.scaling == Scaling::Robust { "IQR" } else { "SD" };
     let apart = |p: &crate::analysis::segmentation::SegmentProfile| {
+        // Each name in its own isolation (see the anomalies table).
         p.distinguishing
             .iter()
-            .map(|(j, z)| format!("{} {} ({:+.1} {unit})", if *z >= 0.0 { "high" } else { "low" }, ft.defs[*j].key, z))
-            .collect::<Vec<_>>()
-            .join("; ")
+            .enumerate()
+            .map(|(n, &(j, z))| {
+                view! {
+                    {if n > 0 { "; " } else { "" }}
+                    {if z >= 0.0 { "high " } else { "low " }}
+                    <FileText text=ft.defs[j].key.clone()/>
+                    {format!(" ({z:+.1} {unit})")}
+                }
+            })
+            .collect_view()
     };
     view! {
         <div class="table-wrap">
@@ -30,7 +40,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                         <th scope="col">"What sets it apart"</th>
                         <th scope="col">"Risk and anomaly flags"</th>
                         {defs.iter().map(|d| view! {
-                            <th scope="col" title=d.formula.clone()>{d.key.clone()}<br/><small>{d.unit.clone()}</small></th>
+                            <th scope="col" title=escaped(&d.formula)><FileText text=d.key.clone()/><br/><small>{d.unit.clone()}</small></th>
                         }).collect_view()}
                     </tr>
                 </thead>

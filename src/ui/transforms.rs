@@ -2,9 +2,11 @@
 //! the transform applied and a select **Transform of <feature>** to
 //! override it (the panel's open state outlives each result).
 
+use super::file_text::FileText;
 use super::state::AppState;
 use crate::analysis::{Scaling, Segmentation, TransformChoice};
 use crate::features::FeatureTable;
+use crate::view_model::display::escaped;
 use crate::view_model::OptionValue;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -43,12 +45,12 @@ pub fn Transforms(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, open: RwSignal<
                         let chosen = st.choice;
                         view! {
                             <tr>
-                                <th scope="row">{key.clone()}</th>
+                                <th scope="row"><FileText text=key.clone()/></th>
                                 <td>{format!("{:+.2}", st.skewness)}</td>
                                 <td>{st.imputed}</td>
                                 <td>{applied}</td>
                                 <td>
-                                    <select aria-label=format!("Transform of {key}") on:change=move |ev| {
+                                    <select aria-label=format!("Transform of {}", escaped(&key)) on:change=move |ev| {
                                         let c = TransformChoice::from_value(&event_target_value(&ev)).unwrap_or(TransformChoice::Auto);
                                         state.set_transform(ft_key.clone(), c);
                                     }>

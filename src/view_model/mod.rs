@@ -3,6 +3,7 @@
 //! view_model`). The Leptos components in `ui` (wasm32 only) hold it in
 //! signals and render it.
 //!
+//! - [`display`]: text from the file as shown (hidden characters escaped, long text cut).
 //! - [`options`]: enum <-> `<option value>` (the README's automation contract).
 //! - [`format`]: numbers, bytes, the progress line and the timings line.
 //! - [`fragment`]: the settings in the page's address (after `#`).
@@ -11,6 +12,7 @@
 //! - [`quality`]: why this k, the **Warnings**, what defined the segments.
 //! - [`response`]: what a worker [`crate::job::Response`] changes in the page.
 
+pub mod display;
 pub mod format;
 pub mod fragment;
 pub mod inputs;

@@ -3,13 +3,16 @@
 //! test suite). Plays cargo-fuzz's role on a stable toolchain: seeded
 //! (ChaCha8) byte mutations of the hostile corpus in `tests/fuzz/corpus/`,
 //! each input run under `catch_unwind`; a panic anywhere is a crash, saved to
-//! `target/fuzz-crashes/`.
+//! `target/fuzz-crashes/`. Two structured mutations besides: a lone `"` at the
+//! start of a field after the file's last quote (the rest of the file is then
+//! inside a quote: [`IngestError::OpenQuote`]) and a gzip bomb (a few KiB that
+//! unpack past a lowered text limit: [`IngestError::UnpacksTooLarge`]).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use segscope::analysis::{segment, SegmentOptions};
 use segscope::features::extract;
-use segscope::ingest::{detect_mapping, RaggedRows, TableReader};
+use segscope::ingest::{detect_mapping, IngestError, RaggedRows, TableReader};
 use segscope::job::{PartReader, Request, Settings, Streamed, Streaming, PARTS_NOTE};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -19,6 +22,10 @@ pub struct Report {
     pub executions: u64,
     pub parsed: u64,
     pub segmented: u64,
+    /// Inputs stopped by a quote that does not close.
+    pub open_quote: u64,
+    /// Inputs stopped because their gzip unpacks past the text limit.
+    pub unpacks_too_large: u64,
     pub crashes: Vec<PathBuf>,
     pub elapsed: Duration,
 }
@@ -85,19 +92,84 @@ fn mutate(rng: &mut ChaCha8Rng, input: &mut Vec<u8>, other: &[u8]) {
     }
 }
 
-/// Runs the whole pipeline on one input, as the browser would (chunked reads,
-/// ragged rows skipped or rejected); returns (parsed, segmented).
-fn run_one(input: &[u8], chunk: usize, ragged: RaggedRows) -> (bool, bool) {
-    let mut r = TableReader::new().ragged(ragged);
-    if input.chunks(chunk.max(1)).try_for_each(|c| r.feed(c)).is_err() {
-        return (false, false);
+/// Text limit of the reader for gzip bombs: low, so a bomb of a few KiB
+/// passes it without the run allocating much.
+const BOMB_LIMIT: u64 = 64 * 1024;
+
+/// Whether `bytes` looks like plain 8-bit text (not gzip, not UTF-16), so a
+/// byte can be inserted at a field start without breaking its encoding.
+fn plain_text(bytes: &[u8]) -> bool {
+    !bytes.starts_with(&[0x1f, 0x8b]) && !bytes.contains(&0)
+}
+
+/// Inserts a lone `"` at the start of a field (start of a line after the
+/// header, or just after a `,;\t|`) past the file's last quote, so the rest
+/// of the file is inside a quote that never closes. False if there is no
+/// such place (a gzip or UTF-16 file, a file ending in its header).
+fn unclose_a_quote(rng: &mut ChaCha8Rng, input: &mut Vec<u8>) -> bool {
+    if !plain_text(input) {
+        return false;
     }
-    let Ok((_, table)) = r.finish() else { return (false, false) };
+    let Some(header_end) = input.iter().position(|&b| b == b'\n') else { return false };
+    let from = input.iter().rposition(|&b| b == b'"').map_or(header_end + 1, |q| (q + 1).max(header_end + 1));
+    let starts: Vec<usize> =
+        (from..input.len()).filter(|&i| matches!(input[i - 1], b'\n' | b'\r' | b',' | b';' | b'\t' | b'|')).collect();
+    if starts.is_empty() {
+        return false;
+    }
+    input.insert(starts[rng.random_range(0..starts.len())], b'"');
+    true
+}
+
+/// A gzip bomb made of `input`'s header and first data line: the line
+/// repeated to four times [`BOMB_LIMIT`] of text, packed to a few KiB.
+/// `None` for a file that is not plain text or has no data line.
+fn gzip_bomb(input: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    if !plain_text(input) {
+        return None;
+    }
+    let header_end = input.iter().position(|&b| b == b'\n')? + 1;
+    let line_end = input[header_end..].iter().position(|&b| b == b'\n').map(|i| header_end + i + 1)?;
+    let line = &input[header_end..line_end];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&input[..header_end]).ok()?;
+    for _ in 0..(4 * BOMB_LIMIT as usize).div_ceil(line.len()) {
+        gz.write_all(line).ok()?;
+    }
+    gz.finish().ok()
+}
+
+/// What [`run_one`] reached.
+#[derive(Default)]
+struct Ran {
+    parsed: bool,
+    segmented: bool,
+    open_quote: bool,
+    unpacks_too_large: bool,
+}
+
+/// Runs the whole pipeline on one input, as the browser would (chunked reads,
+/// ragged rows skipped or rejected), with a text limit of `limit` bytes (0:
+/// the reader's own).
+fn run_one(input: &[u8], chunk: usize, ragged: RaggedRows, limit: u64) -> Ran {
+    let mut r = TableReader::with_limit(limit).ragged(ragged);
+    let read = input.chunks(chunk.max(1)).try_for_each(|c| r.feed(c)).and_then(|()| r.finish());
+    let table = match read {
+        Ok((_, table)) => table,
+        Err(e) => {
+            return Ran {
+                open_quote: matches!(e, IngestError::OpenQuote { .. }),
+                unpacks_too_large: matches!(e, IngestError::UnpacksTooLarge { .. }),
+                ..Ran::default()
+            }
+        }
+    };
     let mapping = detect_mapping(&table);
-    let Ok(ft) = extract(&table, &mapping) else { return (true, false) };
+    let Ok(ft) = extract(&table, &mapping) else { return Ran { parsed: true, ..Ran::default() } };
     let opts =
         SegmentOptions { k: None, k_max: 4, sample_size: 300, n_init: 2, stability_runs: 2, ..Default::default() };
-    (true, segment(&ft, &opts).is_ok())
+    Ran { parsed: true, segmented: segment(&ft, &opts).is_ok(), ..Ran::default() }
 }
 
 /// Reads `input` whole and in a stream (detection on a 2-row head) and
@@ -216,15 +288,33 @@ pub fn fuzz(seed: u64, duration: Duration, max_execs: u64) -> Report {
     let crash_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let start = Instant::now();
-    let mut report = Report { executions: 0, parsed: 0, segmented: 0, crashes: Vec::new(), elapsed: Duration::ZERO };
+    let mut report = Report {
+        executions: 0,
+        parsed: 0,
+        segmented: 0,
+        open_quote: 0,
+        unpacks_too_large: 0,
+        crashes: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
     std::panic::set_hook(Box::new(|_| {})); // panics are counted, not printed per input
     while report.executions < max_execs && start.elapsed() < duration {
         let (_, base) = &corpus[rng.random_range(0..corpus.len())];
         let (_, other) = &corpus[rng.random_range(0..corpus.len())];
         let mut input = base.clone();
-        // One in eight inputs is a corpus file as it is.
-        if !report.executions.is_multiple_of(8) {
-            mutate(&mut rng, &mut input, other);
+        let mut limit = 0;
+        // One in eight inputs is a corpus file as it is; one in sixteen has a
+        // quote that never closes, one in sixteen is a gzip bomb (read with a
+        // lowered limit); the rest are byte mutations. Both fall on inputs that are
+        // also read in a stream (below).
+        match report.executions % 16 {
+            0 | 8 => {}
+            4 if unclose_a_quote(&mut rng, &mut input) => {}
+            12 if gzip_bomb(base).is_some() => {
+                input = gzip_bomb(base).unwrap_or_default();
+                limit = BOMB_LIMIT;
+            }
+            _ => mutate(&mut rng, &mut input, other),
         }
         let chunk = [1, 7, 64, 4096, usize::MAX][rng.random_range(0..5)];
         // One in three inputs rejects files with ragged rows (the rest skip them).
@@ -236,11 +326,13 @@ pub fn fuzz(seed: u64, duration: Duration, max_execs: u64) -> Report {
             if stream {
                 check_stream(&input, chunk.max(1024), ragged);
             }
-            run_one(&input, chunk, ragged)
+            run_one(&input, chunk, ragged, limit)
         }) {
-            Ok((p, s)) => {
-                report.parsed += p as u64;
-                report.segmented += s as u64;
+            Ok(ran) => {
+                report.parsed += ran.parsed as u64;
+                report.segmented += ran.segmented as u64;
+                report.open_quote += ran.open_quote as u64;
+                report.unpacks_too_large += ran.unpacks_too_large as u64;
             }
             Err(_) => {
                 std::fs::create_dir_all(&crash_dir).expect("target/fuzz-crashes");

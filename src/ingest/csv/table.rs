@@ -131,7 +131,7 @@ pub(super) fn name_columns(t: &mut Table) {
         }
     }
     // Repeated names (two "price" columns) become "price (2)", so each column can be told apart.
-    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut seen = crate::hashing::HashMap::<String, usize>::with_hasher(crate::hashing::state());
     for i in 0..t.headers.len() {
         let n = seen.entry(t.headers[i].clone()).or_insert(0);
         *n += 1;

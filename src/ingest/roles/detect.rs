@@ -232,7 +232,7 @@ fn looks_like_ids(t: &Table, c: usize) -> bool {
 }
 
 fn all_unique(t: &Table, c: usize) -> bool {
-    let mut seen = std::collections::HashSet::with_capacity(t.n_rows());
+    let mut seen = crate::hashing::HashSet::with_capacity_and_hasher(t.n_rows(), crate::hashing::state());
     (0..t.n_rows()).all(|r| seen.insert(t.cell(r, c)))
 }
 
