@@ -19,9 +19,8 @@ step "clippy, wasm32 (the UI)"
 cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
 step "native tests"
 cargo test --locked -- --show-output
-step "release build of the app (dist/) and the single-file build (dist/segscope-single-file.html)"
+step "release build of the app, sealed into one file (dist/index.html = dist/segscope-single-file.html)"
 trunk build --release
-node scripts/single-file.mjs dist
 step "the k-means kernel as a bare wasm module (checked against the scalar fallback in the browser)"
 cargo build --locked --release --example kernels_wasm --target wasm32-unknown-unknown
 step "a 1M-trade file for the end-to-end scale test (seeded, target/bench-data)"

@@ -97,8 +97,8 @@ export async function staticProbes({ sink, udpPort, secret }) {
     worker_fetch: () => new Worker(blobUrl(`fetch(${JSON.stringify(u('worker-fetch'))}); new Image; importScripts(${JSON.stringify(u('import-scripts'))})`)),
     nested_worker_fetch: () => new Worker(blobUrl(
       `new Worker(URL.createObjectURL(new Blob([${JSON.stringify(`fetch(${JSON.stringify(u('nested-worker-fetch'))})`)}], { type: 'text/javascript' })))`)),
-    ping: () => el('a', { href: '#ping', ping: u('ping') }).click(),
-    form_post: () => el('form', { action: u('form'), method: 'post' }).submit(),
+    // The link's own target is this document's fragment (a bare '#' would resolve against the shell's address).
+    ping: () => el('a', { href: `${location.href.split('#')[0]}#ping`, ping: u('ping') }).click(),
     form_blank: () => el('form', { action: u('form-blank'), target: '_blank' }).submit(),
     webrtc_turn: () => rtc(`turn:127.0.0.1:${udpPort}?transport=udp`, secret),
     webrtc_stun: () => rtc(`stun:127.0.0.1:${udpPort}`),
@@ -111,9 +111,6 @@ export async function staticProbes({ sink, udpPort, secret }) {
     },
     popup: () => window.open(u('popup')),
     link_blank: () => el('a', { href: u('link-blank'), target: '_blank' }).click(),
-    link_top: () => el('a', { href: u('link-top'), target: '_top' }).click(),
-    top_location: () => { top.location.href = u('top-location'); },
-    parent_location: () => { parent.location.href = u('parent-location'); },
   };
   const out = {};
   for (const [name, probe] of Object.entries(probes)) {
@@ -131,6 +128,22 @@ export async function staticProbes({ sink, udpPort, secret }) {
 
 /** Probes that navigate the document they run in (each run on its own, in page.evaluate, with `{ sink, secret }`). */
 export const NAVIGATIONS = {
+  top_location: ({ sink, secret }) => { top.location.href = `${sink}/top-location?data=${secret}`; },
+  parent_location: ({ sink, secret }) => { parent.location.href = `${sink}/parent-location?data=${secret}`; },
+  link_top: ({ sink, secret }) => {
+    const a = document.createElement('a');
+    a.href = `${sink}/link-top?data=${secret}`;
+    a.target = '_top';
+    document.body.append(a);
+    a.click();
+  },
+  form_post: ({ sink, secret }) => {
+    const f = document.createElement('form');
+    f.action = `${sink}/form-post?data=${secret}`;
+    f.method = 'post';
+    document.body.append(f);
+    f.submit();
+  },
   location_href: ({ sink, secret }) => { location.href = `${sink}/location-href?data=${secret}`; },
   location_assign: ({ sink, secret }) => location.assign(`${sink}/location-assign?data=${secret}`),
   location_replace: ({ sink, secret }) => location.replace(`${sink}/location-replace?data=${secret}`),
