@@ -20,9 +20,19 @@ pub(super) fn request(mapping: Option<Mapping>, edits: Vec<MappingEdit>) -> Requ
         file: 1,
         name: "f.csv".into(),
         ragged: RaggedRows::Skip,
+        quoting: Default::default(),
         mapping,
         edits,
         settings: Settings::default(),
         crash_test: false,
     }
+}
+
+/// `csv` with a stray quote opened at the start of the second field of
+/// data row `row` (file record `row + 1`).
+pub(super) fn with_stray_quote(csv: &str, row: usize) -> String {
+    let mut lines: Vec<String> = csv.lines().map(String::from).collect();
+    let comma = lines[row].find(',').expect("a row with two fields");
+    lines[row].insert(comma + 1, '"');
+    lines.join("\n") + "\n"
 }
