@@ -12,6 +12,7 @@ pub(super) fn assert_same_features(a: &FeatureTable, b: &FeatureTable) {
     assert!(a.values.iter().zip(b.values.iter()).all(|(x, y)| x.to_bits() == y.to_bits()), "values differ");
     assert_eq!((a.rows_used, &a.skipped, &a.ignored_cells), (b.rows_used, &b.skipped, &b.ignored_cells));
     assert_eq!((&a.notes, &a.not_computed), (&b.notes, &b.not_computed));
+    assert_eq!(a.accounts_left_out, b.accounts_left_out);
 }
 
 pub(super) fn request(mapping: Option<Mapping>, edits: Vec<MappingEdit>) -> Request {
