@@ -146,6 +146,7 @@ fn select(ft: &FeatureTable, keep: impl Fn(usize) -> bool) -> FeatureTable {
         rows_used: ft.rows_used,
         skipped: vec![],
         ignored_cells: vec![],
+        accounts_left_out: 0,
         notes: vec![],
     }
 }
@@ -167,6 +168,7 @@ fn as_table(x: &Array2<f64>) -> FeatureTable {
         rows_used: x.nrows(),
         skipped: vec![],
         ignored_cells: vec![],
+        accounts_left_out: 0,
         notes: vec![],
     }
 }

@@ -70,6 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         file: 1,
         name: path.clone(),
         ragged: Default::default(),
+        quoting: Default::default(),
         mapping: None,
         edits: vec![],
         settings: Settings { k, ..Default::default() },

@@ -346,6 +346,7 @@ fn real_files_streamed_give_the_whole_tables_features() {
             file: 1,
             name: name.into(),
             ragged: Default::default(),
+            quoting: Default::default(),
             mapping: None,
             edits: vec![],
             settings: Settings::default(),

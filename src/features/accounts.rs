@@ -154,6 +154,8 @@ pub struct PartialAccounts {
     orders: DistinctByAccount<u32>,
     skips: Vec<SkippedRows>,
     ignored: Vec<SkippedRows>,
+    /// Ids of rows left out whose account had no usable row in the part.
+    unused_ids: Vec<String>,
     negative_amounts: bool,
     t_max: i64,
     type_seen: [bool; 4],
@@ -189,6 +191,10 @@ pub(super) struct Accounts {
     kind: DataKind,
     skips: Skips,
     ignored: Skips,
+    /// Account ids of rows left out (no readable time, a required number
+    /// unreadable) that had no usable row when they were met; those that
+    /// never get one are the accounts left out ([`FeatureTable::accounts_left_out`]).
+    unused_ids: crate::hashing::HashSet<String>,
     negative_amounts: bool,
     /// Account id -> row of `ids` and `aggs`.
     index: Interner,
@@ -226,6 +232,7 @@ impl Accounts {
             kind,
             skips: Skips::default(),
             ignored: Skips::default(),
+            unused_ids: crate::hashing::HashSet::with_hasher(crate::hashing::state()),
             negative_amounts: false,
             index: Interner::default(),
             ids: Vec::new(),
@@ -252,11 +259,18 @@ impl Accounts {
             if r % PROGRESS_EVERY_ROWS == 0 {
                 progress(r, t.n_rows());
             }
-            self.row(t, r);
+            if !self.row(t, r) {
+                // A row with an id left out: its account may have no usable row.
+                let id = t.cell(r, self.inp.account);
+                if !is_missing(id) && self.index.get(id).is_none() && !self.unused_ids.contains(id) {
+                    self.unused_ids.insert(id.to_string());
+                }
+            }
         }
     }
 
-    fn row(&mut self, t: &Table, r: usize) {
+    /// Adds row `r` of `t`; `false` if it was left out (and counted in `skips`).
+    fn row(&mut self, t: &Table, r: usize) -> bool {
         let inp = &self.inp;
         let kind = self.kind;
         let (skips, ignored) = (&mut self.skips, &mut self.ignored);
@@ -264,25 +278,25 @@ impl Accounts {
         let id = t.cell(r, inp.account);
         if is_missing(id) {
             skips.add(format!("no {}", t.headers[inp.account]), rec);
-            return;
+            return false;
         }
         let ts = match inp.time {
             Some((c, f)) => match time::parse(f, t.cell(r, c)) {
                 Some(x) => Some(x),
                 None => {
                     skips.add(format!("\"{}\" not a readable time", t.headers[c]), rec);
-                    return;
+                    return false;
                 }
             },
             None => None,
         };
         let qp_required = self.has_notional && inp.notional.is_none();
-        let Ok(qty) = num(t, &inp.formats, r, inp.quantity, qp_required, skips, ignored) else { return };
-        let Ok(price) = num(t, &inp.formats, r, inp.price, qp_required, skips, ignored) else { return };
-        let Ok(ntl_col) = num(t, &inp.formats, r, inp.notional, true, skips, ignored) else { return };
-        let Ok(lev) = num(t, &inp.formats, r, inp.leverage, false, skips, ignored) else { return };
-        let Ok(fee) = num(t, &inp.formats, r, inp.fee, false, skips, ignored) else { return };
-        let Ok(pnl) = num(t, &inp.formats, r, inp.pnl, false, skips, ignored) else { return };
+        let Ok(qty) = num(t, &inp.formats, r, inp.quantity, qp_required, skips, ignored) else { return false };
+        let Ok(price) = num(t, &inp.formats, r, inp.price, qp_required, skips, ignored) else { return false };
+        let Ok(ntl_col) = num(t, &inp.formats, r, inp.notional, true, skips, ignored) else { return false };
+        let Ok(lev) = num(t, &inp.formats, r, inp.leverage, false, skips, ignored) else { return false };
+        let Ok(fee) = num(t, &inp.formats, r, inp.fee, false, skips, ignored) else { return false };
+        let Ok(pnl) = num(t, &inp.formats, r, inp.pnl, false, skips, ignored) else { return false };
         // Signed notional: negative for returns/cancellations (transactions)
         // or for a signed quantity (trades without a side column).
         let signed = ntl_col.or(qty.zip(price).map(|(q, p)| q * p.abs()));
@@ -407,6 +421,7 @@ impl Accounts {
                 a.wins += (p > 0.0) as usize;
             }
         }
+        true
     }
 
     pub(super) fn into_partial(self) -> PartialAccounts {
@@ -421,6 +436,7 @@ impl Accounts {
             orders: self.orders,
             skips: self.skips.0,
             ignored: self.ignored.0,
+            unused_ids: self.unused_ids.into_iter().filter(|id| self.index.get(id).is_none()).collect(),
             negative_amounts: self.negative_amounts,
             t_max: self.t_max,
             type_seen: self.type_seen,
@@ -479,6 +495,7 @@ impl Accounts {
         self.orders.append(p.orders, &accounts, |o| orders[o as usize], &vec![false; accounts.len()]);
         self.skips.merge(p.skips, record_offset);
         self.ignored.merge(p.ignored, record_offset);
+        self.unused_ids.extend(p.unused_ids);
         self.negative_amounts |= p.negative_amounts;
         self.t_max = self.t_max.max(p.t_max);
         self.type_seen.iter_mut().zip(p.type_seen).for_each(|(x, y)| *x |= y);
@@ -495,6 +512,8 @@ impl Accounts {
             kind,
             skips,
             ignored,
+            unused_ids,
+            index,
             negative_amounts,
             ids,
             aggs,
@@ -516,6 +535,9 @@ impl Accounts {
         if ids.is_empty() {
             return Err(FeatureError::NoUsableRows { skipped: skips.0 });
         }
+        // Accounts whose every row was left out (an id met in a row left out, never in a row used).
+        let accounts_left_out = unused_ids.iter().filter(|id| index.get(id).is_none()).count();
+        drop(unused_ids);
         let n = ids.len();
         let active_days = days.counts(n);
         let more_instruments = more_instruments.counts(n);
@@ -617,6 +639,7 @@ impl Accounts {
             rows_used,
             skipped: skips.0,
             ignored_cells: ignored.0,
+            accounts_left_out,
             notes,
         })
     }

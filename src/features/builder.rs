@@ -282,6 +282,54 @@ mod tests {
     }
 
     #[test]
+    fn accounts_whose_every_row_is_left_out_are_counted_in_one_read_and_two_parts() {
+        // In the sample's trades: every row of one account with no readable
+        // time, the first row of another, and one row without an id.
+        let sample = crate::sample::generate(3, 200);
+        let whole = run(&sample);
+        // Two of the accounts with fewest trades and a row after the head: detection still maps the time.
+        let counts = col(&whole, "trade_count");
+        let mut by_count: Vec<usize> = (whole.ids.len() / 2..whole.ids.len()).collect();
+        by_count.sort_by(|&a, &b| counts[a].total_cmp(&counts[b]));
+        let two = by_count.iter().find(|&&a| counts[a] >= 2.0).copied().unwrap();
+        let (gone, part) = (whole.ids[by_count[0]].clone(), whole.ids[two].clone());
+        let mut first_of_part = true;
+        let mut lines: Vec<String> = sample.lines().map(String::from).collect();
+        for l in lines.iter_mut().skip(1) {
+            let (id, rest) = l.split_once(',').unwrap();
+            let (_, after) = rest.split_once(',').unwrap();
+            if id == gone || (id == part && std::mem::take(&mut first_of_part)) {
+                *l = format!("{id},not a time,{after}");
+            }
+        }
+        lines[5] = format!(",{}", lines[5].split_once(',').unwrap().1);
+        let csv = lines.join("\n") + "\n";
+        let ft = run(&csv);
+        assert_eq!((ft.ids.len(), ft.accounts_left_out), (whole.ids.len() - 1, 1), "{:?}", ft.skipped);
+        assert!(!ft.ids.contains(&gone) && ft.ids.contains(&part));
+        assert_eq!(ft.rows_used + ft.skipped.iter().map(|s| s.count).sum::<usize>(), lines.len() - 1);
+        let t = parse_bytes(csv.as_bytes()).unwrap().1;
+        let m = detect_mapping(&t);
+        // Every cut: an account's rows left out in one part and used in the other, or all left out.
+        for cut in (1..t.n_rows()).step_by(t.n_rows() / 40) {
+            let (head, rest) = t.clone().split_at(cut);
+            let mut first = FeatureBuilder::new(&t.headers, &m).unwrap();
+            first.push(&head);
+            let mut later = FeatureBuilder::new(&t.headers, &m).unwrap();
+            later.push(&rest);
+            if let Some(p) = later.into_partial() {
+                assert!(first.merge(p, cut as u32 + 1));
+            }
+            assert_eq!(first.finish().unwrap().accounts_left_out, 1, "cut {cut}");
+        }
+        // A customer table keeps every row.
+        let customers = run(&(0..30).fold("customer_id,spend\n".to_string(), |c, i| {
+            c + &format!("c{i},{}\n", if i == 3 { "x".into() } else { i.to_string() })
+        }));
+        assert_eq!((customers.ids.len(), customers.accounts_left_out), (30, 0));
+    }
+
+    #[test]
     fn unreadable_optional_cells_are_ignored_not_fatal() {
         let mut csv = String::from("user_id,time,side,qty,price,fee\nu,1700000000,buy,1,2,--\n");
         for i in 0..10 {

@@ -95,6 +95,7 @@ impl CustomerRows {
             rows_used: n,
             skipped: vec![],
             ignored_cells: self.skips.0,
+            accounts_left_out: 0,
             notes: self.notes,
         })
     }

@@ -58,6 +58,14 @@ impl Interner {
         out
     }
 
+    /// The id of `key`, if it has one (nothing is added).
+    pub(super) fn get(&self, key: &str) -> Option<u32> {
+        match Self::pack(key) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(key).copied(),
+        }
+    }
+
     /// The id of `key`, and whether it is new (a new key gets the next id).
     pub(super) fn id(&mut self, key: &str) -> (u32, bool) {
         let next = self.len() as u32;

@@ -80,6 +80,11 @@ pub struct FeatureTable {
     pub skipped: Vec<SkippedRows>,
     /// Optional cells (leverage, fee, PnL, ...) that were not numbers: ignored, rows kept.
     pub ignored_cells: Vec<SkippedRows>,
+    /// Accounts left out: an id met only in rows left out (no readable
+    /// time, a required number unreadable), so the account has no row of
+    /// `ids`. Rows without an id, and rows with the wrong number of fields
+    /// (dropped while reading), name no account and are not counted here.
+    pub accounts_left_out: usize,
     /// Sentences for the user (e.g. how returns were treated).
     pub notes: Vec<String>,
 }
@@ -96,6 +101,7 @@ impl FeatureTable {
             rows_used: self.rows_used,
             skipped: self.skipped.clone(),
             ignored_cells: self.ignored_cells.clone(),
+            accounts_left_out: self.accounts_left_out,
             notes: self.notes.clone(),
         }
     }

@@ -12,7 +12,7 @@ pub mod number;
 pub mod roles;
 pub mod time;
 
-pub use csv::{detect_dialect, parse_bytes, Dialect, RaggedRows, StreamParser, Table, TableReader};
+pub use csv::{detect_dialect, parse_bytes, Dialect, Quoting, RaggedRows, StreamParser, Table, TableReader};
 pub use number::{is_missing, parse_number, trim};
 pub use roles::{detect_mapping, DataKind, Mapping, Role};
 
@@ -76,10 +76,11 @@ impl fmt::Display for IngestError {
             }
             IngestError::OpenQuote { row, lines, bytes, at_end } => write!(
                 f,
-                "Row {row} opens a quoted field that does not close: it runs on for {}{} ({}), so everything after it would be read as one field and the rows in it lost. Fix the quoting on row {row} (a field that starts with a quote must end with one; a quote inside a quoted field is written twice), or save the file without quotes around fields, and load it again.",
+                "Row {row} opens a quoted field that does not close: it runs on for {}{} ({}), so everything after it would be read as one field and the rows in it lost. Fix the quoting on row {row} (a field that starts with a quote must end with one; a quote inside a quoted field is written twice) and load the file again, or choose \"{}\" to read quotes as ordinary characters (fields that hold the delimiter then split).",
                 count_noun(*lines, "line", "lines"),
                 if *at_end { " to the end of the file" } else { " and more" },
-                bytes_text(*bytes)
+                bytes_text(*bytes),
+                READ_WITH_QUOTING_OFF
             ),
             IngestError::UnpacksTooLarge { packed, max } => write!(
                 f,
@@ -120,6 +121,10 @@ impl fmt::Display for IngestError {
         }
     }
 }
+
+/// The choice [`IngestError::OpenQuote`]'s message offers: the page's
+/// button of that name reads the file again with [`Quoting::Off`].
+pub const READ_WITH_QUOTING_OFF: &str = "Read with quoting off";
 
 /// A byte count as the messages write it: GiB or MiB with two decimals
 /// (binary units, so that the limit of 1 GiB reads as "1.00 GiB"), or the

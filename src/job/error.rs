@@ -19,6 +19,10 @@ pub enum JobError {
     /// The file could not be read: `"{file}: {cause}"`, the cause an
     /// [`IngestError`]'s message.
     Read { file: String, cause: String },
+    /// As [`JobError::Read`], for [`IngestError::OpenQuote`]: a quoted field
+    /// that does not close. The page offers to read the file again with
+    /// quoting off ([`JobError::offers_quoting_off`]).
+    OpenQuote { file: String, cause: String },
     /// No features could be computed: `"{file}: {cause}"`, the cause a
     /// [`FeatureError`]'s message.
     Features { file: String, cause: String },
@@ -50,7 +54,17 @@ pub enum JobError {
 impl JobError {
     /// Reading `file` failed with `e`.
     pub fn read(file: &str, e: &IngestError) -> Self {
-        JobError::Read { file: file.into(), cause: e.to_string() }
+        let (file, cause) = (file.into(), e.to_string());
+        match e {
+            IngestError::OpenQuote { .. } => JobError::OpenQuote { file, cause },
+            _ => JobError::Read { file, cause },
+        }
+    }
+
+    /// Whether the page offers **Read with quoting off** with this error: a
+    /// quote that does not close stopped the read.
+    pub fn offers_quoting_off(&self) -> bool {
+        matches!(self, JobError::OpenQuote { .. })
     }
 
     /// The features of `file` failed with `e`.
@@ -73,6 +87,7 @@ impl fmt::Display for JobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JobError::Read { file, cause }
+            | JobError::OpenQuote { file, cause }
             | JobError::Features { file, cause }
             | JobError::Analysis { file, cause } => {
                 write!(f, "{file}: {cause}")
@@ -122,10 +137,15 @@ mod tests {
             ),
             (JobError::part("the part reader stopped"), "the part reader stopped".into()),
         ];
+        let open = IngestError::OpenQuote { row: 42, lines: 1001, bytes: 40_000, at_end: false };
+        let cases = cases.into_iter().chain([(JobError::read("a.csv", &open), format!("a.csv: {open}"))]);
         for (e, shown) in cases {
             assert_eq!(e.to_string(), shown);
+            assert_eq!(e.offers_quoting_off(), matches!(e, JobError::OpenQuote { .. }), "{e}");
             // It travels between worker and page as a value.
             assert_eq!(decode::<JobError>(&encode(&e).unwrap()).unwrap(), e);
         }
+        assert!(JobError::read("a.csv", &open).offers_quoting_off());
+        assert!(!JobError::read("a.csv", &ingest).offers_quoting_off());
     }
 }

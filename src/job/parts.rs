@@ -78,7 +78,7 @@ mod tests {
     use crate::features::extract_with_progress;
     use crate::ingest::csv::SNIFF_BYTES;
     use crate::ingest::{parse_bytes, DataKind, RaggedRows};
-    use crate::job::test_util::request;
+    use crate::job::test_util::{request, with_stray_quote};
     use crate::job::{decode, encode, Streamed, Streaming};
     use crate::sample::generate;
 
@@ -90,7 +90,18 @@ mod tests {
 
     /// [`read_in_two_parts`], the first part fed in chunks of `chunk` bytes.
     fn read_in_two_parts_fed(bytes: &[u8], split: usize, head_rows: usize, chunk: usize) -> Option<Streamed> {
-        let mut s = Streaming::new(&request(None, vec![]), bytes.len() as u64, head_rows);
+        read_in_two_parts_with(&request(None, vec![]), bytes, split, head_rows, chunk)
+    }
+
+    /// [`read_in_two_parts_fed`] for job `req` (its reading choices).
+    fn read_in_two_parts_with(
+        req: &crate::job::Request,
+        bytes: &[u8],
+        split: usize,
+        head_rows: usize,
+        chunk: usize,
+    ) -> Option<Streamed> {
+        let mut s = Streaming::new(req, bytes.len() as u64, head_rows);
         for c in bytes[..split].chunks(chunk) {
             s.feed(c).unwrap();
         }
@@ -107,6 +118,43 @@ mod tests {
             return None;
         }
         Some(s.finish().unwrap())
+    }
+
+    #[test]
+    fn with_quoting_off_a_file_with_stray_quotes_is_read_in_two_parts() {
+        use crate::ingest::csv::QUOTING_OFF_NOTE;
+        use crate::ingest::{Quoting, TableReader};
+        let sample = generate(11, 400);
+        let n = sample.lines().count();
+        // One stray quote in each part.
+        let csv = with_stray_quote(&with_stray_quote(&sample, 41), n * 4 / 5);
+        let bytes = csv.as_bytes();
+        let mut req = request(None, vec![]);
+        req.quoting = Quoting::Off;
+        let mut r = TableReader::new().quoting(Quoting::Off);
+        r.feed(bytes).unwrap();
+        let (_, whole) = r.finish().unwrap();
+        let at = bytes.len() / 2;
+        let split = at + bytes[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+        let Some(Streamed::Features { summary, mapping, ft }) = read_in_two_parts_with(&req, bytes, split, 500, 997)
+        else {
+            panic!("not read in two parts")
+        };
+        assert_eq!((summary.n_rows, summary.dialect.quote), (whole.n_rows(), None));
+        assert!(summary.source_notes.iter().any(|n| n == QUOTING_OFF_NOTE));
+        let (ft, b) = (ft.unwrap(), extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
+        assert_eq!(
+            (&ft.ids, ft.values.dim(), ft.rows_used, &ft.skipped),
+            (&b.ids, b.values.dim(), b.rows_used, &b.skipped)
+        );
+        // Sums over two parts are added: the last bits may differ.
+        assert!(ft
+            .values
+            .iter()
+            .zip(&b.values)
+            .all(|(x, y)| x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0)));
+        assert_eq!(ft.rows_used, n - 3, "all rows but the two with a stray quote");
+        assert_eq!(ft.skipped[0].examples, [42, n as u32 * 4 / 5 + 1]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::JobError;
 use crate::analysis::{Method, Preprocessor, Scaling, SegmentOptions, Segmentation, TransformChoice};
 use crate::features::{FeatureDef, FeatureRole, FeatureTable, PartialAccounts};
 use crate::ingest::time::TimeFormat;
-use crate::ingest::{DataKind, Dialect, Mapping, RaggedRows, Role, Table};
+use crate::ingest::{DataKind, Dialect, Mapping, Quoting, RaggedRows, Role, Table};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -194,6 +194,12 @@ pub struct Request {
     pub name: String,
     /// What reading does with rows whose field count differs from the header's.
     pub ragged: RaggedRows,
+    /// Whether quote characters are special when reading (select
+    /// **Quoting**, button **Read with quoting off**). Like `ragged`, a
+    /// change comes with a new `file` id: the file is read again, whole or
+    /// streamed, and a part read by a second worker gets the dialect
+    /// without a quote in its [`PartSpec`].
+    pub quoting: Quoting,
     /// The page's mapping; `None` = detect it from the file.
     pub mapping: Option<Mapping>,
     /// Changes to apply to the mapping first, in order: every change made

@@ -193,7 +193,7 @@ impl Streaming {
     /// first `head_rows` data rows ([`HEAD_ROWS`] in the app).
     pub fn new(req: &Request, size: u64, head_rows: usize) -> Self {
         Streaming {
-            reader: TableReader::new().ragged(req.ragged).size_hint(size).streamed(),
+            reader: TableReader::new().ragged(req.ragged).quoting(req.quoting).size_hint(size).streamed(),
             head_rows: head_rows.max(1),
             mapping: req.mapping.clone(),
             edits: req.edits.clone(),
@@ -310,7 +310,8 @@ impl Streaming {
         let State::Stream { mapping, checks, headers, .. } = &self.state else { return None };
         let dialect = self.reader.dialect()?;
         let single = checks.unique.is_some() || !checks.index.is_empty() || checks.broken.is_some();
-        let usable = header.ends_with(b"\n") && !header.contains(&dialect.quote) && self.reader.is_plain();
+        let usable =
+            header.ends_with(b"\n") && dialect.quote.is_none_or(|q| !header.contains(&q)) && self.reader.is_plain();
         let spec = (mapping.kind != DataKind::CustomerTable && !single && usable).then(|| PartSpec {
             dialect,
             header: header.to_vec(),
@@ -389,7 +390,7 @@ mod tests {
     use crate::features::extract_with_progress;
     use crate::ingest::{detect_mapping, parse_bytes};
     use crate::job::mapping_for;
-    use crate::job::test_util::{assert_same_features, request};
+    use crate::job::test_util::{assert_same_features, request, with_stray_quote};
     use crate::sample::generate;
 
     fn describe(s: Streamed) -> String {
@@ -457,6 +458,35 @@ mod tests {
         };
         assert_eq!(mapping, mapping_for(&req, &whole));
         assert_same_features(&ft.unwrap(), &extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
+    }
+
+    #[test]
+    fn a_stray_quote_stops_a_stream_and_quoting_off_reads_every_row() {
+        use crate::ingest::csv::QUOTING_OFF_NOTE;
+        use crate::ingest::{IngestError, Quoting};
+        let csv = with_stray_quote(&generate(11, 400), 41);
+        let mut req = request(None, vec![]);
+        let mut s = Streaming::new(&req, csv.len() as u64, 1000);
+        let e = csv.as_bytes().chunks(4096).try_for_each(|c| s.feed(c)).and_then(|()| s.finish().map(|_| ()));
+        assert!(matches!(e, Err(IngestError::OpenQuote { row: 42, .. })), "{e:?}");
+        req.quoting = Quoting::Off;
+        let mut r = TableReader::new().quoting(Quoting::Off);
+        r.feed(csv.as_bytes()).unwrap();
+        let (_, whole) = r.finish().unwrap();
+        assert_eq!(whole.n_rows(), csv.lines().count() - 1, "every row read");
+        for chunk in [997, 65536] {
+            let Streamed::Features { summary, mapping, ft } = stream(csv.as_bytes(), &req, chunk, 1000) else {
+                panic!("not streamed")
+            };
+            assert_eq!(summary.n_rows, whole.n_rows());
+            assert_eq!(summary.dialect.quote, None);
+            assert!(summary.source_notes.iter().any(|n| n == QUOTING_OFF_NOTE), "{:?}", summary.source_notes);
+            let ft = ft.unwrap();
+            assert_same_features(&ft, &extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
+            // The row with the stray quote has no readable time: left out, and said so.
+            assert_eq!(ft.rows_used, whole.n_rows() - 1);
+            assert_eq!(ft.skipped.iter().map(|s| (s.count, s.examples.clone())).collect::<Vec<_>>(), [(1, vec![42])]);
+        }
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Section "load" of the page: the file (upload, drop, sample) and the
 //! analysis settings (k, method, min cluster size, scaling, ragged rows,
-//! seed). Each input hands its value to an [`AppState`] operation.
+//! quoting, seed). Each input hands its value to an [`AppState`] operation.
 
 use super::state::AppState;
 use crate::analysis::{Method, Scaling};
-use crate::ingest::RaggedRows;
+use crate::ingest::{Quoting, RaggedRows};
 use crate::view_model::OptionValue;
 use leptos::prelude::*;
 
@@ -59,6 +59,10 @@ pub fn Controls() -> impl IntoView {
     let on_ragged = move |ev: leptos::ev::Event| {
         state.set_ragged(RaggedRows::from_value(&event_target_value(&ev)).unwrap_or(RaggedRows::Skip))
     };
+    let on_quoting = move |ev: leptos::ev::Event| {
+        state.set_quoting(Quoting::from_value(&event_target_value(&ev)).unwrap_or(Quoting::Auto))
+    };
+    let quoting_is = move |q: Quoting| move || state.quoting.get() == q;
     let gmm = |covariance| Method::GaussianMixture { covariance };
     // The options follow the settings in force (e.g. from the page's address).
     let method_is = move |v: &'static str| move || state.settings.with(|s| s.method.value() == v);
@@ -108,6 +112,12 @@ pub fn Controls() -> impl IntoView {
                     <select aria-label="Rows with the wrong number of fields" on:change=on_ragged>
                         <option value=RaggedRows::Skip.value() selected>{RaggedRows::Skip.label()}</option>
                         <option value=RaggedRows::Reject.value()>{RaggedRows::Reject.label()}</option>
+                    </select>
+                </label>
+                <label>
+                    "Quoting "
+                    <select aria-label="Quoting" on:change=on_quoting>
+                        {Quoting::ALL.into_iter().map(|q| view! { <option value=q.value() prop:selected=quoting_is(q)>{q.label()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>

@@ -11,6 +11,7 @@ mod controls;
 mod feature_picker;
 mod file_text;
 mod header;
+mod left_out;
 mod mapping_panel;
 mod messages;
 mod notes;

@@ -1,9 +1,11 @@
-//! The results area: the scatter plot, then the panels of the latest
+//! The results area: status **Rows left out** when more than 1 % of the
+//! file's rows or accounts were left out, the scatter plot, then the panels of the latest
 //! result in the order the page shows them, then the **Timings** line. A new
 //! view of a result is one more entry in [`Results`]' list.
 
 use super::anomalies::Anomalies;
 use super::file_text::MessageText;
+use super::left_out::LeftOutWarning;
 use super::notes::DataNotes;
 use super::quality::Quality;
 use super::scatter_view::ScatterPlot;
@@ -22,6 +24,9 @@ pub fn Results() -> impl IntoView {
     let transforms_open = RwSignal::new(false);
     view! {
         <section class="results" class:hidden=move || state.result.get().is_none()>
+            {move || state.result.get().map(|r| view! {
+                <LeftOutWarning ft=r.ft.clone() table=state.loaded.get_untracked().map(|l| l.summary)/>
+            })}
             <ScatterPlot/>
             {move || state.result.get().map(|r| view! {
                 <Quality seg=r.seg.clone() ft=r.ft.clone()/>

@@ -7,7 +7,7 @@ use super::browser::{self, download_text, text_blob};
 use super::worker;
 use crate::analysis::{Method, Scaling, TransformChoice};
 use crate::export::{assignments_csv, export_file_name};
-use crate::ingest::{Mapping, RaggedRows};
+use crate::ingest::{Mapping, Quoting, RaggedRows};
 use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use crate::view_model::fragment::{from_fragment, to_fragment};
@@ -42,6 +42,11 @@ pub struct AppState {
     min_cluster_size_aside: StoredValue<usize>,
     /// What reading does with rows with the wrong number of fields.
     pub ragged: RwSignal<RaggedRows>,
+    /// Whether quote characters are special when reading (select **Quoting**).
+    pub quoting: RwSignal<Quoting>,
+    /// The alert is a quote that does not close: button **Read with quoting
+    /// off** is offered beside it.
+    pub offer_quoting_off: RwSignal<bool>,
     /// The latest successful run.
     pub result: RwSignal<Option<ResultView>>,
     /// Time of the scatter plot's last draw, milliseconds.
@@ -70,6 +75,8 @@ impl AppState {
             settings: RwSignal::new(Settings::default()),
             min_cluster_size_aside: StoredValue::new(DEFAULT_MIN_CLUSTER_SIZE),
             ragged: RwSignal::new(RaggedRows::Skip),
+            quoting: RwSignal::new(Quoting::Auto),
+            offer_quoting_off: RwSignal::new(false),
             result: RwSignal::new(None),
             render_ms: RwSignal::new(None),
             last: RwSignal::new(None),
@@ -101,6 +108,7 @@ impl AppState {
         }
         self.generation.update_value(|g| *g += 1);
         self.error.set(None);
+        self.offer_quoting_off.set(false);
         self.notice.set(None);
         let stage = if self.loaded.get_untracked().is_some() { Stage::Features } else { Stage::Read };
         let total = if stage == Stage::Read { f.bytes } else { 0.0 };
@@ -112,6 +120,7 @@ impl AppState {
             file: f.id,
             name: f.name,
             ragged: self.ragged.get_untracked(),
+            quoting: self.quoting.get_untracked(),
             mapping: self.mapping.get_untracked(),
             edits: self.pending_edits.get_value(),
             settings: self.settings.get_untracked(),
@@ -143,7 +152,7 @@ impl AppState {
                     self.result.set(Some(result));
                 });
             }
-            Change::Failed { mapping, message } => {
+            Change::Failed { mapping, message, quoting_off } => {
                 if mapping.is_some() {
                     self.pending_edits.set_value(Vec::new());
                     self.mapping.set(mapping);
@@ -151,6 +160,7 @@ impl AppState {
                 self.busy.set(Busy::Idle);
                 self.result.set(None);
                 self.error.set(Some(message));
+                self.offer_quoting_off.set(quoting_off);
             }
             Change::Panicked(text) => {
                 self.busy.set(Busy::Idle);
@@ -201,6 +211,18 @@ impl AppState {
         }
     }
 
+    /// Select **Quoting** changed, or button **Read with quoting off**:
+    /// like a new policy for ragged rows, the file is read again (a new
+    /// file id), keeping the mapping and transform choices made for it.
+    pub fn set_quoting(self, q: Quoting) {
+        self.quoting.set(q);
+        if let Some(f) = self.file.get_value() {
+            self.file.set_value(Some(FileRef { id: f.id + 1, ..f }));
+            self.loaded.set(None);
+            self.run(None);
+        }
+    }
+
     /// **Cancel**: stops the running job, if it runs in the worker. A file
     /// not yet read is forgotten.
     pub fn cancel(self) {
@@ -232,6 +254,7 @@ impl AppState {
             }
             Err(e) => {
                 self.error.set(Some(e));
+                self.offer_quoting_off.set(false);
                 false
             }
         }

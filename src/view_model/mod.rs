@@ -8,6 +8,7 @@
 //! - [`format`]: numbers, bytes, the progress line and the timings line.
 //! - [`fragment`]: the settings in the page's address (after `#`).
 //! - [`inputs`]: the page's number inputs and the settings they change.
+//! - [`left_out`]: rows and accounts left out, against the file's total, and the warning above 1 %.
 //! - [`notes`]: the **Data notes** list.
 //! - [`quality`]: why this k, the **Warnings**, what defined the segments.
 //! - [`response`]: what a worker [`crate::job::Response`] changes in the page.
@@ -16,6 +17,7 @@ pub mod display;
 pub mod format;
 pub mod fragment;
 pub mod inputs;
+pub mod left_out;
 pub mod notes;
 pub mod options;
 pub mod quality;
@@ -23,6 +25,7 @@ pub mod response;
 
 pub use format::{fmt_bytes, fmt_num, progress_text, timings_text};
 pub use inputs::{parse_k, parse_min_cluster_size, parse_seed, DEFAULT_MIN_CLUSTER_SIZE};
+pub use left_out::LeftOut;
 pub use notes::data_notes;
 pub use options::OptionValue;
 pub use response::{reduce, stage_steps, Busy, Change, FileRef, Loaded, ResultView, CANCELLED};

@@ -2,12 +2,15 @@
 //! imputed or dropped, and what reading the file noticed, in that order.
 
 use super::format::fmt_num;
+use super::left_out::{LeftOut, WRONG_FIELDS};
 use crate::analysis::Segmentation;
 use crate::features::{count_of, FeatureTable, SkippedRows};
 use crate::job::TableSummary;
 
-/// The notes on a result: rows used; rows left out and cells ignored (with
-/// example row numbers); what reading `table` noticed (encoding, repeated
+/// The notes on a result: rows used (of the file's rows, when some were
+/// left out); rows left out (the wrong number of fields, then each reason
+/// the features gave), accounts left out and cells ignored (with example
+/// row numbers); what reading `table` noticed (encoding, repeated
 /// or missing header names); features not computed and the features'
 /// own notes; per feature, whether it was left out as constant or how many
 /// accounts had no value (filled with the median). One sentence each.
@@ -20,9 +23,29 @@ pub fn data_notes(ft: &FeatureTable, seg: &Segmentation, table: Option<&TableSum
         )
     };
     let mut notes: Vec<String> = Vec::new();
-    notes.push(format!("{} used.", count_of(ft.rows_used, "row", "rows")));
+    let left = LeftOut::of(ft, table);
+    if left.rows_left_out() > 0 {
+        notes.push(format!("{} of {} rows used.", ft.rows_used, left.rows_total));
+    } else {
+        notes.push(format!("{} used.", count_of(ft.rows_used, "row", "rows")));
+    }
+    if let Some(t) = table.filter(|t| t.ragged_count > 0) {
+        let listed = t.ragged_rows.iter().map(|r| r.0.to_string()).collect::<Vec<_>>().join(", ");
+        let more = if t.ragged_count > t.ragged_rows.len() { ", …" } else { "" };
+        notes.push(format!(
+            "Left out {}: {WRONG_FIELDS} (rows {listed}{more}).",
+            count_of(t.ragged_count, "row", "rows")
+        ));
+    }
     for s in &ft.skipped {
         notes.push(format!("Left out {}: {} (rows {}).", count_of(s.count, "row", "rows"), s.reason, rows(s)));
+    }
+    if ft.accounts_left_out > 0 {
+        notes.push(format!(
+            "Left out {} of {}: every row of theirs was left out.",
+            count_of(ft.accounts_left_out, "account", "accounts"),
+            left.accounts_total
+        ));
     }
     for s in &ft.ignored_cells {
         notes.push(format!(
@@ -90,13 +113,18 @@ mod tests {
         ft.skipped.push(SkippedRows { reason: "no account id".into(), count: 12, examples: vec![3, 5] });
         ft.ignored_cells.push(SkippedRows { reason: "fee is not a number".into(), count: 1, examples: vec![7] });
         ft.not_computed.push(("win_rate".into(), "no realized PnL column".into()));
+        ft.accounts_left_out = 2;
         summary.invalid_utf8_cells = 2;
+        summary.ragged_count = 3;
+        summary.ragged_rows = vec![(4, 2), (9, 5), (11, 1)];
         let notes = data_notes(&o.ft, &o.seg, Some(&summary));
         let spend = o.ft.defs.iter().position(|d| d.key == "spend").unwrap();
         let median = fmt_num(o.seg.preprocessor.steps[spend].median);
         let mut expected = vec![
-            "30 rows used.".to_string(),
+            "30 of 45 rows used.".to_string(),
+            "Left out 3 rows: the wrong number of fields (rows 4, 9, 11).".into(),
             "Left out 12 rows: no account id (rows 3, 5, …).".into(),
+            "Left out 2 accounts of 32: every row of theirs was left out.".into(),
             "Ignored 1 cell, rows kept: fee is not a number (rows 7).".into(),
         ];
         expected.extend(summary.source_notes.iter().cloned());
@@ -122,7 +150,7 @@ mod tests {
         assert_eq!(notes, expected);
         // Without the table's summary, nothing about reading the file.
         let without = data_notes(&o.ft, &o.seg, None);
-        assert_eq!(without.len(), notes.len() - 3 - summary.source_notes.len());
+        assert_eq!(without.len(), notes.len() - 4 - summary.source_notes.len());
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The one mapping between the page's choices and the `value`s of their
 //! `<option>`s. Those values are part of the README's automation contract
 //! (selects **Method**, **Scaling**, **Transform of <feature>**, **Rows with
-//! the wrong number of fields**): they must not change.
+//! the wrong number of fields**, **Quoting**): they must not change.
 
 use super::inputs::DEFAULT_MIN_CLUSTER_SIZE;
 use crate::analysis::{CovarianceType, Method, Scaling, TransformChoice};
 use crate::ingest::time::TimeFormat;
-use crate::ingest::{DataKind, RaggedRows};
+use crate::ingest::{DataKind, Quoting, RaggedRows};
 use crate::job::FeatureSet;
 
 /// A choice offered in a `<select>`: the `value` of its `<option>`, and back.
@@ -90,6 +90,23 @@ impl OptionValue for RaggedRows {
         Some(match v {
             "skip" => RaggedRows::Skip,
             "reject" => RaggedRows::Reject,
+            _ => return None,
+        })
+    }
+}
+
+/// Select **Quoting**.
+impl OptionValue for Quoting {
+    fn value(&self) -> &'static str {
+        match self {
+            Quoting::Auto => "auto",
+            Quoting::Off => "off",
+        }
+    }
+    fn from_value(v: &str) -> Option<Self> {
+        Some(match v {
+            "auto" => Quoting::Auto,
+            "off" => Quoting::Off,
             _ => return None,
         })
     }
@@ -184,6 +201,7 @@ mod tests {
             &["auto", "none", "log1p", "yeo-johnson"],
         );
         round_trip(&RaggedRows::ALL, &["skip", "reject"]);
+        round_trip(&Quoting::ALL, &["auto", "off"]);
         round_trip(
             &[FeatureSet::Behaviour, FeatureSet::All, FeatureSet::Custom(Vec::new())],
             &["behaviour", "all", "custom"],

@@ -177,6 +177,7 @@ mod tests {
             rows_used: 0,
             skipped: vec![],
             ignored_cells: vec![],
+            accounts_left_out: 0,
             notes: vec![],
         }
     }

@@ -63,7 +63,9 @@ pub enum Change {
     Done { job: u64, mapping: Mapping, result: ResultView },
     /// The job failed: `message` for the page's alert; `mapping` is the
     /// one in force, if the file could be read. The result shown is cleared.
-    Failed { mapping: Option<Mapping>, message: String },
+    /// `quoting_off`: a quote that does not close stopped the read, and the
+    /// page offers button **Read with quoting off** beside the alert.
+    Failed { mapping: Option<Mapping>, message: String, quoting_off: bool },
     /// The worker crashed: the page's alert text.
     Panicked(String),
 }
@@ -98,7 +100,7 @@ pub fn reduce(r: Response, current: u64, file: Option<&FileRef>) -> Option<Chang
         }
         // The one place that reads a failure's message.
         Response::Failed { job, mapping, message } if job == current => {
-            Some(Change::Failed { mapping, message: message.to_string() })
+            Some(Change::Failed { mapping, quoting_off: message.offers_quoting_off(), message: message.to_string() })
         }
         Response::Panicked { message } => {
             let name = file.map(|f| f.name.as_str()).unwrap_or_default();
@@ -150,6 +152,7 @@ pub(crate) mod testing {
             file: 1,
             name: "s.csv".into(),
             ragged: RaggedRows::Skip,
+            quoting: Default::default(),
             mapping: None,
             edits: Vec::new(),
             settings: Settings { k: Some(3), ..Default::default() },
@@ -276,13 +279,23 @@ mod tests {
             message: crate::job::JobError::Features { file: "s.csv".into(), cause: "no account column".into() },
         };
         match reduce(failed(9, Some(mapping.clone())), 9, Some(&file())) {
-            Some(Change::Failed { mapping: Some(m), message }) => {
+            Some(Change::Failed { mapping: Some(m), message, quoting_off: false }) => {
                 assert_eq!(m, mapping);
                 assert_eq!(message, "s.csv: no account column");
             }
             other => panic!("{other:?}"),
         }
         assert!(matches!(reduce(failed(9, None), 9, None), Some(Change::Failed { mapping: None, .. })));
+        // A quote that does not close: the page offers to read with quoting off.
+        let open = crate::ingest::IngestError::OpenQuote { row: 42, lines: 1001, bytes: 9_000, at_end: false };
+        let r = Response::Failed { job: 9, mapping: None, message: crate::job::JobError::read("q.csv", &open) };
+        match reduce(r, 9, Some(&file())) {
+            Some(Change::Failed { quoting_off: true, message, .. }) => {
+                assert!(message.starts_with("q.csv: Row 42 opens a quoted field"), "{message}");
+                assert!(message.contains("choose \"Read with quoting off\""), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(reduce(failed(8, None), 9, None).is_none());
     }
 

@@ -190,6 +190,7 @@ fn check_stream(input: &[u8], chunk: usize, ragged: RaggedRows) {
         file: 1,
         name: "fuzz.csv".into(),
         ragged,
+        quoting: Default::default(),
         mapping: None,
         edits: vec![],
         settings: Settings::default(),

@@ -447,6 +447,7 @@ mod tests {
             rows_used: n,
             skipped: vec![],
             ignored_cells: vec![],
+            accounts_left_out: 0,
             notes: vec![],
         }
     }

@@ -155,6 +155,7 @@ mod tests {
             rows_used: 0,
             skipped: vec![],
             ignored_cells: vec![],
+            accounts_left_out: 0,
             notes: vec![],
         };
         let (means, overall) = ([25.0, 40.0], [10.0, 12.0]);

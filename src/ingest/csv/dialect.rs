@@ -14,9 +14,43 @@ pub const QUOTES: [u8; 2] = [b'"', b'\''];
 pub struct Dialect {
     /// Field delimiter byte (detection picks one of [`DELIMITERS`]).
     pub delimiter: u8,
-    /// Quote byte (detection picks one of [`QUOTES`]).
-    pub quote: u8,
+    /// Quote byte (detection picks one of [`QUOTES`]); `None` when the file
+    /// is read with quoting off ([`Quoting::Off`]): quote characters are
+    /// then ordinary text, and every line break ends a record.
+    pub quote: Option<u8>,
 }
+
+/// Whether quote characters are special when a file is read (select
+/// **Quoting** in the page; button **Read with quoting off** next to a
+/// quote that does not close).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Quoting {
+    /// Detect the quote character ([`QUOTES`]): a quoted field may hold the
+    /// delimiter and line breaks.
+    #[default]
+    Auto,
+    /// No quote character: `"` and `'` are ordinary characters, a field ends
+    /// at the next delimiter and a record at the next line break. For a file
+    /// whose stray quote would otherwise swallow the rows after it
+    /// ([`IngestError::OpenQuote`]).
+    Off,
+}
+
+impl Quoting {
+    /// Both choices, in the order offered to the user.
+    pub const ALL: [Quoting; 2] = [Quoting::Auto, Quoting::Off];
+
+    /// The choice as offered to the user.
+    pub fn label(self) -> &'static str {
+        match self {
+            Quoting::Auto => "Detect quotes (\" or ')",
+            Quoting::Off => "Quoting off (quotes are ordinary characters)",
+        }
+    }
+}
+
+/// The data note of a file read with [`Quoting::Off`].
+pub const QUOTING_OFF_NOTE: &str = "Read with quoting off: quote characters were read as ordinary text, so every line break ends a row and every delimiter ends a field (a field that was meant to be quoted around a delimiter splits, and its row is counted with the wrong number of fields). Choose \"Detect quotes\" under Quoting to read quotes again.";
 
 impl Dialect {
     /// Human-readable name of the delimiter, for notices (`comma`, `semicolon`, `tab`, `pipe`).
@@ -34,7 +68,7 @@ impl Dialect {
 /// csv-core's reader for dialect `d` (csv-core's default terminator: `\r`, `\n`
 /// or `\r\n` ends a record).
 pub(super) fn reader_for(d: Dialect) -> Reader {
-    ReaderBuilder::new().delimiter(d.delimiter).quote(d.quote).build()
+    ReaderBuilder::new().delimiter(d.delimiter).quote(d.quote.unwrap_or(b'"')).quoting(d.quote.is_some()).build()
 }
 
 /// Field counts of the first records of `sample` under dialect `d` (at most
@@ -79,13 +113,25 @@ fn field_counts(sample: &[u8], d: Dialect, max_records: usize) -> Vec<usize> {
 /// whitespace; [`IngestError::Binary`] if it contains NUL bytes or is mostly
 /// control characters.
 pub fn detect_dialect(sample: &[u8]) -> Result<Dialect, IngestError> {
+    detect_dialect_with(sample, Quoting::Auto)
+}
+
+/// As [`detect_dialect`], with quoting `quoting`: under [`Quoting::Off`]
+/// only the delimiter is detected, and the dialect has no quote.
+///
+/// Errors: as [`detect_dialect`].
+pub fn detect_dialect_with(sample: &[u8], quoting: Quoting) -> Result<Dialect, IngestError> {
     let sample = strip_bom(sample);
     if sample.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty);
     }
     check_not_binary(sample)?;
-    let mut best = (Dialect { delimiter: b',', quote: b'"' }, -1.0f64, 0usize);
-    for &quote in &QUOTES {
+    let quotes: &[Option<u8>] = match quoting {
+        Quoting::Auto => &[Some(QUOTES[0]), Some(QUOTES[1])],
+        Quoting::Off => &[None],
+    };
+    let mut best = (Dialect { delimiter: b',', quote: quotes[0] }, -1.0f64, 0usize);
+    for &quote in quotes {
         for &delimiter in &DELIMITERS {
             let d = Dialect { delimiter, quote };
             let counts = field_counts(sample, d, 100);
@@ -176,10 +222,13 @@ mod tests {
     fn detects_delimiters_and_quotes() {
         assert_eq!(detect_dialect(b"a;b;c\n1;2;3\n").unwrap().delimiter, b';');
         assert_eq!(detect_dialect(b"a\tb\n1\t2\n").unwrap().delimiter, b'\t');
-        assert_eq!(detect_dialect(b"a,b\n\"1,5\",2\n").unwrap(), Dialect { delimiter: b',', quote: b'"' });
+        assert_eq!(detect_dialect(b"a,b\n\"1,5\",2\n").unwrap(), Dialect { delimiter: b',', quote: Some(b'"') });
         // Semicolon file whose cells contain commas (decimal commas).
         assert_eq!(detect_dialect(b"a;b\n1,5;2,5\n3,1;4,0\n").unwrap().delimiter, b';');
-        assert_eq!(detect_dialect(b"a,b\n'x,y',2\n'z,w',3\n").unwrap().quote, b'\'');
+        assert_eq!(detect_dialect(b"a,b\n'x,y',2\n'z,w',3\n").unwrap().quote, Some(b'\''));
+        // Quoting off: the delimiter only, quotes are text.
+        let off = detect_dialect_with(b"a;b\n\"x;y\";2\n", Quoting::Off).unwrap();
+        assert_eq!(off, Dialect { delimiter: b';', quote: None });
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! this module adds dialect detection, header handling, a compact row-major
 //! cell store, and error reporting with row numbers:
 //!
-//! - `dialect.rs`: [`Dialect`] and [`detect_dialect`], and how much of the start to sniff;
+//! - `dialect.rs`: [`Dialect`] and [`detect_dialect`], [`Quoting`] (quotes detected or off), and
+//!   how much of the start to sniff;
 //! - `table.rs`: [`Table`], the cell store, and [`RaggedRows`], what reading does with rows
 //!   of the wrong width;
 //! - `parser.rs`: [`StreamParser`], decoded text to a [`Table`];
@@ -18,7 +19,10 @@ mod parser;
 mod reader;
 mod table;
 
-pub use dialect::{detect_dialect, strip_bom, Dialect, DELIMITERS, MAX_SNIFF_BYTES, QUOTES, SNIFF_BYTES};
+pub use dialect::{
+    detect_dialect, detect_dialect_with, strip_bom, Dialect, Quoting, DELIMITERS, MAX_SNIFF_BYTES, QUOTES,
+    QUOTING_OFF_NOTE, SNIFF_BYTES,
+};
 pub use parser::StreamParser;
 pub use reader::{parse_bytes, TableReader, MAX_TEXT_BYTES};
 pub use table::{RaggedRows, Table, RAGGED_ROWS_LISTED};

@@ -9,8 +9,8 @@ use csv_core::{ReadRecordResult, Reader};
 /// A push parser: feed it chunks of a file in order, then call [`StreamParser::finish`].
 pub struct StreamParser {
     rdr: Reader,
-    /// The dialect's quote byte.
-    quote: u8,
+    /// The dialect's quote byte (`None`: quoting off).
+    quote: Option<u8>,
     out: Vec<u8>,
     ends: Vec<usize>,
     out_len: usize,
@@ -83,7 +83,7 @@ impl StreamParser {
             rec_started: false,
             classes: Some(Box::new(std::array::from_fn(|b| match b as u8 {
                 b'\r' | b'\n' => Byte::Terminator,
-                b if b == d.quote => Byte::Quote,
+                b if Some(b) == d.quote => Byte::Quote,
                 b if b == d.delimiter => Byte::Delimiter,
                 _ => Byte::Plain,
             }))),
@@ -296,7 +296,9 @@ impl StreamParser {
             self.rec_started = !bytes.is_empty();
         }
         self.rec_lines += bytes.iter().filter(|&&b| b == b'\n').count();
-        self.rec_quotes += bytes.iter().filter(|&&b| b == self.quote).count();
+        if let Some(q) = self.quote {
+            self.rec_quotes += bytes.iter().filter(|&&b| b == q).count();
+        }
         self.rec_bytes += bytes.len();
         if self.rec_lines > MAX_QUOTED_LINES || (self.rec_lines > 0 && self.rec_bytes > MAX_QUOTED_BYTES) {
             return Err(self.open_quote(false));
@@ -410,7 +412,7 @@ mod tests {
 
     #[test]
     fn at_record_start_is_true_only_between_whole_records() {
-        let d = Dialect { delimiter: b',', quote: b'"' };
+        let d = Dialect { delimiter: b',', quote: Some(b'"') };
         let at = |parts: &[&str]| {
             let mut p = StreamParser::new(d);
             parts.iter().for_each(|c| p.feed(c.as_bytes()).unwrap());
@@ -456,7 +458,8 @@ mod tests {
             rng ^= rng << 17;
             (rng % n as u64) as usize
         };
-        let dialects = [(b',', b'"'), (b';', b'"'), (b'\t', b'"'), (b',', b'\'')];
+        // The last has quoting off: every record takes the fast path.
+        let dialects = [(b',', Some(b'"')), (b';', Some(b'"')), (b'\t', Some(b'"')), (b',', Some(b'\'')), (b',', None)];
         let mut fast_records = 0;
         for case in 0..4000 {
             let mut input = b"id,v\n".to_vec();
@@ -484,7 +487,7 @@ mod tests {
             let want = read(false, &[]);
             assert_eq!(read(true, &[]), want, "input {:?}", String::from_utf8_lossy(&input));
             assert_eq!(read(true, &cuts), want, "input {:?} cut at {cuts:?}", String::from_utf8_lossy(&input));
-            fast_records += !input.contains(&quote) as usize;
+            fast_records += quote.is_none_or(|q| !input.contains(&q)) as usize;
         }
         assert!(fast_records > 1000, "only {fast_records} inputs without a quote");
     }
@@ -500,7 +503,7 @@ mod tests {
 
     #[test]
     fn a_quote_that_does_not_close_stops_the_read_and_names_its_row() {
-        let d = Dialect { delimiter: b',', quote: b'"' };
+        let d = Dialect { delimiter: b',', quote: Some(b'"') };
         let parse = |text: &str, chunk: usize| {
             let mut p = StreamParser::new(d);
             text.as_bytes().chunks(chunk).try_for_each(|c| p.feed(c))?;
@@ -535,6 +538,40 @@ mod tests {
         assert_eq!(parse("id,v\n1,2\n\n\n\"3\",4", 2).unwrap().n_rows(), 2);
         // Inch marks inside an unquoted field are not quotes.
         assert_eq!(parse("id,height\n1,5'11\"\n2,6'\n", 4).unwrap().n_rows(), 2);
+    }
+
+    #[test]
+    fn with_quoting_off_a_stray_quote_is_text_and_every_later_row_is_kept() {
+        // The file of the issue: row 42 opens a quote that never closes, 2,000 rows follow.
+        let mut f = String::from("account,time,qty\n");
+        for i in 2..42 {
+            f.push_str(&format!("A{i},2026-01-01,{i}\n"));
+        }
+        f.push_str("A9,\"2026-01-01,1\n");
+        for i in 0..2000 {
+            f.push_str(&format!("B{i},2026-01-02,{i}\n"));
+        }
+        let d = Dialect { delimiter: b',', quote: None };
+        for chunk in [1, 7, 4096, f.len()] {
+            for fast in [true, false] {
+                let mut p = StreamParser::new(d);
+                if !fast {
+                    p = p.without_fast_path();
+                }
+                f.as_bytes().chunks(chunk).try_for_each(|c| p.feed(c)).unwrap();
+                let t = p.finish().unwrap();
+                assert_eq!((t.n_rows(), t.ragged_count), (2041, 0), "chunk {chunk}, fast {fast}");
+                // Row 42 is the 41st data row: its quote is part of the cell.
+                assert_eq!((t.cell(40, 0), t.cell(40, 1), t.record_no(40)), ("A9", "\"2026-01-01", 42));
+                assert_eq!((t.cell(2040, 0), t.record_no(2040)), ("B1999", 2042));
+            }
+        }
+        // Quotes anywhere are text, and a quoted delimiter splits the field.
+        let mut p = StreamParser::new(d);
+        p.feed(b"id,note\n1,\"a\"\n2,\"x,y\"\n3,'q\n").unwrap();
+        let t = p.finish().unwrap();
+        assert_eq!((t.n_rows(), t.ragged_count, t.ragged_rows.clone()), (2, 1, vec![(3, 3)]));
+        assert_eq!((t.cell(0, 1), t.cell(1, 1)), ("\"a\"", "'q"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! dialect, sniffed on its start -> [`StreamParser`] -> [`Table`], with the size
 //! limit and the hooks a streamed read uses.
 
-use super::dialect::{detect_dialect, Dialect, LineScan, SNIFF_BYTES};
+use super::dialect::{detect_dialect_with, Dialect, LineScan, Quoting, QUOTING_OFF_NOTE, SNIFF_BYTES};
 use super::parser::StreamParser;
 use super::table::{RaggedRows, Table};
 use crate::ingest::decode::{InputDecoder, GZIP_PIECE};
@@ -30,6 +30,8 @@ pub struct TableReader {
     parser: Option<(Dialect, StreamParser)>,
     /// Passed on to the [`StreamParser`].
     ragged: RaggedRows,
+    /// Whether quote characters are special ([`TableReader::quoting`]).
+    quoting: Quoting,
     /// Size of the whole file in bytes, if known ([`TableReader::size_hint`]).
     size_hint: u64,
     /// Rows are taken out as they are parsed ([`TableReader::streamed`]).
@@ -54,6 +56,16 @@ impl TableReader {
     /// E.g. `TableReader::new().ragged(RaggedRows::Reject)`.
     pub fn ragged(mut self, policy: RaggedRows) -> Self {
         self.ragged = policy;
+        self
+    }
+
+    /// Sets whether quote characters are special: [`Quoting::Auto`] (the
+    /// default) detects the quote character; [`Quoting::Off`] reads quotes
+    /// as ordinary text (the dialect then has no quote) and adds
+    /// [`QUOTING_OFF_NOTE`] to [`Table::source_notes`].
+    /// E.g. `TableReader::new().quoting(Quoting::Off)`.
+    pub fn quoting(mut self, quoting: Quoting) -> Self {
+        self.quoting = quoting;
         self
     }
 
@@ -115,7 +127,7 @@ impl TableReader {
                     return Ok(());
                 }
                 let Some(n) = self.scan.sniff_len(&self.head, last) else { return Ok(()) };
-                let d = detect_dialect(&self.head[..n])?;
+                let d = detect_dialect_with(&self.head[..n], self.quoting)?;
                 let mut p = StreamParser::new(d).ragged(self.ragged);
                 let head = std::mem::take(&mut self.head);
                 p.feed(&head)?;
@@ -187,6 +199,9 @@ impl TableReader {
         let (d, p) = self.parser.take().ok_or(IngestError::Empty)?;
         let mut t = p.finish()?;
         t.source_notes = self.decoder.notes();
+        if self.quoting == Quoting::Off {
+            t.source_notes.push(QUOTING_OFF_NOTE.into());
+        }
         Ok((d, t))
     }
 }
@@ -201,6 +216,7 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Dialect, Table), IngestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::detect_dialect;
 
     #[test]
     fn a_gzip_bomb_stops_at_the_text_limit_with_what_it_unpacks_to() {
@@ -281,7 +297,7 @@ mod tests {
         let e = read_with(b"a;b;c\nx;1;2\ny;1;2;3;4\n", RaggedRows::Reject, 64).unwrap_err().to_string();
         assert!(e.starts_with("Row 3 has 5 fields but the header has 3. Fix the file"), "{e}");
         assert!(e.contains("on that row"), "{e}");
-        let mut p = StreamParser::new(Dialect { delimiter: b',', quote: b'"' }).ragged(RaggedRows::Reject);
+        let mut p = StreamParser::new(Dialect { delimiter: b',', quote: Some(b'"') }).ragged(RaggedRows::Reject);
         p.feed(b"a,b\n1\n2\n").unwrap();
         assert_eq!(p.finish().unwrap_err(), IngestError::Ragged { count: 2, first: vec![(2, 1), (3, 1)], expected: 2 });
     }
@@ -322,6 +338,22 @@ mod tests {
         assert_eq!(t.finish().unwrap().1.n_rows(), 1);
         // A header that looks like data is the first thing to fix.
         assert!(matches!(read_with(b"1,2\n3\n", RaggedRows::Reject, 64), Err(IngestError::BadHeader(_))));
+    }
+
+    #[test]
+    fn quoting_off_reads_a_stray_quote_as_text_with_a_note() {
+        let f = b"id,when,qty\nA1,2026-01-01,1\nA9,\"2026-01-01,1\nB1,2026-01-02,2\nB2,2026-01-02,3\n";
+        let e = parse_bytes(f).unwrap_err();
+        assert!(matches!(e, IngestError::OpenQuote { row: 3, at_end: true, .. }), "{e:?}");
+        for chunk in [1, 5, 1 << 20] {
+            let mut r = TableReader::new().quoting(Quoting::Off);
+            f.chunks(chunk).try_for_each(|c| r.feed(c)).unwrap();
+            let (d, t) = r.finish().unwrap();
+            assert_eq!((d.delimiter, d.quote), (b',', None));
+            assert_eq!((t.n_rows(), t.cell(1, 1), t.cell(3, 0)), (4, "\"2026-01-01", "B2"));
+            assert_eq!(t.source_notes, [QUOTING_OFF_NOTE]);
+        }
+        assert!(parse_bytes(b"a,b\n1,2\n").unwrap().1.source_notes.is_empty(), "no note when quotes are detected");
     }
 
     #[test]

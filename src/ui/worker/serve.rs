@@ -261,7 +261,7 @@ async fn read_whole(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Resu
     let (job, total) = (req.job, blob.size());
     let progress = |done| post(Response::Progress { job, stage: Stage::Read, step: String::new(), done, total });
     progress(0.0);
-    let reader = TableReader::new().ragged(req.ragged).size_hint(total as u64);
+    let reader = TableReader::new().ragged(req.ragged).quoting(req.quoting).size_hint(total as u64);
     browser::read_table(blob, reader, progress).await
 }
 
