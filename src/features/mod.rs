@@ -110,6 +110,9 @@ pub enum FeatureError {
     NoUsableRows { skipped: Vec<SkippedRows> },
     /// Nothing numeric to segment on.
     NoFeatures { why: String },
+    /// A customer table whose features would need more memory than a
+    /// browser tab gives ([`crate::ingest::limits`]); the error says how much.
+    TooLarge(crate::ingest::IngestError),
 }
 
 impl fmt::Display for FeatureError {
@@ -129,6 +132,7 @@ impl fmt::Display for FeatureError {
                 write!(f, " check the column mapping.")
             }
             FeatureError::NoFeatures { why } => write!(f, "No features to segment on: {why}."),
+            FeatureError::TooLarge(e) => write!(f, "{e}"),
         }
     }
 }

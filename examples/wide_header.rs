@@ -1,0 +1,51 @@
+//! How long a very wide file takes natively, stage by stage, as the worker
+//! runs it: reading (a [`TableReader`] fed in 4 MiB slices, as the page's Blob
+//! slices), the mapping (detection), the features and the summary sent to
+//! the page (encoded as postcard). The file is generated: `COLUMNS` columns
+//! (`c1`, `c2`, ...) of one-digit values over `ROWS` rows, the first column
+//! an id. Prints one line per stage, in milliseconds.
+//!
+//! Usage: `cargo run --release --example wide_header -- [COLUMNS [ROWS]]`
+//! (defaults: 1,000,000 columns, 3 rows).
+
+use segscope::features::extract;
+use segscope::ingest::{detect_mapping, TableReader};
+use segscope::job::{encode, Response, TableSummary};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
+    let cols = args.first().copied().unwrap_or(1_000_000);
+    let rows = args.get(1).copied().unwrap_or(3);
+    let mut csv = String::from("id");
+    (1..cols).for_each(|c| csv.push_str(&format!(",c{c}")));
+    for r in 0..rows {
+        csv.push_str(&format!("\nC{:05}", r + 1));
+        (1..cols).for_each(|c| csv.push_str(if (r + c) % 2 == 0 { ",1" } else { ",2" }));
+    }
+    csv.push('\n');
+    println!("{cols} columns x {rows} rows: {} bytes", csv.len());
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
+
+    let t = Instant::now();
+    let mut reader = TableReader::new().size_hint(csv.len() as u64);
+    let read = csv.as_bytes().chunks(4 << 20).try_for_each(|c| reader.feed(c)).and_then(|_| reader.finish());
+    println!("read: {:.0} ms", ms(t));
+    let (dialect, table) = match read {
+        Ok(r) => r,
+        Err(e) => {
+            println!("refused: {e}");
+            return Ok(());
+        }
+    };
+    let t = Instant::now();
+    let mapping = detect_mapping(&table);
+    println!("mapping: {:.0} ms ({:?}, {} feature columns)", ms(t), mapping.kind, mapping.feature_columns.len());
+    let t = Instant::now();
+    let ft = extract(&table, &mapping);
+    println!("features: {:.0} ms ({})", ms(t), ft.map_or_else(|e| e.to_string(), |f| format!("{:?}", f.values.dim())));
+    let t = Instant::now();
+    let bytes = encode(&Response::Read { job: 1, file: 1, summary: TableSummary::of(&table, dialect), read_ms: 0.0 })?;
+    println!("summary message: {:.0} ms ({} bytes)", ms(t), bytes.len());
+    Ok(())
+}

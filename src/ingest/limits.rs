@@ -1,0 +1,131 @@
+//! How much memory a file will need, estimated from its shape (rows x
+//! columns), and the limit it must fit: a browser tab runs segscope in one
+//! wasm32 instance, whose memory is at most 4 GiB, and a single buffer of it
+//! at most 2 GiB. A file that would not fit is refused early with
+//! [`IngestError::TooManyCells`], which names the estimate, the limit and
+//! what to do, instead of failing half-way with an allocation error.
+//!
+//! Where the memory goes:
+//! - a table read whole ([`Table`](super::Table)): its text, plus one offset
+//!   per cell ([`CELL_BYTES`], 8 bytes counted, 4 in wasm32);
+//! - a customer table's features: one `f64` per row and feature column,
+//!   held [`FEATURE_COPIES`] times at the peak (the feature matrix, its
+//!   scaled copy and the analysis' working set: measured at 2.7x the matrix
+//!   for 1M x 16, BENCHMARKS.md), plus [`ROW_BYTES`] a row (its id, label,
+//!   projection and scores). Trades and transactions are aggregated per
+//!   account while reading, so their rows are not held.
+
+use super::roles::MAX_FEATURE_COLUMNS;
+use super::IngestError;
+
+/// The most memory a file may need (3 GiB): wasm32 gives at most 4 GiB,
+/// and the rest holds the code, the Blob slices being read, the result
+/// messages and what the estimates leave out.
+pub const MAX_MEMORY_BYTES: u64 = 3 << 30;
+
+/// Bytes counted per cell of a table read whole (its end offset).
+pub const CELL_BYTES: u64 = 8;
+
+/// Bytes of one feature value (`f64`).
+pub const VALUE_BYTES: u64 = 8;
+
+/// Copies of the feature matrix at the analysis' peak (see the module doc).
+pub const FEATURE_COPIES: u64 = 3;
+
+/// Bytes counted per customer beside its feature values.
+pub const ROW_BYTES: u64 = 64;
+
+/// What an estimate is of, for the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// The cells of a table read whole.
+    Table,
+    /// A customer table's feature values.
+    Features,
+}
+
+/// Bytes a table read whole needs: `text_bytes` of text plus [`CELL_BYTES`]
+/// per cell (`rows` x `columns`). Saturates instead of overflowing.
+pub fn table_bytes(text_bytes: u64, rows: u64, columns: u64) -> u64 {
+    text_bytes.saturating_add(rows.saturating_mul(columns).saturating_mul(CELL_BYTES))
+}
+
+/// Bytes a customer table of `rows` rows and `columns` feature columns
+/// needs at the analysis' peak (see the module doc). Saturates.
+pub fn features_bytes(rows: u64, columns: u64) -> u64 {
+    let per_row = columns.saturating_mul(VALUE_BYTES * FEATURE_COPIES).saturating_add(ROW_BYTES);
+    rows.saturating_mul(per_row)
+}
+
+/// Feature columns a customer table of `columns` columns can have at most
+/// (every column but the id, up to [`MAX_FEATURE_COLUMNS`]).
+pub fn feature_columns_of(columns: u64) -> u64 {
+    columns.saturating_sub(1).clamp(1, MAX_FEATURE_COLUMNS as u64)
+}
+
+/// Refuses a shape whose estimate is over `max` bytes (0 = [`MAX_MEMORY_BYTES`]):
+/// `need` is the estimate for `rows` x `columns`, and `row_bytes` what one
+/// row adds to it (to say how many rows would fit).
+///
+/// Errors: [`IngestError::TooManyCells`].
+pub fn check(held: Held, rows: u64, columns: u64, need: u64, row_bytes: u64, max: u64) -> Result<(), IngestError> {
+    let max = if max == 0 { MAX_MEMORY_BYTES } else { max };
+    if need <= max {
+        return Ok(());
+    }
+    let fit_rows = max / row_bytes.max(1);
+    Err(IngestError::TooManyCells { held, rows, columns, need, max, fit_rows })
+}
+
+/// Refuses a customer table of about `rows` rows and `columns` feature
+/// columns whose features would need more than `max` bytes (0 = [`MAX_MEMORY_BYTES`]).
+///
+/// Errors: [`IngestError::TooManyCells`] (with [`Held::Features`]).
+pub fn check_features(rows: u64, columns: u64, max: u64) -> Result<(), IngestError> {
+    let row_bytes = features_bytes(1, columns);
+    check(Held::Features, rows, columns, features_bytes(rows, columns), row_bytes, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shape_over_the_limit_is_refused_and_one_under_it_accepted() {
+        // 1,000 rows x 10 features: 1,000 x (10 x 24 + 64) = 304,000 bytes.
+        assert_eq!(features_bytes(1_000, 10), 304_000);
+        assert!(check_features(1_000, 10, 304_000).is_ok());
+        let e = check_features(1_001, 10, 304_000).unwrap_err();
+        assert_eq!(
+            e,
+            IngestError::TooManyCells {
+                held: Held::Features,
+                rows: 1_001,
+                columns: 10,
+                need: 304_304,
+                max: 304_000,
+                fit_rows: 1_000
+            }
+        );
+        let msg = e.to_string();
+        assert!(msg.contains("about 1,001 rows x 10 columns"), "{msg}");
+        assert!(msg.contains("about 304,304 bytes") && msg.contains("at most 304,000 bytes"), "{msg}");
+        assert!(msg.contains("keep fewer columns, or a sample of the rows (about 1,000 rows"), "{msg}");
+        // The real limit, in GiB: 1.2 million customers x 200 columns does not fit, 500,000 do.
+        let e = check_features(1_200_000, 200, 0).unwrap_err().to_string();
+        assert!(e.contains("5.44 GiB") && e.contains("at most 3.00 GiB"), "{e}");
+        assert!(check_features(500_000, 200, 0).is_ok());
+        // Shapes that would overflow u64 saturate and are refused, not wrapped.
+        assert!(check_features(u64::MAX, u64::MAX, 0).is_err());
+        assert_eq!(table_bytes(u64::MAX, 2, 2), u64::MAX);
+    }
+
+    #[test]
+    fn a_table_estimate_counts_the_text_and_eight_bytes_a_cell() {
+        assert_eq!(table_bytes(1_000, 10, 5), 1_400);
+        let e = check(Held::Table, 10, 5, 1_400, 140, 1_000).unwrap_err().to_string();
+        assert!(e.contains("8 bytes a cell"), "{e}");
+        assert_eq!(feature_columns_of(1_000_000), MAX_FEATURE_COLUMNS as u64);
+        assert_eq!((feature_columns_of(1), feature_columns_of(5)), (1, 4));
+    }
+}
