@@ -1,7 +1,8 @@
 //! How long a very wide file takes natively, stage by stage, as the worker
 //! runs it: reading (a [`TableReader`] fed in 4 MiB slices, as the page's Blob
 //! slices), the mapping (detection), the features and the summary sent to
-//! the page (encoded as postcard). The file is generated: `COLUMNS` columns
+//! the page (encoded as postcard), what the page's thread does with them
+//! (decoding, the mapping sent with each job, a search of the column names). The file is generated: `COLUMNS` columns
 //! (`c1`, `c2`, ...) of one-digit values over `ROWS` rows, the first column
 //! an id. Prints one line per stage, in milliseconds.
 //!
@@ -10,7 +11,7 @@
 
 use segscope::features::extract;
 use segscope::ingest::{detect_mapping, TableReader};
-use segscope::job::{encode, Response, TableSummary};
+use segscope::job::{decode, encode, Request, Response, Settings, TableSummary};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,6 +47,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("features: {:.0} ms ({})", ms(t), ft.map_or_else(|e| e.to_string(), |f| format!("{:?}", f.values.dim())));
     let t = Instant::now();
     let bytes = encode(&Response::Read { job: 1, file: 1, summary: TableSummary::of(&table, dialect), read_ms: 0.0 })?;
-    println!("summary message: {:.0} ms ({} bytes)", ms(t), bytes.len());
+    println!("summary message, encode: {:.0} ms ({} bytes)", ms(t), bytes.len());
+    // What the page's thread does with it: decode the summary, and encode the mapping with each job.
+    let t = Instant::now();
+    let _: Response = decode(&bytes)?;
+    println!("summary message, decode (page): {:.0} ms", ms(t));
+    let t = Instant::now();
+    let req = Request {
+        job: 2,
+        file: 1,
+        name: "wide.csv".into(),
+        ragged: Default::default(),
+        mapping: Some(mapping),
+        edits: vec![],
+        settings: Settings::default(),
+        crash_test: false,
+    };
+    let bytes = encode(&req)?;
+    println!("request with the mapping, encode (page): {:.0} ms ({} bytes)", ms(t), bytes.len());
+    // "Find a column" on the page: a query that matches nothing scans every name.
+    let t = Instant::now();
+    let found = segscope::view_model::columns::find_columns(&table.headers, "no such column", 50);
+    println!("find a column, no match (page): {:.1} ms ({} found)", ms(t), found.len());
     Ok(())
 }

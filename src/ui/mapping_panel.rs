@@ -62,22 +62,21 @@ fn FindColumn(table: Arc<crate::job::TableSummary>, picked: Picked) -> impl Into
                         cols.push(c);
                     }
                 });
-                added.set(Some(format!("Column {} added to every select.", escaped(&table.headers[c]))));
+                added.set(Some(format!("Column \"{}\" added to every select.", escaped(&table.headers[c]))));
             }
             None if text.trim().is_empty() => added.set(None),
-            None => {
-                added.set(Some(format!("No column is named {}: pick one of the suggestions.", escaped(text.trim()))))
-            }
+            None => added
+                .set(Some(format!("No column is named \"{}\": pick one of the suggestions.", escaped(text.trim())))),
         }
     };
     view! {
         <label>
             "Find a column"
-            <input type="search" aria-label="Find a column" list="column-suggestions" autocomplete="off"
+            <input type="text" aria-label="Find a column" list="column-suggestions" autocomplete="off"
                 on:input=move |ev| query.set(event_target_value(&ev)) on:change=on_change/>
         </label>
         <datalist id="column-suggestions">{suggestions}</datalist>
-        <p role="status" class="hint">{move || added.get()}</p>
+        {move || added.get().map(|text| view! { <p role="status" class="hint">{text}</p> })}
     }
 }
 
