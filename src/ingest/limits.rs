@@ -7,7 +7,9 @@
 //!
 //! Where the memory goes:
 //! - a table read whole ([`Table`](super::Table)): its text, plus one offset
-//!   per cell ([`CELL_BYTES`], 8 bytes counted, 4 in wasm32);
+//!   per cell ([`CELL_BYTES`], 8 bytes counted, 4 in wasm32), the offsets in
+//!   one buffer of at most [`MAX_OFFSET_BYTES`]; a streamed read holds only
+//!   its first rows (the head) that way;
 //! - a customer table's features: one `f64` per row and feature column,
 //!   held [`FEATURE_COPIES`] times at the peak (the feature matrix, its
 //!   scaled copy and the analysis' working set: measured at 2.7x the matrix
@@ -26,6 +28,15 @@ pub const MAX_MEMORY_BYTES: u64 = 3 << 30;
 /// Bytes counted per cell of a table read whole (its end offset).
 pub const CELL_BYTES: u64 = 8;
 
+/// Bytes of one cell's end offset in wasm32 (a `usize`).
+pub const OFFSET_BYTES: u64 = 4;
+
+/// Most bytes of cell offsets a table read whole may have (1 GiB, so at
+/// most 268,435,456 cells): they are one buffer, which wasm32 caps at 2 GiB
+/// and which, grown by doubling (text whose size is not known in advance,
+/// e.g. gzip), needs room for twice its content.
+pub const MAX_OFFSET_BYTES: u64 = 1 << 30;
+
 /// Bytes of one feature value (`f64`).
 pub const VALUE_BYTES: u64 = 8;
 
@@ -42,6 +53,8 @@ pub enum Held {
     Table,
     /// A customer table's feature values.
     Features,
+    /// The cell offsets of a table read whole, [`OFFSET_BYTES`] each: one buffer ([`MAX_OFFSET_BYTES`]).
+    Offsets,
 }
 
 /// Bytes a table read whole needs: `text_bytes` of text plus [`CELL_BYTES`]
@@ -75,6 +88,19 @@ pub fn check(held: Held, rows: u64, columns: u64, need: u64, row_bytes: u64, max
     }
     let fit_rows = max / row_bytes.max(1);
     Err(IngestError::TooManyCells { held, rows, columns, need, max, fit_rows })
+}
+
+/// Refuses a table read whole of about `rows` x `columns` cells, with
+/// `text_bytes` of text in all, that would need more than `max` bytes (0 =
+/// [`MAX_MEMORY_BYTES`]), or whose cell offsets would need more than
+/// [`MAX_OFFSET_BYTES`].
+///
+/// Errors: [`IngestError::TooManyCells`] (with [`Held::Table`] or [`Held::Offsets`]).
+pub fn check_table(text_bytes: u64, rows: u64, columns: u64, max: u64) -> Result<(), IngestError> {
+    let row_bytes = table_bytes(text_bytes / rows.max(1), 1, columns);
+    check(Held::Table, rows, columns, table_bytes(text_bytes, rows, columns), row_bytes, max)?;
+    let offsets = rows.saturating_mul(columns).saturating_mul(OFFSET_BYTES);
+    check(Held::Offsets, rows, columns, offsets, columns.saturating_mul(OFFSET_BYTES), MAX_OFFSET_BYTES)
 }
 
 /// Refuses a customer table of about `rows` rows and `columns` feature
@@ -125,6 +151,13 @@ mod tests {
         assert_eq!(table_bytes(1_000, 10, 5), 1_400);
         let e = check(Held::Table, 10, 5, 1_400, 140, 1_000).unwrap_err().to_string();
         assert!(e.contains("8 bytes a cell"), "{e}");
+        assert!(check_table(1_000, 10, 5, 1_400).is_ok());
+        assert!(matches!(check_table(1_000, 10, 5, 1_399), Err(IngestError::TooManyCells { held: Held::Table, .. })));
+        // 300 million one-byte cells: 600 MB of text and 2.4 GB counted, within 3 GiB, but
+        // 1.2 GB of offsets in wasm32, more than one buffer can take.
+        let e = check_table(600_000_000, 1_500_000, 200, 0).unwrap_err();
+        assert!(matches!(e, IngestError::TooManyCells { held: Held::Offsets, fit_rows: 1_342_177, .. }), "{e:?}");
+        assert!(e.to_string().contains("at most 1.00 GiB"), "{e}");
         assert_eq!(feature_columns_of(1_000_000), MAX_FEATURE_COLUMNS as u64);
         assert_eq!((feature_columns_of(1), feature_columns_of(5)), (1, 4));
     }

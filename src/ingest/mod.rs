@@ -101,6 +101,7 @@ impl fmt::Display for IngestError {
                     limits::Held::Features => {
                         "8 bytes a value, three times over: the features, their scaled copy and the analysis' working set"
                     }
+                    limits::Held::Offsets => "4 bytes a cell, to note where each cell ends, in one block of memory",
                 };
                 write!(
                     f,

@@ -246,6 +246,12 @@ impl Streaming {
             State::Stream { builder, checks, .. } => push_checked(builder, checks, &mut self.rows, &chunk),
             State::Head(acc) => {
                 let head = append(acc.take(), chunk);
+                // The head is held whole: a file of few, very wide rows may never get past it.
+                if let Err(e) = self.check_head(&head) {
+                    self.refused = Some(e);
+                    self.state = State::Whole;
+                    return;
+                }
                 if head.n_rows() > self.head_rows {
                     self.start(head);
                 } else {
@@ -254,6 +260,23 @@ impl Streaming {
             }
             State::Whole => {}
         }
+    }
+
+    /// Refuses a head that would not fit in memory ([`limits::check_table`])
+    /// once it holds the rows it will hold: up to `head_rows`, or all of a
+    /// shorter file (projected from the share read, when the file's size is
+    /// known). The rows after the head are not held, so a long file is not
+    /// refused for them here.
+    ///
+    /// Errors: [`IngestError::TooManyCells`].
+    fn check_head(&self, head: &Table) -> Result<(), IngestError> {
+        let (rows, cols) = (head.n_rows().max(1) as f64, head.n_cols() as u64);
+        let offsets = head.n_rows() * head.n_cols() * std::mem::size_of::<usize>();
+        let held = head.heap_bytes().saturating_sub(offsets) as f64;
+        let f = self.reader.fraction_read().filter(|f| *f > 0.0).map_or(1.0, |f| f.min(1.0));
+        let will_hold = (rows / f).min((self.head_rows as f64).max(rows));
+        let text = held * will_hold / rows;
+        limits::check_table(text as u64, will_hold.ceil() as u64, cols, self.max_memory)
     }
 
     /// Decides the mapping on the head (`head_rows` of `rows`) and starts streaming.
@@ -632,5 +655,37 @@ mod tests {
         // Under the limit it is read as before.
         let (Streamed::Features { ft, .. }, _) = run(7_000_000).unwrap() else { panic!("not streamed") };
         assert_eq!(ft.unwrap().values.dim(), (20_000, 10));
+    }
+
+    #[test]
+    fn a_file_of_few_very_wide_rows_is_refused_while_its_head_is_read() {
+        // 300 rows x 2,000 columns (1.2 MB): all of it is the head, held whole.
+        let mut csv = (0..2_000).map(|c| format!("c{c}")).collect::<Vec<_>>().join(",") + "\n";
+        for r in 0..300 {
+            csv.push_str(&(0..2_000).map(|c| ((r + c) % 10).to_string()).collect::<Vec<_>>().join(","));
+            csv.push('\n');
+        }
+        let req = request(None, vec![]);
+        let mut s = Streaming::new(&req, csv.len() as u64, 50_000).memory_limit(4_000_000);
+        let mut slices = 0;
+        let e = csv.as_bytes().chunks(256 * 1024).find_map(|c| {
+            slices += 1;
+            s.feed(c).err()
+        });
+        let Some(IngestError::TooManyCells { held: limits::Held::Table, columns: 2_000, .. }) = e else {
+            panic!("{e:?}")
+        };
+        assert!(slices <= 2, "refused after {slices} slices");
+        // With room, it is the whole table.
+        let Streamed::Table { table, .. } = stream(csv.as_bytes(), &req, 256 * 1024, 50_000) else { panic!() };
+        assert_eq!((table.n_rows(), table.n_cols()), (300, 2_000));
+        // A long trades file whose rows would not fit held whole is streamed: only its head is held.
+        let trades = generate(11, 400);
+        let whole = parse_bytes(trades.as_bytes()).unwrap().1;
+        assert!(whole.n_rows() > 4_000, "{}", whole.n_rows());
+        let limit = (trades.len() + whole.n_rows() * whole.n_cols() * 8) as u64 / 4;
+        let mut s = Streaming::new(&req, trades.len() as u64, 500).memory_limit(limit);
+        trades.as_bytes().chunks(64 * 1024).for_each(|c| s.feed(c).unwrap());
+        assert_eq!(describe(s.finish().unwrap()), "features");
     }
 }

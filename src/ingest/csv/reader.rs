@@ -6,7 +6,7 @@ use super::dialect::{detect_dialect, Dialect, LineScan, SNIFF_BYTES};
 use super::parser::StreamParser;
 use super::table::{RaggedRows, Table};
 use crate::ingest::decode::{InputDecoder, GZIP_PIECE};
-use crate::ingest::limits::{self, Held};
+use crate::ingest::limits;
 use crate::ingest::IngestError;
 
 /// Most decoded text a [`TableReader`] accepts (1 GiB). A table read whole
@@ -165,8 +165,7 @@ impl TableReader {
         let total = if self.decoder.is_plain() { self.size_hint.max(self.text_bytes) } else { self.text_bytes };
         let scale = total as f64 / self.text_bytes.max(1) as f64;
         let rows = ((rows as f64 * scale).ceil() as u64).max(rows);
-        let row_bytes = limits::table_bytes(self.text_bytes / rows.max(1), 1, cols);
-        limits::check(Held::Table, rows, cols, limits::table_bytes(total, rows, cols), row_bytes, self.max_memory_bytes)
+        limits::check_table(total, rows, cols, self.max_memory_bytes)
     }
 
     /// When the text so far is the file's own bytes (UTF-8, not gzip) and
@@ -413,7 +412,14 @@ mod tests {
         };
         let (res, fed) = read(1_000_000, csv.len() as u64);
         match res {
-            Err(IngestError::TooManyCells { held: Held::Table, rows, columns: 50, need, max: 1_000_000, .. }) => {
+            Err(IngestError::TooManyCells {
+                held: limits::Held::Table,
+                rows,
+                columns: 50,
+                need,
+                max: 1_000_000,
+                ..
+            }) => {
                 // Estimated from the first slice, to within a few percent.
                 assert!((4_500..=5_500).contains(&rows), "{rows}");
                 assert!(need > 2_000_000, "{need}");
