@@ -6,13 +6,56 @@
 //! (`c1`, `c2`, ...) of one-digit values over `ROWS` rows, the first column
 //! an id. Prints one line per stage, in milliseconds.
 //!
+//! Then, as the case, a customer table of 200 one-digit columns
+//! declared as 1,073,741,823 bytes, streamed as the worker streams it
+//! (its slices generated as they are fed, so nothing that large is held):
+//! where it is refused, and the message.
+//!
 //! Usage: `cargo run --release --example wide_header -- [COLUMNS [ROWS]]`
 //! (defaults: 1,000,000 columns, 3 rows).
 
 use segscope::features::extract;
 use segscope::ingest::{detect_mapping, TableReader};
-use segscope::job::{decode, encode, Request, Response, Settings, TableSummary};
+use segscope::job::{decode, encode, Request, Response, Settings, Streaming, TableSummary, HEAD_ROWS};
 use std::time::Instant;
+
+/// Streams a customer table of 200 one-digit columns declared as `size`
+/// bytes, 4 MiB at a time, until it is refused or `size` bytes were fed.
+fn refuse_large_customer_table(size: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let req = Request {
+        job: 1,
+        file: 1,
+        name: "customers.csv".into(),
+        ragged: Default::default(),
+        mapping: None,
+        edits: vec![],
+        settings: Settings::default(),
+        crash_test: false,
+    };
+    let t = Instant::now();
+    let mut s = Streaming::new(&req, size, HEAD_ROWS);
+    let mut text = String::from("customer_id");
+    (1..200).for_each(|c| text.push_str(&format!(",x{c}")));
+    text.push('\n');
+    let (mut fed, mut row) = (0u64, 0u64);
+    while fed < size {
+        while text.len() < 4 << 20 {
+            text.push_str(&format!("C{row:09}"));
+            (1..200).for_each(|c| text.push_str(if (row as usize * 7 + c).is_multiple_of(3) { ",1" } else { ",2" }));
+            text.push('\n');
+            row += 1;
+        }
+        fed += text.len() as u64;
+        if let Err(e) = s.feed(text.as_bytes()) {
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            println!("customer table of {size} bytes, 200 columns: refused after {fed} bytes, {ms:.0} ms: {e}");
+            return Ok(());
+        }
+        text.clear();
+    }
+    println!("customer table of {size} bytes: not refused");
+    Ok(())
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
@@ -22,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     (1..cols).for_each(|c| csv.push_str(&format!(",c{c}")));
     for r in 0..rows {
         csv.push_str(&format!("\nC{:05}", r + 1));
-        (1..cols).for_each(|c| csv.push_str(if (r + c) % 2 == 0 { ",1" } else { ",2" }));
+        (1..cols).for_each(|c| csv.push_str(if (r + c).is_multiple_of(2) { ",1" } else { ",2" }));
     }
     csv.push('\n');
     println!("{cols} columns x {rows} rows: {} bytes", csv.len());
@@ -36,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(r) => r,
         Err(e) => {
             println!("refused: {e}");
-            return Ok(());
+            return refuse_large_customer_table(1_073_741_823);
         }
     };
     let t = Instant::now();
@@ -69,5 +112,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let found = segscope::view_model::columns::find_columns(&table.headers, "no such column", 50);
     println!("find a column, no match (page): {:.1} ms ({} found)", ms(t), found.len());
-    Ok(())
+    refuse_large_customer_table(1_073_741_823)?;
+    refuse_large_customer_table(600_000_000)
 }
