@@ -52,7 +52,7 @@ pub struct FeatureBuilder {
 }
 
 enum Builder {
-    Customers(CustomerRows),
+    Customers(Box<CustomerRows>),
     Accounts(Box<Accounts>),
 }
 
@@ -64,7 +64,7 @@ impl FeatureBuilder {
     /// table without numeric columns.
     pub fn new(headers: &[String], m: &Mapping) -> Result<Self, FeatureError> {
         let inner = match m.kind {
-            DataKind::CustomerTable => Builder::Customers(CustomerRows::new(headers, m)?),
+            DataKind::CustomerTable => Builder::Customers(Box::new(CustomerRows::new(headers, m)?)),
             kind => {
                 let account =
                     m.get(Role::Account).ok_or_else(|| FeatureError::NoAccountColumn { columns: headers.to_vec() })?;
@@ -98,6 +98,17 @@ impl FeatureBuilder {
         if let Builder::Customers(c) = &mut self.inner {
             let _ = c.values.try_reserve(rows.saturating_mul(c.columns.len()));
             let _ = c.ids.try_reserve(rows);
+        }
+    }
+
+    /// Sets the most memory (bytes) a customer table's features may need
+    /// ([`crate::ingest::limits::features_bytes`]); 0 means
+    /// [`crate::ingest::limits::MAX_MEMORY_BYTES`]. Past it, rows are no
+    /// longer added and [`FeatureBuilder::finish`] fails with
+    /// [`FeatureError::TooLarge`]. Tests lower it.
+    pub fn memory_limit(&mut self, bytes: u64) {
+        if let Builder::Customers(c) = &mut self.inner {
+            c.max_memory = bytes;
         }
     }
 
@@ -148,7 +159,9 @@ impl FeatureBuilder {
 
     /// The features of all rows pushed.
     ///
-    /// Errors: [`FeatureError::NoUsableRows`] if every row was skipped (or none was pushed).
+    /// Errors: [`FeatureError::NoUsableRows`] if every row was skipped (or
+    /// none was pushed); [`FeatureError::TooLarge`] if a customer table's
+    /// rows went past the memory limit ([`FeatureBuilder::memory_limit`]).
     pub fn finish(self) -> Result<FeatureTable, FeatureError> {
         match self.inner {
             Builder::Customers(c) => c.finish(),
@@ -161,7 +174,7 @@ impl FeatureBuilder {
 mod tests {
     use super::*;
     use crate::ingest::roles::MAX_FEATURE_COLUMNS;
-    use crate::ingest::{detect_mapping, parse_bytes};
+    use crate::ingest::{detect_mapping, parse_bytes, IngestError};
 
     fn run(csv: &str) -> FeatureTable {
         let t = parse_bytes(csv.as_bytes()).unwrap().1;
@@ -348,6 +361,26 @@ mod tests {
         assert_eq!(col(&ft, "long_short_bias"), vec![0.0, 1.0]);
         let ft = run("user_id,time,notional,leverage\nu,1700000000,5,3\nv,1700000100,7,3\nv,1700000200,1,2\n");
         assert!(ft.not_computed.iter().any(|(k, _)| k == "long_short_bias"));
+    }
+
+    #[test]
+    fn a_customer_table_over_the_memory_limit_fails_instead_of_growing() {
+        let csv: String = std::iter::once("id,x,y\n".to_string())
+            .chain((0..100).map(|i| format!("c{i},{},1\n", i * 7 % 13)))
+            .collect();
+        let t = parse_bytes(csv.as_bytes()).unwrap().1;
+        let m = detect_mapping(&t);
+        let build = |limit: u64| {
+            let mut b = FeatureBuilder::new(&t.headers, &m).unwrap();
+            b.memory_limit(limit);
+            b.push(&t);
+            b.finish()
+        };
+        // 100 x (2 x 16 + 64) = 9,600 bytes.
+        assert_eq!(build(9_600).unwrap().values.dim(), (100, 2));
+        let e = build(9_599).unwrap_err();
+        assert!(matches!(&e, FeatureError::TooLarge(IngestError::TooManyCells { rows: 100, columns: 2, .. })), "{e:?}");
+        assert!(e.to_string().contains("keep fewer columns, or a sample of the rows (about 99 rows"), "{e}");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use super::skips::Skips;
 use super::{FeatureDef, FeatureError, FeatureTable, PROGRESS_EVERY_ROWS};
+use crate::ingest::limits;
 use crate::ingest::number::NumberFormat;
 use crate::ingest::roles::{too_many_numeric_columns, MAX_FEATURE_COLUMNS};
-use crate::ingest::{is_missing, Mapping, Role, Table};
+use crate::ingest::{is_missing, IngestError, Mapping, Role, Table};
 use ndarray::Array2;
 
 /// A customer table's rows, parsed straight into the feature matrix.
@@ -18,6 +19,10 @@ pub(super) struct CustomerRows {
     pub(super) ids: Vec<String>,
     skips: Skips,
     notes: Vec<String>,
+    /// Limit on the memory the features may need; 0 means [`limits::MAX_MEMORY_BYTES`].
+    pub(super) max_memory: u64,
+    /// Rows stopped being added: the features would not fit in memory.
+    refused: Option<IngestError>,
 }
 
 impl CustomerRows {
@@ -43,11 +48,34 @@ impl CustomerRows {
             ids: Vec::new(),
             skips: Skips::default(),
             notes,
+            max_memory: 0,
+            refused: None,
         })
     }
 
     pub(super) fn push(&mut self, t: &Table, progress: &mut dyn FnMut(usize, usize)) {
         let n = t.n_rows();
+        // Checked before the matrix grows, so that no allocation can fail (or overflow) half-way.
+        if self.refused.is_some() {
+            return;
+        }
+        let (rows, cols) = ((self.ids.len() + n) as u64, self.columns.len() as u64);
+        let fits = limits::check_features(rows, cols, self.max_memory).and_then(|_| {
+            let grown = n
+                .checked_mul(self.columns.len())
+                .is_some_and(|more| self.values.try_reserve(more).is_ok() && self.ids.try_reserve(n).is_ok());
+            // The allocator said no before the estimate did: what was held is what fit.
+            let fit = limits::features_bytes(self.ids.len() as u64, cols);
+            if grown {
+                Ok(())
+            } else {
+                limits::check_features(rows, cols, fit.max(1))
+            }
+        });
+        if let Err(e) = fits {
+            self.refused = Some(e);
+            return;
+        }
         for r in 0..n {
             if r % PROGRESS_EVERY_ROWS == 0 {
                 progress(r, n);
@@ -71,6 +99,9 @@ impl CustomerRows {
     }
 
     pub(super) fn finish(self) -> Result<FeatureTable, FeatureError> {
+        if let Some(e) = self.refused {
+            return Err(FeatureError::TooLarge(e));
+        }
         let n = self.ids.len();
         if n == 0 {
             return Err(FeatureError::NoUsableRows { skipped: vec![] });

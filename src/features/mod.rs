@@ -116,15 +116,25 @@ pub enum FeatureError {
     NoUsableRows { skipped: Vec<SkippedRows> },
     /// Nothing numeric to segment on.
     NoFeatures { why: String },
+    /// A customer table whose features would need more memory than a
+    /// browser tab gives ([`crate::ingest::limits`]); the error says how much.
+    TooLarge(crate::ingest::IngestError),
 }
+
+/// Columns named in [`FeatureError::NoAccountColumn`]'s message; the others are counted.
+pub const COLUMNS_LISTED: usize = 30;
 
 impl fmt::Display for FeatureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FeatureError::NoAccountColumn { columns } => write!(
                 f,
-                "No account column: trade and transaction data need a column that says whose row it is (e.g. account_id, user_id, CustomerID, wallet). Choose it under \"Account id\" in the column mapping. Columns in the file: {}.",
-                columns.join(", ")
+                "No account column: trade and transaction data need a column that says whose row it is (e.g. account_id, user_id, CustomerID, wallet). Choose it under \"Account id\" in the column mapping. Columns in the file: {}{}.",
+                columns[..columns.len().min(COLUMNS_LISTED)].join(", "),
+                match columns.len().saturating_sub(COLUMNS_LISTED) {
+                    0 => String::new(),
+                    more => format!(" and {} more", crate::ingest::thousands(more as u64)),
+                }
             ),
             FeatureError::NoUsableRows { skipped } => {
                 write!(f, "No row could be used:")?;
@@ -135,6 +145,7 @@ impl fmt::Display for FeatureError {
                 write!(f, " check the column mapping.")
             }
             FeatureError::NoFeatures { why } => write!(f, "No features to segment on: {why}."),
+            FeatureError::TooLarge(e) => write!(f, "{e}"),
         }
     }
 }
@@ -147,5 +158,20 @@ pub fn count_of(n: usize, one: &str, many: &str) -> String {
         format!("1 {one}")
     } else {
         format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_account_column_names_the_first_columns_and_counts_the_rest() {
+        let few = FeatureError::NoAccountColumn { columns: vec!["time".into(), "qty".into()] }.to_string();
+        assert!(few.ends_with("Columns in the file: time, qty."), "{few}");
+        let columns: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
+        let many = FeatureError::NoAccountColumn { columns }.to_string();
+        assert!(many.ends_with(", c28, c29 and 999,970 more."), "{many}");
+        assert!(many.len() < 600, "{}", many.len());
     }
 }

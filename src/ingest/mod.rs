@@ -8,6 +8,7 @@ pub mod cells;
 pub mod csv;
 pub mod decode;
 pub mod instrument;
+pub mod limits;
 pub mod number;
 pub mod roles;
 pub mod time;
@@ -49,6 +50,12 @@ pub enum IngestError {
     /// the first [`csv::RAGGED_ROWS_LISTED`] of them as (file record number,
     /// header = 1; number of fields); `expected`: the header's number of fields.
     Ragged { count: usize, first: Vec<(u32, usize)>, expected: usize },
+    /// The file would need more memory than a browser tab gives (see
+    /// [`limits`]): about `rows` rows (estimated from the file size and the
+    /// rows read so far) x `columns` columns (of the table, or the feature
+    /// columns of a customer table, as `held` says) need about `need` bytes,
+    /// over the limit of `max` bytes; about `fit_rows` rows of this width would fit.
+    TooManyCells { held: limits::Held, rows: u64, columns: u64, need: u64, max: u64, fit_rows: u64 },
 }
 
 impl fmt::Display for IngestError {
@@ -88,6 +95,23 @@ impl fmt::Display for IngestError {
                 bytes_text(*max),
                 bytes_text(*packed)
             ),
+            IngestError::TooManyCells { held, rows, columns, need, max, fit_rows } => {
+                let (n, m) = sizes(*need, *max);
+                let what = match held {
+                    limits::Held::Table => "its text plus 8 bytes a cell, to hold it whole",
+                    limits::Held::Features => {
+                        "8 bytes a value, twice over: the features and their scaled copy"
+                    }
+                    limits::Held::Offsets => "4 bytes a cell, to note where each cell ends, in one block of memory",
+                };
+                write!(
+                    f,
+                    "This file is too large to analyse in a browser tab: about {} rows x {} columns need about {n} of memory ({what}), and segscope can use at most {m}. To load it, keep fewer columns, or a sample of the rows (about {} rows of this width fit), and load it again.",
+                    thousands(*rows),
+                    thousands(*columns),
+                    thousands(*fit_rows)
+                )
+            }
             IngestError::Ragged { count, first, expected } => {
                 let fields = |n: usize| count_noun(n, "field", "fields");
                 match first.split_first() {

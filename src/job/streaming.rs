@@ -6,7 +6,8 @@
 use super::parts::{header_parser, PARTS_NOTE};
 use super::{MappingEdit, PartResult, PartSpec, Request, TableSummary};
 use crate::features::{FeatureBuilder, FeatureError, FeatureTable};
-use crate::ingest::roles::{detect_mapping_with_unique, is_row_index};
+use crate::ingest::limits;
+use crate::ingest::roles::{detect_mapping_with_unique, is_row_index, MAX_FEATURE_COLUMNS};
 use crate::ingest::{
     is_missing, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, Table, TableReader,
 };
@@ -70,6 +71,10 @@ pub struct Streaming {
     rows: usize,
     /// A later part of the file was read by a [`PartReader`](super::PartReader) and merged.
     merged_part: bool,
+    /// Limit on the memory the read may need; 0 means [`limits::MAX_MEMORY_BYTES`].
+    max_memory: u64,
+    /// The file was refused once its columns were decided (too large for memory).
+    refused: Option<IngestError>,
 }
 
 // One value per file read: the variants' sizes do not matter.
@@ -200,16 +205,35 @@ impl Streaming {
             state: State::Head(None),
             rows: 0,
             merged_part: false,
+            max_memory: 0,
+            refused: None,
         }
+    }
+
+    /// Sets the most memory (bytes) the read may need; 0 means
+    /// [`limits::MAX_MEMORY_BYTES`]. A customer table is checked once its
+    /// columns are decided, on its rows estimated from the file size
+    /// ([`limits::check_features`]); a table held whole as it is read
+    /// ([`TableReader::memory_limit`]). Tests lower it.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.max_memory = bytes;
+        self.reader = self.reader.memory_limit(bytes);
+        self
     }
 
     /// Feeds the next raw chunk of the file.
     ///
-    /// Errors: the reader's ([`TableReader::feed`]).
+    /// Errors: the reader's ([`TableReader::feed`]), or
+    /// [`IngestError::TooManyCells`] once the columns are decided if the
+    /// file is a customer table whose features would not fit in memory
+    /// ([`Streaming::memory_limit`]).
     pub fn feed(&mut self, raw: &[u8]) -> Result<(), IngestError> {
+        if let Some(e) = &self.refused {
+            return Err(e.clone());
+        }
         self.reader.feed(raw)?;
         self.advance();
-        Ok(())
+        self.refused.clone().map_or(Ok(()), Err)
     }
 
     fn advance(&mut self) {
@@ -222,6 +246,12 @@ impl Streaming {
             State::Stream { builder, checks, .. } => push_checked(builder, checks, &mut self.rows, &chunk),
             State::Head(acc) => {
                 let head = append(acc.take(), chunk);
+                // The head is held whole: a file of few, very wide rows may never get past it.
+                if let Err(e) = self.check_head(&head) {
+                    self.refused = Some(e);
+                    self.state = State::Whole;
+                    return;
+                }
                 if head.n_rows() > self.head_rows {
                     self.start(head);
                 } else {
@@ -230,6 +260,23 @@ impl Streaming {
             }
             State::Whole => {}
         }
+    }
+
+    /// Refuses a head that would not fit in memory ([`limits::check_table`])
+    /// once it holds the rows it will hold: up to `head_rows`, or all of a
+    /// shorter file (projected from the share read, when the file's size is
+    /// known). The rows after the head are not held, so a long file is not
+    /// refused for them here.
+    ///
+    /// Errors: [`IngestError::TooManyCells`].
+    fn check_head(&self, head: &Table) -> Result<(), IngestError> {
+        let (rows, cols) = (head.n_rows().max(1) as f64, head.n_cols() as u64);
+        let offsets = head.n_rows() * head.n_cols() * std::mem::size_of::<usize>();
+        let held = head.heap_bytes().saturating_sub(offsets) as f64;
+        let f = self.reader.fraction_read().filter(|f| *f > 0.0).map_or(1.0, |f| f.min(1.0));
+        let will_hold = (rows / f).min((self.head_rows as f64).max(rows));
+        let text = held * will_hold / rows;
+        limits::check_table(text as u64, will_hold.ceil() as u64, cols, self.max_memory)
     }
 
     /// Decides the mapping on the head (`head_rows` of `rows`) and starts streaming.
@@ -260,10 +307,15 @@ impl Streaming {
             return;
         };
         let index = if m.kind == DataKind::CustomerTable {
+            // A mask, not a search of the feature columns for each column: a file can have a million.
+            let mut feature = vec![false; head.n_cols()];
+            for &c in &m.feature_columns {
+                if let Some(f) = feature.get_mut(c) {
+                    *f = true;
+                }
+            }
             (0..head.n_cols())
-                .filter(|&c| {
-                    Some(c) != m.get(Role::Account) && !m.feature_columns.contains(&c) && is_row_index(&head, c)
-                })
+                .filter(|&c| Some(c) != m.get(Role::Account) && !feature[c] && is_row_index(&head, c))
                 .filter_map(|c| parse_number(head.cell(0, c)).map(|first| (c, first)))
                 .collect()
         } else {
@@ -279,8 +331,20 @@ impl Streaming {
             hasher: crate::hashing::quality_state(),
         };
         let seen = head.n_rows() + rest.n_rows();
-        if let Some(f) = self.reader.fraction_read().filter(|f| *f > 0.0) {
-            builder.reserve(((seen as f64 / f.min(1.0) - seen as f64) * 1.02) as usize + seen);
+        let fraction = self.reader.fraction_read().filter(|f| *f > 0.0).map(|f| f.min(1.0));
+        if m.kind == DataKind::CustomerTable {
+            // Refused before the rest is read if its features would not fit (rows estimated from the size).
+            let rows = fraction.map_or(seen as f64, |f| seen as f64 / f).ceil() as u64;
+            let cols = m.feature_columns.len().min(MAX_FEATURE_COLUMNS) as u64;
+            if let Err(e) = limits::check_features(rows, cols, self.max_memory) {
+                self.refused = Some(e);
+                self.state = State::Whole;
+                return;
+            }
+            builder.memory_limit(self.max_memory);
+        }
+        if let Some(f) = fraction {
+            builder.reserve(((seen as f64 / f - seen as f64) * 1.02) as usize + seen);
         }
         let headers = head.headers.clone();
         self.state = State::Stream { mapping: m, builder, checks, headers, pending: vec![head, rest] };
@@ -585,5 +649,73 @@ mod tests {
             Streamed::Table { table, .. } => assert_eq!(table.n_rows(), whole.n_rows()),
             Streamed::ReadAgain { why } => panic!("{why}"),
         }
+    }
+
+    #[test]
+    fn a_customer_table_too_large_for_memory_is_refused_once_its_columns_are_decided() {
+        // 20,000 customers x 10 numeric columns: 20,000 x (10 x 16 + 64) = 4,480,000 bytes estimated.
+        let mut csv = String::from("customer_id,a,b,c,d,e,f,g,h,i,j\n");
+        for r in 0..20_000 {
+            csv.push_str(&format!("C{r:05}"));
+            (0..10).for_each(|c| csv.push_str(&format!(",{}", (r * 7 + c * 3) % 11)));
+            csv.push('\n');
+        }
+        let req = request(None, vec![]);
+        let run = |limit: u64| {
+            let mut s = Streaming::new(&req, csv.len() as u64, 1_000).memory_limit(limit);
+            let mut fed = 0;
+            for c in csv.as_bytes().chunks(16 * 1024) {
+                fed += c.len();
+                s.feed(c)?;
+            }
+            s.finish().map(|r| (r, fed))
+        };
+        let Err(e) = run(4_000_000) else { panic!("not refused") };
+        let IngestError::TooManyCells { held: limits::Held::Features, rows, columns: 10, max: 4_000_000, .. } = e
+        else {
+            panic!("{e:?}")
+        };
+        assert!((19_000..=21_000).contains(&rows), "estimated from the size: {rows}");
+        let msg = e.to_string();
+        assert!(msg.contains("x 10 columns need about 4.27 MiB") && msg.contains("a sample of the rows"), "{msg}");
+        // Refused after the head (1,000 rows, about 30 kB), not at the end of the file.
+        let mut s = Streaming::new(&req, csv.len() as u64, 1_000).memory_limit(4_000_000);
+        let fed_before = csv.as_bytes().chunks(16 * 1024).take_while(|c| s.feed(c).is_ok()).count();
+        assert!(fed_before < 5, "{fed_before} slices read");
+        // Under the limit it is read as before.
+        let (Streamed::Features { ft, .. }, _) = run(5_000_000).unwrap() else { panic!("not streamed") };
+        assert_eq!(ft.unwrap().values.dim(), (20_000, 10));
+    }
+
+    #[test]
+    fn a_file_of_few_very_wide_rows_is_refused_while_its_head_is_read() {
+        // 300 rows x 2,000 columns (1.2 MB): all of it is the head, held whole.
+        let mut csv = (0..2_000).map(|c| format!("c{c}")).collect::<Vec<_>>().join(",") + "\n";
+        for r in 0..300 {
+            csv.push_str(&(0..2_000).map(|c| ((r + c) % 10).to_string()).collect::<Vec<_>>().join(","));
+            csv.push('\n');
+        }
+        let req = request(None, vec![]);
+        let mut s = Streaming::new(&req, csv.len() as u64, 50_000).memory_limit(4_000_000);
+        let mut slices = 0;
+        let e = csv.as_bytes().chunks(256 * 1024).find_map(|c| {
+            slices += 1;
+            s.feed(c).err()
+        });
+        let Some(IngestError::TooManyCells { held: limits::Held::Table, columns: 2_000, .. }) = e else {
+            panic!("{e:?}")
+        };
+        assert!(slices <= 2, "refused after {slices} slices");
+        // With room, it is the whole table.
+        let Streamed::Table { table, .. } = stream(csv.as_bytes(), &req, 256 * 1024, 50_000) else { panic!() };
+        assert_eq!((table.n_rows(), table.n_cols()), (300, 2_000));
+        // A long trades file whose rows would not fit held whole is streamed: only its head is held.
+        let trades = generate(11, 400);
+        let whole = parse_bytes(trades.as_bytes()).unwrap().1;
+        assert!(whole.n_rows() > 4_000, "{}", whole.n_rows());
+        let limit = (trades.len() + whole.n_rows() * whole.n_cols() * 8) as u64 / 4;
+        let mut s = Streaming::new(&req, trades.len() as u64, 500).memory_limit(limit);
+        trades.as_bytes().chunks(64 * 1024).for_each(|c| s.feed(c).unwrap());
+        assert_eq!(describe(s.finish().unwrap()), "features");
     }
 }

@@ -8,7 +8,7 @@ use super::file_text::FileText;
 use super::state::AppState;
 use crate::features::{Family, FeatureRole};
 use crate::view_model::display::escaped;
-use crate::view_model::quality::duplicate_pairs;
+use crate::view_model::quality::{duplicate_pairs, DUPLICATES_LISTED};
 use crate::view_model::OptionValue;
 use leptos::prelude::*;
 
@@ -92,6 +92,9 @@ fn Picker(corr_open: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// Most features a side of table **Feature correlations** shows.
+const CORRELATIONS_SHOWN: usize = 40;
+
 /// Table **Feature correlations**: Pearson r between the features the
 /// latest result clustered on (on the transformed values of its sample),
 /// with a button to leave out one of each near-duplicate pair. The table is
@@ -103,7 +106,16 @@ fn Correlations(open: RwSignal<bool>) -> impl IntoView {
     move || {
         let r = state.last.get()?;
         let (ft, seg) = (r.ft.clone(), r.seg.clone());
-        let names: Vec<String> = seg.used.iter().map(|&j| ft.defs[j].key.clone()).collect();
+        // At most CORRELATIONS_SHOWN features a side: 200 of them would be 40,000 cells in one task.
+        let used = seg.used.len();
+        let names: Vec<String> = seg.used.iter().take(CORRELATIONS_SHOWN).map(|&j| ft.defs[j].key.clone()).collect();
+        let cut = (used > names.len()).then(|| {
+            format!(
+                "The first {} of the {used} features used are shown ({} more not shown).",
+                names.len(),
+                used - names.len()
+            )
+        });
         let dups = duplicate_pairs(&seg);
         // Colour by class (the locked policy forbids inline styles): blue for
         // positive, red for negative, in steps of 0.25.
@@ -118,7 +130,8 @@ fn Correlations(open: RwSignal<bool>) -> impl IntoView {
         Some(view! {
             <details class="correlations" prop:open=move || open.get_untracked()
                 on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
-                <summary>{format!("Correlations of the {} features used (sample of {} accounts)", names.len(), seg.sample_size)}</summary>
+                <summary>{format!("Correlations of the {used} features used (sample of {} accounts)", seg.sample_size)}</summary>
+                {cut.map(|c| view! { <p class="hint">{c}</p> })}
                 {move || open.get().then(|| { let names = names.clone(); let seg = seg.clone(); view! {
                 <table aria-label="Feature correlations" class="small heatmap">
                     <thead><tr>
@@ -139,7 +152,7 @@ fn Correlations(open: RwSignal<bool>) -> impl IntoView {
                 </table>
                 }})}
             </details>
-            {dups.into_iter().map(|(a, b, r)| {
+            {dups.into_iter().take(DUPLICATES_LISTED).map(|(a, b, r)| {
                 let drop = ft.defs[b].key.clone();
                 let (shown_drop, other) = (drop.clone(), ft.defs[a].key.clone());
                 view! {

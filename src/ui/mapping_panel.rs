@@ -1,6 +1,11 @@
 //! The **Column mapping** panel: the file's summary, its data kind, a
 //! column per role, the timestamp format, and the mapping's notes. Every
 //! change goes to [`AppState::edit_mapping`] and the analysis runs again.
+//!
+//! A file of more than [`WIDE_COLUMNS`](crate::view_model::columns::WIDE_COLUMNS) columns gets bounded selects (see
+//! [`crate::view_model::columns`]) and a text input **Find a column** whose
+//! suggestions (a `datalist` of at most [`FOUND_LISTED`]) add the column
+//! picked to every select.
 
 use super::file_text::{option_text, FileText, MessageText};
 use super::state::AppState;
@@ -8,22 +13,81 @@ use crate::features::count_of;
 use crate::ingest::time::TimeFormat;
 use crate::ingest::{DataKind, Mapping, Role};
 use crate::job::MappingEdit;
+use crate::view_model::columns::{choices, column_named, find_columns, is_wide, wide_note, FOUND_LISTED};
 use crate::view_model::display::escaped;
 use crate::view_model::{Loaded, OptionValue};
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Columns added to a wide file's selects with **Find a column**, for the
+/// file whose summary is at the address kept beside them (another file
+/// starts again with none).
+type Picked = RwSignal<(usize, Vec<usize>)>;
 
 /// The panel, once a file has been read and its mapping has come back.
 #[component]
 pub fn ColumnMapping() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || state.loaded.get().zip(state.mapping.get()).map(|(l, m)| view! { <MappingPanel loaded=l mapping=m/> })
+    let picked: Picked = RwSignal::new((0, Vec::new()));
+    move || {
+        state
+            .loaded
+            .get()
+            .zip(state.mapping.get())
+            .map(|(l, m)| view! { <MappingPanel loaded=l mapping=m picked=picked/> })
+    }
+}
+
+/// The input **Find a column** of a wide file: suggestions as its `datalist`;
+/// a name picked (or typed whole, then Enter) is added to every select.
+#[component]
+fn FindColumn(table: Arc<crate::job::TableSummary>, picked: Picked) -> impl IntoView {
+    let key = Arc::as_ptr(&table) as usize;
+    let query = RwSignal::new(String::new());
+    let added = RwSignal::new(None::<String>);
+    let names = table.clone();
+    let suggestions = move || {
+        let found = find_columns(&names.headers, &query.get(), FOUND_LISTED);
+        found.into_iter().map(|c| view! { <option value=names.headers[c].clone()></option> }).collect_view()
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        match column_named(&table.headers, &text) {
+            Some(c) => {
+                picked.update(|(k, cols)| {
+                    if *k != key {
+                        (*k, *cols) = (key, Vec::new());
+                    }
+                    if !cols.contains(&c) {
+                        cols.push(c);
+                    }
+                });
+                added.set(Some(format!("Column \"{}\" added to every select.", escaped(&table.headers[c]))));
+            }
+            None if text.trim().is_empty() => added.set(None),
+            None => added
+                .set(Some(format!("No column is named \"{}\": pick one of the suggestions.", escaped(text.trim())))),
+        }
+    };
+    view! {
+        <label>
+            "Find a column"
+            <input type="text" aria-label="Find a column" list="column-suggestions" autocomplete="off"
+                on:input=move |ev| query.set(event_target_value(&ev)) on:change=on_change/>
+        </label>
+        <datalist id="column-suggestions">{suggestions}</datalist>
+        {move || added.get().map(|text| view! { <p role="status" class="hint">{text}</p> })}
+    }
 }
 
 #[component]
-fn MappingPanel(loaded: Loaded, mapping: Mapping) -> impl IntoView {
+fn MappingPanel(loaded: Loaded, mapping: Mapping, picked: Picked) -> impl IntoView {
     let state = expect_context::<AppState>();
     let table = loaded.summary.clone();
-    let headers = table.headers.clone();
+    let wide = is_wide(table.headers.len());
+    // What was found with "Find a column" for this file (a new file starts with none).
+    let key = Arc::as_ptr(&table) as usize;
+    let found = move || picked.with(|(k, c)| if *k == key { c.clone() } else { Vec::new() });
     let kind = mapping.kind;
     let roles: Vec<Role> = if kind == DataKind::CustomerTable { vec![Role::Account] } else { Role::ALL.to_vec() };
     let on_kind = move |ev: leptos::ev::Event| {
@@ -94,16 +158,18 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping) -> impl IntoView {
                             {role.label()}
                             <select aria-label=role.label() on:change=on_role>
                                 <option value="" selected=current.is_none()>"(not used)"</option>
-                                {headers.iter().enumerate().map(|(i, h)| view! {
+                                {let headers = table.clone(); move || choices(headers.headers.len(), current, &found()).into_iter().map(|i| { let h = &headers.headers[i]; view! {
                                     <option value=i.to_string() selected=current == Some(i) title=(option_text(h) != *h).then(|| escaped(h))>{option_text(h)}</option>
-                                }).collect_view()}
+                                }}).collect_view()}
                             </select>
                         </label>
                     }
                 }).collect_view()}
                 {format_select}
+                {wide.then(|| view! { <FindColumn table=table.clone() picked=picked/> })}
             </div>
             <ul class="notes">
+                {wide.then(|| view! { <li>{wide_note(table.headers.len())}</li> })}
                 {time_note.map(|n| view! { <li>{n}</li> })}
                 {mapping.notes.iter().map(|n| view! { <li><MessageText text=n.clone()/></li> }).collect_view()}
             </ul>

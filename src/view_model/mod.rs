@@ -3,6 +3,7 @@
 //! view_model`). The Leptos components in `ui` (wasm32 only) hold it in
 //! signals and render it.
 //!
+//! - [`columns`]: which columns the mapping panel's selects offer (bounded for wide files).
 //! - [`display`]: text from the file as shown (hidden characters escaped, long text cut).
 //! - [`options`]: enum <-> `<option value>` (the README's automation contract).
 //! - [`format`]: numbers, bytes, the progress line and the timings line.
@@ -13,6 +14,7 @@
 //! - [`quality`]: why this k, the **Warnings**, what defined the segments.
 //! - [`response`]: what a worker [`crate::job::Response`] changes in the page.
 
+pub mod columns;
 pub mod display;
 pub mod format;
 pub mod fragment;

@@ -7,6 +7,9 @@ use crate::analysis::Segmentation;
 use crate::features::{count_of, FeatureTable, SkippedRows};
 use crate::job::TableSummary;
 
+/// Repeated header names listed one by one in the notes; the others are counted.
+pub const RENAMED_LISTED: usize = 10;
+
 /// The notes on a result: rows used (of the file's rows, when some were
 /// left out); rows left out (the wrong number of fields, then each reason
 /// the features gave), accounts left out and cells ignored (with example
@@ -57,8 +60,15 @@ pub fn data_notes(ft: &FeatureTable, seg: &Segmentation, table: Option<&TableSum
     }
     if let Some(t) = table {
         notes.extend(t.source_notes.iter().cloned());
-        for (i, file, given) in &t.renamed_headers {
+        for (i, file, given) in t.renamed_headers.iter().take(RENAMED_LISTED) {
             notes.push(format!("Column {} repeats the name \"{file}\"; it is called \"{given}\" here.", i + 1));
+        }
+        if let Some(more) = t.renamed_headers.len().checked_sub(RENAMED_LISTED).filter(|&m| m > 0) {
+            notes.push(format!(
+                "{} more {} repeat an earlier name and are told apart the same way (not listed).",
+                crate::ingest::thousands(more as u64),
+                if more == 1 { "column" } else { "columns" }
+            ));
         }
         if t.invalid_utf8_cells > 0 {
             notes.push(format!(
@@ -151,6 +161,13 @@ mod tests {
         // Without the table's summary, nothing about reading the file.
         let without = data_notes(&o.ft, &o.seg, None);
         assert_eq!(without.len(), notes.len() - 4 - summary.source_notes.len());
+        // A million repeated names: the first RENAMED_LISTED listed, the rest counted.
+        summary.renamed_headers = (1..1_000_000).map(|i| (i, "x".to_string(), format!("x ({})", i + 1))).collect();
+        let wide = data_notes(&o.ft, &o.seg, Some(&summary));
+        assert_eq!(wide.len(), notes.len() + RENAMED_LISTED);
+        assert!(wide.contains(
+            &"999,989 more columns repeat an earlier name and are told apart the same way (not listed).".to_string()
+        ));
     }
 
     #[test]

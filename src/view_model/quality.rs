@@ -132,14 +132,25 @@ pub fn warnings(seg: &Segmentation, ft: &FeatureTable) -> Vec<String> {
             ));
         }
     }
-    for (a, b, r) in duplicate_pairs(seg) {
+    let pairs = duplicate_pairs(seg);
+    for &(a, b, r) in pairs.iter().take(DUPLICATES_LISTED) {
         out.push(format!(
             "{} and {} are near-duplicates (correlation {r:+.2}): together they count twice in the distance. Consider leaving one out.",
             ft.defs[a].key, ft.defs[b].key
         ));
     }
+    if let Some(more) = pairs.len().checked_sub(DUPLICATES_LISTED).filter(|&m| m > 0) {
+        out.push(format!(
+            "{} more {} of features are near-duplicates (not listed): see Feature correlations.",
+            crate::ingest::thousands(more as u64),
+            if more == 1 { "pair" } else { "pairs" }
+        ));
+    }
     out
 }
+
+/// Near-duplicate pairs warned about (and offered to drop) one by one; the others are counted.
+pub const DUPLICATES_LISTED: usize = 10;
 
 /// The pairs of features used for clustering that are near-duplicates
 /// (`|r| >` [`NEAR_DUPLICATE_R`] on the transformed values of the sample), as
@@ -223,6 +234,25 @@ mod tests {
         let w = warnings(&seg, &ft);
         assert!(w.iter().any(|s| s.starts_with("Segment 3 holds only 3 of 203 accounts (1.5 %)")), "{w:?}");
         assert!(w.iter().any(|s| s.starts_with("a and b are near-duplicates (correlation +0.9")), "{w:?}");
+        // Eight copies of a (with a little noise): 28 pairs, the first DUPLICATES_LISTED warned about one by one.
+        let a = ft.values.column(0).to_owned();
+        let x = Array2::from_shape_fn((a.len(), 8), |(i, j)| {
+            a[i] * (1.0 + j as f64) + ((i * 31 + j * 17) % 7) as f64 * 1e-3
+        });
+        let eight = table(x, &["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"]);
+        let seg = segment(&eight, &SegmentOptions { k: Some(3), stability_runs: 0, ..Default::default() }).unwrap();
+        let w = warnings(&seg, &eight);
+        assert_eq!(
+            w.iter().filter(|s| s.contains(" are near-duplicates (correlation")).count(),
+            DUPLICATES_LISTED,
+            "{w:?}"
+        );
+        assert!(
+            w.contains(
+                &"18 more pairs of features are near-duplicates (not listed): see Feature correlations.".to_string()
+            ),
+            "{w:?}"
+        );
         // Two clear groups, no outliers, one feature: nothing to say.
         let one = table(groups(0).values.column(0).to_owned().insert_axis(ndarray::Axis(1)), &["a"]);
         let seg = segment(&one, &SegmentOptions { k: Some(2), stability_runs: 0, ..Default::default() }).unwrap();

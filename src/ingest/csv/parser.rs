@@ -146,6 +146,12 @@ impl StreamParser {
         self.records
     }
 
+    /// The rows and columns of the table held so far (rows taken out by
+    /// [`StreamParser::take_rows`] are not counted), for the memory check.
+    pub fn held_shape(&self) -> (usize, usize) {
+        (self.table.n_rows(), self.table.n_cols())
+    }
+
     /// Whether every byte fed so far ends a whole record: no record, quoted
     /// field or byte-order mark is waiting for more input. Conservative:
     /// `false` can also mean csv-core read only blank lines since the last record.

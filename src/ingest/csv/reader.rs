@@ -6,6 +6,7 @@ use super::dialect::{detect_dialect_with, Dialect, LineScan, Quoting, QUOTING_OF
 use super::parser::StreamParser;
 use super::table::{RaggedRows, Table};
 use crate::ingest::decode::{InputDecoder, GZIP_PIECE};
+use crate::ingest::limits;
 use crate::ingest::IngestError;
 
 /// Most decoded text a [`TableReader`] accepts (1 GiB). A table read whole
@@ -36,6 +37,10 @@ pub struct TableReader {
     size_hint: u64,
     /// Rows are taken out as they are parsed ([`TableReader::streamed`]).
     streamed: bool,
+    /// The rows taken out were put back: the table is held whole again.
+    put_back: bool,
+    /// Limit on the memory the table may need; 0 means [`limits::MAX_MEMORY_BYTES`].
+    max_memory_bytes: u64,
 }
 
 impl TableReader {
@@ -85,6 +90,13 @@ impl TableReader {
         self
     }
 
+    /// Sets the most memory (bytes) the table read whole may need (see
+    /// [`TableReader::feed`]); 0 means [`limits::MAX_MEMORY_BYTES`]. Tests lower it.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.max_memory_bytes = bytes;
+        self
+    }
+
     /// Share of the file's text read so far, if it is known: plain text
     /// (not gzip, not UTF-16) and a size hint given.
     pub fn fraction_read(&self) -> Option<f64> {
@@ -93,8 +105,15 @@ impl TableReader {
 
     /// Feeds the next raw chunk of the file.
     ///
+    /// A table held whole (not [`TableReader::streamed`], or put back) is
+    /// checked after each chunk: its memory ([`limits::table_bytes`]) for
+    /// the rows so far and, when the file's size is known, for the whole
+    /// file at the rate of the rows so far must stay within the limit
+    /// ([`TableReader::memory_limit`]).
+    ///
     /// Errors: from decoding ([`IngestError::Corrupt`]), dialect detection
-    /// ([`IngestError::Empty`], [`IngestError::Binary`]) or parsing.
+    /// ([`IngestError::Empty`], [`IngestError::Binary`]), parsing, or
+    /// [`IngestError::TooManyCells`] from the memory check.
     pub fn feed(&mut self, raw: &[u8]) -> Result<(), IngestError> {
         // A gzip stream is unpacked a piece at a time, so that the text limit
         // stops a file that unpacks to far more before its text is held.
@@ -120,7 +139,10 @@ impl TableReader {
             });
         }
         match &mut self.parser {
-            Some((_, p)) => p.feed(&text),
+            Some((_, p)) => {
+                p.feed(&text)?;
+                self.check_memory()
+            }
             None => {
                 self.head.extend(text);
                 if self.head.len() < SNIFF_BYTES && !last {
@@ -132,12 +154,30 @@ impl TableReader {
                 let head = std::mem::take(&mut self.head);
                 p.feed(&head)?;
                 self.parser = Some((d, p));
+                self.check_memory()?;
                 if !self.streamed {
                     self.reserve_rest();
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Refuses a table held whole that needs, or at the rate of its rows so
+    /// far would need by the end of the file, more memory than the limit
+    /// (see [`TableReader::feed`]).
+    fn check_memory(&self) -> Result<(), IngestError> {
+        let Some((_, p)) = self.parser.as_ref().filter(|_| !self.streamed || self.put_back) else { return Ok(()) };
+        let (rows, cols) = p.held_shape();
+        let (rows, cols) = (rows as u64, cols as u64);
+        if rows == 0 {
+            return Ok(());
+        }
+        // Projected to the whole file when its size is known (plain text): rows in proportion to the text.
+        let total = if self.decoder.is_plain() { self.size_hint.max(self.text_bytes) } else { self.text_bytes };
+        let scale = total as f64 / self.text_bytes.max(1) as f64;
+        let rows = ((rows as f64 * scale).ceil() as u64).max(rows);
+        limits::check_table(total, rows, cols, self.max_memory_bytes)
     }
 
     /// When the text so far is the file's own bytes (UTF-8, not gzip) and
@@ -174,6 +214,7 @@ impl TableReader {
     pub fn put_back(&mut self, t: Table) {
         if let Some((_, p)) = self.parser.as_mut() {
             p.put_back(t);
+            self.put_back = true;
             self.reserve_rest();
         }
     }
@@ -375,5 +416,77 @@ mod tests {
         // The exact size: the text fits the reserved buffer, which never grew.
         let t = read(csv.len() as u64);
         assert!(t.data.capacity() < csv.len(), "{} >= {}", t.data.capacity(), csv.len());
+    }
+
+    /// A numeric CSV of `rows` x `cols` (`id`, then one-digit columns).
+    fn numbers(rows: usize, cols: usize) -> String {
+        let mut f = String::from("id");
+        (1..cols).for_each(|c| f.push_str(&format!(",c{c}")));
+        for r in 0..rows {
+            f.push_str(&format!("\n{r}"));
+            (1..cols).for_each(|c| f.push_str(if (r + c) % 3 == 0 { ",1" } else { ",2" }));
+        }
+        f + "\n"
+    }
+
+    #[test]
+    fn a_table_that_would_not_fit_in_memory_is_refused_from_its_first_rows() {
+        // 5,000 rows x 50 columns: 500 kB of text, 250,000 cells (2 MB counted at 8 bytes a cell).
+        let csv = numbers(5_000, 50);
+        let read = |limit: u64, hint: u64| {
+            let mut r = TableReader::new().size_hint(hint).memory_limit(limit);
+            let mut fed = 0;
+            let res = csv.as_bytes().chunks(64 * 1024).try_for_each(|c| {
+                fed += c.len();
+                r.feed(c)
+            });
+            (res.and_then(|_| r.finish().map(|_| ())), fed)
+        };
+        let (res, fed) = read(1_000_000, csv.len() as u64);
+        match res {
+            Err(IngestError::TooManyCells {
+                held: limits::Held::Table,
+                rows,
+                columns: 50,
+                need,
+                max: 1_000_000,
+                ..
+            }) => {
+                // Estimated from the first slice, to within a few percent.
+                assert!((4_500..=5_500).contains(&rows), "{rows}");
+                assert!(need > 2_000_000, "{need}");
+            }
+            r => panic!("{r:?}"),
+        }
+        assert_eq!(fed, 64 * 1024, "refused after the first slice");
+        let msg = read(1_000_000, csv.len() as u64).0.unwrap_err().to_string();
+        assert!(msg.contains("x 50 columns need about 2.") && msg.contains("at most 1,000,000 bytes"), "{msg}");
+        assert!(msg.contains("keep fewer columns, or a sample of the rows"), "{msg}");
+        // Without a size, the rows held are checked as they come.
+        assert!(matches!(read(1_000_000, 0).0, Err(IngestError::TooManyCells { .. })));
+        // Under the limit, and a streamed read (rows taken out), read as before.
+        assert!(read(4_000_000, csv.len() as u64).0.is_ok());
+        let mut r = TableReader::new().size_hint(csv.len() as u64).memory_limit(1_000).streamed();
+        for c in csv.as_bytes().chunks(64 * 1024) {
+            r.feed(c).unwrap();
+            r.take_rows();
+        }
+        assert!(r.finish().is_ok());
+    }
+
+    #[test]
+    fn a_hundred_thousand_columns_are_read_in_bounded_time() {
+        let t0 = std::time::Instant::now();
+        let csv = numbers(3, 100_000);
+        let (_, t) = parse_bytes(csv.as_bytes()).unwrap();
+        assert_eq!((t.n_rows(), t.n_cols()), (3, 100_000));
+        let m = crate::ingest::detect_mapping(&t);
+        assert_eq!(m.feature_columns.len(), crate::ingest::roles::MAX_FEATURE_COLUMNS);
+        // The same name 100,000 times: each repeat renamed without searching the others.
+        let same = "x,".repeat(99_999) + "x\n" + &"1,".repeat(99_999) + "1\n";
+        let (_, t) = parse_bytes(same.as_bytes()).unwrap();
+        assert_eq!((t.headers[99_999].as_str(), t.renamed_headers.len()), ("x (100000)", 99_999));
+        // Linear work takes well under a second natively in release; a quadratic step, hours.
+        assert!(t0.elapsed().as_secs() < 60, "{:?}", t0.elapsed());
     }
 }

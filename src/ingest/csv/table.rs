@@ -131,15 +131,25 @@ pub(super) fn name_columns(t: &mut Table) {
         }
     }
     // Repeated names (two "price" columns) become "price (2)", so each column can be told apart.
+    // Every name, to test a new one in constant time (a header can have a million
+    // columns); made at the first repeat only.
+    let mut names: Option<crate::hashing::HashSet<String>> = None;
+    let mut given = crate::hashing::HashSet::<String>::with_hasher(crate::hashing::state());
     let mut seen = crate::hashing::HashMap::<String, usize>::with_hasher(crate::hashing::state());
     for i in 0..t.headers.len() {
         let n = seen.entry(t.headers[i].clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
             let mut name = format!("{} ({n})", t.headers[i]);
-            while t.headers.contains(&name) {
+            let names = names.get_or_insert_with(|| {
+                let mut set = crate::hashing::HashSet::with_hasher(crate::hashing::state());
+                set.extend(t.headers.iter().cloned());
+                set
+            });
+            while names.contains(&name) || given.contains(&name) {
                 name.push('\'');
             }
+            given.insert(name.clone());
             t.renamed_headers.push((i, t.headers[i].clone(), name.clone()));
             t.headers[i] = name;
         }
