@@ -34,11 +34,16 @@ pub const CELL_BYTES: u64 = 8;
 /// Bytes of one cell's end offset in wasm32 (a `usize`).
 pub const OFFSET_BYTES: u64 = 4;
 
-/// Most bytes of cell offsets a table read whole may have (1 GiB, so at
-/// most 268,435,456 cells): they are one buffer, which wasm32 caps at 2 GiB
-/// and which, grown by doubling (text whose size is not known in advance,
-/// e.g. gzip), needs room for twice its content.
-pub const MAX_OFFSET_BYTES: u64 = 1 << 30;
+/// Most bytes of cell offsets a table read whole may have (896 MiB, so at
+/// most 234,881,024 cells): they are one buffer, which wasm32 caps just
+/// under 2 GiB and which grows by doubling (text whose size is not known in
+/// advance, e.g. gzip); past 1 GiB of capacity (268,435,456 cells) the next
+/// doubling cannot be had. The limit is checked after each piece read (a
+/// 16 KiB gzip piece unpacks to at most about 16 MiB, 8M cells), so it
+/// stays that margin below the doubling that would fail: a 4.4 MiB gzip
+/// file of one short line repeated (3.2 GB unpacked) ended in "capacity
+/// overflow" with the limit at 1 GiB.
+pub const MAX_OFFSET_BYTES: u64 = 7 << 27;
 
 /// Bytes of one feature value (`f64`).
 pub const VALUE_BYTES: u64 = 8;
@@ -162,8 +167,8 @@ mod tests {
         // 300 million one-byte cells: 600 MB of text and 2.4 GB counted, within 3.75 GiB, but
         // 1.2 GB of offsets in wasm32, more than one buffer can take.
         let e = check_table(600_000_000, 1_500_000, 200, 0).unwrap_err();
-        assert!(matches!(e, IngestError::TooManyCells { held: Held::Offsets, fit_rows: 1_342_177, .. }), "{e:?}");
-        assert!(e.to_string().contains("at most 1.00 GiB"), "{e}");
+        assert!(matches!(e, IngestError::TooManyCells { held: Held::Offsets, fit_rows: 1_174_405, .. }), "{e:?}");
+        assert!(e.to_string().contains("at most 896.00 MiB"), "{e}");
         assert_eq!(feature_columns_of(1_000_000), MAX_FEATURE_COLUMNS as u64);
         assert_eq!((feature_columns_of(1), feature_columns_of(5)), (1, 4));
     }

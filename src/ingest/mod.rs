@@ -91,7 +91,7 @@ impl fmt::Display for IngestError {
             ),
             IngestError::UnpacksTooLarge { packed, max } => write!(
                 f,
-                "This gzip file unpacks to more than {} of text (unpacking stopped after {} of it), and segscope holds at most that in memory. Unpack it and split it by date range or account, or filter it to the columns you need, and load the parts one at a time.",
+                "This gzip file unpacks to more than {} of text (unpacking stopped after reading {} of the compressed file), and segscope holds at most that in memory. Unpack it and split it by date range or account, or filter it to the columns you need, and load the parts one at a time.",
                 bytes_text(*max),
                 bytes_text(*packed)
             ),

@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 import { serveDist, CHROMIUM_ARGS, gotoApp } from './serve.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.SEGSCOPE_DIST ?? join(root, 'dist');
+const dist = resolve(process.env.SEGSCOPE_DIST ?? join(root, 'dist'));
 const server = await serveDist(dist);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
