@@ -5,8 +5,8 @@
 //!
 //! One wasm binary serves both sides. At start-up, before the page locks its
 //! Content-Security-Policy, [`prepare`] takes the wasm-bindgen JS glue
-//! (fetched with its Subresource Integrity hash, or from the single-file
-//! build's inline copy) and the already compiled `WebAssembly.Module`. A
+//! (the sealed page's inline copy, written by scripts/seal.mjs) and the
+//! already compiled `WebAssembly.Module`. A
 //! worker is then a `blob:` URL of that glue plus a two-line bootstrap that
 //! instantiates the module it is sent: no network request, and nothing to
 //! compile, so the locked policy needs only `worker-src blob:`. In the
