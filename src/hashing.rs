@@ -47,17 +47,21 @@ fn shared() -> Option<&'static SharedSeed> {
     SHARED.get_or_init(|| draw().map(SharedSeed::from_u64)).as_ref()
 }
 
+/// The seeds of a new map's state: (per-map, shared). A forced seed in
+/// tests; else both drawn; `None` when no random source answers (the
+/// callers then fall back to foldhash's own seeding, see the module docs).
+fn seeds() -> Option<(u64, &'static SharedSeed)> {
+    #[cfg(test)]
+    if let Some(seed) = tests::FORCED.with(|f| f.get()) {
+        return Some((seed, shared().unwrap_or(SharedSeed::global_fixed())));
+    }
+    Some((draw()?, shared()?))
+}
+
 /// A hasher state for one map or set keyed by file data, with a fresh random
 /// per-map seed (see the module docs for the source and the fallback).
 pub fn state() -> State {
-    #[cfg(test)]
-    if let Some(seed) = tests::FORCED.with(|f| f.get()) {
-        return with_seed(seed);
-    }
-    match (shared(), draw()) {
-        (Some(shared), Some(per_map)) => State::with_seed(per_map, shared),
-        _ => State::random(),
-    }
+    seeds().map_or_else(State::random, |(per_map, shared)| State::with_seed(per_map, shared))
 }
 
 /// A hasher state with the given per-map seed (and the process's shared seed
@@ -70,14 +74,8 @@ pub fn with_seed(seed: u64) -> State {
 /// A [`State`] for a `quality` hasher, for hashing values whose hashes are
 /// kept (`job::streaming` keeps 64-bit hashes of ids to check they are unique).
 pub fn quality_state() -> foldhash::quality::SeedableRandomState {
-    #[cfg(test)]
-    if let Some(seed) = tests::FORCED.with(|f| f.get()) {
-        return foldhash::quality::SeedableRandomState::with_seed(seed, shared().unwrap_or(SharedSeed::global_fixed()));
-    }
-    match (shared(), draw()) {
-        (Some(shared), Some(per_map)) => foldhash::quality::SeedableRandomState::with_seed(per_map, shared),
-        _ => foldhash::quality::SeedableRandomState::random(),
-    }
+    use foldhash::quality::SeedableRandomState as Quality;
+    seeds().map_or_else(Quality::random, |(per_map, shared)| Quality::with_seed(per_map, shared))
 }
 
 /// Runs `f` with every [`state`] made on this thread seeded with `seed`

@@ -5,10 +5,9 @@
 //! `\u202E` in a muted `span.ctl`; text past the limit ends in a button
 //! **Show the whole text** ("…") that shows the rest, and the whole text,
 //! escaped, is the element's `title`. The CSS (`.file-text`, `.msg-text`)
-//! lets long text wrap anywhere (a value once shown whole: `.file-text.whole`),
-//! so it never widens the page.
+//! lets it wrap anywhere, even in table cells, so it never widens the page.
 
-use crate::view_model::display::{escaped, shown, Piece, CELL_CHARS, MESSAGE_CHARS};
+use crate::view_model::display::{escaped, shown, Piece, Shown, CELL_CHARS, MESSAGE_CHARS};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -23,11 +22,10 @@ fn pieces_view(pieces: Vec<Piece>) -> impl IntoView {
         .collect_view()
 }
 
-/// `text` cut at `max` shown characters, with the button that shows the
-/// rest (sets `whole`; `fixed`: a plain "…" instead, where a button cannot
-/// be, e.g. in a button or in the scatter plot's tooltip).
-fn cut_view(text: String, max: usize, keep_newlines: bool, fixed: bool, whole: RwSignal<bool>) -> impl IntoView {
-    let first = shown(&text, max, keep_newlines);
+/// `text` as `first` shows it (cut by [`shown`]), with the button that
+/// shows the rest (sets `whole`; `fixed`: a plain "…" instead, where a
+/// button cannot be, e.g. in a button or in the scatter plot's tooltip).
+fn cut_view(text: String, first: Shown, keep_newlines: bool, fixed: bool, whole: RwSignal<bool>) -> impl IntoView {
     let cut = first.cut;
     let text: Arc<str> = text.into();
     let pieces = move || {
@@ -58,8 +56,8 @@ pub fn FileText(#[prop(into)] text: String, #[prop(optional)] fixed: bool) -> im
     let title = (s.cut || s.has_escapes()).then(|| escaped(&text));
     let whole = RwSignal::new(false);
     view! {
-        <bdi class="file-text" class:whole=move || whole.get() title=title>
-            {cut_view(text, CELL_CHARS, false, fixed, whole)}
+        <bdi class="file-text" title=title>
+            {cut_view(text, s, false, fixed, whole)}
         </bdi>
     }
 }
@@ -74,7 +72,7 @@ pub fn MessageText(#[prop(into)] text: String) -> impl IntoView {
     let s = shown(&text, MESSAGE_CHARS, true);
     let title = s.cut.then(|| escaped(&text));
     let whole = RwSignal::new(false);
-    view! { <span class="msg-text" title=title>{cut_view(text, MESSAGE_CHARS, true, false, whole)}</span> }
+    view! { <span class="msg-text" title=title>{cut_view(text, s, true, false, whole)}</span> }
 }
 
 /// Text for an `<option>` (which holds no elements): escaped, cut with "…".

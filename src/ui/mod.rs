@@ -40,7 +40,7 @@ pub fn start() {
     }
     browser::install_panic_hook();
     wasm_bindgen_futures::spawn_local(async {
-        let prepared = worker::prepare().await;
+        let prepared = worker::prepare();
         if let Err(e) = browser::lock_down_csp() {
             web_sys::console::error_2(&"segscope: could not add the locked CSP".into(), &e);
         }

@@ -507,15 +507,9 @@ mod tests {
         p.finish().unwrap()
     }
 
-    #[test]
-    fn a_quote_that_does_not_close_stops_the_read_and_names_its_row() {
-        let d = Dialect { delimiter: b',', quote: Some(b'"') };
-        let parse = |text: &str, chunk: usize| {
-            let mut p = StreamParser::new(d);
-            text.as_bytes().chunks(chunk).try_for_each(|c| p.feed(c))?;
-            p.finish()
-        };
-        // Row 42 (header = 1) opens a quote; 2,000 rows follow.
+    /// The file of issue 20: row 42 (header = 1) opens a quote that never
+    /// closes; 2,000 rows follow.
+    fn stray_quote_file() -> String {
         let mut f = String::from("account,time,qty\n");
         for i in 2..42 {
             f.push_str(&format!("A{i},2026-01-01,{i}\n"));
@@ -524,6 +518,18 @@ mod tests {
         for i in 0..2000 {
             f.push_str(&format!("B{i},2026-01-02,{i}\n"));
         }
+        f
+    }
+
+    #[test]
+    fn a_quote_that_does_not_close_stops_the_read_and_names_its_row() {
+        let d = Dialect { delimiter: b',', quote: Some(b'"') };
+        let parse = |text: &str, chunk: usize| {
+            let mut p = StreamParser::new(d);
+            text.as_bytes().chunks(chunk).try_for_each(|c| p.feed(c))?;
+            p.finish()
+        };
+        let f = stray_quote_file();
         for chunk in [7, 4096, f.len()] {
             match parse(&f, chunk) {
                 Err(IngestError::OpenQuote { row: 42, lines, at_end: false, .. }) => assert!(lines > MAX_QUOTED_LINES),
@@ -548,15 +554,7 @@ mod tests {
 
     #[test]
     fn with_quoting_off_a_stray_quote_is_text_and_every_later_row_is_kept() {
-        // The file of the issue: row 42 opens a quote that never closes, 2,000 rows follow.
-        let mut f = String::from("account,time,qty\n");
-        for i in 2..42 {
-            f.push_str(&format!("A{i},2026-01-01,{i}\n"));
-        }
-        f.push_str("A9,\"2026-01-01,1\n");
-        for i in 0..2000 {
-            f.push_str(&format!("B{i},2026-01-02,{i}\n"));
-        }
+        let f = stray_quote_file();
         let d = Dialect { delimiter: b',', quote: None };
         for chunk in [1, 7, 4096, f.len()] {
             for fast in [true, false] {

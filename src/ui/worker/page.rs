@@ -52,7 +52,7 @@ const READY_TIMEOUT_MS: i32 = 10_000;
 /// force when it is created, and must get the locked one.
 ///
 /// Errors: the glue could not be had or rewritten (jobs then run on the page's thread).
-pub async fn prepare() -> Result<(), String> {
+pub fn prepare() -> Result<(), String> {
     let script = classic_script(&glue_text()?)?;
     let blob = browser::text_blob(&script, "text/javascript").map_err(|e| format!("{e:?}"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
