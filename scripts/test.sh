@@ -31,4 +31,7 @@ if [ ! -f "$data" ] || [ examples/bench_data.rs -nt "$data" ] || [ src/sample.rs
 fi
 step "end-to-end tests in headless Chromium"
 cd tests/e2e
-node --test --test-concurrency=1
+# Bounded: a test that hangs fails after 10 minutes, open handles left by a failed test
+# do not keep the run alive (--test-force-exit), and the whole stage stops at 40 minutes
+# (it takes about 10), so CI reports a failure instead of running out its time.
+timeout --kill-after=30s 40m node --test --test-concurrency=1 --test-force-exit --test-timeout=600000
