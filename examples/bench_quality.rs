@@ -148,6 +148,7 @@ fn select(ft: &FeatureTable, keep: impl Fn(usize) -> bool) -> FeatureTable {
         ignored_cells: vec![],
         accounts_left_out: 0,
         notes: vec![],
+        risk: None,
     }
 }
 
@@ -170,6 +171,7 @@ fn as_table(x: &Array2<f64>) -> FeatureTable {
         ignored_cells: vec![],
         accounts_left_out: 0,
         notes: vec![],
+        risk: None,
     }
 }
 

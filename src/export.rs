@@ -7,6 +7,7 @@
 //! which some spreadsheets read as the ASCII ones), gets a leading `'`, so
 //! Excel and LibreOffice show it as text.
 
+use crate::analysis::risk::{Flagged, SegmentRisk};
 use crate::analysis::{Method, Segmentation};
 use crate::features::FeatureTable;
 use std::fmt::Write;
@@ -29,17 +30,53 @@ fn number(out: &mut String, v: f64) {
     }
 }
 
+/// Why anomaly `r` (the `r`-th of `seg.anomalies`) is unusual, as text:
+/// `high total_notional (+3.1); low win_rate (-2.0)` in scaled units, or
+/// `total_notional 64 %; ...` as shares of the mixture's negative
+/// log-likelihood (see `Segmentation::anomaly_features`).
+pub fn anomaly_features_text(ft: &FeatureTable, seg: &Segmentation, r: usize) -> String {
+    let shares = seg.anomaly_features_unit.starts_with("share");
+    seg.anomaly_features[r]
+        .iter()
+        .map(|&(j, v)| {
+            let key = &ft.defs[j].key;
+            if shares {
+                format!("{key} {:.0} %", 100.0 * v)
+            } else {
+                format!("{} {key} ({v:+.1})", if v >= 0.0 { "high" } else { "low" })
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The segment's label as exports write it: `1..=k`, `noise` for 0.
+fn segment_label(s: usize) -> String {
+    if s == 0 {
+        "noise".into()
+    } else {
+        s.to_string()
+    }
+}
+
 /// The assignments file: one row per account with
-/// `account_id,segment,pc1,pc2,anomaly_score,top_anomaly,[membership...],<features...>`;
+/// `account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,[margin_multiplier,][membership...],<features...>`;
 /// features in raw units, empty where undefined for the account; segments
 /// numbered `1..=k` as shown, `noise` for accounts HDBSCAN left unassigned;
-/// `top_anomaly` is 1 for the top 1 % anomaly scores; membership columns are
+/// `top_anomaly` is 1 for the top 1 % anomaly scores, and `anomaly_features`
+/// says why for them ([`anomaly_features_text`]; empty for the others);
+/// `margin_multiplier` (trades, `risk` given) is the suggestion for the
+/// account's segment; membership columns are
 /// `p_segment_1..k` (Gaussian mixture) or `membership_probability` (HDBSCAN).
-pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation) -> String {
+pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation, risk: Option<&[SegmentRisk]>) -> String {
     let mut out = String::with_capacity(ft.ids.len() * (24 + 12 * ft.defs.len()));
-    let mut anomaly = vec![false; ft.ids.len()];
-    seg.anomalies.iter().for_each(|&i| anomaly[i] = true);
-    out.push_str("account_id,segment,pc1,pc2,anomaly_score,top_anomaly");
+    let mut anomaly = vec![None; ft.ids.len()];
+    seg.anomalies.iter().enumerate().for_each(|(r, &i)| anomaly[i] = Some(r));
+    let margin = |s: usize| risk.and_then(|v| v.iter().find(|x| x.segment == s)).map(|x| x.margin_multiplier);
+    out.push_str("account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features");
+    if risk.is_some() {
+        out.push_str(",margin_multiplier");
+    }
     let membership = seg.membership.as_ref();
     match (seg.method, membership.map(|m| m.ncols())) {
         (Method::Hdbscan { .. }, Some(_)) => out.push_str(",membership_probability"),
@@ -60,18 +97,25 @@ pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation) -> String {
     out.push('\n');
     for (i, id) in ft.ids.iter().enumerate() {
         out.push_str(&escape_text(id));
-        match seg.segments[i] {
-            0 => out.push_str(",noise,"),
-            s => {
-                let _ = write!(out, ",{s},");
-            }
-        }
+        let _ = write!(out, ",{},", segment_label(seg.segments[i]));
         number(&mut out, seg.projection[[i, 0]]);
         out.push(',');
         number(&mut out, seg.projection[[i, 1]]);
         out.push(',');
         number(&mut out, seg.anomaly_score[i]);
-        out.push_str(if anomaly[i] { ",1" } else { ",0" });
+        match anomaly[i] {
+            Some(r) => {
+                out.push_str(",1,");
+                out.push_str(&escape_text(&anomaly_features_text(ft, seg, r)));
+            }
+            None => out.push_str(",0,"),
+        }
+        if risk.is_some() {
+            out.push(',');
+            if let Some(m) = margin(seg.segments[i]) {
+                let _ = write!(out, "{m:.2}");
+            }
+        }
         if let Some(m) = membership {
             for v in m.row(i) {
                 out.push(',');
@@ -87,11 +131,49 @@ pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation) -> String {
     out
 }
 
+/// The watchlist for review: one row per flagged account, in the order of
+/// `flagged`, with `account_id,segment,segment_name,rules,evidence,anomaly_score,top_anomaly,anomaly_features,margin_multiplier`:
+/// `rules` the rule keys joined by `;` ([`Rule::key`]), `evidence` as
+/// [`crate::analysis::risk::evidence`] words it, `margin_multiplier` the
+/// suggestion for the account's segment (from `risk`).
+pub fn watchlist_csv(ft: &FeatureTable, seg: &Segmentation, flagged: &[Flagged], risk: &[SegmentRisk]) -> String {
+    let mut out = String::from(
+        "account_id,segment,segment_name,rules,evidence,anomaly_score,top_anomaly,anomaly_features,margin_multiplier\n",
+    );
+    let rows = ft.risk.as_ref().map_or(&[][..], |r| &r.rows[..]);
+    for f in flagged {
+        let i = f.account;
+        let s = seg.segments[i];
+        let top = seg.anomalies.iter().position(|&a| a == i);
+        let rules: Vec<&str> = f.rules.iter().map(|r| r.key()).collect();
+        let evidence = rows.get(i).map_or(String::new(), |a| crate::analysis::risk::evidence(&a.flags, &f.rules));
+        out.push_str(&escape_text(&ft.ids[i]));
+        let name = if s == 0 { "Noise".to_string() } else { format!("Segment {s}") };
+        let _ = write!(out, ",{},{name},{},{},", segment_label(s), rules.join(";"), escape_text(&evidence));
+        number(&mut out, seg.anomaly_score[i]);
+        out.push_str(if top.is_some() { ",1," } else { ",0," });
+        if let Some(r) = top {
+            out.push_str(&escape_text(&anomaly_features_text(ft, seg, r)));
+        }
+        out.push(',');
+        if let Some(m) = risk.iter().find(|x| x.segment == s) {
+            let _ = write!(out, "{:.2}", m.margin_multiplier);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Suggested download name: `<input stem>-segments.csv`.
 pub fn export_file_name(input: &str) -> String {
     let stem = input.rsplit_once('.').map_or(input, |(s, _)| s);
     let safe: String = stem.chars().map(|c| if c.is_alphanumeric() || "-_".contains(c) { c } else { '_' }).collect();
     format!("{}-segments.csv", if safe.is_empty() { "segscope" } else { &safe })
+}
+
+/// Suggested watchlist name: `<input stem>-watchlist.csv`.
+pub fn watchlist_file_name(input: &str) -> String {
+    export_file_name(input).replace("-segments.csv", "-watchlist.csv")
 }
 
 #[cfg(test)]

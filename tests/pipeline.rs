@@ -41,7 +41,13 @@ fn run(bytes: &[u8]) -> Outcome {
     let s = segment(&ft, &Settings::default().options(&ft)).unwrap();
     assert_eq!(s.profiles.len(), s.k);
     assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>(), ft.ids.len());
-    Outcome { accounts: ft.ids.len(), k: s.k, csv: assignments_csv(&ft, &s), mapping: m, headers: t.headers.clone() }
+    Outcome {
+        accounts: ft.ids.len(),
+        k: s.k,
+        csv: assignments_csv(&ft, &s, None),
+        mapping: m,
+        headers: t.headers.clone(),
+    }
 }
 
 fn col(o: &Outcome, r: Role) -> Option<&str> {
@@ -54,7 +60,7 @@ fn sample_trades() {
     assert_eq!(o.accounts, 3000);
     assert_eq!(o.mapping.kind, DataKind::Trades);
     assert_eq!(o.csv.lines().count(), 3001);
-    assert!(o.csv.starts_with("account_id,segment,pc1,pc2,anomaly_score,top_anomaly,trade_count,"));
+    assert!(o.csv.starts_with("account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,trade_count,"));
     println!("sample: k = {}", o.k);
     // The same seed gives the same segments natively and in wasm: the e2e test
     // compares the page's download with this committed file.
@@ -107,7 +113,7 @@ fn decimal_commas_and_thousands_separators_are_read_when_consistent() {
     assert!(o.mapping.notes.iter().any(|n| n.contains("\"price\" writes numbers as 1.234,5")), "{:?}", o.mapping.notes);
     // Every row read: k0 has the fills i = 0, 6, ..., 54, none skipped as "not a number".
     let k0: Vec<&str> = o.csv.lines().find(|l| l.starts_with("k0,")).unwrap().split(',').collect();
-    assert_eq!(k0[6], "10", "trade_count of k0");
+    assert_eq!(k0[7], "10", "trade_count of k0");
     let us = "customer_id,spend,visits\n".to_string()
         + &(0..30).map(|i| format!("c{i},\"{},{:03}.5\",{}\n", 1 + i % 4, i * 31, i % 5)).collect::<String>();
     let o = run(us.as_bytes());
@@ -138,7 +144,7 @@ fn sample_with_every_method() {
         assert!(s.k >= 2, "{}", s.algorithm);
         assert_eq!(s.profiles.iter().map(|p| p.size).sum::<usize>() + s.noise, 3000);
         assert_eq!(s.anomalies.len(), 30);
-        let csv = assignments_csv(&ft, &s);
+        let csv = assignments_csv(&ft, &s, None);
         let header = csv.lines().next().unwrap();
         match method {
             Method::Hdbscan { .. } => assert!(header.contains(",membership_probability,")),

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod params;
 pub mod pca;
 pub mod preprocess;
+pub mod risk;
 pub mod segmentation;
 pub mod stability;
 

@@ -4,6 +4,8 @@
 //! evaluates the [`catalog`](super::catalog) on each account's totals.
 
 use super::catalog::{FeatureKey, FeatureSpec, Offer, Totals};
+use super::exposure::{AccountRisk, RiskInputs};
+use super::flags::{self, Fill};
 use super::interner::Interner;
 use super::lists::{ByAccount, DistinctByAccount};
 use super::skips::{SkippedRows, Skips};
@@ -29,6 +31,10 @@ pub struct Agg {
     pub(super) lev_sum: f64,
     pub(super) lev_n: usize,
     pub(super) lev_max: f64,
+    /// Sum of leverage x notional, and of notional, over the fills that can
+    /// be liquidated (perpetuals, futures, unknown type) with a leverage value.
+    pub(super) lev_weighted: f64,
+    pub(super) lev_weight: f64,
     pub(super) by_type: [f64; 4],
     pub(super) typed: f64,
     pub(super) put: f64,
@@ -69,6 +75,8 @@ impl Agg {
         self.lev_sum += b.lev_sum;
         self.lev_n += b.lev_n;
         self.lev_max = self.lev_max.max(b.lev_max);
+        self.lev_weighted += b.lev_weighted;
+        self.lev_weight += b.lev_weight;
         self.by_type.iter_mut().zip(b.by_type).for_each(|(x, y)| *x += y);
         self.typed += b.typed;
         self.put += b.put;
@@ -84,6 +92,22 @@ impl Agg {
         self.pnl_n += b.pnl_n;
         self.purchases += b.purchases;
         self.returns += b.returns;
+    }
+}
+
+/// One account's risk inputs from its aggregates and red-flag evidence.
+fn account_risk(a: &Agg, flags: flags::FlagEvidence, inputs: &RiskInputs) -> AccountRisk {
+    let ratio = |x: f64, w: f64| if w > 0.0 { x / w } else { f64::NAN };
+    AccountRisk {
+        notional: a.notional,
+        perpetual: a.by_type[InstrumentType::Perpetual as usize],
+        future: a.by_type[InstrumentType::Future as usize],
+        option: a.by_type[InstrumentType::Option as usize],
+        leverage: ratio(a.lev_weighted, a.lev_weight),
+        leveraged_notional: a.lev_weight,
+        bias: ratio(a.buy - a.sell, a.sided),
+        pnl: if inputs.has_pnl { a.pnl } else { f64::NAN },
+        flags,
     }
 }
 
@@ -149,6 +173,7 @@ pub struct PartialAccounts {
     /// Order ids in id order.
     order_names: Vec<String>,
     notionals: ByAccount<f64>,
+    fills: ByAccount<Fill>,
     days: DistinctByAccount<i64>,
     more_instruments: DistinctByAccount<u32>,
     orders: DistinctByAccount<u32>,
@@ -209,6 +234,8 @@ pub(super) struct Accounts {
     /// however many rows follow on it), instrument ids from 64 up, and
     /// order ids (a run of one order's rows adds it once).
     notionals: ByAccount<f64>,
+    /// Every timed fill of a trades file, for the red flags ([`flags`]).
+    fills: ByAccount<Fill>,
     days: DistinctByAccount<i64>,
     more_instruments: DistinctByAccount<u32>,
     orders: DistinctByAccount<u32>,
@@ -241,6 +268,7 @@ impl Accounts {
             names: Vec::new(),
             order_ids: Interner::default(),
             notionals: ByAccount::default(),
+            fills: ByAccount::default(),
             days: DistinctByAccount::default(),
             more_instruments: DistinctByAccount::default(),
             orders: DistinctByAccount::default(),
@@ -354,12 +382,15 @@ impl Accounts {
             a.lev_n += 1;
             a.lev_max = a.lev_max.max(l);
         }
+        // What the leverage and red-flag sums below need from the instrument and side blocks.
+        let (mut row_type, mut row_instrument) = (None, u32::MAX);
         if let Some(c) = inp.instrument {
             let name = t.cell(r, c);
             let (id, new) = self.interned.id(name);
             if new {
                 self.names.push(NameInfo::default());
             }
+            row_instrument = id;
             add_instrument(a, &mut self.more_instruments, i, id);
             if kind == DataKind::Trades {
                 let given = inp.inst_type.and_then(|tc| instrument::parse_type(t.cell(r, tc)));
@@ -368,6 +399,7 @@ impl Accounts {
                 let inferred = *info.inferred.get_or_insert_with(|| instrument::infer(name));
                 info.type_inferred |= given.is_none();
                 let ty = given.or(inferred.map(|x| x.0));
+                row_type = ty;
                 match ty {
                     Some(ty) => {
                         let k = ty as usize;
@@ -404,6 +436,21 @@ impl Accounts {
             if side.is_some() {
                 a.sided += weight;
             }
+            let row_side = match side {
+                Some(1) => 1,
+                Some(_) => -1,
+                None => 0,
+            };
+            // Leverage that a price move can liquidate: not spot, not options.
+            if let (Some(l), None | Some(InstrumentType::Perpetual | InstrumentType::Future)) = (lev, row_type) {
+                a.lev_weighted += l * weight;
+                a.lev_weight += weight;
+            }
+            if let (Some(ts), true) = (ts, inp.time.is_some_and(|(_, f)| f.is_time())) {
+                let quantity = qty.map_or(f32::NAN, |q| q.abs() as f32);
+                let notional = notional.map_or(f32::NAN, |n| n as f32);
+                self.fills.push(i, Fill { t: ts, instrument: row_instrument, side: row_side, quantity, notional });
+            }
         }
         if let Some((c, true_is_taker)) = inp.liquidity {
             if let Some(is_maker) = parse_liquidity(t.cell(r, c), true_is_taker) {
@@ -431,6 +478,7 @@ impl Accounts {
             ids: self.ids,
             aggs: self.aggs,
             notionals: self.notionals,
+            fills: self.fills,
             days: self.days,
             more_instruments: self.more_instruments,
             orders: self.orders,
@@ -491,6 +539,10 @@ impl Accounts {
             add_instrument(&mut self.aggs[i as usize], &mut self.more_instruments, i, names[id as usize]);
         }
         self.notionals.append(p.notionals, &accounts, |x| x);
+        self.fills.append(p.fills, &accounts, |f| Fill {
+            instrument: names.get(f.instrument as usize).copied().unwrap_or(u32::MAX),
+            ..f
+        });
         self.days.append(p.days, &accounts, |x| x, &later_days);
         self.orders.append(p.orders, &accounts, |o| orders[o as usize], &vec![false; accounts.len()]);
         self.skips.merge(p.skips, record_offset);
@@ -527,6 +579,7 @@ impl Accounts {
             returns_rows,
             unsided,
             notionals,
+            fills,
             days,
             more_instruments,
             orders,
@@ -631,7 +684,31 @@ impl Accounts {
         }
         let values = Array2::from_shape_vec((ids.len(), d), values)
             .map_err(|e| FeatureError::NoFeatures { why: format!("internal error building the matrix: {e}") })?;
+        let risk = (kind == DataKind::Trades).then(|| {
+            let real_time = inp.time.is_some_and(|(_, f)| f.is_time());
+            let inputs = RiskInputs {
+                rows: Vec::new(),
+                has_leverage: inp.leverage.is_some(),
+                has_pnl: inp.pnl.is_some(),
+                has_time: real_time,
+                has_round_trips: real_time && inp.side.is_some() && inp.quantity.is_some() && inp.instrument.is_some(),
+            };
+            let (starts, mut fills) = fills.grouped(n);
+            let rows = aggs
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    account_risk(
+                        a,
+                        flags::evidence(&mut fills[starts[i]..starts[i + 1]], inputs.has_round_trips),
+                        &inputs,
+                    )
+                })
+                .collect();
+            RiskInputs { rows, ..inputs }
+        });
         Ok(FeatureTable {
+            risk,
             ids,
             defs: specs.iter().map(|s| FeatureDef::of(s, offer.formula(s))).collect(),
             values,

@@ -128,6 +128,7 @@ impl CustomerRows {
             ignored_cells: self.skips.0,
             accounts_left_out: 0,
             notes: self.notes,
+            risk: None,
         })
     }
 }

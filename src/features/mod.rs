@@ -14,12 +14,15 @@
 //! Layout: [`catalog`] (what is computed), `builder` (entry points),
 //! `accounts` (trades and transactions per account), `customers` (one row
 //! per customer), `lists` and `interner` (per-account storage), `skips`
-//! (rows left out, with reasons).
+//! (rows left out, with reasons), `exposure` and `flags` (the risk view's
+//! per-account inputs and red-flag evidence).
 
 mod accounts;
 mod builder;
 pub mod catalog;
 mod customers;
+pub mod exposure;
+pub mod flags;
 mod interner;
 mod lists;
 mod skips;
@@ -27,6 +30,8 @@ mod skips;
 pub use accounts::PartialAccounts;
 pub use builder::{extract, extract_with_progress, FeatureBuilder, PROGRESS_EVERY_ROWS};
 pub use catalog::{Family, FeatureKey, FeatureRole, FeatureSpec, CATALOG};
+pub use exposure::{AccountRisk, RiskInputs};
+pub use flags::FlagEvidence;
 pub use skips::SkippedRows;
 
 use ndarray::Array2;
@@ -87,6 +92,8 @@ pub struct FeatureTable {
     pub accounts_left_out: usize,
     /// Sentences for the user (e.g. how returns were treated).
     pub notes: Vec<String>,
+    /// Trades only: per-account inputs of the risk view (rows aligned with `ids`).
+    pub risk: Option<RiskInputs>,
 }
 
 impl FeatureTable {
@@ -103,6 +110,13 @@ impl FeatureTable {
             ignored_cells: self.ignored_cells.clone(),
             accounts_left_out: self.accounts_left_out,
             notes: self.notes.clone(),
+            risk: self.risk.as_ref().map(|r| RiskInputs {
+                rows: Vec::new(),
+                has_leverage: r.has_leverage,
+                has_pnl: r.has_pnl,
+                has_time: r.has_time,
+                has_round_trips: r.has_round_trips,
+            }),
         }
     }
 }

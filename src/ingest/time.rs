@@ -185,6 +185,17 @@ pub fn parse(f: TimeFormat, s: &str) -> Option<i64> {
     }
 }
 
+/// `ms` (milliseconds since the epoch, UTC) as `2026-03-01 12:00:05 UTC`,
+/// with `.mmm` when the milliseconds are not 0; the number itself if it is
+/// out of chrono's range.
+pub fn format_utc(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) if ms.rem_euclid(1000) == 0 => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
+        None => ms.to_string(),
+    }
+}
+
 fn epoch(s: &str, to_ms: f64) -> Option<i64> {
     let v = super::parse_number(s)? * to_ms;
     // Years 1970..2200 only: anything else is not a timestamp.
@@ -366,6 +377,14 @@ mod tests {
             "2024-12-01x11:26:00",
         ] {
             assert_eq!(parse_iso_simple(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn format_utc_is_parse_iso_backwards() {
+        for s in ["2026-03-01 12:00:05 UTC", "1999-12-31 23:59:59.120 UTC"] {
+            let ms = parse(TimeFormat::Iso, s.trim_end_matches(" UTC")).unwrap();
+            assert_eq!(format_utc(ms), s);
         }
     }
 

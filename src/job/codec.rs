@@ -28,7 +28,8 @@ pub fn split_result(r: Response, per: usize) -> (Response, Box<dyn Iterator<Item
             let rows = (0..n).step_by(per.max(1)).map(move |a| {
                 let b = (a + per.max(1)).min(n);
                 let values = ft.values.slice(ndarray::s![a..b, ..]).iter().copied().collect();
-                Response::Rows { job, ids: ft.ids[a..b].to_vec(), values }
+                let risk = ft.risk.as_ref().map_or(Vec::new(), |r| r.rows[a..b].to_vec());
+                Response::Rows { job, ids: ft.ids[a..b].to_vec(), values, risk }
             });
             (Response::Done { job, mapping, outcome }, Box::new(rows))
         }
@@ -45,7 +46,7 @@ pub struct Assembler {
 }
 
 /// A split result's `Done` (job, mapping, outcome) and the ids and features that have come.
-type Pending = (u64, Mapping, Box<Outcome>, Vec<String>, Vec<f64>);
+type Pending = (u64, Mapping, Box<Outcome>, Vec<String>, Vec<f64>, Vec<crate::features::AccountRisk>);
 
 impl Assembler {
     /// The response to pass on, if any. Rows of a job other than the one
@@ -55,20 +56,22 @@ impl Assembler {
             Response::Done { job, mapping, outcome } if outcome.rows_to_come > 0 => {
                 self.pending = None; // an unfinished result is freed before the next one is allocated
                 let (n, d) = (outcome.rows_to_come, outcome.ft.defs.len());
-                self.pending = Some((job, mapping, outcome, Vec::with_capacity(n), Vec::with_capacity(n * d)));
+                let risk = Vec::with_capacity(if outcome.ft.risk.is_some() { n } else { 0 });
+                self.pending = Some((job, mapping, outcome, Vec::with_capacity(n), Vec::with_capacity(n * d), risk));
                 None
             }
-            Response::Rows { job, ids, values } => {
-                let (pjob, _, outcome, all_ids, all_values) = self.pending.as_mut()?;
+            Response::Rows { job, ids, values, risk } => {
+                let (pjob, _, outcome, all_ids, all_values, all_risk) = self.pending.as_mut()?;
                 if *pjob != job {
                     return None;
                 }
                 all_ids.extend(ids);
                 all_values.extend(values);
+                all_risk.extend(risk);
                 if all_ids.len() < outcome.rows_to_come {
                     return None;
                 }
-                let (job, mapping, mut outcome, ids, values) = self.pending.take()?;
+                let (job, mapping, mut outcome, ids, values, risk) = self.pending.take()?;
                 let d = outcome.ft.defs.len();
                 let mut ft = outcome.ft.without_rows();
                 ft.values = match ndarray::Array2::from_shape_vec((ids.len(), d), values) {
@@ -78,6 +81,17 @@ impl Assembler {
                         return Some(Response::Failed { job, mapping: Some(mapping), message });
                     }
                 };
+                if let Some(r) = ft.risk.as_mut() {
+                    if risk.len() != ids.len() {
+                        let cause = format!("{} accounts, risk inputs for {}", ids.len(), risk.len());
+                        return Some(Response::Failed {
+                            job,
+                            mapping: Some(mapping),
+                            message: JobError::Damaged { cause },
+                        });
+                    }
+                    r.rows = risk;
+                }
                 ft.ids = ids;
                 outcome.ft = Arc::new(ft);
                 outcome.rows_to_come = 0;

@@ -78,7 +78,7 @@ mod tests {
     use crate::features::extract_with_progress;
     use crate::ingest::csv::SNIFF_BYTES;
     use crate::ingest::{parse_bytes, DataKind, RaggedRows};
-    use crate::job::test_util::{request, with_stray_quote};
+    use crate::job::test_util::{assert_same_risk, request, with_stray_quote};
     use crate::job::{decode, encode, Streamed, Streaming};
     use crate::sample::generate;
 
@@ -188,6 +188,7 @@ mod tests {
             let (a, b) = (ft.unwrap(), extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
             assert_eq!(summary.n_rows, whole.n_rows(), "{frac}");
             assert_eq!((&a.ids, &a.defs, a.values.dim()), (&b.ids, &b.defs, b.values.dim()), "{frac}");
+            assert_same_risk(&a, &b);
             // Sums over two parts are added: the last bits may differ.
             for (x, y) in a.values.iter().zip(b.values.iter()) {
                 assert!(x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0), "{frac}: {x} vs {y}");

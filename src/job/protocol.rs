@@ -256,8 +256,8 @@ pub enum Response {
     /// The job finished.
     Done { job: u64, mapping: Mapping, outcome: Box<Outcome> },
     /// The next accounts of a result sent in parts ([`split_result`](super::split_result)): their
-    /// ids and their features, row-major.
-    Rows { job: u64, ids: Vec<String>, values: Vec<f64> },
+    /// ids, their features (row-major) and, for trades, their risk inputs.
+    Rows { job: u64, ids: Vec<String>, values: Vec<f64>, risk: Vec<crate::features::AccountRisk> },
     /// The job failed; `message` is shown to the user as text (what,
     /// where, what to do); `mapping` is the mapping in force, if the file
     /// could be read.

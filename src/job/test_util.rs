@@ -13,6 +13,8 @@ pub(super) fn assert_same_features(a: &FeatureTable, b: &FeatureTable) {
     assert_eq!((a.rows_used, &a.skipped, &a.ignored_cells), (b.rows_used, &b.skipped, &b.ignored_cells));
     assert_eq!((&a.notes, &a.not_computed), (&b.notes, &b.not_computed));
     assert_eq!(a.accounts_left_out, b.accounts_left_out);
+    // The risk inputs and red-flag evidence (Debug, so that NaN equals NaN).
+    assert_eq!(format!("{:?}", a.risk), format!("{:?}", b.risk), "risk inputs differ");
 }
 
 pub(super) fn request(mapping: Option<Mapping>, edits: Vec<MappingEdit>) -> Request {
@@ -36,4 +38,21 @@ pub(super) fn with_stray_quote(csv: &str, row: usize) -> String {
     let comma = lines[row].find(',').expect("a row with two fields");
     lines[row].insert(comma + 1, '"');
     lines.join("\n") + "\n"
+}
+
+/// The risk inputs of a read in two parts and of a whole read: the same
+/// red-flag evidence, exactly, and the same sums but for their last bits
+/// (two parts' sums are added).
+pub(super) fn assert_same_risk(a: &FeatureTable, b: &FeatureTable) {
+    let (Some(a), Some(b)) = (&a.risk, &b.risk) else {
+        return assert_eq!(a.risk.is_some(), b.risk.is_some(), "risk inputs on one side only");
+    };
+    assert_eq!(a.rows.len(), b.rows.len());
+    let close = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0);
+    for (x, y) in a.rows.iter().zip(&b.rows) {
+        assert_eq!(format!("{:?}", x.flags), format!("{:?}", y.flags), "red-flag evidence differs");
+        for (u, v) in [(x.notional, y.notional), (x.leverage, y.leverage), (x.bias, y.bias), (x.pnl, y.pnl)] {
+            assert!(close(u, v), "{u} vs {v}");
+        }
+    }
 }

@@ -12,31 +12,22 @@ const ANOMALIES_SHOWN: usize = 15;
 
 #[component]
 pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
-    // Scaled values of the listed accounts only (row r of z is account shown[r]).
     let shown: Vec<usize> = seg.anomalies.iter().take(ANOMALIES_SHOWN).copied().collect();
-    let z = seg.preprocessor.transform(ft.values.select(ndarray::Axis(0), &shown).view());
+    let shares = seg.anomaly_features_unit.starts_with("share");
+    // The analysis' explanation (see `Segmentation::anomaly_features`), two features per account.
     let why = |r: usize| {
-        // Among the features the anomaly score measures (those used for
-        // clustering), each at its weight in the distance.
-        let mut d: Vec<(usize, f64)> = (0..z.ncols())
-            .filter_map(|o| {
-                let j = seg.preprocessor.kept[o];
-                let u = seg.used.iter().position(|&x| x == j)?;
-                Some((j, z[[r, o]] * seg.weights[u]))
-            })
-            .collect();
-        d.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         // Each name in its own isolation: a name (a customer table's column)
         // cannot reorder the numbers beside it.
-        d.into_iter()
+        seg.anomaly_features[r]
+            .iter()
             .take(2)
             .enumerate()
-            .map(|(n, (j, v))| {
+            .map(|(n, &(j, v))| {
                 view! {
                     {if n > 0 { "; " } else { "" }}
-                    {if v >= 0.0 { "high " } else { "low " }}
+                    {if shares { "" } else if v >= 0.0 { "high " } else { "low " }}
                     <FileText text=ft.defs[j].key.clone()/>
-                    {format!(" ({v:+.1})")}
+                    {if shares { format!(" ({:.0} %)", 100.0 * v) } else { format!(" ({v:+.1})") }}
                 }
             })
             .collect_view()
@@ -54,7 +45,7 @@ pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView
             <table aria-label="Top anomalies" class="small">
                 <thead><tr>
                     <th scope="col">"Account"</th><th scope="col">"Segment"</th><th scope="col">"Anomaly score"</th>
-                    <th scope="col">"Most unusual features (scaled units)"</th>
+                    <th scope="col">{format!("Most unusual features ({})", seg.anomaly_features_unit)}</th>
                 </tr></thead>
                 <tbody>
                     {shown.iter().enumerate().map(|(r, &i)| view! {
@@ -66,7 +57,7 @@ pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView
                 </tbody>
             </table>
             <p class="hint">{format!(
-                "All {} are marked top_anomaly = 1 in the download, with every account's anomaly_score.",
+                "All {} are marked top_anomaly = 1 in the download, with every account's anomaly_score and, for them, anomaly_features.",
                 seg.anomalies.len()
             )}</p>
         </details>

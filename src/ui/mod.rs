@@ -18,6 +18,7 @@ mod notes;
 mod progress;
 mod quality;
 mod results;
+mod risk;
 mod scatter;
 mod scatter_view;
 mod state;

@@ -1,6 +1,6 @@
 //! The results area: status **Rows left out** when more than 1 % of the
 //! file's rows or accounts were left out, the scatter plot, then the panels of the latest
-//! result in the order the page shows them, then the **Timings** line. A new
+//! result in the order the page shows them, the **Risk** view, then the **Timings** line. A new
 //! view of a result is one more entry in [`Results`]' list.
 
 use super::anomalies::Anomalies;
@@ -8,6 +8,7 @@ use super::file_text::MessageText;
 use super::left_out::LeftOutWarning;
 use super::notes::DataNotes;
 use super::quality::Quality;
+use super::risk::RiskView;
 use super::scatter_view::ScatterPlot;
 use super::state::AppState;
 use super::summary::SummaryTable;
@@ -37,6 +38,7 @@ pub fn Results() -> impl IntoView {
                 <Transforms ft=r.ft.clone() seg=r.seg.clone() open=transforms_open/>
                 <DataNotes ft=r.ft.clone() seg=r.seg.clone() table=state.loaded.get_untracked().map(|l| l.summary)/>
             })}
+            <RiskView/>
             <p class="timings" aria-label="Timings">
                 {move || match (state.loaded.get(), state.result.get()) {
                     (Some(l), Some(r)) => Some(view! { <MessageText text=timings_text(&l, &r, state.render_ms.get())/> }),

@@ -5,13 +5,15 @@
 
 use super::browser::{self, download_text, text_blob};
 use super::worker;
+use crate::analysis::risk::RiskParams;
 use crate::analysis::{Method, Scaling, TransformChoice};
-use crate::export::{assignments_csv, export_file_name};
+use crate::export::{assignments_csv, export_file_name, watchlist_csv, watchlist_file_name};
 use crate::ingest::{Mapping, Quoting, RaggedRows};
 use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use crate::view_model::fragment::{from_fragment, to_fragment};
 use crate::view_model::inputs;
+use crate::view_model::risk::{RiskField, RiskReport};
 use crate::view_model::OptionValue;
 use crate::view_model::{
     parse_k, parse_min_cluster_size, parse_seed, reduce, Busy, Change, FileRef, Loaded, ResultView, CANCELLED,
@@ -54,6 +56,9 @@ pub struct AppState {
     /// The features and segmentation of the latest result, kept after a
     /// failed run (e.g. no feature chosen) so that the feature picker stays.
     pub last: RwSignal<Option<ResultView>>,
+    /// The Risk view's scenario, margin rule and red-flag thresholds
+    /// (applied to the result on screen; no job runs when they change).
+    pub risk: RwSignal<RiskParams>,
     /// The latest job; responses to older ones are ignored.
     generation: StoredValue<u64>,
     /// The file jobs read, and its Blob.
@@ -80,6 +85,7 @@ impl AppState {
             result: RwSignal::new(None),
             render_ms: RwSignal::new(None),
             last: RwSignal::new(None),
+            risk: RwSignal::new(RiskParams::default()),
             generation: StoredValue::new(0),
             file: StoredValue::new(None),
             file_blob: StoredValue::new_local(None),
@@ -340,9 +346,41 @@ impl AppState {
     /// **Download assignments** of the result shown.
     pub fn download_assignments(self) {
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
-        let csv = assignments_csv(&r.ft, &r.seg);
+        let report = RiskReport::of(&r.ft, &r.seg, &self.risk.get_untracked());
+        let csv = assignments_csv(&r.ft, &r.seg, report.as_ref().map(|x| &x.segments[..]));
         if download_text(&export_file_name(&l.name), &csv).is_err() {
             self.error.set(Some("The browser refused to save the file.".into()));
+        }
+    }
+
+    /// Button **Download watchlist**: the flagged accounts of the result on
+    /// screen under the thresholds in force ([`watchlist_csv`]).
+    pub fn download_watchlist(self) {
+        let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
+        let Some(report) = RiskReport::of(&r.ft, &r.seg, &self.risk.get_untracked()) else { return };
+        let csv = watchlist_csv(&r.ft, &r.seg, &report.flagged, &report.segments);
+        if download_text(&watchlist_file_name(&l.name), &csv).is_err() {
+            self.error.set(Some("The browser refused to save the file.".into()));
+        }
+    }
+
+    /// A threshold of the Risk view changed to `text`: applied (the view
+    /// updates; nothing is read or segmented again), or its message shown.
+    /// Returns whether it was taken.
+    pub fn set_risk(self, field: RiskField, text: &str) -> bool {
+        match field.set(&self.risk.get_untracked(), text) {
+            Ok(p) => {
+                self.risk.set(p);
+                // Only this input's own refusal is cleared (a failed job's message stays).
+                if self.error.with_untracked(|e| e.as_ref().is_some_and(|e| e.starts_with(field.label()))) {
+                    self.error.set(None);
+                }
+                true
+            }
+            Err(e) => {
+                self.error.set(Some(e));
+                false
+            }
         }
     }
 }

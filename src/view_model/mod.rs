@@ -12,6 +12,7 @@
 //! - [`left_out`]: rows and accounts left out, against the file's total, and the warning above 1 %.
 //! - [`notes`]: the **Data notes** list.
 //! - [`quality`]: why this k, the **Warnings**, what defined the segments.
+//! - [`risk`]: the **Risk** view's figures, thresholds and table rows.
 //! - [`response`]: what a worker [`crate::job::Response`] changes in the page.
 
 pub mod columns;
@@ -24,6 +25,7 @@ pub mod notes;
 pub mod options;
 pub mod quality;
 pub mod response;
+pub mod risk;
 
 pub use format::{fmt_bytes, fmt_num, progress_text, timings_text};
 pub use inputs::{parse_k, parse_min_cluster_size, parse_seed, DEFAULT_MIN_CLUSTER_SIZE};

@@ -190,6 +190,7 @@ mod tests {
             ignored_cells: vec![],
             accounts_left_out: 0,
             notes: vec![],
+            risk: None,
         }
     }
 

@@ -136,7 +136,7 @@ test('the sample: scatter, one row per segment, export with one row per account,
   assert.equal(csv.name, 'sample_trades-segments.csv');
   const l = lines(csv.text);
   assert.equal(l.length - 1, 3000, 'one row per account');
-  assert.match(l[0], /^account_id,segment,pc1,pc2,anomaly_score,top_anomaly,trade_count,/);
+  assert.match(l[0], /^account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,margin_multiplier,trade_count,/);
   const segs = new Set(l.slice(1).map((r) => r.split(',')[1]));
   assert.equal(segs.size, k);
   // Same seed, same segments in wasm as natively (tests/pipeline.rs checks the native side).
@@ -172,6 +172,80 @@ async function colouredPixels(canvas) {
     return n;
   });
 }
+
+/** The fields of one CSV line (RFC 4180 quotes). */
+function csvFields(line) {
+  const out = [];
+  let cur = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') quoted = false; else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { out.push(cur); cur = ''; } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+test('the Risk view on the sample: stress, margin multiplier, red flags and the watchlist, without reading again', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'risk');
+  const risk = page.getByRole('region', { name: 'Risk' });
+  const table = risk.getByRole('table', { name: 'Risk by segment' });
+  assert.equal(await table.locator('tbody tr').count(), k, 'one body row per segment');
+  const heads = await table.locator('thead th').allInnerTexts();
+  const col = (name) => heads.indexOf(name);
+  for (const h of ['Liquidated accounts (%)', 'Liquidated notional (%)', 'Margin multiplier']) assert.ok(col(h) >= 0, `column ${h}`);
+  const column = async (name) => (await table.locator('tbody tr').evaluateAll((rows, c) => rows.map((r) => r.children[c].textContent), col(name)));
+  for (const m of await column('Margin multiplier')) assert.match(m, /^[12]\.\d\d$/);
+  const liquidated = (await column('Liquidated accounts (%)')).map(Number);
+  // A larger shock liquidates at least as many accounts in every segment, and more in one; nothing is read again.
+  const timings = await page.getByLabel('Timings').innerText();
+  const shock = risk.getByRole('spinbutton', { name: 'Price shock (%)' });
+  assert.equal(await shock.inputValue(), '10');
+  assert.equal(await risk.getByRole('spinbutton', { name: 'Maintenance margin (%)' }).inputValue(), '0.5');
+  const rowsBefore = await table.locator('tbody tr').allTextContents();
+  await shock.fill('50');
+  await shock.blur();
+  await page.waitForFunction(([before]) => {
+    const t = [...document.querySelectorAll('table[aria-label="Risk by segment"] tbody tr')];
+    return t.some((r, i) => r.textContent !== before[i]);
+  }, [rowsBefore]);
+  const after = (await column('Liquidated accounts (%)')).map(Number);
+  assert.ok(after.every((v, i) => v >= liquidated[i]) && after.some((v, i) => v > liquidated[i]), `${liquidated} -> ${after}`);
+  assert.equal(await page.getByRole('progressbar').count(), 0, 'no job ran');
+  assert.equal(await page.getByLabel('Timings').innerText(), timings, 'the same result: not read or segmented again');
+  // A refused value says why and keeps the previous one.
+  await shock.fill('150');
+  await shock.blur();
+  assert.match(await page.getByRole('alert').innerText(), /Price shock \(%\): "150" is not a number from 0 to 100/);
+  assert.equal(await shock.inputValue(), '50');
+  // Red flags: the table, then the watchlist lists exactly its accounts.
+  const flags = risk.getByRole('table', { name: 'Red flags' });
+  const ids = (await flags.locator('tbody tr td:first-child').allInnerTexts()).map((t) => t.trim());
+  assert.ok(ids.length > 0, 'the sample has flagged accounts');
+  const [dl] = await Promise.all([page.waitForEvent('download'), risk.getByRole('button', { name: 'Download watchlist' }).click()]);
+  assert.equal(dl.suggestedFilename(), 'sample_trades-watchlist.csv');
+  const path = join(tmp, `${Date.now()}-watchlist.csv`);
+  await dl.saveAs(path);
+  const rows = lines(readFileSync(path, 'utf8')).map(csvFields);
+  assert.equal(rows[0][0], 'account_id');
+  for (const c of ['rules', 'evidence', 'segment_name', 'anomaly_score', 'anomaly_features', 'margin_multiplier']) assert.ok(rows[0].includes(c), `watchlist column ${c}`);
+  assert.deepEqual(rows.slice(1).map((r) => r[0]), ids, 'the watchlist is the table\'s flagged accounts');
+  const rules = rows[0].indexOf('rules');
+  assert.ok(rows.slice(1).every((r) => /^(round_trips|burst|dormant_then_active)(;|$)/.test(r[rules])));
+  // Stricter rules flag fewer accounts, at once.
+  await risk.locator('details.flag-rules > summary').click();
+  const days = risk.getByRole('spinbutton', { name: 'Dormant: days without a fill at least' });
+  await days.fill('100');
+  await days.blur();
+  await page.waitForFunction((n) => document.querySelectorAll('table[aria-label="Red flags"] tbody tr').length < n, ids.length);
+  console.log(`# risk: k=${k}; liquidated accounts (%) at a 10 % shock ${liquidated}, at 50 % ${after}; ${ids.length} flagged, ${await flags.locator('tbody tr').count()} with 100 days of dormancy`);
+  assert.deepEqual(log.afterLoad, []);
+  await context.close();
+});
 
 test('methods, scaling and per-feature transforms on the sample', async () => {
   const { page, log, context } = await openApp();

@@ -76,6 +76,67 @@ pub(super) fn scores(
     Scores { score, unit, membership }
 }
 
+/// How many features [`explain`] names per account.
+pub const FEATURES_EXPLAINED: usize = 3;
+
+/// Why each of the accounts `rows` of `x` (`n x d`, the clustering space:
+/// column `u` is feature `used[u]`) is unusual: its [`FEATURES_EXPLAINED`]
+/// largest contributions, largest magnitude first, as (feature, value).
+///
+/// - Under a Gaussian mixture (`gmm`, components in segment order by
+///   `order`), each feature's share (0-1) of the account's negative
+///   log-likelihood under its own component in the diagonal approximation:
+///   `t_u = (x_u - mu_u)^2 / sigma_uu`, the covariance's diagonal, share
+///   `t_u / sum t` (the log-determinant term, which does not depend on the
+///   account's values, is left out). Full covariances are approximated by
+///   their diagonal: the shares then ignore correlations between features.
+/// - Otherwise, the account's scaled value in the clustering space (at the
+///   feature's weight): how many standard deviations it lies from the
+///   mean, signed.
+///
+/// Returns the unit of the values with them.
+pub(super) fn explain(
+    x: ArrayView2<f64>,
+    rows: &[usize],
+    segments: &[usize],
+    used: &[usize],
+    gmm: Option<&FittedGaussianMixture>,
+    order: &[usize],
+) -> (Vec<Vec<(usize, f64)>>, &'static str) {
+    let top = |mut v: Vec<(usize, f64)>| {
+        v.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        v.truncate(FEATURES_EXPLAINED);
+        v
+    };
+    match gmm {
+        Some(g) => {
+            let out = rows
+                .iter()
+                .map(|&i| {
+                    let c = segments[i].checked_sub(1).and_then(|s| order.get(s).copied()).unwrap_or(0);
+                    let terms: Vec<f64> = (0..x.ncols())
+                        .map(|u| {
+                            let dev = x[[i, u]] - g.means[[c, u]];
+                            dev * dev / g.covariances[c][[u, u]].max(f64::MIN_POSITIVE)
+                        })
+                        .collect();
+                    let total: f64 = terms.iter().sum();
+                    top(terms
+                        .iter()
+                        .enumerate()
+                        .map(|(u, t)| (used[u], if total > 0.0 { t / total } else { 0.0 }))
+                        .collect())
+                })
+                .collect();
+            (out, "share of the negative log-likelihood (diagonal approximation)")
+        }
+        None => {
+            let out = rows.iter().map(|&i| top((0..x.ncols()).map(|u| (used[u], x[[i, u]])).collect())).collect();
+            (out, "scaled units")
+        }
+    }
+}
+
 /// Indices of the top 1 % of `score` (at least one; ties by row), highest
 /// score first: selected, then only they are sorted.
 pub(super) fn top_anomalies(score: &[f64]) -> Vec<usize> {
@@ -94,6 +155,32 @@ pub(super) fn top_anomalies(score: &[f64]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nll_shares_of_a_diagonal_component_by_hand() {
+        use crate::analysis::gmm::CovarianceType;
+        use ndarray::{array, Array1};
+        // One component at (0, 0, 0), variances 1, 4, 0.25; the account at (1, 2, 1):
+        // terms 1, 1, 4 of 6.
+        let g = FittedGaussianMixture {
+            covariance_type: CovarianceType::Diag,
+            weights: Array1::ones(1),
+            means: Array2::zeros((1, 3)),
+            covariances: vec![Array2::from_diag(&array![1.0, 4.0, 0.25])],
+            precisions_cholesky: vec![Array2::eye(3)],
+            converged: true,
+            n_iter: 1,
+            lower_bound: 0.0,
+            labels: vec![0],
+        };
+        let x = array![[1.0, 2.0, 1.0]];
+        let (why, unit) = explain(x.view(), &[0], &[1], &[7, 8, 9], Some(&g), &[0]);
+        assert!(unit.starts_with("share"));
+        assert_eq!(why[0][0], (9, 4.0 / 6.0));
+        assert_eq!((why[0][1].0, why[0][2].0), (7, 8), "ties by feature");
+        let (why, _) = explain(x.view(), &[0], &[1], &[7, 8, 9], None, &[0]);
+        assert_eq!(why[0], [(8, 2.0), (7, 1.0), (9, 1.0)]);
+    }
 
     #[test]
     fn the_top_1_percent_highest_first_ties_by_row() {

@@ -181,6 +181,11 @@ pub struct Segmentation {
     pub anomaly_unit: String,
     /// Indices of the top 1 % anomalies (at least one), highest score first.
     pub anomalies: Vec<usize>,
+    /// For each of `anomalies`, in order: the features that make it unusual,
+    /// largest first, as (feature index into the table's defs, value in
+    /// `anomaly_features_unit`); see `anomalies::explain`.
+    pub anomaly_features: Vec<Vec<(usize, f64)>>,
+    pub anomaly_features_unit: String,
     /// Overall mean of each feature (raw units, ignoring missing cells).
     pub overall_means: Vec<f64>,
     /// One per segment, in segment order.
@@ -298,6 +303,8 @@ pub fn segment_timed(
     let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
         anomalies::scores(x, &segments, &centres, gmm.as_ref(), &order, probabilities);
     let anomalies = anomalies::top_anomalies(&anomaly_score);
+    let (anomaly_features, anomaly_features_unit) =
+        anomalies::explain(x, &anomalies, &segments, &space.used, gmm.as_ref(), &order);
     // Profiles describe every scaled feature, used for clustering or not.
     let z_centres = if xz.is_some() { anomalies::segment_centres(z.view(), &segments, k) } else { centres };
     drop(xz);
@@ -329,6 +336,8 @@ pub fn segment_timed(
         anomaly_score,
         anomaly_unit: anomaly_unit.to_string(),
         anomalies,
+        anomaly_features,
+        anomaly_features_unit: anomaly_features_unit.to_string(),
         overall_means,
         profiles,
         seed: opts.seed,
@@ -449,6 +458,7 @@ mod tests {
             ignored_cells: vec![],
             accounts_left_out: 0,
             notes: vec![],
+            risk: None,
         }
     }
 

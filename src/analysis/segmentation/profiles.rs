@@ -157,6 +157,7 @@ mod tests {
             ignored_cells: vec![],
             accounts_left_out: 0,
             notes: vec![],
+            risk: None,
         };
         let (means, overall) = ([25.0, 40.0], [10.0, 12.0]);
         assert_eq!(
