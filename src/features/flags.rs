@@ -89,7 +89,10 @@ pub(super) fn evidence(fills: &mut [Fill], round_trips: bool) -> FlagEvidence {
     if fills.is_empty() {
         return e;
     }
-    fills.sort_by_key(|f| f.t);
+    // Usually in time order already (exports are).
+    if !fills.is_sorted_by_key(|f| f.t) {
+        fills.sort_by_key(|f| f.t);
+    }
     // Bursts: the largest window [t_i, t_i + 1 s), by two pointers.
     let mut i = 0;
     for j in 0..fills.len() {
@@ -124,74 +127,129 @@ pub(super) fn evidence(fills: &mut [Fill], round_trips: bool) -> FlagEvidence {
     e
 }
 
+/// Open fills a group may hold before [`round_trip_group`] leaves its
+/// linear scan for the map by quantity (a scan of a few open fills is
+/// faster than a map, and almost every account stays under this).
+const LINEAR_OPEN_FILLS: usize = 32;
+
 /// Fills in round trips among `fills` (sorted by time) and the time of the
 /// first trip's opening fill. Per instrument, in time order, each fill is
 /// matched to the earliest still-open fill of the other side within the
-/// window whose quantity is within the tolerance; open fills are kept per
-/// side in a map by quantity, so a fill looks only at the quantities that
-/// can match it (O(n log n), whatever the account's size).
+/// window whose quantity is within the tolerance ([`round_trip_group`]).
 fn round_trip_fills(fills: &[Fill]) -> (u32, i64) {
-    let mut by_instrument: Vec<usize> = (0..fills.len()).collect();
-    by_instrument.sort_by_key(|&i| (fills[i].instrument, fills[i].t));
+    if fills.iter().all(|f| f.instrument == fills[0].instrument) {
+        let (n, t) =
+            round_trip_linear(fills.iter().copied()).unwrap_or_else(|| round_trip_group(fills.iter().copied()));
+        return (n, if n > 0 { t } else { i64::MIN });
+    }
+    let mut by_instrument: Vec<u32> = (0..fills.len() as u32).collect();
+    // Stable: each instrument's fills stay in time order.
+    by_instrument.sort_by_key(|&i| fills[i as usize].instrument);
     let (mut matched, mut first) = (0u32, i64::MAX);
     let mut start = 0;
     while start < by_instrument.len() {
-        let inst = fills[by_instrument[start]].instrument;
-        let end = start + by_instrument[start..].partition_point(|&i| fills[i].instrument == inst);
-        // Open fills per side (0: buys, 1: sells): quantity bits -> times (oldest first).
-        let mut open: [BTreeMap<u32, VecDeque<i64>>; 2] = Default::default();
-        // Every open fill in time order, for expiry: (time, side, quantity bits).
-        let mut queue: VecDeque<(i64, usize, u32)> = VecDeque::new();
-        for &i in &by_instrument[start..end] {
-            let f = fills[i];
-            let q = f.quantity.abs();
-            if f.side == 0 || !(q.is_finite() && q > 0.0) {
-                continue;
+        let inst = fills[by_instrument[start] as usize].instrument;
+        let end = start + by_instrument[start..].partition_point(|&i| fills[i as usize].instrument == inst);
+        let group = by_instrument[start..end].iter().map(|&i| fills[i as usize]);
+        let (n, t) = round_trip_linear(group.clone()).unwrap_or_else(|| round_trip_group(group));
+        matched += n;
+        first = first.min(t);
+        start = end;
+    }
+    (matched, if matched > 0 { first } else { i64::MIN })
+}
+
+/// The side (0 buys, 1 sells) and absolute quantity of a fill that can be
+/// in a round trip; `None` without a side or a positive quantity.
+fn side_and_quantity(f: &Fill) -> Option<(usize, f32)> {
+    let q = f.quantity.abs();
+    (f.side != 0 && q.is_finite() && q > 0.0).then_some((usize::from(f.side < 0), q))
+}
+
+/// Whether quantities `a` and `b` differ by at most the tolerance of the larger.
+fn within(a: f32, b: f32) -> bool {
+    (a as f64 - b as f64).abs() <= ROUND_TRIP_QTY_TOLERANCE * a.max(b) as f64
+}
+
+/// [`round_trip_group`] by a linear scan of the open fills, which are few
+/// for almost every account; `None` as soon as more than
+/// [`LINEAR_OPEN_FILLS`] are open at once (the caller then uses the map).
+fn round_trip_linear(group: impl Iterator<Item = Fill>) -> Option<(u32, i64)> {
+    // Open fills in time order: (time, side, quantity); `from` skips the expired ones.
+    let mut open: Vec<(i64, usize, f32)> = Vec::new();
+    let (mut from, mut matched, mut first) = (0, 0u32, i64::MAX);
+    for f in group {
+        let Some((side, q)) = side_and_quantity(&f) else { continue };
+        while from < open.len() && f.t - open[from].0 > ROUND_TRIP_WINDOW_MS {
+            from += 1;
+        }
+        match open[from..].iter().position(|&(_, s, oq)| s == 1 - side && within(oq, q)) {
+            Some(p) => {
+                let (t, _, _) = open.remove(from + p);
+                matched += 2;
+                first = first.min(t);
             }
-            // Expire what is too old to match this fill (or any later one).
-            while let Some(&(t, s, key)) = queue.front() {
-                if f.t - t <= ROUND_TRIP_WINDOW_MS {
-                    break;
+            None if open.len() - from >= LINEAR_OPEN_FILLS => return None,
+            None => open.push((f.t, side, q)),
+        }
+    }
+    Some((matched, first))
+}
+
+/// Round-trip fills of one instrument's `group` (in time order) and the
+/// time of the first trip's opening fill (`i64::MAX`: none). Open fills are
+/// kept per side in a map by quantity, so a fill looks only at the
+/// quantities that can match it: O(n log n), whatever the account's size.
+fn round_trip_group(group: impl Iterator<Item = Fill>) -> (u32, i64) {
+    let (mut matched, mut first) = (0u32, i64::MAX);
+    // Open fills per side (0: buys, 1: sells): quantity bits -> (time, arrival), oldest first.
+    let mut open: [BTreeMap<u32, VecDeque<(i64, u32)>>; 2] = Default::default();
+    // Every open fill in arrival order, for expiry: (time, arrival, side, quantity bits).
+    let mut queue: VecDeque<(i64, u32, usize, u32)> = VecDeque::new();
+    for (arrival, f) in group.enumerate() {
+        let Some((side, q)) = side_and_quantity(&f) else { continue };
+        // Expire what is too old to match this fill (or any later one).
+        while let Some(&(t, a, s, key)) = queue.front() {
+            if f.t - t <= ROUND_TRIP_WINDOW_MS {
+                break;
+            }
+            queue.pop_front();
+            if let Some(times) = open[s].get_mut(&key) {
+                if times.front() == Some(&(t, a)) {
+                    times.pop_front();
                 }
-                queue.pop_front();
-                if let Some(times) = open[s].get_mut(&key) {
-                    if times.front() == Some(&t) {
-                        times.pop_front();
-                    }
-                    if times.is_empty() {
-                        open[s].remove(&key);
-                    }
+                if times.is_empty() {
+                    open[s].remove(&key);
                 }
             }
-            let side = usize::from(f.side < 0);
-            // |q - q'| <= tol * max(q, q')  <=>  q (1 - tol) <= q' <= q / (1 - tol).
-            let tol = ROUND_TRIP_QTY_TOLERANCE as f32;
-            let (lo, hi) = (q * (1.0 - tol), q / (1.0 - tol));
-            let within = |a: f32, b: f32| (a as f64 - b as f64).abs() <= ROUND_TRIP_QTY_TOLERANCE * a.max(b) as f64;
-            let candidate = open[1 - side]
-                .range(lo.to_bits().saturating_sub(1)..=hi.to_bits().saturating_add(1))
-                .filter(|(k, _)| within(f32::from_bits(**k), q))
-                .filter_map(|(k, times)| times.front().map(|t| (*t, *k)))
-                .min();
-            match candidate {
-                Some((t, key)) => {
-                    let times = open[1 - side].get_mut(&key).expect("found above");
+        }
+        // |q - q'| <= tol * max(q, q')  <=>  q (1 - tol) <= q' <= q / (1 - tol); positive f32s order as their bits.
+        let tol = ROUND_TRIP_QTY_TOLERANCE as f32;
+        let (lo, hi) = (q * (1.0 - tol), q / (1.0 - tol));
+        // The earliest to arrive among those that qualify, as the linear scan takes.
+        let candidate = open[1 - side]
+            .range(lo.to_bits().saturating_sub(1)..=hi.to_bits().saturating_add(1))
+            .filter(|(k, _)| within(f32::from_bits(**k), q))
+            .filter_map(|(k, times)| times.front().map(|&(t, a)| (a, t, *k)))
+            .min();
+        match candidate {
+            Some((_, t, key)) => {
+                if let Some(times) = open[1 - side].get_mut(&key) {
                     times.pop_front();
                     if times.is_empty() {
                         open[1 - side].remove(&key);
                     }
-                    matched += 2;
-                    first = first.min(t);
                 }
-                None => {
-                    open[side].entry(q.to_bits()).or_default().push_back(f.t);
-                    queue.push_back((f.t, side, q.to_bits()));
-                }
+                matched += 2;
+                first = first.min(t);
+            }
+            None => {
+                open[side].entry(q.to_bits()).or_default().push_back((f.t, arrival as u32));
+                queue.push_back((f.t, arrival as u32, side, q.to_bits()));
             }
         }
-        start = end;
     }
-    (matched, if matched > 0 { first } else { i64::MIN })
+    (matched, first)
 }
 
 #[cfg(test)]
@@ -248,6 +306,29 @@ mod tests {
         assert_eq!(e.last_days_first, (62.0 * day * 1000.0) as i64);
         let e = evidence(&mut [fill(0.0, 1, 10.0)], true);
         assert_eq!((e.longest_gap_days, e.last_days_share), (0.0, 1.0));
+    }
+
+    #[test]
+    fn the_linear_scan_and_the_map_agree() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        for case in 0..300 {
+            let n = rng.random_range(1..400);
+            let spread = [5_000, 60_000, 600_000][case % 3];
+            let mut t = 0i64;
+            let fills: Vec<Fill> = (0..n)
+                .map(|_| {
+                    t += rng.random_range(0..spread / 10 + 1);
+                    let q = [1.0f32, 1.0005, 1.002, 2.0, 0.0][rng.random_range(0..5)];
+                    Fill { t, side: [1, -1, 0][rng.random_range(0..3)], ..fill(0.0, 1, q) }
+                })
+                .collect();
+            let group = || fills.iter().copied();
+            let map = round_trip_group(group());
+            if let Some(linear) = round_trip_linear(group()) {
+                assert_eq!(linear, map, "case {case}");
+            }
+        }
     }
 
     #[test]

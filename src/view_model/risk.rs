@@ -40,7 +40,8 @@ impl RiskReport {
 
     /// The cells of table **Risk by segment**, one row per segment, in the
     /// order of [`RISK_COLUMNS`]: percentages with one decimal, amounts by
-    /// [`fmt_num`], the margin multiplier as `1.50`; `–` where the file
+    /// [`fmt_num`], leverage with one decimal (median / p90 / max in one cell,
+    /// as the instrument shares), the margin multiplier as `1.50`; `–` where the file
     /// cannot give a figure.
     pub fn segment_rows(&self) -> Vec<Vec<String>> {
         // `+ 0.0` turns an empty sum's -0.0 into 0.
@@ -48,17 +49,14 @@ impl RiskReport {
         self.segments
             .iter()
             .map(|s| {
+                let lev = |v: f64| if v.is_finite() { format!("{v:.1}") } else { "–".into() };
                 vec![
                     if s.segment == 0 { "noise".into() } else { s.segment.to_string() },
                     s.accounts.to_string(),
                     pct(s.notional_share),
                     pct(s.top10_share),
-                    fmt_num(s.leverage_median),
-                    fmt_num(s.leverage_p90),
-                    fmt_num(s.leverage_max),
-                    pct(s.perpetual_share),
-                    pct(s.future_share),
-                    pct(s.option_share),
+                    format!("{} / {} / {}", lev(s.leverage_median), lev(s.leverage_p90), lev(s.leverage_max)),
+                    format!("{} / {} / {}", pct(s.perpetual_share), pct(s.future_share), pct(s.option_share)),
                     fmt_num(s.pnl_sum),
                     pct(s.loss_making_share),
                     pct(s.flagged_share),
@@ -71,11 +69,12 @@ impl RiskReport {
             .collect()
     }
 
-    /// Table **Red flags**' rows: account id, rule keys (`, `), evidence, segment.
-    pub fn flag_rows(&self, ft: &FeatureTable, seg: &Segmentation) -> Vec<[String; 4]> {
+    /// Table **Red flags**' first `max` rows: account id, rule keys (`, `), evidence, segment.
+    pub fn flag_rows(&self, ft: &FeatureTable, seg: &Segmentation, max: usize) -> Vec<[String; 4]> {
         let rows = ft.risk.as_ref().map_or(&[][..], |r| &r.rows[..]);
         self.flagged
             .iter()
+            .take(max)
             .map(|f| {
                 let rules: Vec<&str> = f.rules.iter().map(|r| r.key()).collect();
                 [
@@ -94,20 +93,16 @@ impl RiskReport {
 
 /// Column headings of table **Risk by segment** (the automation contract
 /// names "Liquidated accounts (%)", "Liquidated notional (%)" and "Margin multiplier").
-pub const RISK_COLUMNS: [&str; 17] = [
+pub const RISK_COLUMNS: [&str; 13] = [
     "Segment",
     "Accounts",
     "Notional (%)",
-    "Top 10 accounts' notional (%)",
-    "Leverage median",
-    "Leverage p90",
-    "Leverage max",
-    "Perpetuals (%)",
-    "Futures (%)",
-    "Options (%)",
+    "Top 10 share (%)",
+    "Leverage median / p90 / max",
+    "Perpetuals / futures / options (%)",
     "Realized PnL",
-    "Loss-making accounts (%)",
-    "Flagged accounts (%)",
+    "Loss-making (%)",
+    "Flagged (%)",
     "Liquidated accounts (%)",
     "Liquidated notional (%)",
     "Notional at risk",
@@ -289,12 +284,37 @@ mod tests {
             let e = f.set(&p, bad).unwrap_err();
             assert!(e.starts_with(f.label()) && e.contains(bad), "{e}");
         }
-        assert_eq!(
-            RISK_COLUMNS.len(),
-            RiskReport { segments: vec![], flagged: vec![], missing: vec![] }
-                .segment_rows()
-                .first()
-                .map_or(17, |r| r.len())
-        );
+    }
+
+    #[test]
+    fn a_segment_row_has_a_cell_per_column_and_dashes_for_what_is_missing() {
+        let seg = SegmentRisk {
+            segment: 2,
+            accounts: 10,
+            notional_share: 0.25,
+            top10_share: 1.0,
+            leverage_median: 12.5,
+            leverage_p90: 30.0,
+            leverage_max: 50.0,
+            perpetual_share: 0.9,
+            future_share: 0.1,
+            option_share: 0.0,
+            pnl_sum: f64::NAN,
+            loss_making_share: f64::NAN,
+            flagged_share: 0.1,
+            liquidated_share: 0.5,
+            liquidated_notional_share: -0.0,
+            notional_at_risk: 1234.0,
+            margin_multiplier: 1.5,
+        };
+        let r = RiskReport { segments: vec![seg], flagged: vec![], missing: vec![] };
+        let row = &r.segment_rows()[0];
+        assert_eq!(row.len(), RISK_COLUMNS.len());
+        let at = |c: &str| &row[RISK_COLUMNS.iter().position(|x| *x == c).unwrap()];
+        assert_eq!(at("Leverage median / p90 / max"), "12.5 / 30.0 / 50.0");
+        assert_eq!(at("Perpetuals / futures / options (%)"), "90.0 / 10.0 / 0.0");
+        assert_eq!((at("Realized PnL").as_str(), at("Loss-making (%)").as_str()), ("–", "–"));
+        assert_eq!((at("Liquidated accounts (%)").as_str(), at("Liquidated notional (%)").as_str()), ("50.0", "0.0"));
+        assert_eq!(at("Margin multiplier"), "1.50");
     }
 }
