@@ -68,7 +68,7 @@ fn the_sample_stress_figures_of_segment_1_by_hand() {
         }
     }
     let flags: Vec<bool> = vec![false; ft.ids.len()];
-    let s = &risk_by_segment(&risk.rows, &seg.segments, seg.k, &flags, true, &RiskParams::default())[0];
+    let s = &risk_by_segment(&risk.rows, &seg.segments, seg.k, &flags, (true, true), &RiskParams::default())[0];
     println!("segment 1: {n} accounts, {liq} liquidated by a 10 % shock, {at_risk:.0} leveraged notional at risk");
     assert_eq!(s.accounts, n);
     assert!((s.liquidated_share - liq as f64 / n as f64).abs() < 1e-12);

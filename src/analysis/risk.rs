@@ -287,13 +287,15 @@ pub fn margin_multiplier(s: &SegmentRisk, r: &MarginRule) -> f64 {
 /// The risk figures of each segment: `rows[i]` is account `i`, in segment
 /// `segments[i]` (`1..=k`, or `0` for noise), flagged when `flagged[i]`.
 /// Segments `1..=k` in order, then noise if any account is in it.
-/// `has_pnl`: whether PnL figures exist (else they are `NaN`).
+/// `has_pnl`, `has_leverage`: whether the file has PnL and leverage
+/// columns; without them the PnL and stress figures are `NaN` (the file
+/// cannot say, and no account is assumed safe or liquidated).
 pub fn risk_by_segment(
     rows: &[AccountRisk],
     segments: &[usize],
     k: usize,
     flagged: &[bool],
-    has_pnl: bool,
+    (has_pnl, has_leverage): (bool, bool),
     p: &RiskParams,
 ) -> Vec<SegmentRisk> {
     let total: f64 = rows.iter().map(|r| r.notional).filter(|x| x.is_finite()).sum();
@@ -342,6 +344,11 @@ pub fn risk_by_segment(
                 notional_at_risk: liq.iter().map(|&i| rows[i].leveraged_notional).sum(),
                 margin_multiplier: 0.0,
             };
+            if !has_leverage {
+                out.liquidated_share = f64::NAN;
+                out.liquidated_notional_share = f64::NAN;
+                out.notional_at_risk = f64::NAN;
+            }
             out.margin_multiplier = margin_multiplier(&out, &p.margin);
             out
         })
@@ -427,7 +434,7 @@ mod tests {
         let segments = [1, 1, 1, 2];
         let flagged = [true, false, false, false];
         let p = RiskParams::default();
-        let s = risk_by_segment(&rows, &segments, 2, &flagged, true, &p);
+        let s = risk_by_segment(&rows, &segments, 2, &flagged, (true, true), &p);
         assert_eq!(s.len(), 2);
         assert_eq!((s[0].accounts, s[0].notional_share, s[0].top10_share), (3, 0.5, 1.0));
         assert_eq!((s[0].leverage_median, s[0].leverage_p90, s[0].leverage_max), (25.0, 25.0, 25.0));
@@ -439,6 +446,10 @@ mod tests {
         assert_eq!((s[1].liquidated_share, s[1].margin_multiplier), (0.0, 1.0));
         assert!(s[1].leverage_p90.is_nan());
         let capped = RiskParams { margin: MarginRule { cap: 1.5, ..Default::default() }, ..p };
-        assert_eq!(risk_by_segment(&rows, &segments, 2, &flagged, true, &capped)[0].margin_multiplier, 1.5);
+        assert_eq!(risk_by_segment(&rows, &segments, 2, &flagged, (true, true), &capped)[0].margin_multiplier, 1.5);
+        // Without a leverage column the stress figures are unknown, not zero, and their condition is not met.
+        let blind = &risk_by_segment(&rows, &segments, 2, &flagged, (true, false), &p)[0];
+        assert!(blind.liquidated_share.is_nan() && blind.notional_at_risk.is_nan());
+        assert_eq!(blind.margin_multiplier, 1.5, "p90 leverage and flagged: 1 + 2 x 0.25");
     }
 }

@@ -34,7 +34,8 @@ impl RiskReport {
         let flagged = flagged(&risk.rows, &p.flags);
         let mut is_flagged = vec![false; risk.rows.len()];
         flagged.iter().for_each(|f| is_flagged[f.account] = true);
-        let segments = risk_by_segment(&risk.rows, &seg.segments, seg.k, &is_flagged, risk.has_pnl, p);
+        let segments =
+            risk_by_segment(&risk.rows, &seg.segments, seg.k, &is_flagged, (risk.has_pnl, risk.has_leverage), p);
         Some(RiskReport { segments, flagged, missing: risk.missing() })
     }
 

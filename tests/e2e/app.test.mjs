@@ -261,8 +261,9 @@ test('methods, scaling and per-feature transforms on the sample', async () => {
   assert.match(await page.getByRole('table', { name: 'k sweep scores' }).locator('thead').innerText(), /BIC/);
   let l = lines((await download(page)).text);
   assert.ok(l[0].includes(`,p_segment_${kg},`), 'membership probabilities exported');
-  const p = l[1].split(',');
-  const probs = p.slice(6, 6 + kg).map(Number);
+  const p = csvFields(l[1]);
+  const from = csvFields(l[0]).indexOf('p_segment_1');
+  const probs = p.slice(from, from + kg).map(Number);
   assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-9, 'probabilities sum to 1');
 
   await page.getByLabel('Method').selectOption('hdbscan');
