@@ -7,7 +7,7 @@ use super::catalog::{FeatureKey, FeatureSpec, Offer, Totals};
 use super::exposure::{AccountRisk, RiskInputs};
 use super::flags::{self, Fill};
 use super::interner::Interner;
-use super::lists::{ByAccount, DistinctByAccount};
+use super::lists::{grouped_order, ByAccount, DistinctByAccount};
 use super::skips::{SkippedRows, Skips};
 use super::{count_of, FeatureDef, FeatureError, FeatureTable, PROGRESS_EVERY_ROWS};
 use crate::ingest::instrument::{self, InstrumentType, OptionKind};
@@ -234,8 +234,11 @@ pub(super) struct Accounts {
     /// however many rows follow on it), instrument ids from 64 up, and
     /// order ids (a run of one order's rows adds it once).
     notionals: ByAccount<f64>,
-    /// Every timed fill of a trades file, for the red flags ([`flags`]).
+    /// Every timed fill of a trades file, for the red flags ([`flags`]);
+    /// a merged part's own list is kept beside it as it came (remapped in
+    /// place), so that merging allocates no second copy of either.
     fills: ByAccount<Fill>,
+    merged_fills: Vec<ByAccount<Fill>>,
     days: DistinctByAccount<i64>,
     more_instruments: DistinctByAccount<u32>,
     orders: DistinctByAccount<u32>,
@@ -269,6 +272,7 @@ impl Accounts {
             order_ids: Interner::default(),
             notionals: ByAccount::default(),
             fills: ByAccount::default(),
+            merged_fills: Vec::new(),
             days: DistinctByAccount::default(),
             more_instruments: DistinctByAccount::default(),
             orders: DistinctByAccount::default(),
@@ -471,7 +475,12 @@ impl Accounts {
         true
     }
 
-    pub(super) fn into_partial(self) -> PartialAccounts {
+    pub(super) fn into_partial(mut self) -> PartialAccounts {
+        // A part is one list (parts merged here, if any, join it: their accounts are already this one's).
+        let identity: Vec<u32> = (0..self.ids.len() as u32).collect();
+        for part in std::mem::take(&mut self.merged_fills) {
+            self.fills.append(part, &identity, |f| f);
+        }
         PartialAccounts {
             names: self.interned.strings().into_iter().zip(self.names.iter().map(|n| n.type_inferred)).collect(),
             order_names: self.order_ids.strings(),
@@ -539,10 +548,12 @@ impl Accounts {
             add_instrument(&mut self.aggs[i as usize], &mut self.more_instruments, i, names[id as usize]);
         }
         self.notionals.append(p.notionals, &accounts, |x| x);
-        self.fills.append(p.fills, &accounts, |f| Fill {
-            instrument: names.get(f.instrument as usize).copied().unwrap_or(u32::MAX),
-            ..f
-        });
+        let mut part = p.fills;
+        part.account.iter_mut().for_each(|a| *a = accounts[*a as usize]);
+        for f in &mut part.value {
+            f.instrument = names.get(f.instrument as usize).copied().unwrap_or(u32::MAX);
+        }
+        self.merged_fills.push(part);
         self.days.append(p.days, &accounts, |x| x, &later_days);
         self.orders.append(p.orders, &accounts, |o| orders[o as usize], &vec![false; accounts.len()]);
         self.skips.merge(p.skips, record_offset);
@@ -580,6 +591,7 @@ impl Accounts {
             unsided,
             notionals,
             fills,
+            merged_fills,
             days,
             more_instruments,
             orders,
@@ -693,16 +705,29 @@ impl Accounts {
                 has_time: real_time,
                 has_round_trips: real_time && inp.side.is_some() && inp.quantity.is_some() && inp.instrument.is_some(),
             };
-            let (starts, mut fills) = fills.grouped(n);
+            // Each account's fills gathered in turn into one small buffer: no second copy of the list.
+            let lists: Vec<&ByAccount<Fill>> = std::iter::once(&fills).chain(&merged_fills).collect();
+            let (starts, order) = grouped_order(&lists, n);
+            // Index j of the concatenation: the first list's, then each merged part's.
+            let ends: Vec<usize> = lists
+                .iter()
+                .scan(0, |end, l| {
+                    *end += l.value.len();
+                    Some(*end)
+                })
+                .collect();
+            let fill = |j: usize| {
+                let k = ends.partition_point(|&e| e <= j);
+                lists[k].value[j - if k == 0 { 0 } else { ends[k - 1] }]
+            };
+            let mut mine: Vec<Fill> = Vec::new();
             let rows = aggs
                 .iter()
                 .enumerate()
                 .map(|(i, a)| {
-                    account_risk(
-                        a,
-                        flags::evidence(&mut fills[starts[i]..starts[i + 1]], inputs.has_round_trips),
-                        &inputs,
-                    )
+                    mine.clear();
+                    mine.extend(order[starts[i]..starts[i + 1]].iter().map(|&j| fill(j as usize)));
+                    account_risk(a, flags::evidence(&mut mine, inputs.has_round_trips), &inputs)
                 })
                 .collect();
             RiskInputs { rows, ..inputs }

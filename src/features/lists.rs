@@ -26,8 +26,11 @@ impl<T: Copy + Default> ByAccount<T> {
     }
 
     /// Appends `other`, whose account `i` is account `accounts[i]` here,
-    /// its values mapped by `f`.
+    /// its values mapped by `f`. Reserves exactly what it adds (the usual
+    /// doubling would leave up to half a large list unused).
     pub(super) fn append(&mut self, other: ByAccount<T>, accounts: &[u32], f: impl Fn(T) -> T) {
+        self.account.reserve_exact(other.account.len());
+        self.value.reserve_exact(other.value.len());
         self.account.extend(other.account.iter().map(|&a| accounts[a as usize]));
         self.value.extend(other.value.into_iter().map(f));
     }
@@ -52,6 +55,30 @@ impl<T: Copy + Default> ByAccount<T> {
         }
         (starts, values)
     }
+}
+
+/// The entries of several [`ByAccount`] lists, taken as one list (the
+/// first's, then the second's, ...), grouped by account without copying a
+/// value: account `a`'s entries are `order[starts[a]..starts[a + 1]]`, in
+/// the order added, as indices into that concatenation (a stable counting
+/// sort of 4-byte indices; [`ByAccount::grouped`] copies the values). `n`
+/// is the number of accounts (every account index is below it).
+pub(super) fn grouped_order<T>(lists: &[&ByAccount<T>], n: usize) -> (Vec<usize>, Vec<u32>) {
+    let mut starts = vec![0usize; n + 1];
+    for &a in lists.iter().flat_map(|l| &l.account) {
+        starts[a as usize + 1] += 1;
+    }
+    for i in 0..n {
+        starts[i + 1] += starts[i];
+    }
+    let mut next = starts.clone();
+    let mut order = vec![0u32; lists.iter().map(|l| l.account.len()).sum()];
+    for (i, &a) in lists.iter().flat_map(|l| &l.account).enumerate() {
+        let at = &mut next[a as usize];
+        order[*at] = i as u32;
+        *at += 1;
+    }
+    (starts, order)
 }
 
 impl<T: Copy + Default + Ord> ByAccount<T> {
@@ -197,6 +224,23 @@ impl<T: Copy + Default + Ord> DistinctByAccount<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_grouped_order_indexes_what_grouped_copies() {
+        let mut l = ByAccount::default();
+        for (a, v) in [(2u32, 10i64), (0, 11), (2, 12), (1, 13), (0, 14)] {
+            l.push(a, v);
+        }
+        // The same list in two pieces: indices run on from the first into the second.
+        let (a, b) = (
+            ByAccount { account: l.account[..2].to_vec(), value: l.value[..2].to_vec() },
+            ByAccount { account: l.account[2..].to_vec(), value: l.value[2..].to_vec() },
+        );
+        let (starts, order) = grouped_order(&[&a, &b], 3);
+        let by_index: Vec<i64> = order.iter().map(|&i| l.value[i as usize]).collect();
+        let (starts2, values) = l.grouped(3);
+        assert_eq!((starts, by_index), (starts2, values));
+    }
 
     #[test]
     fn per_account_lists_group_in_order_and_count_like_hash_sets() {
