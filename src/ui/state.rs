@@ -13,7 +13,7 @@ use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use crate::view_model::fragment::{from_fragment, to_fragment};
 use crate::view_model::inputs;
-use crate::view_model::risk::{RiskField, RiskReport};
+use crate::view_model::risk::{risk_fragment, risk_from_fragment, RiskField, RiskReport};
 use crate::view_model::OptionValue;
 use crate::view_model::{
     parse_k, parse_min_cluster_size, parse_seed, reduce, Busy, Change, FileRef, Loaded, ResultView, CANCELLED,
@@ -95,6 +95,7 @@ impl AppState {
         // Settings from the page's address (a link or bookmark), then kept there.
         let (settings, _) = from_fragment(&browser::fragment(), Settings::default());
         state.settings.set(settings);
+        state.risk.set(risk_from_fragment(&browser::fragment(), RiskParams::default()));
         worker::listen(move |r| state.receive(r));
         state
     }
@@ -119,8 +120,7 @@ impl AppState {
         let stage = if self.loaded.get_untracked().is_some() { Stage::Features } else { Stage::Read };
         let total = if stage == Stage::Read { f.bytes } else { 0.0 };
         self.busy.set(Busy::Working { stage, step: String::new(), done: 0.0, total });
-        let (_, crash_test) = from_fragment(&browser::fragment(), Settings::default());
-        browser::set_fragment(&to_fragment(&self.settings.get_untracked(), crash_test));
+        let crash_test = self.write_fragment();
         let req = Request {
             job: self.generation.get_value(),
             file: f.id,
@@ -353,6 +353,20 @@ impl AppState {
         }
     }
 
+    /// Puts the settings in force, and the Risk view's thresholds that are
+    /// not the defaults, in the page's address (a bookmark brings them back).
+    /// Returns whether the address asks for the crash test hook.
+    fn write_fragment(self) -> bool {
+        let (_, crash_test) = from_fragment(&browser::fragment(), Settings::default());
+        let mut fragment = to_fragment(&self.settings.get_untracked(), crash_test);
+        let risk = risk_fragment(&self.risk.get_untracked());
+        if !risk.is_empty() {
+            fragment = format!("{fragment}&{risk}");
+        }
+        browser::set_fragment(&fragment);
+        crash_test
+    }
+
     /// Button **Download watchlist**: the flagged accounts of the result on
     /// screen under the thresholds in force ([`watchlist_csv`]).
     pub fn download_watchlist(self) {
@@ -371,6 +385,7 @@ impl AppState {
         match field.set(&self.risk.get_untracked(), text) {
             Ok(p) => {
                 self.risk.set(p);
+                self.write_fragment();
                 // Only this input's own refusal is cleared (a failed job's message stays).
                 if self.error.with_untracked(|e| e.as_ref().is_some_and(|e| e.starts_with(field.label()))) {
                     self.error.set(None);

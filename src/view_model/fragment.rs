@@ -7,7 +7,9 @@
 //! Form: `k=6&seed=42&method=kmeans&scaling=standard&features=behaviour&balance=1`,
 //! with `features=custom:<key>,<key>,...` for a custom feature set (keys
 //! percent-encoded), `mcs=<n>` for HDBSCAN's min cluster size, and the test
-//! hook `crash-test` as a bare word. Missing or unreadable parts keep the
+//! hook `crash-test` as a bare word. The Risk view's thresholds follow when
+//! they are not the defaults ([`super::risk::risk_fragment`]); each reader
+//! ignores the other's keys. Missing or unreadable parts keep the
 //! defaults; nothing in it is ever sent anywhere.
 
 use super::inputs::{parse_k, parse_min_cluster_size, parse_seed};

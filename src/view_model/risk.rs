@@ -152,6 +152,44 @@ impl RiskField {
         RiskField::LastDaysShare,
     ];
 
+    /// Every field: the scenario's, the margin rule's, the red-flag rules'.
+    pub const ALL: [RiskField; 14] = [
+        RiskField::Shock,
+        RiskField::Maintenance,
+        RiskField::MarginBase,
+        RiskField::MarginStep,
+        RiskField::MarginCap,
+        RiskField::LeverageP90,
+        RiskField::LiquidatedAbove,
+        RiskField::LossMakingAbove,
+        RiskField::FlaggedAbove,
+        RiskField::RoundTripShare,
+        RiskField::RoundTripMinFills,
+        RiskField::BurstFills,
+        RiskField::DormantDays,
+        RiskField::LastDaysShare,
+    ];
+
+    /// Its key in the page's address ([`risk_fragment`]).
+    pub fn key(self) -> &'static str {
+        match self {
+            RiskField::Shock => "shock",
+            RiskField::Maintenance => "mm",
+            RiskField::MarginBase => "margin-base",
+            RiskField::MarginStep => "margin-step",
+            RiskField::MarginCap => "margin-cap",
+            RiskField::LeverageP90 => "margin-lev-p90",
+            RiskField::LiquidatedAbove => "margin-liquidated",
+            RiskField::LossMakingAbove => "margin-loss-making",
+            RiskField::FlaggedAbove => "margin-flagged",
+            RiskField::RoundTripShare => "rt-share",
+            RiskField::RoundTripMinFills => "rt-fills",
+            RiskField::BurstFills => "burst",
+            RiskField::DormantDays => "dormant-days",
+            RiskField::LastDaysShare => "last-days",
+        }
+    }
+
     /// The input's accessible name.
     pub fn label(self) -> &'static str {
         match self {
@@ -264,6 +302,34 @@ impl RiskField {
     }
 }
 
+/// The thresholds of `p` that differ from the defaults, as parts of the
+/// page's address (`shock=20&mm=1`, values as the inputs show them),
+/// joined by `&`; empty when all are the defaults. Appended to the analysis
+/// settings' fragment ([`super::fragment::to_fragment`]), whose reader
+/// ignores these keys as this one ignores its.
+pub fn risk_fragment(p: &RiskParams) -> String {
+    let defaults = RiskParams::default();
+    RiskField::ALL
+        .iter()
+        .filter(|f| f.get(p) != f.get(&defaults))
+        .map(|f| format!("{}={}", f.key(), f.get(p)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The thresholds `fragment` (with or without `#`) gives, starting from
+/// `base`: each known key's value is taken as its input would take it, and
+/// an unreadable or out-of-range one keeps `base`'s.
+pub fn risk_from_fragment(fragment: &str, base: RiskParams) -> RiskParams {
+    fragment.trim_start_matches('#').split('&').fold(base, |p, part| {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        match RiskField::ALL.iter().find(|f| f.key() == key) {
+            Some(f) => f.set(&p, value).unwrap_or(p),
+            None => p,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +351,25 @@ mod tests {
             let e = f.set(&p, bad).unwrap_err();
             assert!(e.starts_with(f.label()) && e.contains(bad), "{e}");
         }
+    }
+
+    #[test]
+    fn the_thresholds_go_through_the_address_and_bad_values_keep_the_defaults() {
+        let p = RiskParams::default();
+        assert_eq!(risk_fragment(&p), "");
+        let q = RiskField::Shock.set(&p, "20").unwrap();
+        let q = RiskField::FlaggedAbove.set(&q, "7.5").unwrap();
+        let q = RiskField::BurstFills.set(&q, "30").unwrap();
+        let f = risk_fragment(&q);
+        assert_eq!(f, "shock=20&margin-flagged=7.5&burst=30");
+        let settings = format!("k=4&seed=42&method=kmeans&{f}");
+        assert_eq!(risk_from_fragment(&format!("#{settings}"), p), q);
+        assert_eq!(risk_from_fragment("shock=500&burst=2.5&mm=x&k=3", p), p, "out of range, not whole, not a number");
+        let keys: std::collections::HashSet<&str> = RiskField::ALL.iter().map(|f| f.key()).collect();
+        assert_eq!(keys.len(), RiskField::ALL.len());
+        assert!(RiskField::ALL
+            .iter()
+            .all(|f| RiskField::STRESS.contains(f) || RiskField::MARGIN.contains(f) || RiskField::FLAGS.contains(f)));
     }
 
     #[test]

@@ -214,6 +214,14 @@ test('the Risk view on the sample: stress, margin multiplier, red flags and the 
     return t.some((r, i) => r.textContent !== before[i]);
   }, [rowsBefore]);
   const after = (await column('Liquidated accounts (%)')).map(Number);
+  // The scenario is in the address: a page opened there starts with it.
+  assert.match(page.url(), /[#&]shock=50(&|$)/);
+  const again = await gotoApp(await context.newPage(), page.url());
+  await again.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(again, 'risk, from the address');
+  assert.equal(await again.getByRole('spinbutton', { name: 'Price shock (%)' }).inputValue(), '50');
+  assert.deepEqual((await again.getByRole('table', { name: 'Risk by segment' }).locator('tbody tr').allTextContents()), await table.locator('tbody tr').allTextContents());
+  await again.tab.close();
   assert.ok(after.every((v, i) => v >= liquidated[i]) && after.some((v, i) => v > liquidated[i]), `${liquidated} -> ${after}`);
   assert.equal(await page.getByRole('progressbar').count(), 0, 'no job ran');
   assert.equal(await page.getByLabel('Timings').innerText(), timings, 'the same result: not read or segmented again');
