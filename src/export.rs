@@ -30,28 +30,36 @@ fn number(out: &mut String, v: f64) {
     }
 }
 
+/// The words around a feature's name in an anomaly's explanation, value
+/// `v` as `Segmentation::anomaly_features` gives it: (`"high "` or `"low "`,
+/// `" (+3.1)"`) in scaled units, or (`""`, `" (64 %)"`) as a share of a
+/// mixture's negative log-likelihood. The page puts the name between them in
+/// its own isolation; [`anomaly_features_text`] joins them as text.
+pub fn anomaly_feature_words(seg: &Segmentation, v: f64) -> (&'static str, String) {
+    if matches!(seg.method, Method::GaussianMixture { .. }) {
+        ("", format!(" ({:.0} %)", 100.0 * v))
+    } else {
+        (if v >= 0.0 { "high " } else { "low " }, format!(" ({v:+.1})"))
+    }
+}
+
 /// Why anomaly `r` (the `r`-th of `seg.anomalies`) is unusual, as text:
 /// `high total_notional (+3.1); low win_rate (-2.0)` in scaled units, or
-/// `total_notional 64 %; ...` as shares of the mixture's negative
-/// log-likelihood (see `Segmentation::anomaly_features`).
+/// `total_notional (64 %); ...` as shares of the mixture's negative
+/// log-likelihood ([`anomaly_feature_words`]).
 pub fn anomaly_features_text(ft: &FeatureTable, seg: &Segmentation, r: usize) -> String {
-    let shares = seg.anomaly_features_unit.starts_with("share");
     seg.anomaly_features[r]
         .iter()
         .map(|&(j, v)| {
-            let key = &ft.defs[j].key;
-            if shares {
-                format!("{key} {:.0} %", 100.0 * v)
-            } else {
-                format!("{} {key} ({v:+.1})", if v >= 0.0 { "high" } else { "low" })
-            }
+            let (before, after) = anomaly_feature_words(seg, v);
+            format!("{before}{}{after}", ft.defs[j].key)
         })
         .collect::<Vec<_>>()
         .join("; ")
 }
 
-/// The segment's label as exports write it: `1..=k`, `noise` for 0.
-fn segment_label(s: usize) -> String {
+/// A segment's label as exports and tables write it: `1..=k`, `noise` for 0.
+pub fn segment_label(s: usize) -> String {
     if s == 0 {
         "noise".into()
     } else {

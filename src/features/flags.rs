@@ -137,26 +137,25 @@ const LINEAR_OPEN_FILLS: usize = 32;
 /// matched to the earliest still-open fill of the other side within the
 /// window whose quantity is within the tolerance ([`round_trip_group`]).
 fn round_trip_fills(fills: &[Fill]) -> (u32, i64) {
-    if fills.iter().all(|f| f.instrument == fills[0].instrument) {
-        let (n, t) =
-            round_trip_linear(fills.iter().copied()).unwrap_or_else(|| round_trip_group(fills.iter().copied()));
-        return (n, if n > 0 { t } else { i64::MIN });
-    }
-    let mut by_instrument: Vec<u32> = (0..fills.len() as u32).collect();
-    // Stable: each instrument's fills stay in time order.
-    by_instrument.sort_by_key(|&i| fills[i as usize].instrument);
-    let (mut matched, mut first) = (0u32, i64::MAX);
-    let mut start = 0;
-    while start < by_instrument.len() {
-        let inst = fills[by_instrument[start] as usize].instrument;
-        let end = start + by_instrument[start..].partition_point(|&i| fills[i as usize].instrument == inst);
-        let group = by_instrument[start..end].iter().map(|&i| fills[i as usize]);
-        let (n, t) = round_trip_linear(group.clone()).unwrap_or_else(|| round_trip_group(group));
-        matched += n;
-        first = first.min(t);
-        start = end;
-    }
+    let (matched, first) = if fills.iter().all(|f| f.instrument == fills[0].instrument) {
+        // One instrument (most accounts): no index to sort.
+        trips(fills.iter().copied())
+    } else {
+        let mut by_instrument: Vec<u32> = (0..fills.len() as u32).collect();
+        // Stable: each instrument's fills stay in time order.
+        by_instrument.sort_by_key(|&i| fills[i as usize].instrument);
+        by_instrument
+            .chunk_by(|&a, &b| fills[a as usize].instrument == fills[b as usize].instrument)
+            .map(|g| trips(g.iter().map(|&i| fills[i as usize])))
+            .fold((0, i64::MAX), |(n, t), (m, u)| (n + m, t.min(u)))
+    };
     (matched, if matched > 0 { first } else { i64::MIN })
+}
+
+/// One instrument's round-trip fills and first trip time: by the linear
+/// scan, or by the map when the scan gives up.
+fn trips(group: impl Iterator<Item = Fill> + Clone) -> (u32, i64) {
+    round_trip_linear(group.clone()).unwrap_or_else(|| round_trip_group(group))
 }
 
 /// The side (0 buys, 1 sells) and absolute quantity of a fill that can be

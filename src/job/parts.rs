@@ -78,7 +78,7 @@ mod tests {
     use crate::features::extract_with_progress;
     use crate::ingest::csv::SNIFF_BYTES;
     use crate::ingest::{parse_bytes, DataKind, RaggedRows};
-    use crate::job::test_util::{assert_same_risk, request, with_stray_quote};
+    use crate::job::test_util::{assert_same_risk, close, request, with_stray_quote};
     use crate::job::{decode, encode, Streamed, Streaming};
     use crate::sample::generate;
 
@@ -148,11 +148,7 @@ mod tests {
             (&b.ids, b.values.dim(), b.rows_used, &b.skipped)
         );
         // Sums over two parts are added: the last bits may differ.
-        assert!(ft
-            .values
-            .iter()
-            .zip(&b.values)
-            .all(|(x, y)| x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0)));
+        assert!(ft.values.iter().zip(&b.values).all(|(x, y)| close(*x, *y)));
         assert_eq!(ft.rows_used, n - 3, "all rows but the two with a stray quote");
         assert_eq!(ft.skipped[0].examples, [42, n as u32 * 4 / 5 + 1]);
     }
@@ -191,7 +187,7 @@ mod tests {
             assert_same_risk(&a, &b);
             // Sums over two parts are added: the last bits may differ.
             for (x, y) in a.values.iter().zip(b.values.iter()) {
-                assert!(x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0), "{frac}: {x} vs {y}");
+                assert!(close(*x, *y), "{frac}: {x} vs {y}");
             }
             assert!(a.skipped.iter().any(|s| s.count == 1), "{frac}: {:?}", a.skipped);
             assert_eq!(
@@ -236,7 +232,7 @@ mod tests {
         let (a, b) = (ft.unwrap(), extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap());
         assert_eq!((&a.ids, &a.defs, &a.notes, &a.skipped), (&b.ids, &b.defs, &b.notes, &b.skipped));
         for (x, y) in a.values.iter().zip(b.values.iter()) {
-            assert!(x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}");
+            assert!(close(*x, *y), "{x} vs {y}");
         }
     }
 

@@ -40,6 +40,11 @@ pub(super) fn with_stray_quote(csv: &str, row: usize) -> String {
     lines.join("\n") + "\n"
 }
 
+/// Whether a sum over two parts, `x`, is the one-pass sum `y` but for its last bits.
+pub(super) fn close(x: f64, y: f64) -> bool {
+    x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0)
+}
+
 /// The risk inputs of a read in two parts and of a whole read: the same
 /// red-flag evidence, exactly, and the same sums but for their last bits
 /// (two parts' sums are added).
@@ -48,7 +53,6 @@ pub(super) fn assert_same_risk(a: &FeatureTable, b: &FeatureTable) {
         return assert_eq!(a.risk.is_some(), b.risk.is_some(), "risk inputs on one side only");
     };
     assert_eq!(a.rows.len(), b.rows.len());
-    let close = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x - y).abs() <= 1e-12 * y.abs().max(1.0);
     for (x, y) in a.rows.iter().zip(&b.rows) {
         assert_eq!(format!("{:?}", x.flags), format!("{:?}", y.flags), "red-flag evidence differs");
         for (u, v) in [(x.notional, y.notional), (x.leverage, y.leverage), (x.bias, y.bias), (x.pnl, y.pnl)] {

@@ -3,6 +3,7 @@
 
 use super::file_text::FileText;
 use crate::analysis::Segmentation;
+use crate::export::anomaly_feature_words;
 use crate::features::FeatureTable;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -13,7 +14,6 @@ const ANOMALIES_SHOWN: usize = 15;
 #[component]
 pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
     let shown: Vec<usize> = seg.anomalies.iter().take(ANOMALIES_SHOWN).copied().collect();
-    let shares = seg.anomaly_features_unit.starts_with("share");
     // The analysis' explanation (see `Segmentation::anomaly_features`), two features per account.
     let why = |r: usize| {
         // Each name in its own isolation: a name (a customer table's column)
@@ -23,11 +23,12 @@ pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView
             .take(2)
             .enumerate()
             .map(|(n, &(j, v))| {
+                let (before, after) = anomaly_feature_words(&seg, v);
                 view! {
                     {if n > 0 { "; " } else { "" }}
-                    {if shares { "" } else if v >= 0.0 { "high " } else { "low " }}
+                    {before}
                     <FileText text=ft.defs[j].key.clone()/>
-                    {if shares { format!(" ({:.0} %)", 100.0 * v) } else { format!(" ({v:+.1})") }}
+                    {after}
                 }
             })
             .collect_view()

@@ -11,11 +11,12 @@ use super::state::AppState;
 use crate::view_model::risk::{RiskField, RiskReport, RISK_COLUMNS, STRESS_APPROXIMATION};
 use leptos::prelude::*;
 
-/// Rows of table **Red flags** the page shows (the watchlist has them all): 452 rows of
-/// the 1M-trade benchmark file made one main-thread task of 80-140 ms.
+/// Rows of table **Red flags** the page shows (the watchlist has them all): drawing all
+/// 452 of the 1M-trade benchmark file gave two main-thread tasks over 50 ms (longest
+/// 83-143 ms) where drawing none gave one.
 const FLAGS_SHOWN: usize = 100;
 
-/// One number input per field, each redrawn from the state (so that a refused value reverts).
+/// One number input per field, showing the state's value (a refused value is redrawn from it).
 fn inputs(state: AppState, fields: &'static [RiskField]) -> impl IntoView {
     fields
         .iter()
@@ -27,7 +28,7 @@ fn inputs(state: AppState, fields: &'static [RiskField]) -> impl IntoView {
                     {format!("{} ", f.label())}
                     <input type="number" min=lo max=hi step=if whole { "1" } else { "any" } aria-label=f.label()
                         prop:value=move || { taken.track(); state.risk.with(|p| f.get(p).to_string()) }
-                        on:change=move |ev| { state.set_risk(f, &event_target_value(&ev)); taken.notify(); }/>
+                        on:change=move |ev| if !state.set_risk(f, &event_target_value(&ev)) { taken.notify() }/>
                 </label>
             }
         })

@@ -348,7 +348,12 @@ impl AppState {
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
         let report = RiskReport::of(&r.ft, &r.seg, &self.risk.get_untracked());
         let csv = assignments_csv(&r.ft, &r.seg, report.as_ref().map(|x| &x.segments[..]));
-        if download_text(&export_file_name(&l.name), &csv).is_err() {
+        self.save(&export_file_name(&l.name), &csv);
+    }
+
+    /// Downloads `text` as `name`, or says that the browser refused.
+    fn save(self, name: &str, text: &str) {
+        if download_text(name, text).is_err() {
             self.error.set(Some("The browser refused to save the file.".into()));
         }
     }
@@ -372,10 +377,7 @@ impl AppState {
     pub fn download_watchlist(self) {
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
         let Some(report) = RiskReport::of(&r.ft, &r.seg, &self.risk.get_untracked()) else { return };
-        let csv = watchlist_csv(&r.ft, &r.seg, &report.flagged, &report.segments);
-        if download_text(&watchlist_file_name(&l.name), &csv).is_err() {
-            self.error.set(Some("The browser refused to save the file.".into()));
-        }
+        self.save(&watchlist_file_name(&l.name), &watchlist_csv(&r.ft, &r.seg, &report.flagged, &report.segments));
     }
 
     /// A threshold of the Risk view changed to `text`: applied (the view

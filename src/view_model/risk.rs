@@ -6,6 +6,7 @@
 use super::format::fmt_num;
 use crate::analysis::risk::{evidence, flagged, risk_by_segment, Flagged, RiskParams, SegmentRisk};
 use crate::analysis::Segmentation;
+use crate::export::segment_label;
 use crate::features::FeatureTable;
 
 /// What the page says of the scenario, word for word (README "Risk").
@@ -52,7 +53,7 @@ impl RiskReport {
             .map(|s| {
                 let lev = |v: f64| if v.is_finite() { format!("{v:.1}") } else { "–".into() };
                 vec![
-                    if s.segment == 0 { "noise".into() } else { s.segment.to_string() },
+                    segment_label(s.segment),
                     s.accounts.to_string(),
                     pct(s.notional_share),
                     pct(s.top10_share),
@@ -82,10 +83,7 @@ impl RiskReport {
                     ft.ids[f.account].clone(),
                     rules.join(", "),
                     rows.get(f.account).map_or(String::new(), |a| evidence(&a.flags, &f.rules)),
-                    match seg.segments[f.account] {
-                        0 => "noise".into(),
-                        s => s.to_string(),
-                    },
+                    segment_label(seg.segments[f.account]),
                 ]
             })
             .collect()
