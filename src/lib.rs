@@ -13,6 +13,7 @@ pub mod features;
 pub mod hashing;
 pub mod ingest;
 pub mod job;
+pub mod model;
 pub mod sample;
 pub mod stats;
 pub mod view_model;

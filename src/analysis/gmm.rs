@@ -24,7 +24,7 @@ use nalgebra::DMatrix;
 use ndarray::{Array1, Array2, ArrayView2};
 
 /// Shape of each component's covariance.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum CovarianceType {
     /// A full `d x d` covariance per component (ellipsoids at any angle).
     #[default]
@@ -129,7 +129,7 @@ impl GaussianMixture {
 }
 
 /// A fitted Gaussian mixture.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedGaussianMixture {
     pub covariance_type: CovarianceType,
     /// Mixing weights, length `k`, summing to 1.
@@ -298,6 +298,35 @@ impl GaussianMixture {
 }
 
 impl FittedGaussianMixture {
+    /// A mixture from its parameters (scikit-learn's `weights_`, `means_`,
+    /// `covariances_`: `k`, `k x d`, and `k` matrices `d x d`, diagonal
+    /// ones for [`CovarianceType::Diag`]), e.g. read back from a saved
+    /// model; the precisions' Cholesky factors are computed as when fitted,
+    /// so it scores exactly as the mixture it was saved from.
+    ///
+    /// Errors: [`AnalysisError::DegenerateCovariance`] for a covariance that
+    /// is not positive definite.
+    pub fn from_parameters(
+        covariance_type: CovarianceType,
+        weights: Array1<f64>,
+        means: Array2<f64>,
+        covariances: Vec<Array2<f64>>,
+    ) -> Result<Self, AnalysisError> {
+        let precisions_cholesky =
+            covariances.iter().enumerate().map(|(c, cov)| precision_cholesky(cov, c)).collect::<Result<_, _>>()?;
+        Ok(FittedGaussianMixture {
+            covariance_type,
+            weights,
+            means,
+            covariances,
+            precisions_cholesky,
+            converged: true,
+            n_iter: 0,
+            lower_bound: f64::NEG_INFINITY,
+            labels: Vec::new(),
+        })
+    }
+
     /// `n x k`: `ln(weight_c) + ln N(x_i | mean_c, cov_c)`.
     pub fn weighted_log_prob(&self, x: ArrayView2<f64>) -> Array2<f64> {
         let (n, d) = x.dim();

@@ -26,7 +26,9 @@ pub use kmeans::{FittedKMeans, KMeans, KMeansAlgorithm, MiniBatchKMeans};
 pub use params::ParamError;
 pub use pca::{FittedPca, Pca};
 pub use preprocess::{FittedPreprocessor, Preprocessor, Scaling, Transform, TransformChoice};
-pub use segmentation::{segment, segment_timed, KRule, Method, SegmentOptions, Segmentation, STAGES};
+pub use segmentation::{
+    score_timed, segment, segment_timed, Clusters, KRule, Method, SegmentOptions, Segmentation, STAGES,
+};
 pub use stability::{subsample_stability, Stability};
 
 use std::fmt;
@@ -54,6 +56,8 @@ pub enum AnalysisError {
     /// A parameter outside its valid range (a programming error, not a data
     /// problem): the estimator's `check()` failed.
     Param(ParamError),
+    /// A fitted model was given another number of features than it was fitted on.
+    FeatureCount { expected: usize, got: usize },
 }
 
 impl fmt::Display for AnalysisError {
@@ -101,6 +105,10 @@ impl fmt::Display for AnalysisError {
                 "{what} here is exact and O(n²) in time: it handles up to {max} accounts and the data has {n}. Use k-means or the Gaussian mixture for this file, or filter it to fewer accounts."
             ),
             AnalysisError::Param(e) => write!(f, "Internal: {e}."),
+            AnalysisError::FeatureCount { expected, got } => write!(
+                f,
+                "Internal: the model was fitted on {expected} features and was given {got}."
+            ),
         }
     }
 }

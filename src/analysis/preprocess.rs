@@ -263,7 +263,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The transform applied to one feature before scaling.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum Transform {
     None,
     /// [`signed_log1p`] (`ln(1 + x)` on non-negative data).
@@ -294,7 +294,7 @@ impl Transform {
 }
 
 /// What the user asked for one feature; [`TransformChoice::Auto`] decides by skewness.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum TransformChoice {
     #[default]
     Auto,
@@ -304,7 +304,7 @@ pub enum TransformChoice {
 }
 
 /// How kept features are scaled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum Scaling {
     /// `(x - mean) / std`, as scikit-learn's `StandardScaler`.
     #[default]

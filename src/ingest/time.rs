@@ -7,7 +7,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// How a timestamp column is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum TimeFormat {
     /// ISO 8601 / RFC 3339 and the common `YYYY-MM-DD HH:MM[:SS[.fff]]`,
     /// also with `/` between date parts; optional `Z` or `±HH[:MM]` offset.

@@ -11,24 +11,7 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-/// Segment colours (Tableau 10), segment `s` uses `PALETTE[(s - 1) % 10]`;
-/// style/main.css has the same list for the legend swatches.
-pub const PALETTE: [(u8, u8, u8); 10] = [
-    (78, 121, 167),
-    (242, 142, 43),
-    (225, 87, 89),
-    (118, 183, 178),
-    (89, 161, 79),
-    (237, 201, 72),
-    (176, 122, 161),
-    (255, 157, 167),
-    (156, 117, 95),
-    (186, 176, 172),
-];
-
-/// Colour of noise (segment 0, HDBSCAN's unassigned accounts): a light grey
-/// distinct from the palette's own grey (segment 10).
-pub const NOISE: (u8, u8, u8) = (214, 214, 214);
+pub use crate::view_model::colours::{NOISE, PALETTE};
 
 fn padded_range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));

@@ -15,6 +15,7 @@
 //! - [`risk`]: the **Risk** view's figures, thresholds and table rows.
 //! - [`response`]: what a worker [`crate::job::Response`] changes in the page.
 
+pub mod colours;
 pub mod columns;
 pub mod display;
 pub mod format;

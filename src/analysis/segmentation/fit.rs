@@ -5,10 +5,10 @@
 use super::Method;
 use crate::analysis::gmm::{FittedGaussianMixture, GaussianMixture};
 use crate::analysis::hdbscan::Hdbscan;
-use crate::analysis::kmeans::{KMeans, MiniBatchKMeans};
+use crate::analysis::kmeans::{FittedKMeans, KMeans, MiniBatchKMeans};
 use crate::analysis::metrics::sample_indices;
 use crate::analysis::AnalysisError;
-use ndarray::{ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 
 /// Above this many accounts the final k-means fit is mini-batch
 /// ([`MiniBatchKMeans`]) instead of Lloyd with `n_init` restarts.
@@ -30,6 +30,8 @@ pub(super) struct Fitted {
     /// Cluster of each row, `None` = noise.
     pub labels: Vec<Option<usize>>,
     pub gmm: Option<FittedGaussianMixture>,
+    /// k-means: the fitted centres, `k x d`, in cluster order.
+    pub centroids: Option<Array2<f64>>,
     /// HDBSCAN's strength of membership.
     pub probabilities: Option<Vec<f64>>,
     /// What ran, for the UI.
@@ -48,40 +50,47 @@ pub(super) fn fit_method(
     seed: u64,
     n_init: usize,
 ) -> Result<Fitted, AnalysisError> {
-    let hard = |labels: Vec<usize>, about: String| Fitted {
-        labels: labels.into_iter().map(Some).collect(),
+    let hard = |f: FittedKMeans, about: String| Fitted {
+        labels: f.labels.into_iter().map(Some).collect(),
         gmm: None,
+        centroids: Some(f.centroids),
         probabilities: None,
         about,
     };
     Ok(match method {
         Method::KMeans if x.nrows() > MINI_BATCH_ABOVE => {
-            hard(MiniBatchKMeans::new(k).seed(seed).fit(x)?.labels, "mini-batch k-means (batch 1024)".into())
+            hard(MiniBatchKMeans::new(k).seed(seed).fit(x)?, "mini-batch k-means (batch 1024)".into())
         }
         Method::KMeans if x.nrows() > RESTARTS_ON_SAMPLE_ABOVE => {
             let sample = x.select(Axis(0), &sample_indices(x.nrows(), RESTART_SAMPLE, seed));
             let best = KMeans::new(k).seed(seed).n_init(n_init).fit(sample.view())?;
             hard(
-                KMeans::new(k).fit_from(x, best.centroids.view())?.labels,
+                KMeans::new(k).fit_from(x, best.centroids.view())?,
                 format!(
                     "k-means (Lloyd, k-means++, best of {n_init} restarts on {RESTART_SAMPLE} sampled accounts, then all accounts)"
                 ),
             )
         }
         Method::KMeans => hard(
-            KMeans::new(k).seed(seed).n_init(n_init).fit(x)?.labels,
+            KMeans::new(k).seed(seed).n_init(n_init).fit(x)?,
             format!("k-means (Lloyd, k-means++, {n_init} restarts)"),
         ),
         Method::GaussianMixture { covariance } => {
             let g = GaussianMixture::new(k).covariance_type(covariance).seed(seed).fit(x)?;
             let conv = if g.converged { "" } else { ", not converged" };
             let about = format!("{} (EM from k-means, {} iterations{conv})", method.label(), g.n_iter);
-            Fitted { labels: g.labels.iter().map(|&l| Some(l)).collect(), gmm: Some(g), probabilities: None, about }
+            Fitted {
+                labels: g.labels.iter().map(|&l| Some(l)).collect(),
+                gmm: Some(g),
+                centroids: None,
+                probabilities: None,
+                about,
+            }
         }
         Method::Hdbscan { min_cluster_size } => {
             let h = Hdbscan { min_cluster_size, ..Hdbscan::default() }.fit(x)?;
             let about = format!("HDBSCAN (min cluster size {min_cluster_size})");
-            Fitted { labels: h.labels, gmm: None, probabilities: Some(h.probabilities), about }
+            Fitted { labels: h.labels, gmm: None, centroids: None, probabilities: Some(h.probabilities), about }
         }
     })
 }

@@ -18,17 +18,19 @@
 //! the PCA projection (`project`) is a few lines, kept here.
 
 mod anomalies;
+mod apply;
 mod fit;
 mod profiles;
 mod quality;
 mod sweep;
 
+pub use apply::score_timed;
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use profiles::SegmentProfile;
 pub use sweep::{best, runner_up, KRule, KScore, KVote};
 
 use super::correlation::correlation_matrix;
-use super::gmm::CovarianceType;
+use super::gmm::{CovarianceType, FittedGaussianMixture};
 use super::metrics::{pairwise_distances, sample_indices};
 use super::params::ParamError;
 use super::pca::{FittedPca, Pca};
@@ -194,6 +196,33 @@ pub struct Segmentation {
     /// Wall time of each of the [`STAGES`] in milliseconds, in order; zeros
     /// unless timed by [`segment_timed`].
     pub stage_ms: Vec<(String, f64)>,
+    /// The fitted clustering, which assigns new accounts ([`score_timed`]).
+    pub clusters: Clusters,
+    /// True when the segments come from a model fitted before and applied
+    /// to these accounts ([`score_timed`]), not from a fit on them.
+    pub applied: bool,
+}
+
+/// The fitted clustering of a [`Segmentation`], in the clustering space
+/// (the scaled features of [`Segmentation::used`], each times its weight):
+/// what assigns an account to a segment.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum Clusters {
+    /// k-means: the fitted centres, `k x d`, row `s - 1` for segment `s`;
+    /// an account goes to the nearest (squared Euclidean distance; ties:
+    /// the lower segment), as [`crate::analysis::FittedKMeans::predict`].
+    Centres(Array2<f64>),
+    /// Gaussian mixture: the components as fitted (`labels` left empty);
+    /// `order[s - 1]` is segment `s`'s component. An account goes to the
+    /// segment of highest posterior probability; a component that won no
+    /// account when fitted is not a segment and is skipped.
+    Mixture { gmm: FittedGaussianMixture, order: Vec<usize> },
+    /// HDBSCAN, which has no rule for new points: the training accounts'
+    /// points (`n x d`) and segments (0 = noise). A new account takes the
+    /// segment of the nearest training account (1-nearest neighbour, an
+    /// approximation of HDBSCAN's own assignment: exact on the training
+    /// accounts themselves).
+    Exemplars { points: Array2<f64>, segments: Vec<usize> },
 }
 
 /// Segments the accounts of `ft`.
@@ -283,7 +312,7 @@ pub fn segment_timed(
     };
     mark("k sweep");
 
-    let Fitted { labels, gmm, probabilities, about: algorithm } =
+    let Fitted { labels, gmm, centroids, probabilities, about: algorithm } =
         fit::fit_method(method, x, k_req, opts.seed, opts.n_init)?;
     mark("cluster");
 
@@ -298,6 +327,14 @@ pub fn segment_timed(
 
     let (pca, projection) = project(x)?;
     mark("PCA");
+
+    let clusters = match (&gmm, centroids) {
+        (Some(g), _) => {
+            Clusters::Mixture { gmm: FittedGaussianMixture { labels: Vec::new(), ..g.clone() }, order: order.clone() }
+        }
+        (None, Some(c)) => Clusters::Centres(c.select(Axis(0), &order)),
+        (None, None) => Clusters::Exemplars { points: x.to_owned(), segments: segments.clone() },
+    };
 
     let centres = anomalies::segment_centres(x, &segments, k);
     let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
@@ -342,6 +379,8 @@ pub fn segment_timed(
         profiles,
         seed: opts.seed,
         stage_ms,
+        clusters,
+        applied: false,
     })
 }
 

@@ -73,7 +73,7 @@ pub(super) fn sweep(
 /// The k chosen on each of several seeded samples, and the k they elect:
 /// the most frequent (ties: the first sample's, the one the page shows).
 /// Guards the automatic k against the luck of one sample or one seed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct KVote {
     /// The k chosen on each sample, the shown sample's first.
     pub votes: Vec<usize>,
@@ -110,7 +110,7 @@ impl KVote {
 /// Davies-Bouldin index in 39 %, the gap statistic in 25 %, the most stable
 /// k in 35 % and the lowest BIC of a diagonal mixture in 15 %; silhouette
 /// ties broken towards the more stable k reached 48 %.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum KRule {
     /// Highest Calinski-Harabasz index (Calinski & Harabasz 1974): the
     /// between- to within-segment dispersion ratio, scaled by degrees of freedom.

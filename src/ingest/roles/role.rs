@@ -1,7 +1,9 @@
 //! The roles a column can play ([`Role`]) and the kinds of data a file can be ([`DataKind`]).
 
 /// What a column can mean.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum Role {
     /// The account (customer, user, wallet) a row belongs to.
     Account,
@@ -81,7 +83,7 @@ impl Role {
 }
 
 /// What the file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum DataKind {
     /// Fills/trades of trading accounts (side, leverage, instruments...).
     Trades,
