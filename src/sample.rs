@@ -185,8 +185,18 @@ fn jitter(rng: &mut ChaCha8Rng, noise: f64, floor: f64) -> f64 {
 /// `seed`, with each account's type. With [`Population::sample`] the file
 /// is [`generate`]'s, byte for byte.
 pub fn generate_population(seed: u64, n_accounts: usize, pop: &Population) -> Generated {
+    let accounts: Vec<(usize, Option<usize>)> = (0..n_accounts).map(|a| (a, None)).collect();
+    generate_accounts(seed, pop, &accounts)
+}
+
+/// Generates the trades of `accounts` from `seed`: each an (account index,
+/// type) pair, the index giving the id (`ACC00001` is 0), the type an index
+/// into `pop.types` or `None` to draw it from `pop`'s shares. Returns each
+/// account's type in the order of `accounts`. [`generate_population`] is
+/// this with accounts `0..n`, every type drawn.
+pub fn generate_accounts(seed: u64, pop: &Population, accounts: &[(usize, Option<usize>)]) -> Generated {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut types = Vec::with_capacity(n_accounts);
+    let mut types = Vec::with_capacity(accounts.len());
     let mut fills: Vec<Fill> = Vec::new();
     const PERPS: [&str; 3] = ["BTC-PERPETUAL", "ETH-PERPETUAL", "SOL-PERPETUAL"];
     const SPOT: [&str; 3] = ["BTC/USDT", "ETH/USDT", "SOL/USDT"];
@@ -207,9 +217,10 @@ pub fn generate_population(seed: u64, n_accounts: usize, pop: &Population) -> Ge
         "BTC-26JUN26",
         "ETH-26JUN26",
     ];
-    for account in 0..n_accounts {
+    for &(account, given) in accounts {
+        // Drawn even when given, so that the accounts after keep their draws.
         let r = u(&mut rng);
-        let t = pop.cumulative.iter().position(|&c| r < c).unwrap_or(pop.types.len() - 1);
+        let t = given.unwrap_or_else(|| pop.cumulative.iter().position(|&c| r < c).unwrap_or(pop.types.len() - 1));
         types.push(t);
         let arch = pop.types[t];
         let (count, first_day, span) = match arch {
@@ -370,6 +381,57 @@ pub fn generate_population(seed: u64, n_accounts: usize, pop: &Population) -> Ge
 /// The shipped sample: [`generate`] with [`SAMPLE_SEED`] and [`SAMPLE_ACCOUNTS`].
 pub fn sample_csv() -> String {
     generate(SAMPLE_SEED, SAMPLE_ACCOUNTS)
+}
+
+/// The sample's next period, with known changes: the same accounts of the
+/// same types drawn again (seed [`SAMPLE_SEED`] + 1), except that the first
+/// [`NEXT_PERIOD_LAPSING`] retail perpetual traders lapse (trade as lapsed
+/// accounts), the first [`NEXT_PERIOD_GROWING`] spot holders become whales,
+/// every [`NEXT_PERIOD_CHURN_EVERY`]-th account has no trade (churned), and
+/// [`NEXT_PERIOD_NEW`] new accounts (`ACC03001`...) join, their types drawn
+/// from the sample's shares. Returns the CSV and the plan's account types.
+pub fn sample_next_period() -> Generated {
+    let pop = Population::sample();
+    let first = generate_population(SAMPLE_SEED, SAMPLE_ACCOUNTS, &pop).types;
+    let (retail, spot, lapsed, whale) = (0, 1, 5, 4);
+    let (mut lapsing, mut growing) = (0, 0);
+    let mut accounts: Vec<(usize, Option<usize>)> = Vec::with_capacity(SAMPLE_ACCOUNTS + NEXT_PERIOD_NEW);
+    for (a, &t) in first.iter().enumerate() {
+        if (a + 1) % NEXT_PERIOD_CHURN_EVERY == 0 {
+            continue;
+        }
+        let t = if t == retail && lapsing < NEXT_PERIOD_LAPSING {
+            lapsing += 1;
+            lapsed
+        } else if t == spot && growing < NEXT_PERIOD_GROWING {
+            growing += 1;
+            whale
+        } else {
+            t
+        };
+        accounts.push((a, Some(t)));
+    }
+    accounts.extend((SAMPLE_ACCOUNTS..SAMPLE_ACCOUNTS + NEXT_PERIOD_NEW).map(|a| (a, None)));
+    generate_accounts(SAMPLE_SEED + 1, &pop, &accounts)
+}
+
+/// Retail traders who lapse in [`sample_next_period`].
+pub const NEXT_PERIOD_LAPSING: usize = 150;
+/// Spot holders who become whales in [`sample_next_period`].
+pub const NEXT_PERIOD_GROWING: usize = 60;
+/// Every this-many-th account of the sample churns in [`sample_next_period`] (100 accounts).
+pub const NEXT_PERIOD_CHURN_EVERY: usize = 30;
+/// New accounts in [`sample_next_period`].
+pub const NEXT_PERIOD_NEW: usize = 120;
+
+/// A second draw of the sample's population: the same accounts of the same
+/// types, their trades drawn again (seed [`SAMPLE_SEED`] + 2). Nothing
+/// changed but chance: the segments should hold.
+pub fn sample_second_draw() -> String {
+    let pop = Population::sample();
+    let first = generate_population(SAMPLE_SEED, SAMPLE_ACCOUNTS, &pop).types;
+    let accounts: Vec<(usize, Option<usize>)> = first.iter().enumerate().map(|(a, &t)| (a, Some(t))).collect();
+    generate_accounts(SAMPLE_SEED + 2, &pop, &accounts).csv
 }
 
 /// `n x d` rows around `k` centres, for benchmarks: row `i` belongs to blob

@@ -7,7 +7,9 @@
 //! `n_samples x n_features` array, and a fitted model that transforms or
 //! predicts.
 
+pub mod compare;
 pub mod correlation;
+pub mod drift;
 pub mod gmm;
 pub mod hdbscan;
 pub mod kmeans;

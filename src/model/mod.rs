@@ -629,6 +629,8 @@ impl Model {
             seed: self.seed,
             stage_ms: Vec::new(),
             clusters,
+            margin: Vec::new(),
+            reconstruction_error: f64::NAN,
             applied: false,
         })
     }

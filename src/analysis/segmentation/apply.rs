@@ -95,6 +95,8 @@ pub fn score_timed(
     let centres = anomalies::segment_centres(x, &segments, k);
     let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
         anomalies::scores(x, &segments, &centres, gmm, &order, None);
+    let margin = quality::assignment_margin(&fitted.clusters, x, k, membership.as_ref());
+    let reconstruction_error = quality::reconstruction_error(&fitted.pca, x);
     let anomalies = anomalies::top_anomalies(&anomaly_score);
     let (anomaly_features, anomaly_features_unit) =
         anomalies::explain(x, &anomalies, &segments, &fitted.used, gmm, &order);
@@ -129,6 +131,8 @@ pub fn score_timed(
         profiles,
         stage_ms,
         clusters: fitted.clusters.clone(),
+        margin,
+        reconstruction_error,
         applied: true,
         method: fitted.method,
         k_auto: fitted.k_auto,

@@ -27,6 +27,7 @@ mod sweep;
 pub use apply::score_timed;
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use profiles::SegmentProfile;
+pub use quality::{NEAR_TIE, RECONSTRUCTION_VARIANCE};
 pub use sweep::{best, runner_up, KRule, KScore, KVote};
 
 use super::correlation::correlation_matrix;
@@ -198,6 +199,12 @@ pub struct Segmentation {
     pub stage_ms: Vec<(String, f64)>,
     /// The fitted clustering, which assigns new accounts ([`score_timed`]).
     pub clusters: Clusters,
+    /// How clearly each account belongs to its segment, `[0, 1]`, 0 = tied
+    /// with another segment ([`quality::assignment_margin`]; NaN for HDBSCAN).
+    pub margin: Vec<f64>,
+    /// Mean squared PCA reconstruction error of the accounts
+    /// ([`quality::reconstruction_error`]), scaled units squared.
+    pub reconstruction_error: f64,
     /// True when the segments come from a model fitted before and applied
     /// to these accounts ([`score_timed`]), not from a fit on them.
     pub applied: bool,
@@ -339,6 +346,8 @@ pub fn segment_timed(
     let centres = anomalies::segment_centres(x, &segments, k);
     let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
         anomalies::scores(x, &segments, &centres, gmm.as_ref(), &order, probabilities);
+    let margin = quality::assignment_margin(&clusters, x, k, membership.as_ref());
+    let reconstruction_error = quality::reconstruction_error(&pca, x);
     let anomalies = anomalies::top_anomalies(&anomaly_score);
     let (anomaly_features, anomaly_features_unit) =
         anomalies::explain(x, &anomalies, &segments, &space.used, gmm.as_ref(), &order);
@@ -380,6 +389,8 @@ pub fn segment_timed(
         seed: opts.seed,
         stage_ms,
         clusters,
+        margin,
+        reconstruction_error,
         applied: false,
     })
 }

@@ -3,11 +3,12 @@
 //! method is at this k (agreement between fits on subsample pairs).
 
 use super::fit::fit_method;
-use super::Method;
+use super::{Clusters, Method};
 use crate::analysis::metrics::silhouette_samples_precomputed;
 use crate::analysis::stability::{subsample_stability, Stability};
 use crate::analysis::AnalysisError;
-use ndarray::{ArrayView2, Axis};
+use crate::analysis::FittedPca;
+use ndarray::{Array2, ArrayView2, Axis};
 
 /// Mean silhouette of the final `segments` (`n` long, 0 = noise) on the
 /// sampled rows `sample`, whose pairwise distances are `dist`
@@ -76,4 +77,96 @@ pub(super) fn stability(
     } else {
         None
     }
+}
+/// Below this [`assignment_margin`], an account's best and second-best
+/// segments are nearly tied.
+pub const NEAR_TIE: f64 = 0.1;
+
+/// How clearly each row of `x` (`n x d`, the clustering space) belongs to
+/// its segment under `clusters`, in `[0, 1]` (0 = tied with another
+/// segment): k-means, `(d2 - d1) / d2` with `d1`, `d2` the Euclidean
+/// distances to the nearest and second-nearest centres; a mixture, `p1 -
+/// p2`, the two highest posterior probabilities of segments in `membership`
+/// (`n x` components, segments' first); HDBSCAN, NaN (no rule for it). With
+/// one segment, 1.
+pub(super) fn assignment_margin(
+    clusters: &Clusters,
+    x: ArrayView2<f64>,
+    k: usize,
+    membership: Option<&Array2<f64>>,
+) -> Vec<f64> {
+    let two_best = |v: &mut dyn Iterator<Item = f64>, lower: bool| {
+        let (mut a, mut b) =
+            if lower { (f64::INFINITY, f64::INFINITY) } else { (f64::NEG_INFINITY, f64::NEG_INFINITY) };
+        for t in v {
+            if (lower && t < a) || (!lower && t > a) {
+                b = a;
+                a = t;
+            } else if (lower && t < b) || (!lower && t > b) {
+                b = t;
+            }
+        }
+        (a, b)
+    };
+    match (clusters, membership) {
+        (Clusters::Centres(c), _) => x
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let mut d =
+                    c.rows().into_iter().map(|cr| cr.iter().zip(r).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt());
+                let (d1, d2) = two_best(&mut d, true);
+                if d2.is_infinite() {
+                    1.0
+                } else if d2 > 0.0 {
+                    (d2 - d1) / d2
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+        (Clusters::Mixture { .. }, Some(p)) => p
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let (p1, p2) = two_best(&mut r.iter().take(k).copied(), false);
+                if p2.is_infinite() {
+                    1.0
+                } else {
+                    p1 - p2
+                }
+            })
+            .collect(),
+        _ => vec![f64::NAN; x.nrows()],
+    }
+}
+
+/// Share of variance the PCA keeps in [`reconstruction_error`].
+pub const RECONSTRUCTION_VARIANCE: f64 = 0.9;
+
+/// Mean squared distance of the rows of `x` (`n x d`) from their
+/// reconstruction by the first `m` components of `pca`, `m` the fewest
+/// whose explained variance ratios reach [`RECONSTRUCTION_VARIANCE`]
+/// (scaled units squared): `mean_i ||x_i - mean - P^T P (x_i - mean)||^2`.
+/// Rows unlike those the PCA was fitted on have larger errors: a
+/// multivariate drift signal. NaN for no rows.
+pub(super) fn reconstruction_error(pca: &FittedPca, x: ArrayView2<f64>) -> f64 {
+    let mut total = 0.0;
+    let mut cum = 0.0;
+    let m = pca
+        .explained_variance_ratio
+        .iter()
+        .position(|&r| {
+            cum += r;
+            cum >= RECONSTRUCTION_VARIANCE - 1e-12
+        })
+        .map_or(pca.components.nrows(), |p| p + 1);
+    let t = pca.transform_first(x, m);
+    for (row, proj) in x.rows().into_iter().zip(t.rows()) {
+        // ||x - mean||^2 - ||projection||^2: the components are orthonormal.
+        let centred: f64 = row.iter().zip(&pca.mean).map(|(a, b)| (a - b) * (a - b)).sum();
+        let kept: f64 = proj.iter().map(|v| v * v).sum();
+        total += (centred - kept).max(0.0);
+    }
+    total / x.nrows() as f64
 }
