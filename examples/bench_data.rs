@@ -7,8 +7,12 @@
 //! - `customers_1m.csv`: 1,000,000 rows, one per customer: an id and 16
 //!   numeric columns (issue 5's memory target is for 1M accounts x 16 features) from 6 overlapping Gaussian blobs (ChaCha8 seed 7).
 //!
-//! Usage: `cargo run --release --example bench_data -- DIR [10k|100k|1m|customers ...]`
-//! (default: all four); prints one JSON line per file (name, bytes, rows).
+//! - `sample_second_draw.csv` (`periods`): the sample's population drawn
+//!   again ([`segscope::sample::sample_second_draw`]), for the browser test
+//!   of Compare periods.
+//!
+//! Usage: `cargo run --release --example bench_data -- DIR [10k|100k|1m|customers|periods ...]`
+//! (default: the first four); prints one JSON line per file (name, bytes, rows).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -49,7 +53,7 @@ fn main() -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let wanted: Vec<String> =
         if args.len() > 1 { args[1..].to_vec() } else { ["10k", "100k", "1m", "customers"].map(String::from).to_vec() };
-    for s in wanted.iter().filter(|s| *s != "customers") {
+    for s in wanted.iter().filter(|s| *s != "customers" && *s != "periods") {
         let n: usize = match s.as_str() {
             "10k" => 10_000,
             "100k" => 100_000,
@@ -64,6 +68,14 @@ fn main() -> std::io::Result<()> {
         std::fs::rename(&part, &path)?;
         let rows = csv.lines().count() - 1;
         println!("{{\"file\":\"{}\",\"bytes\":{},\"rows\":{rows}}}", path.display(), csv.len());
+    }
+    if wanted.iter().any(|s| s == "periods") {
+        let path = dir.join("sample_second_draw.csv");
+        let csv = segscope::sample::sample_second_draw();
+        let part = path.with_extension("csv.part");
+        std::fs::write(&part, &csv)?;
+        std::fs::rename(&part, &path)?;
+        println!("{{\"file\":\"{}\",\"bytes\":{},\"rows\":{}}}", path.display(), csv.len(), csv.lines().count() - 1);
     }
     if wanted.iter().any(|s| s == "customers") {
         let path = dir.join("customers_1m.csv");

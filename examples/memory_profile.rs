@@ -75,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         edits: vec![],
         settings: Settings { k, ..Default::default() },
         crash_test: false,
+        model: None,
     };
     // As the worker reads: a file over job::STREAM_ABOVE is streamed, features computed as it is parsed.
     let streamed = if bytes.len() as u64 > job::STREAM_ABOVE {

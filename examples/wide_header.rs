@@ -32,6 +32,7 @@ fn refuse_large_customer_table(size: u64) -> Result<(), Box<dyn std::error::Erro
         edits: vec![],
         settings: Settings::default(),
         crash_test: false,
+        model: None,
     };
     let t = Instant::now();
     let mut s = Streaming::new(&req, size, HEAD_ROWS);
@@ -107,6 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         edits: vec![],
         settings: Settings::default(),
         crash_test: false,
+        model: None,
     };
     let bytes = encode(&req)?;
     println!("request with the mapping, encode (page): {:.0} ms ({} bytes)", ms(t), bytes.len());

@@ -29,6 +29,8 @@ data=target/bench-data/trades_1m.csv
 if [ ! -f "$data" ] || [ examples/bench_data.rs -nt "$data" ] || [ src/sample.rs -nt "$data" ]; then
   cargo run --locked --quiet --example bench_data -- target/bench-data 1m
 fi
+step "the sample's population drawn again, for Compare periods (target/bench-data)"
+cargo run --locked --quiet --example bench_data -- target/bench-data periods
 step "end-to-end tests in headless Chromium"
 cd tests/e2e
 # Bounded: a test that hangs fails after 10 minutes, open handles left by a failed test

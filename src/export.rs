@@ -77,11 +77,28 @@ pub fn segment_label(s: usize) -> String {
 /// account's segment; membership columns are
 /// `p_segment_1..k` (Gaussian mixture) or `membership_probability` (HDBSCAN).
 pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation, risk: Option<&[SegmentRisk]>) -> String {
+    assignments_csv_with(ft, seg, risk, None)
+}
+
+/// The next period's assignments: [`assignments_csv`] with column
+/// `segment_before` after `account_id`, each account's segment in the first
+/// period (`before[i]` for account `i`; empty for a new account).
+pub fn next_assignments_csv(ft: &FeatureTable, seg: &Segmentation, before: &[String]) -> String {
+    assignments_csv_with(ft, seg, None, Some(before))
+}
+
+fn assignments_csv_with(
+    ft: &FeatureTable,
+    seg: &Segmentation,
+    risk: Option<&[SegmentRisk]>,
+    before: Option<&[String]>,
+) -> String {
     let mut out = String::with_capacity(ft.ids.len() * (24 + 12 * ft.defs.len()));
     let mut anomaly = vec![None; ft.ids.len()];
     seg.anomalies.iter().enumerate().for_each(|(r, &i)| anomaly[i] = Some(r));
     let margin = |s: usize| risk.and_then(|v| v.iter().find(|x| x.segment == s)).map(|x| x.margin_multiplier);
-    out.push_str("account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features");
+    out.push_str(if before.is_some() { "account_id,segment_before,segment," } else { "account_id,segment," });
+    out.push_str("pc1,pc2,anomaly_score,top_anomaly,anomaly_features");
     if risk.is_some() {
         out.push_str(",margin_multiplier");
     }
@@ -105,6 +122,9 @@ pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation, risk: Option<&[Seg
     out.push('\n');
     for (i, id) in ft.ids.iter().enumerate() {
         out.push_str(&escape_text(id));
+        if let Some(b) = before {
+            let _ = write!(out, ",{}", b[i]);
+        }
         let _ = write!(out, ",{},", segment_label(seg.segments[i]));
         number(&mut out, seg.projection[[i, 0]]);
         out.push(',');
@@ -177,6 +197,11 @@ pub fn export_file_name(input: &str) -> String {
     let stem = input.rsplit_once('.').map_or(input, |(s, _)| s);
     let safe: String = stem.chars().map(|c| if c.is_alphanumeric() || "-_".contains(c) { c } else { '_' }).collect();
     format!("{}-segments.csv", if safe.is_empty() { "segscope" } else { &safe })
+}
+
+/// Suggested model name: `<input stem>-model.json`.
+pub fn model_file_name(input: &str) -> String {
+    export_file_name(input).replace("-segments.csv", "-model.json")
 }
 
 /// Suggested watchlist name: `<input stem>-watchlist.csv`.

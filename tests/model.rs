@@ -33,7 +33,7 @@ fn round_trip(csv: &str, method: Method) -> Model {
     model.apply_mapping(&mut m2, &t2);
     assert_eq!(m2, m, "the model's mapping on the same file is the detected one");
     let ft2 = extract(&t2, &m2).unwrap();
-    let (aligned, applied) = model.score(&ft2, &m2, &t2.headers, &|| 0.0, &mut |_| {}).unwrap();
+    let (aligned, applied) = model.score(&ft2, &m2, &|| 0.0, &mut |_| {}).unwrap();
     assert_eq!(aligned.ids, ft.ids);
     assert_eq!(applied.segments, seg.segments, "{method:?}: the same segments");
     assert!(applied.applied && !seg.applied);
@@ -79,7 +79,7 @@ fn the_previous_format_version_is_read_and_its_segments_named() {
     let mut m = detect_mapping(&t);
     model.apply_mapping(&mut m, &t);
     let ft = extract(&t, &m).unwrap();
-    let (_, seg) = model.score(&ft, &m, &t.headers, &|| 0.0, &mut |_| {}).unwrap();
+    let (_, seg) = model.score(&ft, &m, &|| 0.0, &mut |_| {}).unwrap();
     let fitted = segment(&ft, &Settings::default().options(&ft)).unwrap();
     assert_eq!(seg.segments, fitted.segments, "version 1 applies as it was fitted");
 }
@@ -127,7 +127,7 @@ fn a_file_without_a_column_the_model_needs_is_refused_naming_it() {
     let mut m2 = detect_mapping(&t2);
     model.apply_mapping(&mut m2, &t2);
     let ft2 = extract(&t2, &m2).unwrap();
-    let e = model.score(&ft2, &m2, &t2.headers, &|| 0.0, &mut |_| {}).unwrap_err();
+    let e = model.score(&ft2, &m2, &|| 0.0, &mut |_| {}).unwrap_err();
     assert!(e.contains("\"leverage\" (Leverage), \"fee\" (Fee), which this file lacks"), "{e}");
 }
 

@@ -23,7 +23,7 @@ fn score(model: &Model, csv: &str) -> (FeatureTable, Segmentation) {
     let mut m = detect_mapping(&t);
     model.apply_mapping(&mut m, &t);
     let ft = extract(&t, &m).unwrap();
-    model.score(&ft, &m, &t.headers, &|| 0.0, &mut |_| {}).unwrap()
+    model.score(&ft, &m, &|| 0.0, &mut |_| {}).unwrap()
 }
 
 #[test]

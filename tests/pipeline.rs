@@ -357,6 +357,7 @@ fn real_files_streamed_give_the_whole_tables_features() {
             edits: vec![],
             settings: Settings::default(),
             crash_test: false,
+            model: None,
         };
         let mut s = Streaming::new(&req, bytes.len() as u64, 500);
         for c in bytes.chunks(65536) {

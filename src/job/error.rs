@@ -44,6 +44,9 @@ pub enum JobError {
     /// A message could not be decoded:
     /// `"could not decode a message from the worker: {cause}"`.
     Decode { cause: postcard::Error },
+    /// The model to apply could not be read, or does not fit the file
+    /// (columns or features it needs and the file lacks): `"{file}: {cause}"`.
+    Model { file: String, cause: String },
     /// A second reader could not read its part of the file (a header line
     /// or mapping it cannot use, a read error, a helper worker that stopped):
     /// the cause as it is. The first reader then reads that part itself, so
@@ -89,7 +92,8 @@ impl fmt::Display for JobError {
             JobError::Read { file, cause }
             | JobError::OpenQuote { file, cause }
             | JobError::Features { file, cause }
-            | JobError::Analysis { file, cause } => {
+            | JobError::Analysis { file, cause }
+            | JobError::Model { file, cause } => {
                 write!(f, "{file}: {cause}")
             }
             JobError::FileUnavailable { file } => write!(f, "{file}: the file is no longer available; load it again."),
@@ -136,6 +140,7 @@ mod tests {
                 format!("could not decode a message from the worker: {}", postcard::Error::DeserializeUnexpectedEnd),
             ),
             (JobError::part("the part reader stopped"), "the part reader stopped".into()),
+            (JobError::Model { file: "b.csv".into(), cause: "no".into() }, "b.csv: no".into()),
         ];
         let open = IngestError::OpenQuote { row: 42, lines: 1001, bytes: 40_000, at_end: false };
         let cases = cases.into_iter().chain([(JobError::read("a.csv", &open), format!("a.csv: {open}"))]);

@@ -210,6 +210,25 @@ pub struct Request {
     /// Test hook (`#crash-test` in the page URL): panic at the start of the
     /// job, to prove a crash is contained and the page recovers.
     pub crash_test: bool,
+    /// A saved model to score the file with instead of fitting one (its
+    /// JSON, as **Download model** writes it): its column mapping is
+    /// applied after detection, and its pipeline assigns the accounts
+    /// ([`crate::model::Model::score`]).
+    pub model: Option<Arc<str>>,
+}
+
+impl Request {
+    /// The model of [`Request::model`], read.
+    ///
+    /// Errors: [`JobError::Model`] if it cannot be read (the page reads it
+    /// first, so only a damaged message gets here).
+    pub fn model(&self) -> Result<Option<crate::model::Model>, JobError> {
+        self.model
+            .as_deref()
+            .map(|text| crate::model::Model::from_json("the model", text))
+            .transpose()
+            .map_err(|e| JobError::Model { file: self.name.clone(), cause: e.to_string() })
+    }
 }
 
 /// Features and segments of a finished job.

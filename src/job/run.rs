@@ -9,8 +9,17 @@ use crate::ingest::{detect_mapping, Mapping, Table};
 use std::sync::Arc;
 
 /// The mapping a job uses: the page's (or detected), with the edits applied.
+///
+/// With a model and no mapping from the page, the model's mapping is applied
+/// to the detected one (by header name) before the edits.
 pub fn mapping_for(req: &Request, t: &Table) -> Mapping {
+    let fresh = req.mapping.is_none();
     let mut m = req.mapping.clone().unwrap_or_else(|| detect_mapping(t));
+    if fresh {
+        if let Ok(Some(model)) = req.model() {
+            model.apply_mapping(&mut m, t);
+        }
+    }
     for e in &req.edits {
         e.apply(&mut m, t);
     }
@@ -34,7 +43,7 @@ pub fn analyse(
     let t0 = clock();
     let ft = features(t, m, req, progress)?;
     let features_ms = clock() - t0;
-    let mut out = segment_features(Arc::new(ft), req, clock, progress)?;
+    let mut out = segment_features(Arc::new(ft), m, req, clock, progress)?;
     out.features_ms = features_ms;
     Ok(out)
 }
@@ -53,21 +62,36 @@ pub fn features(
         .map_err(|e| JobError::features(&req.name, &e))
 }
 
-/// The analysis stage of a job on features already computed, under the
-/// job's settings, reporting each step to `progress` as [`Stage::Analysis`].
+/// The analysis stage of a job on features already computed (read under
+/// `mapping`), under the job's settings, or scored with its model (the
+/// result's features are then in the model's order), reporting each step
+/// to `progress` as [`Stage::Analysis`].
 /// `features_ms` of the result is 0 (the caller times the features).
 ///
-/// Errors: [`JobError::Analysis`], with the file name.
+/// Errors: [`JobError::Analysis`], or [`JobError::Model`] when the model
+/// does not fit the file, with the file name.
 pub fn segment_features(
     ft: Arc<FeatureTable>,
+    mapping: &Mapping,
     req: &Request,
     clock: &dyn Fn() -> f64,
     progress: &mut dyn FnMut(Stage, &str, f64, f64),
 ) -> Result<Outcome, JobError> {
     let t1 = clock();
-    let opts = req.settings.options(&ft);
-    let seg = segment_timed(&ft, &opts, clock, &mut |step| progress(Stage::Analysis, step, 0.0, 0.0))
-        .map_err(|e| JobError::analysis(&req.name, &e))?;
+    let mut starting = |step: &str| progress(Stage::Analysis, step, 0.0, 0.0);
+    let (ft, seg) = match req.model()? {
+        Some(model) => {
+            let (aligned, seg) = model
+                .score(&ft, mapping, clock, &mut starting)
+                .map_err(|cause| JobError::Model { file: req.name.clone(), cause })?;
+            (Arc::new(aligned), seg)
+        }
+        None => {
+            let opts = req.settings.options(&ft);
+            let seg = segment_timed(&ft, &opts, clock, &mut starting).map_err(|e| JobError::analysis(&req.name, &e))?;
+            (ft, seg)
+        }
+    };
     let t2 = clock();
     Ok(Outcome {
         ft,
@@ -101,6 +125,7 @@ mod tests {
             edits: vec![MappingEdit::Role(Role::Leverage, None), MappingEdit::Role(Role::Fee, None)],
             settings: Settings { k: Some(4), ..Default::default() },
             crash_test: false,
+            model: None,
         };
         let req: Request = decode(&encode(&req).unwrap()).unwrap();
         let m = mapping_for(&req, &t);
@@ -152,6 +177,7 @@ mod tests {
             edits: vec![],
             settings: Settings { k: Some(5), ..Default::default() },
             crash_test: false,
+            model: None,
         };
         let m = mapping_for(&req, &t);
         let err = analyse(&t, &m, &req, &|| 0.0, &mut |_, _, _, _| {}).unwrap_err();

@@ -65,6 +65,8 @@ pub struct Streaming {
     reader: TableReader,
     head_rows: usize,
     mapping: Option<Mapping>,
+    /// The job's model, whose mapping is applied after detection (as [`super::mapping_for`]).
+    model: Option<crate::model::Model>,
     edits: Vec<MappingEdit>,
     state: State,
     /// Data rows taken from the reader so far.
@@ -201,6 +203,7 @@ impl Streaming {
             reader: TableReader::new().ragged(req.ragged).quoting(req.quoting).size_hint(size).streamed(),
             head_rows: head_rows.max(1),
             mapping: req.mapping.clone(),
+            model: if req.mapping.is_none() { req.model().ok().flatten() } else { None },
             edits: req.edits.clone(),
             state: State::Head(None),
             rows: 0,
@@ -291,6 +294,9 @@ impl Streaming {
                     crate::ingest::thousands(head.n_rows() as u64)
                 );
                 m.add_detect_note(note);
+                if let Some(model) = &self.model {
+                    model.apply_mapping(&mut m, &head);
+                }
                 (m, unique)
             }
         };

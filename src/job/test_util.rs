@@ -28,6 +28,7 @@ pub(super) fn request(mapping: Option<Mapping>, edits: Vec<MappingEdit>) -> Requ
         edits,
         settings: Settings::default(),
         crash_test: false,
+        model: None,
     }
 }
 

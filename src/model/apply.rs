@@ -50,24 +50,16 @@ impl Model {
     }
 
     /// The columns the model maps that `m` (after [`Model::apply_mapping`])
-    /// does not: (role label, header), in the mapping panel's order; for a
-    /// customer table also its feature columns the file lacks (role
-    /// "Feature").
-    pub fn missing_columns(&self, m: &Mapping, headers: &[String]) -> MissingColumns {
-        let mut missing: MissingColumns = self
-            .data
+    /// does not: (role label, header), in the mapping panel's order. (A
+    /// customer table's feature columns the file lacks are features it
+    /// lacks: [`Model::align`] names them.)
+    pub fn missing_columns(&self, m: &Mapping) -> MissingColumns {
+        self.data
             .columns
             .iter()
             .filter(|c| m.get(c.role).is_none())
             .map(|c| (c.role.label().to_string(), c.column.clone()))
-            .collect();
-        if self.data.kind == DataKind::CustomerTable {
-            let have = |h: &String| headers.iter().any(|x| normalise_header(x) == normalise_header(h));
-            missing.extend(
-                self.data.feature_columns.iter().filter(|h| !have(h)).map(|h| ("Feature".to_string(), h.clone())),
-            );
-        }
-        missing
+            .collect()
     }
 
     /// `ft` with its features in the model's order ([`Model::features`]),
@@ -109,8 +101,7 @@ impl Model {
         })
     }
 
-    /// Scores the accounts of `ft` (read under `mapping`, from a file with
-    /// `headers`) with the model: see [`score_timed`], after
+    /// Scores the accounts of `ft` (read under `mapping`) with the model: see [`score_timed`], after
     /// [`Model::missing_columns`] and [`Model::align`]. Returns the aligned
     /// table with the segmentation.
     ///
@@ -120,11 +111,10 @@ impl Model {
         &self,
         ft: &FeatureTable,
         mapping: &Mapping,
-        headers: &[String],
         clock: &dyn Fn() -> f64,
         starting: &mut dyn FnMut(&str),
     ) -> Result<(FeatureTable, Segmentation), String> {
-        let missing = self.missing_columns(mapping, headers);
+        let missing = self.missing_columns(mapping);
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|(role, h)| format!("\"{h}\" ({role})")).collect();
             return Err(format!(

@@ -483,6 +483,15 @@ impl Model {
         Ok(m)
     }
 
+    /// The clustering method's name ("k-means", "Gaussian mixture", "HDBSCAN").
+    pub fn clustering_label(&self) -> &'static str {
+        match self.clustering {
+            Clustering::KMeans { .. } => "k-means",
+            Clustering::GaussianMixture { .. } => "Gaussian mixture",
+            Clustering::Hdbscan { .. } => "HDBSCAN",
+        }
+    }
+
     /// Each segment's name, in segment order.
     pub fn names(&self) -> Vec<String> {
         self.segments.iter().map(|s| s.name.clone()).collect()

@@ -17,6 +17,7 @@ use super::feature_picker::FeaturePicker;
 use super::header::{Footer, Header};
 use super::mapping_panel::ColumnMapping;
 use super::messages::Messages;
+use super::model_panel::ModelPanel;
 use super::progress::Progress;
 use super::results::Results;
 use super::state::AppState;
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
         <Header/>
         <main>
             <Controls/>
+            <ModelPanel/>
             <Progress/>
             <Messages/>
             <ColumnMapping/>

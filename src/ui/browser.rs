@@ -134,10 +134,16 @@ pub fn text_blob(text: &str, mime: &str) -> Result<Blob, JsValue> {
     Blob::new_with_str_sequence_and_options(&parts, &opts)
 }
 
-/// Saves `text` as a file named `name`, built in the page (Blob + object
-/// URL): nothing is sent anywhere.
+/// The text of `blob` (UTF-8), e.g. a model file the user chose.
+pub async fn blob_text(blob: &Blob) -> Result<String, JsValue> {
+    JsFuture::from(blob.text()).await?.as_string().ok_or_else(|| JsValue::from_str("not text"))
+}
+
+/// Saves `text` as a file named `name` (JSON for a `.json` name, else
+/// CSV), built in the page (Blob + object URL): nothing is sent anywhere.
 pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
-    let blob = text_blob(text, "text/csv;charset=utf-8")?;
+    let mime = if name.ends_with(".json") { "application/json" } else { "text/csv;charset=utf-8" };
+    let blob = text_blob(text, mime)?;
     let url = Url::create_object_url_with_blob(&blob)?;
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a: HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;

@@ -7,6 +7,7 @@
 mod anomalies;
 mod app;
 mod browser;
+mod compare;
 mod controls;
 mod feature_picker;
 mod file_text;
@@ -14,6 +15,7 @@ mod header;
 mod left_out;
 mod mapping_panel;
 mod messages;
+mod model_panel;
 mod notes;
 mod progress;
 mod quality;

@@ -4,6 +4,7 @@
 //! view of a result is one more entry in [`Results`]' list.
 
 use super::anomalies::Anomalies;
+use super::compare::CompareView;
 use super::file_text::MessageText;
 use super::left_out::LeftOutWarning;
 use super::notes::DataNotes;
@@ -39,6 +40,7 @@ pub fn Results() -> impl IntoView {
                 <DataNotes ft=r.ft.clone() seg=r.seg.clone() table=state.loaded.get_untracked().map(|l| l.summary)/>
             })}
             <RiskView/>
+            <CompareView/>
             <p class="timings" aria-label="Timings">
                 {move || match (state.loaded.get(), state.result.get()) {
                     (Some(l), Some(r)) => Some(view! { <MessageText text=timings_text(&l, &r, state.render_ms.get())/> }),

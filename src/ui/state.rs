@@ -8,11 +8,16 @@ use super::worker;
 use crate::analysis::risk::RiskParams;
 use crate::analysis::{Method, Scaling, TransformChoice};
 use crate::export::{assignments_csv, export_file_name, watchlist_csv, watchlist_file_name};
+use crate::export::{model_file_name, next_assignments_csv};
 use crate::ingest::{Mapping, Quoting, RaggedRows};
 use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
+use crate::model::Model;
+use crate::sample::sample_next_period;
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
+use crate::view_model::compare::{segments_before, NextPeriod};
 use crate::view_model::fragment::{from_fragment, to_fragment};
 use crate::view_model::inputs;
+use crate::view_model::job_of;
 use crate::view_model::risk::{risk_fragment, risk_from_fragment, RiskField, RiskReport};
 use crate::view_model::OptionValue;
 use crate::view_model::{
@@ -20,6 +25,30 @@ use crate::view_model::{
     DEFAULT_MIN_CLUSTER_SIZE,
 };
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// A model loaded with **Load model**: its file name, JSON (sent with each
+/// job) and contents.
+#[derive(Clone, Debug)]
+pub struct LoadedModel {
+    pub name: String,
+    pub json: Arc<str>,
+    pub model: Arc<Model>,
+}
+
+/// The comparison's downloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComparisonFile {
+    Migration,
+    Drift,
+    Assignments,
+}
+
+/// File ids of next periods start here (the file on screen counts from 1).
+const NEXT_FILE_IDS: u64 = 1 << 40;
+
+/// The name the sample's next period is shown under.
+const NEXT_SAMPLE_FILE_NAME: &str = "sample_trades_next_period.csv";
 
 /// Everything the page's components share. Components read it with
 /// `expect_context::<AppState>()`; [`AppState::provide`] makes it.
@@ -59,6 +88,14 @@ pub struct AppState {
     /// The Risk view's scenario, margin rule and red-flag thresholds
     /// (applied to the result on screen; no job runs when they change).
     pub risk: RwSignal<RiskParams>,
+    /// The model loaded with **Load model**: every file loaded after it is
+    /// scored with it (no fit) until **Clear model**.
+    pub model: RwSignal<Option<LoadedModel>>,
+    /// The next period scored with the result's model, and the comparison
+    /// (view **Compare periods**).
+    pub next: RwSignal<Option<NextPeriod>>,
+    /// The job scoring a next period, and the next period's file name.
+    next_job: StoredValue<Option<(u64, String)>>,
     /// The latest job; responses to older ones are ignored.
     generation: StoredValue<u64>,
     /// The file jobs read, and its Blob.
@@ -86,6 +123,9 @@ impl AppState {
             render_ms: RwSignal::new(None),
             last: RwSignal::new(None),
             risk: RwSignal::new(RiskParams::default()),
+            model: RwSignal::new(None),
+            next: RwSignal::new(None),
+            next_job: StoredValue::new(None),
             generation: StoredValue::new(0),
             file: StoredValue::new(None),
             file_blob: StoredValue::new_local(None),
@@ -131,13 +171,20 @@ impl AppState {
             edits: self.pending_edits.get_value(),
             settings: self.settings.get_untracked(),
             crash_test,
+            model: self.model.with_untracked(|m| m.as_ref().map(|m| m.json.clone())),
         };
+        self.next_job.set_value(None);
         worker::submit(req, &blob);
     }
 
     /// Takes in a response of the analysis worker.
     pub fn receive(self, r: Response) {
         let current = self.generation.get_value();
+        if let Some((job, name)) = self.next_job.get_value() {
+            if job_of(&r) == Some(job) && job == current {
+                return self.receive_next(r, name);
+            }
+        }
         let Some(change) = self.file.with_value(|f| reduce(r, current, f.as_ref())) else { return };
         match change {
             Change::Progress(b) => self.busy.set(b),
@@ -155,6 +202,7 @@ impl AppState {
                     self.busy.set(Busy::Idle);
                     // A new result: the scatter shows every point (its view belongs to `result.job`).
                     self.last.set(Some(result.clone()));
+                    self.next.set(None);
                     self.result.set(Some(result));
                 });
             }
@@ -189,6 +237,136 @@ impl AppState {
         self.file.set_value(Some(FileRef { id, name, bytes: blob.size() }));
         self.file_blob.set_value(Some(blob));
         self.run(None);
+    }
+
+    /// A response to the job scoring next period `name`: progress, the
+    /// comparison when done (the result on screen stays), or the message.
+    fn receive_next(self, r: Response, name: String) {
+        match r {
+            Response::Progress { stage, step, done, total, .. } => {
+                self.busy.set(Busy::Working { stage, step, done, total })
+            }
+            Response::Done { outcome, .. } => {
+                self.busy.set(Busy::Idle);
+                self.next_job.set_value(None);
+                let Some(first) = self.result.get_untracked() else { return };
+                let o = *outcome;
+                let next = NextPeriod::of((&first.ft, &first.seg), name, o.ft, Arc::new(o.seg));
+                self.next.set(Some(next));
+            }
+            Response::Failed { message, .. } => {
+                self.busy.set(Busy::Idle);
+                self.next_job.set_value(None);
+                self.error.set(Some(message.to_string()));
+            }
+            _ => {}
+        }
+    }
+
+    /// The model of the result on screen, as **Download model** writes it.
+    fn result_model(self) -> Option<Model> {
+        let (r, l, m) = (self.result.get_untracked()?, self.loaded.get_untracked()?, self.mapping.get_untracked()?);
+        Some(Model::of(&l.name, &l.summary.headers, &m, &r.ft, &r.seg, None))
+    }
+
+    /// Button **Download model**: the result's fitted pipeline as JSON.
+    pub fn download_model(self) {
+        let Some(l) = self.loaded.get_untracked() else { return };
+        if let Some(m) = self.result_model() {
+            self.save(&model_file_name(&l.name), &m.to_json());
+        }
+    }
+
+    /// File input **Load model**: reads `file`; if it is a model, every file
+    /// loaded from now on is scored with it, the one on screen first.
+    pub fn load_model(self, file: web_sys::File) {
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = match browser::blob_text(&file).await {
+                Ok(t) => t,
+                Err(_) => return self.error.set(Some(format!("{name}: the browser could not read the file."))),
+            };
+            match Model::from_json(&name, &text) {
+                Ok(model) => {
+                    self.model.set(Some(LoadedModel { name, json: Arc::from(text), model: Arc::new(model) }));
+                    self.error.set(None);
+                    self.rescore();
+                }
+                Err(e) => self.error.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    /// Button **Clear model**: files are segmented afresh again, the one on screen first.
+    pub fn clear_model(self) {
+        if self.model.get_untracked().is_some() {
+            self.model.set(None);
+            self.rescore();
+        }
+    }
+
+    /// Runs the file on screen again from a fresh mapping (the model's, if one is loaded).
+    fn rescore(self) {
+        if self.file.get_value().is_some() {
+            self.mapping.set(None);
+            self.pending_edits.set_value(Vec::new());
+            self.run(None);
+        }
+    }
+
+    /// File input **Upload next period** (or the sample's next period):
+    /// scores `blob` with the model of the result on screen, then compares.
+    pub fn score_next(self, blob: web_sys::Blob, name: String) {
+        let Some(model) = self.result_model() else {
+            return self
+                .error
+                .set(Some("Load a file and segment it first: the next period is scored with its segments.".into()));
+        };
+        self.generation.update_value(|g| *g += 1);
+        let job = self.generation.get_value();
+        self.error.set(None);
+        self.notice.set(None);
+        self.busy.set(Busy::Working { stage: Stage::Read, step: String::new(), done: 0.0, total: blob.size() });
+        let req = Request {
+            job,
+            // Its own file ids, so that the worker never takes it for the file on screen.
+            file: NEXT_FILE_IDS + job,
+            name: name.clone(),
+            ragged: self.ragged.get_untracked(),
+            quoting: self.quoting.get_untracked(),
+            mapping: None,
+            edits: Vec::new(),
+            settings: self.settings.get_untracked(),
+            crash_test: false,
+            model: Some(Arc::from(model.to_json())),
+        };
+        self.next_job.set_value(Some((job, name)));
+        worker::submit(req, &blob);
+    }
+
+    /// Button **Load sample next period**: the sample's next period
+    /// ([`crate::sample::sample_next_period`]), generated in the page.
+    pub fn load_sample_next_period(self) {
+        match text_blob(&sample_next_period().csv, "text/csv") {
+            Ok(b) => self.score_next(b, NEXT_SAMPLE_FILE_NAME.into()),
+            Err(_) => self.error.set(Some("Could not create the sample's next period in this browser.".into())),
+        }
+    }
+
+    /// Buttons **Download migration**, **Download drift** and **Download
+    /// next-period assignments**.
+    pub fn download_comparison(self, what: ComparisonFile) {
+        let (Some(next), Some(first)) = (self.next.get_untracked(), self.result.get_untracked()) else { return };
+        let stem = next.name.rsplit_once('.').map_or(next.name.as_str(), |(s, _)| s).to_string();
+        let (suffix, text) = match what {
+            ComparisonFile::Migration => ("migration", next.migration_csv()),
+            ComparisonFile::Drift => ("drift", next.drift_csv()),
+            ComparisonFile::Assignments => {
+                let before = segments_before((&first.ft, &first.seg), &next.ft);
+                ("segments", next_assignments_csv(&next.ft, &next.seg, &before))
+            }
+        };
+        self.save(&export_file_name(&stem).replace("-segments.csv", &format!("-{suffix}.csv")), &text);
     }
 
     /// **Load sample**: generates the sample file in the page and analyses it.
@@ -352,7 +530,7 @@ impl AppState {
     }
 
     /// Downloads `text` as `name`, or says that the browser refused.
-    fn save(self, name: &str, text: &str) {
+    pub(super) fn save(self, name: &str, text: &str) {
         if download_text(name, text).is_err() {
             self.error.set(Some("The browser refused to save the file.".into()));
         }

@@ -17,6 +17,7 @@
 
 pub mod colours;
 pub mod columns;
+pub mod compare;
 pub mod display;
 pub mod format;
 pub mod fragment;
@@ -33,4 +34,4 @@ pub use inputs::{parse_k, parse_min_cluster_size, parse_seed, DEFAULT_MIN_CLUSTE
 pub use left_out::LeftOut;
 pub use notes::data_notes;
 pub use options::OptionValue;
-pub use response::{reduce, stage_steps, Busy, Change, FileRef, Loaded, ResultView, CANCELLED};
+pub use response::{job_of, reduce, stage_steps, Busy, Change, FileRef, Loaded, ResultView, CANCELLED};

@@ -112,6 +112,18 @@ pub fn reduce(r: Response, current: u64, file: Option<&FileRef>) -> Option<Chang
     }
 }
 
+/// The job a response answers, if it names one.
+pub fn job_of(r: &Response) -> Option<u64> {
+    match r {
+        Response::Progress { job, .. }
+        | Response::Read { job, .. }
+        | Response::Done { job, .. }
+        | Response::Rows { job, .. }
+        | Response::Failed { job, .. } => Some(*job),
+        _ => None,
+    }
+}
+
 /// List **Stages** of a job at `stage` and analysis `step`: every stage and
 /// analysis step in order as `(label, done, current)`. A streamed read
 /// ([`Stage::ReadFeatures`]) is reading and features at once.
@@ -157,6 +169,7 @@ pub(crate) mod testing {
             edits: Vec::new(),
             settings: Settings { k: Some(3), ..Default::default() },
             crash_test: false,
+            model: None,
         }
     }
 

@@ -1145,6 +1145,98 @@ test('a million trades: segmented in the worker while the page stays responsive 
   await context.close();
 });
 
+test('a saved model: download, reload the page, load it and the sample again: the same assignments; a file without its columns is refused', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'fit');
+  const fitted = await download(page);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model' }).click()]);
+  assert.equal(dl.suggestedFilename(), 'sample_trades-model.json');
+  const modelPath = join(tmp, `${Date.now()}-model.json`);
+  await dl.saveAs(modelPath);
+  const model = JSON.parse(readFileSync(modelPath, 'utf8'));
+  assert.equal(model.format, 'segscope-model');
+  assert.equal(model.clustering.method, 'k_means');
+  assert.equal(model.segments.length, model.selection.k);
+  // A fresh page: load the model first, then the sample.
+  const again = await gotoApp(await context.newPage(), page.url());
+  await again.getByLabel('Load model').setInputFiles(modelPath);
+  await again.getByRole('status', { name: 'Model in force' }).filter({ hasText: 'fitted on sample_trades.csv' }).waitFor();
+  await again.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(again, 'applied');
+  assert.match(await again.locator('.quality').innerText(), /applied from a saved model/);
+  const applied = await download(again);
+  const segments = (t) => lines(t).map((l) => csvFields(l)[1]);
+  assert.deepEqual(segments(applied.text), segments(fitted.text), 'every account in the same segment');
+  assert.equal(applied.text, fitted.text, 'the whole export is the same');
+  // The sample without its leverage and fee columns: the model names them.
+  const cut = lines(readFileSync(join(root, 'public/sample_trades.csv'), 'utf8')).map((l) => { const f = l.split(','); return [...f.slice(0, 6), ...f.slice(8)].join(','); }).join('\n');
+  const cutPath = join(tmp, 'no_leverage.csv');
+  writeFileSync(cutPath, cut + '\n');
+  await again.getByLabel('Upload data').setInputFiles(cutPath);
+  await again.getByRole('alert').filter({ hasText: 'which this file lacks' }).waitFor();
+  assert.match(await again.getByRole('alert').innerText(), /no_leverage\.csv: the model needs the columns "leverage" \(Leverage\), "fee" \(Fee\), which this file lacks/);
+  // Clear model: the same file is segmented afresh.
+  await again.getByRole('button', { name: 'Clear model' }).click();
+  await expectResult(again, 'after Clear model');
+  assert.match(await again.getByRole('status', { name: 'Model in force' }).innerText(), /No model loaded/);
+  assertPrivate(log);
+  await context.close();
+});
+
+test('compare periods: the sample\'s next period shows its churn, new accounts and moves; a second draw holds', async (t) => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'first period');
+  assert.equal(k, 3);
+  const compare = page.getByRole('region', { name: 'Compare periods' });
+  await compare.getByRole('button', { name: 'Load sample next period' }).click();
+  const migration = compare.getByRole('table', { name: 'Segment migration' });
+  await migration.waitFor({ timeout: 60_000 });
+  assert.deepEqual(await migration.locator('thead th').allInnerTexts(), ['From \\ to', 'Segment 1', 'Segment 2', 'Segment 3', 'Churned']);
+  const rows = await migration.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  // The same matrix as tests/periods.rs computes natively: 100 churned (every 30th account),
+  // 120 new, and the 60 spot holders who became whales moved from segment 1 to segment 3.
+  assert.deepEqual(rows, [
+    ['Segment 1', '1076', '78', '60', '55'],
+    ['Segment 2', '166', '1012', '0', '32'],
+    ['Segment 3', '0', '0', '508', '13'],
+    ['New', '45', '45', '30', '0'],
+  ]);
+  assert.match(await compare.getByRole('status', { name: 'Verdict' }).innerText(), /^Segments still hold/);
+  assert.equal(await compare.getByRole('table', { name: 'Feature drift' }).locator('tbody tr').count(), 20);
+  await compare.getByRole('img', { name: 'Segment migration flows' }).waitFor();
+  const save = async (name) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), compare.getByRole('button', { name }).click()]);
+    const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
+    await dl.saveAs(path);
+    return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8') };
+  };
+  const next = await save('Download next-period assignments');
+  assert.equal(next.name, 'sample_trades_next_period-segments.csv');
+  const nl = lines(next.text);
+  assert.match(nl[0], /^account_id,segment_before,segment,pc1,/);
+  assert.equal(nl.length - 1, 3000 - 100 + 120, 'one row per account of the next period');
+  assert.equal(nl.filter((l) => csvFields(l)[1] === '').length, 120, 'new accounts have no segment before');
+  assert.equal(lines((await save('Download migration')).text)[4], 'New,45,45,30,0');
+  assert.match(lines((await save('Download drift')).text)[0], /^feature,psi,level,ks,/);
+  // A second draw of the same population: no PSI above 0.1, the segments hold.
+  const second = join(root, 'target/bench-data/sample_second_draw.csv');
+  if (!existsSync(second)) {
+    console.log(`# SKIP second draw: ${second} is absent (scripts/test.sh writes it)`);
+  } else {
+    await compare.getByLabel('Upload next period').setInputFiles(second);
+    await compare.getByText('Next period: sample_second_draw.csv').waitFor({ timeout: 60_000 });
+    const psi = (await compare.getByRole('table', { name: 'Feature drift' }).locator('tbody tr td:nth-child(2)').allInnerTexts()).map(Number);
+    assert.equal(psi.length, 20);
+    assert.ok(Math.max(...psi) < 0.1, `largest PSI ${Math.max(...psi)}`);
+    assert.match(await compare.getByRole('status', { name: 'Verdict' }).innerText(), /^Segments still hold/);
+    assert.equal(await migration.locator('tbody tr:last-child').innerText().then((t) => t.split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b)), 0, 'nobody is new');
+  }
+  assertPrivate(log);
+  await context.close();
+});
+
 test('the k-means kernel on SIMD128 lanes gives the scalar fallback\'s bits in Chromium', async (t) => {
   if (!existsSync(KERNELS_WASM)) {
     console.log(`# SKIP kernel check: ${KERNELS_WASM} is absent (scripts/test.sh builds it)`);

@@ -195,6 +195,7 @@ fn check_stream(input: &[u8], chunk: usize, ragged: RaggedRows) {
         edits: vec![],
         settings: Settings::default(),
         crash_test: false,
+        model: None,
     };
     let mut s = Streaming::new(&req, bytes.len() as u64, 2);
     let streamed = bytes.chunks(chunk.max(1)).try_for_each(|c| s.feed(c)).and_then(|()| s.finish());

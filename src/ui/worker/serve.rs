@@ -277,7 +277,7 @@ fn analyse_features(
     let job = req.job;
     let progress =
         &mut |stage, step: &str, done, total| post(Response::Progress { job, stage, step: step.into(), done, total });
-    let response = match job::segment_features(ft, req, &now_ms, progress) {
+    let response = match job::segment_features(ft, &mapping, req, &now_ms, progress) {
         Ok(mut outcome) => {
             outcome.features_ms = features_ms;
             outcome.features_from = how;

@@ -1,0 +1,43 @@
+//! Section **Model**: button **Download model** (the result's fitted
+//! pipeline as JSON), file input **Load model** (every file loaded after it
+//! is scored with that model, no fit), button **Clear model**, and a status
+//! line saying which model is in force.
+
+use super::state::AppState;
+use leptos::prelude::*;
+
+#[component]
+pub fn ModelPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let on_model = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            state.load_model(file);
+        }
+        input.set_value("");
+    };
+    let in_force = move || {
+        state.model.with(|m| match m {
+            Some(m) => format!(
+                "Model in force: {} ({}, {} segments, fitted on {}). Every file you load is scored with it, not segmented afresh.",
+                m.name,
+                m.model.clustering_label(),
+                m.model.selection.k,
+                m.model.input.file_name
+            ),
+            None => "No model loaded: each file is segmented afresh.".into(),
+        })
+    };
+    view! {
+        <section class="model" aria-label="Model">
+            <h2>"Model"</h2>
+            <p role="status" aria-label="Model in force">{in_force}</p>
+            <button on:click=move |_| state.download_model() disabled=move || state.result.with(|r| r.is_none())>"Download model"</button>
+            <label class="file">
+                <span>"Load model (.json): "</span>
+                <input type="file" aria-label="Load model" accept=".json,application/json" on:change=on_model/>
+            </label>
+            <button class="secondary" on:click=move |_| state.clear_model() disabled=move || state.model.with(|m| m.is_none())>"Clear model"</button>
+        </section>
+    }
+}
