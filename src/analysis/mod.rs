@@ -14,6 +14,7 @@ pub mod gmm;
 pub mod hdbscan;
 pub mod kmeans;
 pub mod lanes;
+pub mod matching;
 pub mod metrics;
 pub mod params;
 pub mod pca;
@@ -29,7 +30,8 @@ pub use params::ParamError;
 pub use pca::{FittedPca, Pca};
 pub use preprocess::{FittedPreprocessor, Preprocessor, Scaling, Transform, TransformChoice};
 pub use segmentation::{
-    score_timed, segment, segment_timed, Clusters, KRule, Method, SegmentOptions, Segmentation, STAGES,
+    clustering_space, score_timed, segment, segment_timed, Clusters, KRule, Method, SegmentOptions, Segmentation,
+    STAGES,
 };
 pub use stability::{subsample_stability, Stability};
 

@@ -461,11 +461,17 @@ impl Model {
     /// Errors: [`ModelError`], each with what to do.
     pub fn from_json(file: &str, text: &str) -> Result<Model, ModelError> {
         let malformed = |e: serde_json::Error| ModelError::Malformed { file: file.into(), why: e.to_string() };
-        let value: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        // The marks first (other fields ignored), so that a foreign or newer document gets its own message.
+        #[derive(Deserialize)]
+        struct Marks {
+            format: Option<String>,
+            format_version: Option<u64>,
+        }
+        let marks: Marks = serde_json::from_str(text).map_err(malformed)?;
+        if marks.format.as_deref() != Some(FORMAT) {
             return Err(ModelError::NotAModel { file: file.into() });
         }
-        let version = value.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0);
+        let version = marks.format_version.unwrap_or(0);
         if version > FORMAT_VERSION as u64 {
             return Err(ModelError::Newer { file: file.into(), version: version.min(u32::MAX as u64) as u32 });
         }
@@ -473,7 +479,7 @@ impl Model {
             let why = "no format_version".into();
             return Err(ModelError::Malformed { file: file.into(), why });
         }
-        let mut m: Model = serde_json::from_value(value).map_err(malformed)?;
+        let mut m: Model = serde_json::from_str(text).map_err(malformed)?;
         if m.format_version == 1 {
             m.segments = (1..=m.selection.k)
                 .map(|s| SegmentSpec { number: s, name: format!("Segment {s}"), colour: segment_colour(s), size: 0 })

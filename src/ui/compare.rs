@@ -4,8 +4,10 @@
 //! recommended** or **Segments still hold**, status **Verdict**), table
 //! **Segment migration** (counts; each cell's share of its row on hover)
 //! with a Sankey diagram of the same flows, table **Feature drift**, table
-//! **Segment health**, and the downloads. The comparison is computed on the
-//! page ([`NextPeriod::of`]) when the next period's result arrives.
+//! **Segment health**, the downloads, and button **Refit on next period**,
+//! after which table **Segment matching** says what became of each
+//! segment. The comparison is computed on the page ([`NextPeriod::of`])
+//! when the next period's result arrives.
 
 use super::state::{AppState, ComparisonFile};
 use crate::view_model::colours::segment_colour;
@@ -177,6 +179,7 @@ pub fn CompareView() -> impl IntoView {
                 <button on:click=move |_| state.download_comparison(ComparisonFile::Migration)>"Download migration"</button>
                 <button on:click=move |_| state.download_comparison(ComparisonFile::Drift)>"Download drift"</button>
                 <button on:click=move |_| state.download_comparison(ComparisonFile::Assignments)>"Download next-period assignments"</button>
+                <button on:click=move |_| state.refit_next()>"Refit on next period"</button>
             }
         })
     };
@@ -190,6 +193,16 @@ pub fn CompareView() -> impl IntoView {
             </label>
             <button class="secondary" on:click=move |_| state.load_sample_next_period()>"Load sample next period"</button>
             {body}
+            {move || state.matching.get().map(|rows| {
+                let rows = rows.into_iter().map(|[a, b]| view! { <tr><th scope="row">{a}</th><td>{b}</td></tr> }).collect_view();
+                view! {
+                    <table aria-label="Segment matching">
+                        <caption>"Refit on the next period: what became of this file's previous segments (Hungarian matching on member overlap and centre distance; MONIC's survived, split, merged, disappeared, emerged). Matched segments keep their numbers and colours."</caption>
+                        <thead><tr><th scope="col">"Previous segment"</th><th scope="col">"Now"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
+            })}
         </section>
     }
 }

@@ -18,6 +18,7 @@ use crate::view_model::compare::{segments_before, NextPeriod};
 use crate::view_model::fragment::{from_fragment, to_fragment};
 use crate::view_model::inputs;
 use crate::view_model::job_of;
+use crate::view_model::refit::{matching_rows, refit_matching};
 use crate::view_model::risk::{risk_fragment, risk_from_fragment, RiskField, RiskReport};
 use crate::view_model::OptionValue;
 use crate::view_model::{
@@ -96,6 +97,13 @@ pub struct AppState {
     pub next: RwSignal<Option<NextPeriod>>,
     /// The job scoring a next period, and the next period's file name.
     next_job: StoredValue<Option<(u64, String)>>,
+    /// The next period's file (for **Refit on next period**).
+    next_blob: StoredValue<Option<(web_sys::Blob, String)>, LocalStorage>,
+    /// While a refit runs: the first period's result and the next period as
+    /// scored, to match the refit's segments to.
+    refit_from: StoredValue<Option<(ResultView, NextPeriod)>>,
+    /// Table **Segment matching** of the last refit (rows of [`matching_rows`]).
+    pub matching: RwSignal<Option<Vec<[String; 2]>>>,
     /// The latest job; responses to older ones are ignored.
     generation: StoredValue<u64>,
     /// The file jobs read, and its Blob.
@@ -126,6 +134,9 @@ impl AppState {
             model: RwSignal::new(None),
             next: RwSignal::new(None),
             next_job: StoredValue::new(None),
+            next_blob: StoredValue::new_local(None),
+            refit_from: StoredValue::new(None),
+            matching: RwSignal::new(None),
             generation: StoredValue::new(0),
             file: StoredValue::new(None),
             file_blob: StoredValue::new_local(None),
@@ -200,6 +211,16 @@ impl AppState {
                     self.pending_edits.set_value(Vec::new());
                     self.mapping.set(Some(mapping));
                     self.busy.set(Busy::Idle);
+                    // A refit: its segments take the numbers of those they match.
+                    let mut result = result;
+                    if let Some((first, next)) = self.refit_from.get_value() {
+                        self.refit_from.set_value(None);
+                        let m = refit_matching((&first.ft, &first.seg), &next, (&result.ft, &result.seg));
+                        let mut seg = (*result.seg).clone();
+                        seg.renumber(&m.renumber);
+                        result.seg = Arc::new(seg);
+                        self.matching.set(Some(matching_rows(&m)));
+                    }
                     // A new result: the scatter shows every point (its view belongs to `result.job`).
                     self.last.set(Some(result.clone()));
                     self.next.set(None);
@@ -226,6 +247,8 @@ impl AppState {
     /// Makes `blob` (named `name`) the file and analyses it with a detected
     /// mapping and no transform overrides.
     pub fn load_blob(self, blob: web_sys::Blob, name: String) {
+        self.refit_from.set_value(None);
+        self.matching.set(None);
         self.error.set(None);
         self.result.set(None);
         self.loaded.set(None);
@@ -340,8 +363,28 @@ impl AppState {
             crash_test: false,
             model: Some(Arc::from(model.to_json())),
         };
-        self.next_job.set_value(Some((job, name)));
+        self.next_job.set_value(Some((job, name.clone())));
         worker::submit(req, &blob);
+        self.next_blob.set_value(Some((blob, name)));
+    }
+
+    /// Button **Refit on next period**: the next period becomes the file on
+    /// screen, segmented afresh (a model in force is cleared), and its
+    /// segments are matched to this period's ([`refit_matching`]): matched
+    /// ones keep their numbers (and so their names and colours).
+    pub fn refit_next(self) {
+        let (Some((blob, name)), Some(first), Some(next)) =
+            (self.next_blob.get_value(), self.result.get_untracked(), self.next.get_untracked())
+        else {
+            return;
+        };
+        let had_model = self.model.get_untracked().is_some();
+        self.model.set(None);
+        self.load_blob(blob, name);
+        self.refit_from.set_value(Some((first, next)));
+        if had_model {
+            self.notice.set(Some("The model in force was cleared: the next period is segmented afresh.".into()));
+        }
     }
 
     /// Button **Load sample next period**: the sample's next period

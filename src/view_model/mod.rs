@@ -26,6 +26,7 @@ pub mod left_out;
 pub mod notes;
 pub mod options;
 pub mod quality;
+pub mod refit;
 pub mod response;
 pub mod risk;
 

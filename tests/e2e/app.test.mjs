@@ -1233,6 +1233,16 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
     assert.match(await compare.getByRole('status', { name: 'Verdict' }).innerText(), /^Segments still hold/);
     assert.equal(await migration.locator('tbody tr:last-child').innerText().then((t) => t.split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b)), 0, 'nobody is new');
   }
+  // Refit on the next period: it becomes the file on screen, its segments matched to this period's.
+  await compare.getByRole('button', { name: 'Refit on next period' }).click();
+  const matching = compare.getByRole('table', { name: 'Segment matching' });
+  await matching.waitFor({ timeout: 60_000 });
+  await expectResult(page, 'refit');
+  const fates = await matching.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  assert.deepEqual(fates.slice(0, 3).map((r) => r[0]), ['Segment 1', 'Segment 2', 'Segment 3']);
+  for (const [, fate] of fates) assert.match(fate, /^(survived as Segment \d|split into Segment|merged into Segment \d|disappeared|Segment \d+ emerged)/);
+  // A second draw of the same population keeps every segment, under its number.
+  if (existsSync(second)) assert.deepEqual(fates.map((r) => r[1]), ['survived as Segment 1', 'survived as Segment 2', 'survived as Segment 3']);
   assertPrivate(log);
   await context.close();
 });

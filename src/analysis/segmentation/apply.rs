@@ -57,18 +57,7 @@ pub fn score_timed(
         return Err(AnalysisError::FeatureCount { expected: pre.steps.len(), got: ft.values.ncols() });
     }
     let z = pre.transform(ft.values.view());
-    // The clustering space as the fit built it (`ClusterSpace::columns`): the same operations, the same bits.
-    let columns: Vec<usize> =
-        fitted.used.iter().map(|u| pre.kept.iter().position(|k| k == u).expect("used features are kept")).collect();
-    let xz = (columns.len() != z.ncols() || fitted.weights.iter().any(|&w| w != 1.0)).then(|| {
-        let mut x = z.select(Axis(1), &columns);
-        for (mut c, &w) in x.columns_mut().into_iter().zip(&fitted.weights) {
-            if w != 1.0 {
-                c *= w;
-            }
-        }
-        x
-    });
+    let xz = space_columns(fitted, z.view());
     let x = xz.as_ref().map_or(z.view(), |x| x.view());
     mark("scale");
     let sample = sample_indices(n, SegmentOptions::default().sample_size.max(3), fitted.seed);
@@ -140,6 +129,32 @@ pub fn score_timed(
         k_requested: fitted.k_requested,
         seed: fitted.seed,
     })
+}
+
+/// The clustering space of `fitted` from its scaled features `z`: the used
+/// columns, each times its weight, as the fit built it (the same operations,
+/// so the same bits); `None` when that is `z` itself.
+fn space_columns(fitted: &Segmentation, z: ArrayView2<f64>) -> Option<Array2<f64>> {
+    let pre = &fitted.preprocessor;
+    let columns: Vec<usize> =
+        fitted.used.iter().map(|u| pre.kept.iter().position(|k| k == u).expect("used features are kept")).collect();
+    (columns.len() != z.ncols() || fitted.weights.iter().any(|&w| w != 1.0)).then(|| {
+        let mut x = z.select(Axis(1), &columns);
+        for (mut c, &w) in x.columns_mut().into_iter().zip(&fitted.weights) {
+            if w != 1.0 {
+                c *= w;
+            }
+        }
+        x
+    })
+}
+
+/// The accounts of `ft` (the features `fitted` was fitted on, in its order)
+/// in `fitted`'s clustering space: preprocessed, the used columns times
+/// their weights; `n x used.len()`.
+pub fn clustering_space(fitted: &Segmentation, ft: &FeatureTable) -> Array2<f64> {
+    let z = fitted.preprocessor.transform(ft.values.view());
+    space_columns(fitted, z.view()).unwrap_or(z)
 }
 
 /// Segment (`1..=k`, 0 = noise) of each row of `x` under `clusters`, with

@@ -24,7 +24,7 @@ mod profiles;
 mod quality;
 mod sweep;
 
-pub use apply::score_timed;
+pub use apply::{clustering_space, score_timed};
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use profiles::SegmentProfile;
 pub use quality::{NEAR_TIE, RECONSTRUCTION_VARIANCE};
@@ -208,6 +208,34 @@ pub struct Segmentation {
     /// True when the segments come from a model fitted before and applied
     /// to these accounts ([`score_timed`]), not from a fit on them.
     pub applied: bool,
+}
+
+impl Segmentation {
+    /// Numbers the segments anew: segment `s` becomes `number[s - 1]`
+    /// (`number` a permutation of `1..=k`; noise stays 0), in every part that
+    /// is per segment (segments, profiles, clusters, mixture membership
+    /// columns), e.g. so that a refit's segments keep the numbers of those
+    /// they match ([`crate::analysis::matching`]). Segment 1 is then no
+    /// longer necessarily the largest.
+    pub fn renumber(&mut self, number: &[usize]) {
+        let map = |s: usize| if s == 0 { 0 } else { number[s - 1] };
+        self.segments.iter_mut().for_each(|s| *s = map(*s));
+        self.profiles.iter_mut().for_each(|p| p.id = map(p.id));
+        self.profiles.sort_by_key(|p| p.id);
+        // `old[t - 1]`: the earlier number of what is now segment `t`.
+        let mut old = vec![0usize; number.len()];
+        number.iter().enumerate().for_each(|(s, &t)| old[t - 1] = s + 1);
+        match &mut self.clusters {
+            Clusters::Centres(c) => *c = c.select(Axis(0), &old.iter().map(|o| o - 1).collect::<Vec<_>>()),
+            Clusters::Mixture { order, .. } => *order = old.iter().map(|&o| order[o - 1]).collect(),
+            Clusters::Exemplars { segments, .. } => segments.iter_mut().for_each(|s| *s = map(*s)),
+        }
+        if let (Method::GaussianMixture { .. }, Some(m)) = (self.method, self.membership.as_mut()) {
+            let mut cols: Vec<usize> = old.iter().map(|o| o - 1).collect();
+            cols.extend(number.len()..m.ncols());
+            *m = m.select(Axis(1), &cols);
+        }
+    }
 }
 
 /// The fitted clustering of a [`Segmentation`], in the clustering space

@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+import { serveDist, CHROMIUM_ARGS, gotoApp } from './serve.mjs';
+const server = await serveDist('/work/main/dist');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const ctx = await browser.newContext({ viewport: { width: 1280, height: 1200 } });
+const tab = await ctx.newPage();
+const page = await gotoApp(tab, server.url);
+await page.getByRole('button', { name: 'Load sample' }).click();
+await page.getByRole('table', { name: 'Segment summary' }).waitFor({ timeout: 60000 });
+const compare = page.getByRole('region', { name: 'Compare periods' });
+await compare.getByRole('button', { name: 'Load sample next period' }).click();
+await compare.getByRole('table', { name: 'Segment migration' }).waitFor({ timeout: 60000 });
+await page.locator('section.compare').scrollIntoViewIfNeeded();
+await page.locator('section.compare').screenshot({ path: process.argv[2] });
+await browser.close(); await server.stop();
