@@ -3,26 +3,11 @@
 //! matching** ([`matching_rows`]).
 
 use crate::analysis::matching::{match_segments, Fate, Matching};
+use crate::analysis::segmentation::segment_centres as centres;
 use crate::analysis::{clustering_space, Segmentation};
 use crate::features::FeatureTable;
 use crate::hashing::HashMap;
 use crate::view_model::compare::NextPeriod;
-use ndarray::{Array2, ArrayView2};
-
-/// Mean of the rows of `x` in each segment `1..=k` (0 = noise, left out): `k x d`.
-fn centres(x: ArrayView2<f64>, segments: &[usize], k: usize) -> Array2<f64> {
-    let mut c = Array2::<f64>::zeros((k, x.ncols()));
-    let mut n = vec![0usize; k];
-    for (row, &s) in x.rows().into_iter().zip(segments).filter(|(_, s)| **s > 0) {
-        n[s - 1] += 1;
-        let mut r = c.row_mut(s - 1);
-        r += &row;
-    }
-    for (mut r, &m) in c.rows_mut().into_iter().zip(&n) {
-        r /= m.max(1) as f64;
-    }
-    c
-}
 
 /// Matches the segments of `refit` (a fresh fit of the next period's file)
 /// to those of `first` (the first period), with `next` the same file scored

@@ -5,7 +5,8 @@
 // be. Prints one JSON line per round with the wall time from file choice to
 // painted result and the page's own read/features/analysis times.
 //
-// Usage: node tests/e2e/bench-model.mjs FILE [ROUNDS]   (dist/ built)
+// Usage: node tests/e2e/bench-model.mjs FILE [ROUNDS]   (dist/ built; K=auto
+// leaves k to the sweep, as the app does by default)
 import { mkdtempSync } from 'node:fs';
 import { join, resolve, dirname, basename } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -34,8 +35,10 @@ try {
   for (let r = 0; r < Number(rounds); r++) {
     const context = await browser.newContext({ acceptDownloads: true });
     const fit = await gotoApp(await context.newPage(), server.url, 60_000);
-    await fit.getByLabel('Segments (k)').fill('6');
-    await fit.getByLabel('Segments (k)').blur();
+    if ((process.env.K ?? '6') !== 'auto') {
+      await fit.getByLabel('Segments (k)').fill(process.env.K ?? '6');
+      await fit.getByLabel('Segments (k)').blur();
+    }
     const fitted = await run(fit);
     const [dl] = await Promise.all([fit.waitForEvent('download'), fit.getByRole('button', { name: 'Download model' }).click()]);
     const model = join(tmp, `model-${r}.json`);

@@ -2,7 +2,7 @@ import { chromium } from 'playwright-core';
 import { serveDist, CHROMIUM_ARGS, gotoApp } from './serve.mjs';
 const server = await serveDist('/work/main/dist');
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-const ctx = await browser.newContext({ viewport: { width: 1280, height: 1200 } });
+const ctx = await browser.newContext({ viewport: { width: 1280, height: 3200 } });
 const tab = await ctx.newPage();
 const page = await gotoApp(tab, server.url);
 await page.getByRole('button', { name: 'Load sample' }).click();

@@ -7,7 +7,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 /// Mean of the rows of `z` (`n x d`, scaled) in each segment `1..=k` of
 /// `segments` (0 = noise, left out): `k x d`, row `s - 1` for segment `s`.
-pub(super) fn segment_centres(z: ArrayView2<f64>, segments: &[usize], k: usize) -> Array2<f64> {
+pub fn segment_centres(z: ArrayView2<f64>, segments: &[usize], k: usize) -> Array2<f64> {
     let d = z.ncols();
     let mut centres = Array2::<f64>::zeros((k, d));
     let mut counts = vec![0usize; k];

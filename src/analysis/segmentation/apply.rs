@@ -3,7 +3,7 @@
 //! per-account figures (segments, projection, silhouette, anomalies,
 //! profiles) computed afresh on the new accounts.
 
-use super::{anomalies, profiles, quality, Clusters, SegmentOptions, Segmentation, STAGES};
+use super::{anomalies, profiles, quality, Clusters, SegmentOptions, Segmentation, StageTimer};
 use crate::analysis::correlation::correlation_matrix;
 use crate::analysis::metrics::{pairwise_distances, sample_indices};
 use crate::analysis::AnalysisError;
@@ -37,17 +37,8 @@ pub fn score_timed(
     clock: &dyn Fn() -> f64,
     starting: &mut dyn FnMut(&str),
 ) -> Result<Segmentation, AnalysisError> {
-    let mut stage_ms = Vec::new();
-    let mut last = clock();
-    starting(STAGES[0]);
-    let mut mark = |stage: &str| {
-        let now = clock();
-        stage_ms.push((stage.to_string(), now - last));
-        last = now;
-        if let Some(next) = STAGES.get(stage_ms.len()) {
-            starting(next);
-        }
-    };
+    let mut timer = StageTimer::start(clock, starting);
+    let mut mark = |stage: &str| timer.mark(stage);
     let n = ft.ids.len();
     if n == 0 {
         return Err(AnalysisError::TooFewSamples { n, needed: 1, what: "Scoring with a model" });
@@ -75,10 +66,7 @@ pub fn score_timed(
     drop(dist);
     mark("silhouette and stability");
 
-    let mut projection = fitted.pca.transform_first(x, 2);
-    if projection.ncols() < 2 {
-        projection = ndarray::concatenate![Axis(1), projection, Array2::zeros((n, 1))];
-    }
+    let projection = super::first_two(&fitted.pca, x);
     mark("PCA");
 
     let centres = anomalies::segment_centres(x, &segments, k);
@@ -118,7 +106,7 @@ pub fn score_timed(
         anomaly_features_unit: anomaly_features_unit.to_string(),
         overall_means,
         profiles,
-        stage_ms,
+        stage_ms: timer.ms,
         clusters: fitted.clusters.clone(),
         margin,
         reconstruction_error,

@@ -24,6 +24,7 @@ mod profiles;
 mod quality;
 mod sweep;
 
+pub use anomalies::segment_centres;
 pub use apply::{clustering_space, score_timed};
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use profiles::SegmentProfile;
@@ -285,17 +286,8 @@ pub fn segment_timed(
     clock: &dyn Fn() -> f64,
     starting: &mut dyn FnMut(&str),
 ) -> Result<Segmentation, AnalysisError> {
-    let mut stage_ms = Vec::new();
-    let mut last = clock();
-    starting(STAGES[0]);
-    let mut mark = |stage: &str| {
-        let now = clock();
-        stage_ms.push((stage.to_string(), now - last));
-        last = now;
-        if let Some(next) = STAGES.get(stage_ms.len()) {
-            starting(next);
-        }
-    };
+    let mut timer = StageTimer::start(clock, starting);
+    let mut mark = |stage: &str| timer.mark(stage);
     let n = ft.ids.len();
     let method = opts.method;
     let needed = if opts.k.is_some() || !method.takes_k() { 2 } else { 3 };
@@ -415,12 +407,40 @@ pub fn segment_timed(
         overall_means,
         profiles,
         seed: opts.seed,
-        stage_ms,
+        stage_ms: timer.ms,
         clusters,
         margin,
         reconstruction_error,
         applied: false,
     })
+}
+
+/// Times the [`STAGES`] of a run: `mark(stage)` records the milliseconds
+/// since the last mark (by `clock`) and announces the next stage to `starting`.
+pub(super) struct StageTimer<'a> {
+    clock: &'a dyn Fn() -> f64,
+    starting: &'a mut dyn FnMut(&str),
+    last: f64,
+    /// (stage, milliseconds), in order.
+    pub ms: Vec<(String, f64)>,
+}
+
+impl<'a> StageTimer<'a> {
+    /// Starts timing, announcing the first stage.
+    pub fn start(clock: &'a dyn Fn() -> f64, starting: &'a mut dyn FnMut(&str)) -> Self {
+        starting(STAGES[0]);
+        StageTimer { last: clock(), clock, starting, ms: Vec::new() }
+    }
+
+    /// Ends `stage`.
+    pub fn mark(&mut self, stage: &str) {
+        let now = (self.clock)();
+        self.ms.push((stage.to_string(), now - self.last));
+        self.last = now;
+        if let Some(next) = STAGES.get(self.ms.len()) {
+            (self.starting)(next);
+        }
+    }
 }
 
 /// The clustering space: which scaled columns enter the distance, and with what weight.
@@ -496,12 +516,18 @@ impl ClusterSpace {
 /// Errors: as [`Pca::fit`].
 fn project(z: ArrayView2<f64>) -> Result<(FittedPca, Array2<f64>), AnalysisError> {
     let pca = Pca { n_components: None }.fit(z)?;
-    let mut projection = pca.transform_first(z, 2);
-    if projection.ncols() < 2 {
-        // One feature: the plot's second axis is 0.
-        projection = ndarray::concatenate![Axis(1), projection, Array2::zeros((z.nrows(), 1))];
-    }
+    let projection = first_two(&pca, z);
     Ok((pca, projection))
+}
+
+/// PC1 and PC2 of the rows of `z` under `pca` (`n x 2`; the second column 0
+/// with one feature, the plot's second axis).
+fn first_two(pca: &FittedPca, z: ArrayView2<f64>) -> Array2<f64> {
+    let projection = pca.transform_first(z, 2);
+    if projection.ncols() < 2 {
+        return ndarray::concatenate![Axis(1), projection, Array2::zeros((z.nrows(), 1))];
+    }
+    projection
 }
 
 #[cfg(test)]
