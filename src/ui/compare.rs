@@ -1,7 +1,7 @@
 //! View **Compare periods** (a region of that name): file input **Upload
-//! next period** and button **Load sample next period** score a second file
+//! next period** and button **Score the sample's next period** score a second file
 //! with the model of the result on screen; then the verdict (**Refit
-//! recommended** or **Segments still hold**, status **Verdict**), table
+//! recommended** or **Segments still hold**, paragraph `p.verdict`), table
 //! **Segment migration** (counts; each cell's share of its row on hover)
 //! with a Sankey diagram of the same flows, table **Feature drift**, table
 //! **Segment health**, the downloads, and button **Refit on next period**,
@@ -157,7 +157,7 @@ pub fn CompareView() -> impl IntoView {
             );
             let unit = next.seg.anomaly_unit.clone();
             view! {
-                <p class="verdict" role="status" aria-label="Verdict" class:refit=c.verdict.refit>{next.verdict_text()}</p>
+                <p class="verdict" class:refit=c.verdict.refit>{next.verdict_text()}</p>
                 <p class="hint">{format!("Next period: {}, {} accounts, scored with this period's model (no refit).", next.name, next.ft.ids.len())}</p>
                 <table aria-label="Segment migration">
                     <caption>"Segment migration: accounts from this period's segments (rows; New = only in the next period) to the next period's (columns; Churned = no row in it). Hover a cell for its share of the row."</caption>
@@ -191,7 +191,7 @@ pub fn CompareView() -> impl IntoView {
                 <span>"Upload next period: "</span>
                 <input type="file" aria-label="Upload next period" accept=".csv,.tsv,.txt,.gz,text/csv,text/plain,application/gzip" on:change=on_file/>
             </label>
-            <button class="secondary" on:click=move |_| state.load_sample_next_period()>"Load sample next period"</button>
+            <button class="secondary" on:click=move |_| state.load_sample_next_period()>"Score the sample's next period"</button>
             {body}
             {move || state.matching.get().map(|rows| {
                 let rows = rows.into_iter().map(|[a, b]| view! { <tr><th scope="row">{a}</th><td>{b}</td></tr> }).collect_view();

@@ -1,7 +1,8 @@
 //! Section **Model**: button **Download model** (the result's fitted
 //! pipeline as JSON), file input **Load model** (every file loaded after it
-//! is scored with that model, no fit), button **Clear model**, and a status
-//! line saying which model is in force.
+//! is scored with that model, no fit), button **Clear model**, and a
+//! paragraph (`p.model-state`) saying which model is in force (not a
+//! `status`: the page's one status is its notices).
 
 use super::state::AppState;
 use leptos::prelude::*;
@@ -31,7 +32,7 @@ pub fn ModelPanel() -> impl IntoView {
     view! {
         <section class="model" aria-label="Model">
             <h2>"Model"</h2>
-            <p role="status" aria-label="Model in force">{in_force}</p>
+            <p class="model-state">{in_force}</p>
             <button on:click=move |_| state.download_model() disabled=move || state.result.with(|r| r.is_none())>"Download model"</button>
             <label class="file">
                 <span>"Load model (.json): "</span>

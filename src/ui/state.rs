@@ -387,7 +387,7 @@ impl AppState {
         }
     }
 
-    /// Button **Load sample next period**: the sample's next period
+    /// Button **Score the sample's next period**: the sample's next period
     /// ([`crate::sample::sample_next_period`]), generated in the page.
     pub fn load_sample_next_period(self) {
         match text_blob(&sample_next_period().csv, "text/csv") {

@@ -1161,7 +1161,7 @@ test('a saved model: download, reload the page, load it and the sample again: th
   // A fresh page: load the model first, then the sample.
   const again = await gotoApp(await context.newPage(), page.url());
   await again.getByLabel('Load model').setInputFiles(modelPath);
-  await again.getByRole('status', { name: 'Model in force' }).filter({ hasText: 'fitted on sample_trades.csv' }).waitFor();
+  await again.locator('p.model-state').filter({ hasText: 'fitted on sample_trades.csv' }).waitFor();
   await again.getByRole('button', { name: 'Load sample' }).click();
   await expectResult(again, 'applied');
   assert.match(await again.locator('.quality').innerText(), /applied from a saved model/);
@@ -1179,7 +1179,7 @@ test('a saved model: download, reload the page, load it and the sample again: th
   // Clear model: the same file is segmented afresh.
   await again.getByRole('button', { name: 'Clear model' }).click();
   await expectResult(again, 'after Clear model');
-  assert.match(await again.getByRole('status', { name: 'Model in force' }).innerText(), /No model loaded/);
+  assert.match(await again.locator('p.model-state').innerText(), /^No model loaded/);
   assertPrivate(log);
   await context.close();
 });
@@ -1190,7 +1190,7 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
   const k = await expectResult(page, 'first period');
   assert.equal(k, 3);
   const compare = page.getByRole('region', { name: 'Compare periods' });
-  await compare.getByRole('button', { name: 'Load sample next period' }).click();
+  await compare.getByRole('button', { name: 'Score the sample\'s next period' }).click();
   const migration = compare.getByRole('table', { name: 'Segment migration' });
   await migration.waitFor({ timeout: 60_000 });
   assert.deepEqual(await migration.locator('thead th').allInnerTexts(), ['From \\ to', 'Segment 1', 'Segment 2', 'Segment 3', 'Churned']);
@@ -1203,7 +1203,7 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
     ['Segment 3', '0', '0', '508', '13'],
     ['New', '45', '45', '30', '0'],
   ]);
-  assert.match(await compare.getByRole('status', { name: 'Verdict' }).innerText(), /^Segments still hold/);
+  assert.match(await compare.locator('p.verdict').innerText(), /^Segments still hold/);
   assert.equal(await compare.getByRole('table', { name: 'Feature drift' }).locator('tbody tr').count(), 20);
   await compare.getByRole('img', { name: 'Segment migration flows' }).waitFor();
   const save = async (name) => {
@@ -1230,7 +1230,7 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
     const psi = (await compare.getByRole('table', { name: 'Feature drift' }).locator('tbody tr td:nth-child(2)').allInnerTexts()).map(Number);
     assert.equal(psi.length, 20);
     assert.ok(Math.max(...psi) < 0.1, `largest PSI ${Math.max(...psi)}`);
-    assert.match(await compare.getByRole('status', { name: 'Verdict' }).innerText(), /^Segments still hold/);
+    assert.match(await compare.locator('p.verdict').innerText(), /^Segments still hold/);
     assert.equal(await migration.locator('tbody tr:last-child').innerText().then((t) => t.split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b)), 0, 'nobody is new');
   }
   // Refit on the next period: it becomes the file on screen, its segments matched to this period's.

@@ -45,7 +45,7 @@ try {
     await dl.saveAs(model);
     const score = await gotoApp(await context.newPage(), server.url, 60_000);
     await score.getByLabel('Load model').setInputFiles(model);
-    await score.getByRole('status', { name: 'Model in force' }).filter({ hasText: 'fitted on' }).waitFor();
+    await score.locator('p.model-state').filter({ hasText: 'fitted on' }).waitFor();
     const scored = await run(score);
     console.log(JSON.stringify({ file: basename(file), round: r + 1, chromium: browser.version(), fit: fitted, scored_with_model: scored }));
     await context.close();

@@ -8,7 +8,7 @@ const page = await gotoApp(tab, server.url);
 await page.getByRole('button', { name: 'Load sample' }).click();
 await page.getByRole('table', { name: 'Segment summary' }).waitFor({ timeout: 60000 });
 const compare = page.getByRole('region', { name: 'Compare periods' });
-await compare.getByRole('button', { name: 'Load sample next period' }).click();
+await compare.getByRole('button', { name: 'Score the sample\'s next period' }).click();
 await compare.getByRole('table', { name: 'Segment migration' }).waitFor({ timeout: 60000 });
 await page.locator('section.compare').scrollIntoViewIfNeeded();
 await page.locator('section.compare').screenshot({ path: process.argv[2] });
