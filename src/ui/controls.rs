@@ -17,6 +17,8 @@ pub fn Controls() -> impl IntoView {
     let seed = Memo::new(move |_| state.settings.with(|s| s.seed));
     let min_cluster_size = Memo::new(move |_| state.min_cluster_size());
     let hdbscan = Memo::new(move |_| state.settings.with(|s| matches!(s.method, Method::Hdbscan { .. })));
+    // With a model loaded, the model decides k, the method, the scaling and the seed.
+    let by_model = move || state.model.with(|m| m.is_some());
     let (k_taken, seed_taken, min_taken) = (Trigger::new(), Trigger::new(), Trigger::new());
 
     let on_file = move |ev: leptos::ev::Event| {
@@ -83,12 +85,12 @@ pub fn Controls() -> impl IntoView {
             <div class="settings">
                 <label>
                     "Segments (k) "
-                    <input type="number" min="2" max="20" step="1" placeholder="auto" aria-label="Segments (k)"
+                    <input type="number" min="2" max="20" step="1" placeholder="auto" aria-label="Segments (k)" disabled=by_model
                         prop:value=move || { k_taken.track(); k.get().map(|v| v.to_string()).unwrap_or_default() } on:change=on_k/>
                 </label>
                 <label>
                     "Method "
-                    <select aria-label="Method" on:change=on_method>
+                    <select disabled=by_model aria-label="Method" on:change=on_method>
                         <option value=Method::KMeans.value() prop:selected=method_is(Method::KMeans.value())>"k-means"</option>
                         <option value=gmm(Full).value() prop:selected=method_is(gmm(Full).value())>"Gaussian mixture (full covariance)"</option>
                         <option value=gmm(Diag).value() prop:selected=method_is(gmm(Diag).value())>"Gaussian mixture (diagonal covariance)"</option>
@@ -97,12 +99,12 @@ pub fn Controls() -> impl IntoView {
                 </label>
                 <label class:hidden=move || !hdbscan.get()>
                     "Min cluster size "
-                    <input type="number" min="2" step="1" aria-label="Min cluster size"
+                    <input type="number" min="2" step="1" aria-label="Min cluster size" disabled=by_model
                         prop:value=move || { min_taken.track(); min_cluster_size.get().to_string() } on:change=on_min_cluster/>
                 </label>
                 <label>
                     "Scaling "
-                    <select aria-label="Scaling" on:change=on_scaling>
+                    <select disabled=by_model aria-label="Scaling" on:change=on_scaling>
                         <option value=Scaling::Standard.value() prop:selected=scaling_is("standard")>"standard (mean, SD)"</option>
                         <option value=Scaling::Robust.value() prop:selected=scaling_is("robust")>"robust (median, IQR)"</option>
                     </select>
@@ -122,7 +124,7 @@ pub fn Controls() -> impl IntoView {
                 </label>
                 <label>
                     "Seed "
-                    <input type="number" min="0" step="1" aria-label="Seed" prop:value=move || { seed_taken.track(); seed.get().to_string() } on:change=on_seed/>
+                    <input type="number" min="0" step="1" aria-label="Seed" disabled=by_model prop:value=move || { seed_taken.track(); seed.get().to_string() } on:change=on_seed/>
                 </label>
             </div>
         </section>

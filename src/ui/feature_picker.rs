@@ -30,6 +30,8 @@ type Member = (String, bool, bool);
 fn Picker(corr_open: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let set_value = move || state.settings.with(|s| s.features.value());
+    // With a model loaded, the model's clustering space decides.
+    let by_model = move || state.model.with(|m| m.is_some());
     let groups = move || {
         let Some(r) = state.last.get() else { return Vec::new() };
         let settings = state.settings.get();
@@ -54,7 +56,7 @@ fn Picker(corr_open: RwSignal<bool>) -> impl IntoView {
             <summary>"Features for clustering"</summary>
             <p class="feature-set">
                 <label>"Feature set "
-                    <select aria-label="Feature set" on:change=move |ev| state.set_feature_set(&event_target_value(&ev))>
+                    <select disabled=by_model aria-label="Feature set" on:change=move |ev| state.set_feature_set(&event_target_value(&ev))>
                         {[("behaviour", "behaviour (default)"), ("all", "all features"), ("custom", "custom")]
                             .into_iter()
                             .map(|(v, l)| view! { <option value=v prop:selected=move || set_value() == v>{l}</option> })
@@ -63,7 +65,7 @@ fn Picker(corr_open: RwSignal<bool>) -> impl IntoView {
                 </label>
                 " "
                 <label>
-                    <input type="checkbox" aria-label="Balance feature families"
+                    <input type="checkbox" disabled=by_model aria-label="Balance feature families"
                         prop:checked=move || state.settings.with(|s| s.balance_families)
                         on:change=move |ev| state.set_balance_families(event_target_checked(&ev))/>
                     " Balance feature families"
@@ -71,7 +73,7 @@ fn Picker(corr_open: RwSignal<bool>) -> impl IntoView {
             </p>
             <div class="feature-groups">
                 {move || groups().into_iter().map(|(family, members)| view! {
-                    <fieldset>
+                    <fieldset disabled=by_model>
                         <legend>{family}</legend>
                         {members.into_iter().map(|(key, used, descriptor)| {
                             let k = key.clone();

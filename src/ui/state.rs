@@ -269,13 +269,21 @@ impl AppState {
             Response::Progress { stage, step, done, total, .. } => {
                 self.busy.set(Busy::Working { stage, step, done, total })
             }
-            Response::Done { outcome, .. } => {
-                self.busy.set(Busy::Idle);
-                self.next_job.set_value(None);
-                let Some(first) = self.result.get_untracked() else { return };
-                let o = *outcome;
-                let next = NextPeriod::of((&first.ft, &first.seg), name, o.ft, Arc::new(o.seg));
-                self.next.set(Some(next));
+            Response::Done { job, outcome, .. } => {
+                // Decoded in this task; compared and drawn in the next ones, so that neither blocks input for long.
+                leptos::task::spawn_local(async move {
+                    browser::yield_now().await;
+                    if self.generation.get_value() != job {
+                        return;
+                    }
+                    self.next_job.set_value(None);
+                    let Some(first) = self.result.get_untracked() else { return };
+                    let o = *outcome;
+                    let next = NextPeriod::of((&first.ft, &first.seg), name, o.ft, Arc::new(o.seg));
+                    browser::yield_now().await;
+                    self.busy.set(Busy::Idle);
+                    self.next.set(Some(next));
+                });
             }
             Response::Failed { message, .. } => {
                 self.busy.set(Busy::Idle);

@@ -1165,6 +1165,9 @@ test('a saved model: download, reload the page, load it and the sample again: th
   await again.getByRole('button', { name: 'Load sample' }).click();
   await expectResult(again, 'applied');
   assert.match(await again.locator('.quality').innerText(), /applied from a saved model/);
+  // The model decides k, the method and the features: their controls are disabled meanwhile.
+  assert.equal(await again.getByLabel('Segments (k)').isDisabled(), true);
+  assert.equal(await again.getByLabel('Method').isDisabled(), true);
   const applied = await download(again);
   const segments = (t) => lines(t).map((l) => csvFields(l)[1]);
   assert.deepEqual(segments(applied.text), segments(fitted.text), 'every account in the same segment');
@@ -1180,6 +1183,7 @@ test('a saved model: download, reload the page, load it and the sample again: th
   await again.getByRole('button', { name: 'Clear model' }).click();
   await expectResult(again, 'after Clear model');
   assert.match(await again.locator('p.model-state').innerText(), /^No model loaded/);
+  assert.equal(await again.getByLabel('Segments (k)').isDisabled(), false);
   assertPrivate(log);
   await context.close();
 });

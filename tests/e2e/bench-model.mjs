@@ -2,8 +2,11 @@
 // scoring it with a saved model (issue "Models that live on"). For each
 // round: a fresh page fits FILE with k = 6 and downloads its model; another
 // fresh page loads that model, then the same file, as a next period would
-// be. Prints one JSON line per round with the wall time from file choice to
-// painted result and the page's own read/features/analysis times.
+// be; then the first page compares the same file as its next period (Upload
+// next period). Prints one JSON line per round with the wall time from file
+// choice to painted result and the page's own read/features/analysis times,
+// and for the comparison the wall time to its tables and the page's long
+// tasks (> 50 ms) meanwhile: the comparison itself runs on the page.
 //
 // Usage: node tests/e2e/bench-model.mjs FILE [ROUNDS]   (dist/ built; K=auto
 // leaves k to the sweep, as the app does by default)
@@ -34,7 +37,12 @@ async function run(page) {
 try {
   for (let r = 0; r < Number(rounds); r++) {
     const context = await browser.newContext({ acceptDownloads: true });
-    const fit = await gotoApp(await context.newPage(), server.url, 60_000);
+    const fitTab = await context.newPage();
+    await fitTab.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(Math.round(e.duration)))).observe({ type: 'longtask', buffered: true });
+    });
+    const fit = await gotoApp(fitTab, server.url, 60_000);
     if ((process.env.K ?? '6') !== 'auto') {
       await fit.getByLabel('Segments (k)').fill(process.env.K ?? '6');
       await fit.getByLabel('Segments (k)').blur();
@@ -43,11 +51,16 @@ try {
     const [dl] = await Promise.all([fit.waitForEvent('download'), fit.getByRole('button', { name: 'Download model' }).click()]);
     const model = join(tmp, `model-${r}.json`);
     await dl.saveAs(model);
+    await fit.evaluate(() => { window.__longTasks = []; });
+    const c0 = Date.now();
+    await fit.getByLabel('Upload next period').setInputFiles(file);
+    await fit.getByRole('table', { name: 'Segment migration' }).waitFor({ timeout: 900_000 });
+    const compared = { wall_ms: Date.now() - c0, long_tasks_ms: await fit.evaluate(() => window.__longTasks) };
     const score = await gotoApp(await context.newPage(), server.url, 60_000);
     await score.getByLabel('Load model').setInputFiles(model);
     await score.locator('p.model-state').filter({ hasText: 'fitted on' }).waitFor();
     const scored = await run(score);
-    console.log(JSON.stringify({ file: basename(file), round: r + 1, chromium: browser.version(), fit: fitted, scored_with_model: scored }));
+    console.log(JSON.stringify({ file: basename(file), round: r + 1, chromium: browser.version(), fit: fitted, scored_with_model: scored, compared_as_next_period: compared }));
     await context.close();
   }
 } finally {
