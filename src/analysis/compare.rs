@@ -8,6 +8,7 @@ use super::Segmentation;
 use crate::features::FeatureTable;
 use crate::hashing::HashMap;
 use crate::stats::median;
+use ndarray::Array2;
 
 /// Account counts from the first period's segments to the next period's.
 ///
@@ -171,110 +172,140 @@ fn near_tie_share(margin: &[f64], keep: impl Fn(usize) -> bool) -> f64 {
 ///    [`NEAR_TIE_RISE`] or more (the segments blur);
 /// 5. a segment has no account in the next period.
 pub fn compare(before: (&FeatureTable, &Segmentation), after: (&FeatureTable, &Segmentation)) -> Comparison {
-    let ((ft0, s0), (ft1, s1)) = (before, after);
-    let migration = migration(&ft0.ids, &s0.segments, s0.k, &ft1.ids, &s1.segments, s1.k);
-    let pre = &s0.preprocessor;
-    let (z0, z1) = (pre.transform(ft0.values.view()), pre.transform(ft1.values.view()));
-    let drift: Vec<FeatureDrift> = pre
-        .kept
-        .iter()
-        .enumerate()
-        .map(|(c, &j)| {
-            let (a, b) = (z0.column(c).to_vec(), z1.column(c).to_vec());
-            let zero = |ft: &FeatureTable| ft.values.column(j).iter().map(|&v| v == 0.0).collect::<Vec<bool>>();
-            let raw_median = |ft: &FeatureTable| {
-                let v: Vec<f64> = ft.values.column(j).iter().copied().filter(|v| v.is_finite()).collect();
-                if v.is_empty() {
-                    f64::NAN
-                } else {
-                    median(&v)
-                }
-            };
-            FeatureDrift {
-                feature: j,
-                clustering: s0.used.contains(&j),
-                psi: if a.is_empty() { f64::NAN } else { psi(&a, &zero(ft0), &b, &zero(ft1)) },
-                ks: ks_statistic(&a, &b),
-                median_before: raw_median(ft0),
-                median_after: raw_median(ft1),
-            }
-        })
-        .collect();
-    let k = s0.k.max(s1.k);
-    let health: Vec<SegmentHealth> = (1..=k)
-        .map(|s| {
-            let mean_in = |seg: &Segmentation, v: &[f64]| {
-                let (sum, n) = seg
-                    .segments
-                    .iter()
-                    .zip(v)
-                    .filter(|(&g, _)| g == s)
-                    .fold((0.0, 0usize), |(t, n), (_, &x)| (t + x, n + 1));
-                if n == 0 {
-                    f64::NAN
-                } else {
-                    sum / n as f64
-                }
-            };
-            let size = |seg: &Segmentation| seg.segments.iter().filter(|&&g| g == s).count();
-            SegmentHealth {
-                segment: s,
-                size_before: size(s0),
-                size_after: size(s1),
-                spread_before: mean_in(s0, &s0.anomaly_score),
-                spread_after: mean_in(s1, &s1.anomaly_score),
-                near_tie_before: near_tie_share(&s0.margin, |i| s0.segments[i] == s),
-                near_tie_after: near_tie_share(&s1.margin, |i| s1.segments[i] == s),
-            }
-        })
-        .collect();
-    let near_tie_before = near_tie_share(&s0.margin, |_| true);
-    let near_tie_after = near_tie_share(&s1.margin, |_| true);
+    let mut c = Comparer::new(before, after);
+    while c.step() {}
+    c.finish()
+}
 
-    let mut reasons = Vec::new();
-    let defining: Vec<&FeatureDrift> = drift.iter().filter(|d| d.clustering).collect();
-    let key = |d: &FeatureDrift| ft0.defs[d.feature].key.clone();
-    let major: Vec<String> = defining.iter().filter(|d| d.psi >= PSI_MAJOR).map(|d| key(d)).collect();
-    if !major.is_empty() {
-        reasons.push(format!(
-            "major drift (PSI >= {PSI_MAJOR}) in a feature that defines the segments: {}",
-            major.join(", ")
-        ));
+/// [`compare`] in steps, for a caller that must not block for long (the
+/// page, between which it yields): [`Comparer::new`] counts the migration
+/// and preprocesses both periods, each [`Comparer::step`] measures one
+/// feature's drift, [`Comparer::finish`] the segments' health and the verdict.
+pub struct Comparer<'a> {
+    before: (&'a FeatureTable, &'a Segmentation),
+    after: (&'a FeatureTable, &'a Segmentation),
+    migration: Migration,
+    z0: Array2<f64>,
+    z1: Array2<f64>,
+    drift: Vec<FeatureDrift>,
+}
+
+impl<'a> Comparer<'a> {
+    /// The migration, and both periods preprocessed by the first's model.
+    pub fn new(before: (&'a FeatureTable, &'a Segmentation), after: (&'a FeatureTable, &'a Segmentation)) -> Self {
+        let ((ft0, s0), (ft1, s1)) = (before, after);
+        let migration = migration(&ft0.ids, &s0.segments, s0.k, &ft1.ids, &s1.segments, s1.k);
+        let pre = &s0.preprocessor;
+        let (z0, z1) = (pre.transform(ft0.values.view()), pre.transform(ft1.values.view()));
+        Comparer { before, after, migration, z0, z1, drift: Vec::new() }
     }
-    let moderate = defining.iter().filter(|d| d.psi >= PSI_MODERATE).count();
-    if !defining.is_empty() && moderate * 3 >= defining.len() && major.is_empty() {
-        reasons.push(format!(
-            "{moderate} of the {} features that define the segments drifted (PSI >= {PSI_MODERATE})",
-            defining.len()
-        ));
+
+    /// Measures the next kept feature's drift; false when every one is done.
+    pub fn step(&mut self) -> bool {
+        let ((ft0, s0), (ft1, _)) = (self.before, self.after);
+        let c = self.drift.len();
+        let Some(&j) = s0.preprocessor.kept.get(c) else { return false };
+        let (a, b) = (self.z0.column(c).to_vec(), self.z1.column(c).to_vec());
+        let zero = |ft: &FeatureTable| ft.values.column(j).iter().map(|&v| v == 0.0).collect::<Vec<bool>>();
+        let raw_median = |ft: &FeatureTable| {
+            let v: Vec<f64> = ft.values.column(j).iter().copied().filter(|v| v.is_finite()).collect();
+            if v.is_empty() {
+                f64::NAN
+            } else {
+                median(&v)
+            }
+        };
+        self.drift.push(FeatureDrift {
+            feature: j,
+            clustering: s0.used.contains(&j),
+            psi: if a.is_empty() { f64::NAN } else { psi(&a, &zero(ft0), &b, &zero(ft1)) },
+            ks: ks_statistic(&a, &b),
+            median_before: raw_median(ft0),
+            median_after: raw_median(ft1),
+        });
+        true
     }
-    let growth = s1.reconstruction_error / s0.reconstruction_error;
-    if growth >= RECONSTRUCTION_GROWTH {
-        reasons.push(format!(
-            "the PCA reconstruction error grew {growth:.2}-fold: the accounts vary in ways the model did not see"
-        ));
-    }
-    if near_tie_after - near_tie_before >= NEAR_TIE_RISE {
-        reasons.push(format!(
-            "accounts nearly tied between two segments rose from {:.0} % to {:.0} %",
-            100.0 * near_tie_before,
-            100.0 * near_tie_after
-        ));
-    }
-    let emptied: Vec<String> =
-        health.iter().filter(|h| h.size_before > 0 && h.size_after == 0).map(|h| h.segment.to_string()).collect();
-    if !emptied.is_empty() {
-        reasons.push(format!("segment {} has no account in the next period", emptied.join(", ")));
-    }
-    Comparison {
-        migration,
-        drift,
-        health,
-        reconstruction_before: s0.reconstruction_error,
-        reconstruction_after: s1.reconstruction_error,
-        near_tie_before,
-        near_tie_after,
-        verdict: Verdict { refit: !reasons.is_empty(), reasons },
+
+    /// The segments' health and the verdict (after every [`Comparer::step`]).
+    pub fn finish(self) -> Comparison {
+        let ((ft0, s0), (_, s1)) = (self.before, self.after);
+        let (migration, drift) = (self.migration, self.drift);
+        let k = s0.k.max(s1.k);
+        let health: Vec<SegmentHealth> = (1..=k)
+            .map(|s| {
+                let mean_in = |seg: &Segmentation, v: &[f64]| {
+                    let (sum, n) = seg
+                        .segments
+                        .iter()
+                        .zip(v)
+                        .filter(|(&g, _)| g == s)
+                        .fold((0.0, 0usize), |(t, n), (_, &x)| (t + x, n + 1));
+                    if n == 0 {
+                        f64::NAN
+                    } else {
+                        sum / n as f64
+                    }
+                };
+                let size = |seg: &Segmentation| seg.segments.iter().filter(|&&g| g == s).count();
+                SegmentHealth {
+                    segment: s,
+                    size_before: size(s0),
+                    size_after: size(s1),
+                    spread_before: mean_in(s0, &s0.anomaly_score),
+                    spread_after: mean_in(s1, &s1.anomaly_score),
+                    near_tie_before: near_tie_share(&s0.margin, |i| s0.segments[i] == s),
+                    near_tie_after: near_tie_share(&s1.margin, |i| s1.segments[i] == s),
+                }
+            })
+            .collect();
+        let near_tie_before = near_tie_share(&s0.margin, |_| true);
+        let near_tie_after = near_tie_share(&s1.margin, |_| true);
+
+        let mut reasons = Vec::new();
+        let defining: Vec<&FeatureDrift> = drift.iter().filter(|d| d.clustering).collect();
+        let key = |d: &FeatureDrift| ft0.defs[d.feature].key.clone();
+        let major: Vec<String> = defining.iter().filter(|d| d.psi >= PSI_MAJOR).map(|d| key(d)).collect();
+        if !major.is_empty() {
+            reasons.push(format!(
+                "major drift (PSI >= {PSI_MAJOR}) in a feature that defines the segments: {}",
+                major.join(", ")
+            ));
+        }
+        let moderate = defining.iter().filter(|d| d.psi >= PSI_MODERATE).count();
+        if !defining.is_empty() && moderate * 3 >= defining.len() && major.is_empty() {
+            reasons.push(format!(
+                "{moderate} of the {} features that define the segments drifted (PSI >= {PSI_MODERATE})",
+                defining.len()
+            ));
+        }
+        let growth = s1.reconstruction_error / s0.reconstruction_error;
+        if growth >= RECONSTRUCTION_GROWTH {
+            reasons.push(format!(
+                "the PCA reconstruction error grew {growth:.2}-fold: the accounts vary in ways the model did not see"
+            ));
+        }
+        if near_tie_after - near_tie_before >= NEAR_TIE_RISE {
+            reasons.push(format!(
+                "accounts nearly tied between two segments rose from {:.0} % to {:.0} %",
+                100.0 * near_tie_before,
+                100.0 * near_tie_after
+            ));
+        }
+        let emptied: Vec<String> =
+            health.iter().filter(|h| h.size_before > 0 && h.size_after == 0).map(|h| h.segment.to_string()).collect();
+        if !emptied.is_empty() {
+            reasons.push(format!("segment {} has no account in the next period", emptied.join(", ")));
+        }
+        Comparison {
+            migration,
+            drift,
+            health,
+            reconstruction_before: s0.reconstruction_error,
+            reconstruction_after: s1.reconstruction_error,
+            near_tie_before,
+            near_tie_after,
+            verdict: Verdict { refit: !reasons.is_empty(), reasons },
+        }
     }
 }
 
