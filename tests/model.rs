@@ -149,3 +149,62 @@ fn the_committed_json_schema_is_the_models() {
         assert!(required.contains(&key), "{key}");
     }
 }
+
+#[test]
+fn hand_edited_models_that_could_not_score_are_refused_not_run() {
+    let (t, m, ft) = read(&segscope::sample::generate(1, 300));
+    let fit = |method| {
+        let seg = segment(&ft, &Settings { method, k: Some(3), ..Default::default() }.options(&ft)).unwrap();
+        serde_json::from_str::<serde_json::Value>(&Model::of("a.csv", &t.headers, &m, &ft, &seg, None).to_json())
+            .unwrap()
+    };
+    let km = fit(Method::KMeans);
+    let gmm = fit(Method::GaussianMixture { covariance: CovarianceType::Full });
+    let diag = fit(Method::GaussianMixture { covariance: CovarianceType::Diag });
+    let hdb = fit(Method::Hdbscan { min_cluster_size: 10 });
+    type Edit = fn(&mut serde_json::Value);
+    let cases: Vec<(&serde_json::Value, &str, Edit)> = vec![
+        (&gmm, "a covariance with a row too many", |v| {
+            let c = &mut v["clustering"]["covariances"][0];
+            let row = c[0].clone();
+            c.as_array_mut().unwrap().push(row);
+        }),
+        (&gmm, "a covariance with a row too few", |v| {
+            v["clustering"]["covariances"][0].as_array_mut().unwrap().pop();
+        }),
+        (&gmm, "a zero mixture weight", |v| v["clustering"]["weights"][0] = 0.0.into()),
+        (&gmm, "two segments on one component", |v| {
+            v["clustering"]["component_of_segment"][1] = v["clustering"]["component_of_segment"][0].clone()
+        }),
+        (&diag, "a diagonal covariance with an off-diagonal value", |v| {
+            v["clustering"]["covariances"][0][0][1] = 0.5.into()
+        }),
+        (&km, "k = 0", |v| {
+            v["selection"]["k"] = 0.into();
+            v["clustering"]["centres"] = serde_json::json!([]);
+        }),
+        (&km, "no clustering feature", |v| v["clustering_space"] = serde_json::json!([])),
+        (&km, "no PCA component", |v| {
+            v["pca"]["components"] = serde_json::json!([]);
+            v["pca"]["explained_variance"] = serde_json::json!([]);
+            v["pca"]["explained_variance_ratio"] = serde_json::json!([]);
+        }),
+        (&km, "a scale of 0", |v| v["preprocessing"]["steps"][0]["scale"] = 0.0.into()),
+        (&km, "a kept feature without a median", |v| {
+            v["preprocessing"]["steps"][0]["median"] = serde_json::Value::Null
+        }),
+        (&km, "a segment list that is not k long", |v| {
+            v["segments"].as_array_mut().unwrap().pop();
+        }),
+        (&hdb, "no HDBSCAN point", |v| {
+            v["clustering"]["points"] = serde_json::json!([]);
+            v["clustering"]["segments"] = serde_json::json!([]);
+        }),
+    ];
+    for (base, what, edit) in cases {
+        let mut v = base.clone();
+        edit(&mut v);
+        let e = Model::from_json("edited.json", &v.to_string()).expect_err(what);
+        assert!(matches!(e, ModelError::Inconsistent { .. } | ModelError::Malformed { .. }), "{what}: {e:?}");
+    }
+}

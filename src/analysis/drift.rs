@@ -30,9 +30,21 @@ pub const PSI_ZERO_BIN_SHARE: f64 = 0.1;
 ///
 /// The values should be the transformed feature (any increasing transform
 /// gives the same bins). `reference` must be non-empty; both slices of
-/// flags are as long as their values. Checked against a numpy
+/// flags are as long as their values; NaN values are left out (NaN if the
+/// reference has none left). Checked against a numpy
 /// implementation of the same definition in the tests.
 pub fn psi(reference: &[f64], reference_zero: &[bool], current: &[f64], current_zero: &[bool]) -> f64 {
+    // NaN (not expected: values are imputed) is left out rather than binned.
+    let keep = |v: &[f64], z: &[bool]| -> (Vec<f64>, Vec<bool>) {
+        v.iter().zip(z).filter(|(x, _)| !x.is_nan()).map(|(&x, &z)| (x, z)).unzip()
+    };
+    let ((reference, reference_zero), (current, current_zero)) =
+        (keep(reference, reference_zero), keep(current, current_zero));
+    let (reference, reference_zero, current, current_zero) =
+        (&reference[..], &reference_zero[..], &current[..], &current_zero[..]);
+    if reference.is_empty() {
+        return f64::NAN;
+    }
     let zeros = reference_zero.iter().filter(|&&z| z).count();
     let zero_bin = zeros as f64 >= PSI_ZERO_BIN_SHARE * reference.len() as f64;
     let mut sorted: Vec<f64> =
@@ -60,12 +72,14 @@ pub fn psi(reference: &[f64], reference_zero: &[bool], current: &[f64], current_
 /// The two-sample Kolmogorov-Smirnov statistic: the largest distance
 /// between the empirical distribution functions of `a` and `b`,
 /// `sup_x |F_a(x) - F_b(x)|`, in `[0, 1]` (scipy's
-/// `ks_2samp(a, b).statistic`; NaN is not expected). 0 if either is empty.
+/// `ks_2samp(a, b).statistic`; NaN values are left out). 0 if either is empty.
 pub fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
+    // NaN is left out: it would stop the walk below (NaN.min(NaN) advances neither side).
+    let (mut a, mut b): (Vec<f64>, Vec<f64>) =
+        (a.iter().copied().filter(|x| !x.is_nan()).collect(), b.iter().copied().filter(|x| !x.is_nan()).collect());
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let (mut a, mut b) = (a.to_vec(), b.to_vec());
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
     let (na, nb) = (a.len() as f64, b.len() as f64);
@@ -118,6 +132,14 @@ mod tests {
         let c: Vec<f64> = a.iter().map(|v| v + 5.0).collect();
         assert!((psi(&a, &no(&a), &c, &no(&c)) - 3.8905201190918675).abs() < 1e-12);
         assert!((ks_statistic(&a, &c) - 0.495).abs() < 1e-15);
+    }
+
+    #[test]
+    fn nan_is_left_out_rather_than_stopping_the_walk() {
+        let (a, b) = ([1.0, f64::NAN, 3.0], [f64::NAN, 2.0, 4.0]);
+        assert_eq!(ks_statistic(&a, &b), ks_statistic(&[1.0, 3.0], &[2.0, 4.0]));
+        assert_eq!(psi(&a, &[false; 3], &b, &[false; 3]), psi(&[1.0, 3.0], &[false; 2], &[2.0, 4.0], &[false; 2]));
+        assert!(psi(&[f64::NAN], &[false], &b, &[false; 3]).is_nan());
     }
 
     #[test]

@@ -324,6 +324,9 @@ fn matrix(rows: &[Vec<f64>], cols: usize, what: &str) -> Result<Array2<f64>, Str
     if rows.iter().any(|r| r.len() != cols) {
         return Err(format!("a row of {what} does not have {cols} values"));
     }
+    if !rows.iter().flatten().all(|v| v.is_finite()) {
+        return Err(format!("{what} holds a value that is not a number"));
+    }
     Array2::from_shape_vec((rows.len(), cols), rows.concat()).map_err(|e| format!("{what}: {e}"))
 }
 
@@ -529,9 +532,24 @@ impl Model {
                 dropped: !s.kept,
             })
             .collect();
+        // A kept feature needs a finite median (missing cells take it), a finite
+        // centre and a finite scale above 0; a Yeo-Johnson lambda must be finite.
         let kept_value = |j: usize, v: Option<f64>, what: &str| {
-            v.ok_or_else(|| format!("feature {} is kept but has no {what}", self.features[j].key))
+            v.filter(|v| v.is_finite() && (what != "scale" || *v > 0.0))
+                .ok_or_else(|| format!("feature {} is kept but has no usable {what}", self.features[j].key))
         };
+        for &j in &kept {
+            let step = &self.preprocessing.steps[j];
+            kept_value(j, step.median, "median")?;
+            if let Transform::YeoJohnson { lambda } = step.transform {
+                if !lambda.is_finite() {
+                    return Err(format!(
+                        "feature {} has a Yeo-Johnson lambda that is not a number",
+                        self.features[j].key
+                    ));
+                }
+            }
+        }
         let center = kept
             .iter()
             .map(|&j| kept_value(j, self.preprocessing.steps[j].center, "center"))
@@ -552,16 +570,35 @@ impl Model {
             return Err(format!("feature {} is in the clustering space but was dropped", self.features[j].key));
         }
         let d = used.len();
+        if d == 0 {
+            return Err("the clustering space has no feature".into());
+        }
+        if self.clustering_space.iter().any(|c| !(c.weight.is_finite() && c.weight > 0.0)) {
+            return Err("a clustering weight is not a number above 0".into());
+        }
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        let (n_comp, ev, evr) =
+            (self.pca.components.len(), &self.pca.explained_variance, &self.pca.explained_variance_ratio);
+        if n_comp == 0 || n_comp > d || ev.len() != n_comp || evr.len() != n_comp || !finite(ev) || !finite(evr) {
+            return Err(format!(
+                "the PCA has {n_comp} components, {} variances and {} ratios for {d} columns",
+                ev.len(),
+                evr.len()
+            ));
+        }
         let pca = FittedPca {
             mean: Array1::from(self.pca.mean.clone()),
             components: matrix(&self.pca.components, d, "pca.components")?,
             explained_variance: Array1::from(self.pca.explained_variance.clone()),
             explained_variance_ratio: Array1::from(self.pca.explained_variance_ratio.clone()),
         };
-        if pca.mean.len() != d {
+        if pca.mean.len() != d || !finite(&self.pca.mean) {
             return Err(format!("pca.mean has {} values for {d} columns", pca.mean.len()));
         }
         let k = self.selection.k;
+        if k == 0 || self.segments.len() != k {
+            return Err(format!("{} named segments for k = {k}", self.segments.len()));
+        }
         let (method, algorithm, clusters) = match &self.clustering {
             Clustering::KMeans { algorithm, centres } => {
                 let c = matrix(centres, d, "centres")?;
@@ -587,6 +624,22 @@ impl Model {
                 }
                 let covariances =
                     covariances.iter().map(|c| matrix(c, d, "covariances")).collect::<Result<Vec<_>, _>>()?;
+                if covariances.iter().any(|c| c.nrows() != d || !c.iter().all(|v| v.is_finite())) {
+                    return Err(format!("a covariance is not a {d} x {d} matrix of numbers"));
+                }
+                let diag = *covariance_type == crate::analysis::CovarianceType::Diag;
+                if diag && covariances.iter().any(|c| c.indexed_iter().any(|((a, b), &v)| a != b && v != 0.0)) {
+                    return Err("a diagonal covariance has values off its diagonal".into());
+                }
+                if !weights.iter().all(|w| w.is_finite() && *w > 0.0) {
+                    return Err("a mixture weight is not a number above 0".into());
+                }
+                let mut seen = component_of_segment.clone();
+                seen.sort_unstable();
+                seen.dedup();
+                if seen.len() != k {
+                    return Err("two segments name the same mixture component".into());
+                }
                 let gmm = FittedGaussianMixture::from_parameters(
                     *covariance_type,
                     Array1::from(weights.clone()),
@@ -602,7 +655,7 @@ impl Model {
             }
             Clustering::Hdbscan { algorithm, min_cluster_size, points, segments } => {
                 let p = matrix(points, d, "points")?;
-                if segments.len() != p.nrows() || segments.iter().any(|&s| s > k) {
+                if p.nrows() == 0 || segments.len() != p.nrows() || segments.iter().any(|&s| s > k) {
                     return Err("the HDBSCAN points and their segments do not match".into());
                 }
                 (

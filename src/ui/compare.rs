@@ -24,7 +24,9 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
     let col_total = |c: usize| m.counts.iter().map(|r| r[c]).sum::<usize>();
     let cols: Vec<usize> = (0..=m.k_after + 1).filter(|&c| col_total(c) > 0).collect();
     let total = m.counts.iter().flatten().sum::<usize>().max(1) as f64;
-    let scale = |n: usize, parts: usize| n as f64 * (h - gap * (parts.max(1) - 1) as f64) / total;
+    // One scale for nodes and bands, so that the bands fill their nodes.
+    let unit = (h - gap * (rows.len().max(cols.len()).max(1) - 1) as f64) / total;
+    let scale = |n: usize| n as f64 * unit;
     let colour = |s: usize, last: usize| if s == last { "#9a9a9a".to_string() } else { segment_colour(s) };
     let label = |s: usize, last: usize, end: &str| {
         if s == last {
@@ -41,7 +43,7 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
         .iter()
         .map(|&r| {
             let top = y;
-            y += scale(m.row_total(r), rows.len()) + gap;
+            y += scale(m.row_total(r)) + gap;
             (r, top)
         })
         .collect();
@@ -50,7 +52,7 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
         .iter()
         .map(|&c| {
             let top = y;
-            y += scale(col_total(c), cols.len()) + gap;
+            y += scale(col_total(c)) + gap;
             (c, top)
         })
         .collect();
@@ -64,7 +66,7 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
             if n == 0 {
                 continue;
             }
-            let t = scale(n, rows.len().max(cols.len()));
+            let t = scale(n);
             let (a, b) = (out_y[li], in_y[ri]);
             out_y[li] += t;
             in_y[ri] += t;
@@ -85,7 +87,7 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
     let nodes_left = left
         .iter()
         .map(|&(r, top)| {
-            let hgt = scale(m.row_total(r), rows.len());
+            let hgt = scale(m.row_total(r));
             view! {
                 <rect x=format!("{:.1}", x0 - node) y=format!("{top:.1}") width=node height=format!("{hgt:.1}") fill=colour(r, m.k_before + 1)/>
                 <text x=format!("{:.1}", x0 - node - 4.0) y=format!("{:.1}", top + hgt / 2.0 + 4.0) text-anchor="end">{label(r, m.k_before + 1, "New")}</text>
@@ -95,7 +97,7 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
     let nodes_right = right
         .iter()
         .map(|&(c, top)| {
-            let hgt = scale(col_total(c), cols.len());
+            let hgt = scale(col_total(c));
             view! {
                 <rect x=format!("{x1:.1}") y=format!("{top:.1}") width=node height=format!("{hgt:.1}") fill=colour(c, m.k_after + 1)/>
                 <text x=format!("{:.1}", x1 + node + 4.0) y=format!("{:.1}", top + hgt / 2.0 + 4.0)>{label(c, m.k_after + 1, "Churned")}</text>

@@ -99,7 +99,7 @@ pub struct AppState {
     /// The job scoring a next period, and the next period's file name.
     next_job: StoredValue<Option<(u64, String)>>,
     /// The next period's file (for **Refit on next period**).
-    next_blob: StoredValue<Option<(web_sys::Blob, String)>, LocalStorage>,
+    next_blob: StoredValue<Option<web_sys::Blob>, LocalStorage>,
     /// While a refit runs: the first period's result and the next period as
     /// scored, to match the refit's segments to.
     refit_from: StoredValue<Option<(ResultView, NextPeriod)>>,
@@ -186,6 +186,10 @@ impl AppState {
             model: self.model.with_untracked(|m| m.as_ref().map(|m| m.json.clone())),
         };
         self.next_job.set_value(None);
+        // The matching table belongs to the refit's result only.
+        if self.refit_from.with_value(|r| r.is_none()) {
+            self.matching.set(None);
+        }
         worker::submit(req, &blob);
     }
 
@@ -309,11 +313,23 @@ impl AppState {
         Some(Model::of(&l.name, &l.summary.headers, &m, &r.ft, &r.seg, None))
     }
 
-    /// Button **Download model**: the result's fitted pipeline as JSON.
+    /// The model of the result on screen as JSON: the loaded model itself
+    /// when the result was scored with one (its fit, not the scored file,
+    /// stays on record), else the result's own ([`AppState::result_model`]).
+    fn model_json(self) -> Option<Arc<str>> {
+        let applied = self.result.with_untracked(|r| r.as_ref().is_some_and(|r| r.seg.applied));
+        match self.model.get_untracked() {
+            Some(m) if applied => Some(m.json),
+            _ => self.result_model().map(|m| Arc::from(m.to_json())),
+        }
+    }
+
+    /// Button **Download model**: the result's fitted pipeline as JSON (the
+    /// loaded model, unchanged, when the result was scored with it).
     pub fn download_model(self) {
         let Some(l) = self.loaded.get_untracked() else { return };
-        if let Some(m) = self.result_model() {
-            self.save(&model_file_name(&l.name), &m.to_json());
+        if let Some(json) = self.model_json() {
+            self.save(&model_file_name(&l.name), &json);
         }
     }
 
@@ -357,7 +373,12 @@ impl AppState {
     /// File input **Upload next period** (or the sample's next period):
     /// scores `blob` with the model of the result on screen, then compares.
     pub fn score_next(self, blob: web_sys::Blob, name: String) {
-        let Some(model) = self.result_model() else {
+        if self.busy.with_untracked(|b| *b != Busy::Idle) {
+            return self.error.set(Some(
+                "An analysis is running: wait for it to finish (or Cancel it), then upload the next period.".into(),
+            ));
+        }
+        let Some(model) = self.model_json() else {
             return self
                 .error
                 .set(Some("Load a file and segment it first: the next period is scored with its segments.".into()));
@@ -378,11 +399,13 @@ impl AppState {
             edits: Vec::new(),
             settings: self.settings.get_untracked(),
             crash_test: false,
-            model: Some(Arc::from(model.to_json())),
+            model: Some(model),
         };
-        self.next_job.set_value(Some((job, name.clone())));
+        // The comparison on screen is of another file from now on; the file is kept with the job's.
+        self.next.set(None);
+        self.next_job.set_value(Some((job, name)));
         worker::submit(req, &blob);
-        self.next_blob.set_value(Some((blob, name)));
+        self.next_blob.set_value(Some(blob));
     }
 
     /// Button **Refit on next period**: the next period becomes the file on
@@ -390,11 +413,13 @@ impl AppState {
     /// segments are matched to this period's ([`refit_matching`]): matched
     /// ones keep their numbers (and so their names and colours).
     pub fn refit_next(self) {
-        let (Some((blob, name)), Some(first), Some(next)) =
+        // The blob of the last upload is the comparison's only while one is shown (score_next clears it).
+        let (Some(blob), Some(first), Some(next)) =
             (self.next_blob.get_value(), self.result.get_untracked(), self.next.get_untracked())
         else {
             return;
         };
+        let name = next.name.clone();
         let had_model = self.model.get_untracked().is_some();
         self.model.set(None);
         self.load_blob(blob, name);

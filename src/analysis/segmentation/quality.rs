@@ -149,7 +149,8 @@ pub const RECONSTRUCTION_VARIANCE: f64 = 0.9;
 /// whose explained variance ratios reach [`RECONSTRUCTION_VARIANCE`]
 /// (scaled units squared): `mean_i ||x_i - mean - P^T P (x_i - mean)||^2`.
 /// Rows unlike those the PCA was fitted on have larger errors: a
-/// multivariate drift signal. NaN for no rows.
+/// multivariate drift signal. NaN for no rows, and when reaching the share
+/// takes every component (nothing is left out: the error would be rounding).
 pub(super) fn reconstruction_error(pca: &FittedPca, x: ArrayView2<f64>) -> f64 {
     let mut total = 0.0;
     let mut cum = 0.0;
@@ -161,6 +162,9 @@ pub(super) fn reconstruction_error(pca: &FittedPca, x: ArrayView2<f64>) -> f64 {
             cum >= RECONSTRUCTION_VARIANCE - 1e-12
         })
         .map_or(pca.components.nrows(), |p| p + 1);
+    if m >= pca.components.nrows() || x.nrows() == 0 {
+        return f64::NAN;
+    }
     let t = pca.transform_first(x, m);
     for (row, proj) in x.rows().into_iter().zip(t.rows()) {
         // ||x - mean||^2 - ||projection||^2: the components are orthonormal.
