@@ -3,7 +3,7 @@
 //! per-account figures (segments, projection, silhouette, anomalies,
 //! profiles) computed afresh on the new accounts.
 
-use super::{anomalies, profiles, quality, Clusters, SegmentOptions, Segmentation, StageTimer};
+use super::{quality, Clusters, DescribeInputs, SegmentOptions, Segmentation, StageTimer};
 use crate::analysis::correlation::correlation_matrix;
 use crate::analysis::metrics::{pairwise_distances, sample_indices};
 use crate::analysis::AnalysisError;
@@ -69,17 +69,8 @@ pub fn score_timed(
     let projection = super::first_two(&fitted.pca, x);
     mark("PCA");
 
-    let centres = anomalies::segment_centres(x, &segments, k);
-    let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
-        anomalies::scores(x, &segments, &centres, gmm, &order, None);
-    let margin = quality::assignment_margin(&fitted.clusters, x, k, membership.as_ref());
-    let reconstruction_error = quality::reconstruction_error(&fitted.pca, x);
-    let anomalies = anomalies::top_anomalies(&anomaly_score);
-    let (anomaly_features, anomaly_features_unit) =
-        anomalies::explain(x, &anomalies, &segments, &fitted.used, gmm, &order);
-    let z_centres = if xz.is_some() { anomalies::segment_centres(z.view(), &segments, k) } else { centres };
-    drop(xz);
-    let (overall_means, profiles) = profiles::profiles(ft, &segments, &z_centres, &pre.kept, &fitted.used, &anomalies);
+    let inputs = DescribeInputs { ft, z: z.view(), kept: &pre.kept, used: &fitted.used, segments: &segments, k };
+    let described = inputs.describe(xz, &fitted.clusters, &fitted.pca, gmm, &order, None);
     mark("profiles and anomalies");
     Ok(Segmentation {
         algorithm: format!("{}, applied from a saved model (not refitted)", fitted.algorithm),
@@ -98,18 +89,18 @@ pub fn score_timed(
         silhouette,
         silhouette_n,
         stability: None,
-        membership,
-        anomaly_score,
-        anomaly_unit: anomaly_unit.to_string(),
-        anomalies,
-        anomaly_features,
-        anomaly_features_unit: anomaly_features_unit.to_string(),
-        overall_means,
-        profiles,
+        membership: described.membership,
+        anomaly_score: described.anomaly_score,
+        anomaly_unit: described.anomaly_unit.to_string(),
+        anomalies: described.anomalies,
+        anomaly_features: described.anomaly_features,
+        anomaly_features_unit: described.anomaly_features_unit.to_string(),
+        overall_means: described.overall_means,
+        profiles: described.profiles,
         stage_ms: timer.ms,
         clusters: fitted.clusters.clone(),
-        margin,
-        reconstruction_error,
+        margin: described.margin,
+        reconstruction_error: described.reconstruction_error,
         applied: true,
         method: fitted.method,
         k_auto: fitted.k_auto,

@@ -363,19 +363,10 @@ pub fn segment_timed(
         (None, None) => Clusters::Exemplars { points: x.to_owned(), segments: segments.clone() },
     };
 
-    let centres = anomalies::segment_centres(x, &segments, k);
-    let anomalies::Scores { score: anomaly_score, unit: anomaly_unit, membership } =
-        anomalies::scores(x, &segments, &centres, gmm.as_ref(), &order, probabilities);
-    let margin = quality::assignment_margin(&clusters, x, k, membership.as_ref());
-    let reconstruction_error = quality::reconstruction_error(&pca, x);
-    let anomalies = anomalies::top_anomalies(&anomaly_score);
-    let (anomaly_features, anomaly_features_unit) =
-        anomalies::explain(x, &anomalies, &segments, &space.used, gmm.as_ref(), &order);
     // Profiles describe every scaled feature, used for clustering or not.
-    let z_centres = if xz.is_some() { anomalies::segment_centres(z.view(), &segments, k) } else { centres };
-    drop(xz);
-    let (overall_means, profiles) =
-        profiles::profiles(ft, &segments, &z_centres, &preprocessor.kept, &space.used, &anomalies);
+    let inputs =
+        DescribeInputs { ft, z: z.view(), kept: &preprocessor.kept, used: &space.used, segments: &segments, k };
+    let described = inputs.describe(xz, &clusters, &pca, gmm.as_ref(), &order, probabilities);
     mark("profiles and anomalies");
     Ok(Segmentation {
         method,
@@ -398,21 +389,94 @@ pub fn segment_timed(
         silhouette_n,
         stability,
         k_requested: method.takes_k().then_some(k_req),
-        membership,
-        anomaly_score,
-        anomaly_unit: anomaly_unit.to_string(),
-        anomalies,
-        anomaly_features,
-        anomaly_features_unit: anomaly_features_unit.to_string(),
-        overall_means,
-        profiles,
+        membership: described.membership,
+        anomaly_score: described.anomaly_score,
+        anomaly_unit: described.anomaly_unit.to_string(),
+        anomalies: described.anomalies,
+        anomaly_features: described.anomaly_features,
+        anomaly_features_unit: described.anomaly_features_unit.to_string(),
+        overall_means: described.overall_means,
+        profiles: described.profiles,
         seed: opts.seed,
         stage_ms: timer.ms,
         clusters,
-        margin,
-        reconstruction_error,
+        margin: described.margin,
+        reconstruction_error: described.reconstruction_error,
         applied: false,
     })
+}
+
+/// What the last stage ("profiles and anomalies") gives, of a fit
+/// ([`segment_timed`]) and of a scoring ([`score_timed`]) alike.
+pub(super) struct Described {
+    pub anomaly_score: Vec<f64>,
+    pub anomaly_unit: &'static str,
+    pub membership: Option<Array2<f64>>,
+    pub margin: Vec<f64>,
+    pub reconstruction_error: f64,
+    pub anomalies: Vec<usize>,
+    pub anomaly_features: Vec<Vec<(usize, f64)>>,
+    pub anomaly_features_unit: &'static str,
+    pub overall_means: Vec<f64>,
+    pub profiles: Vec<SegmentProfile>,
+}
+
+/// The accounts the last stage describes: the table `ft`, its scaled
+/// features `z` (columns `kept`), the features of the clustering space
+/// (`used`) and the `segments` (`1..=k`, 0 = noise).
+pub(super) struct DescribeInputs<'a> {
+    pub ft: &'a FeatureTable,
+    pub z: ArrayView2<'a, f64>,
+    pub kept: &'a [usize],
+    pub used: &'a [usize],
+    pub segments: &'a [usize],
+    pub k: usize,
+}
+
+impl DescribeInputs<'_> {
+    /// Anomaly scores (and the mixture's membership) under `gmm` with its
+    /// components `order`ed by segment, or as distances to the segment
+    /// centres; each account's assignment margin under `clusters`; the PCA
+    /// reconstruction error; the top anomalies explained; the profiles. The
+    /// clustering space is `xz` (taken, to be freed before the profiles), or
+    /// `z` itself when `None`.
+    pub(super) fn describe(
+        self,
+        xz: Option<Array2<f64>>,
+        clusters: &Clusters,
+        pca: &FittedPca,
+        gmm: Option<&FittedGaussianMixture>,
+        order: &[usize],
+        probabilities: Option<Vec<f64>>,
+    ) -> Described {
+        let DescribeInputs { ft, z, kept, used, segments, k } = self;
+        let x = match &xz {
+            Some(x) => x.view(),
+            None => z.view(),
+        };
+        let centres = anomalies::segment_centres(x, segments, k);
+        let anomalies::Scores { score, unit, membership } =
+            anomalies::scores(x, segments, &centres, gmm, order, probabilities);
+        let margin = quality::assignment_margin(clusters, x, k, membership.as_ref());
+        let reconstruction_error = quality::reconstruction_error(pca, x);
+        let top = anomalies::top_anomalies(&score);
+        let (anomaly_features, anomaly_features_unit) = anomalies::explain(x, &top, segments, used, gmm, order);
+        let z_centres = if xz.is_some() { anomalies::segment_centres(z, segments, k) } else { centres };
+        drop(xz);
+        let (overall_means, profiles) = profiles::profiles(ft, segments, &z_centres, kept, used, &top);
+        Described {
+            anomaly_score: score,
+            anomaly_unit: unit,
+            membership,
+            margin,
+            reconstruction_error,
+            anomalies: top,
+            anomaly_features,
+            anomaly_features_unit,
+            overall_means,
+            profiles,
+        }
+    }
 }
 
 /// Times the [`STAGES`] of a run: `mark(stage)` records the milliseconds
