@@ -3,7 +3,8 @@
 # whatever is already there at the pinned version. Safe to run any number of times.
 # Pinned: Trunk 0.21.14, wasm-bindgen-cli 0.2.130 (= Cargo.lock), binaryen 132
 # (wasm-opt; Debian's 108 produces broken wasm), playwright-core and Debian's
-# Chromium for the browser tests. See ../shared/TOOLCHAIN.md for why.
+# Chromium for the browser tests; duckdb 2.0.1 and pyspark 4.3.0 (with a Java
+# runtime) for the SQL scripts' check. See ../shared/TOOLCHAIN.md for why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +49,22 @@ if [ "${1:-}" = "--test" ]; then
   if [ "$want" != "$have" ]; then
     log "installing browser-test dependencies (playwright-core, pinned by tests/e2e/package-lock.json)"
     (cd tests/e2e && npm ci --silent --no-audit --no-fund >/dev/null)
+  fi
+  # The SQL engines the scoring scripts are checked in: DuckDB and Spark (local mode).
+  if ! command -v java >/dev/null || ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+    log "installing Debian's openjdk-17-jre-headless and python3-venv (for Spark and the SQL check)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless python3-venv >/dev/null
+  fi
+  if ! .tools/sqlvenv/bin/python - tests/sql/requirements.txt 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+pins = [l.split("==") for l in open(sys.argv[1]) if "==" in l and not l.startswith("#")]
+sys.exit(any(m.version(p.strip()) != v.strip() for p, v in pins))
+PY
+  then
+    log "installing the pinned duckdb and pyspark into .tools/sqlvenv (about a minute)"
+    python3 -m venv .tools/sqlvenv
+    .tools/sqlvenv/bin/pip install --quiet -r tests/sql/requirements.txt
   fi
 fi
 log "toolchain ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}')"

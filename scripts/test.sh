@@ -32,8 +32,17 @@ fi
 step "the sample's population drawn again, for Compare periods (target/bench-data)"
 cargo run --locked --quiet --example bench_data -- target/bench-data periods
 step "end-to-end tests in headless Chromium"
+rm -rf target/sql-cases  # one of the tests saves its SQL downloads there, for the SQL step below
 cd tests/e2e
 # Bounded: a test that hangs fails after 10 minutes, open handles left by a failed test
 # do not keep the run alive (--test-force-exit), and the whole stage stops at 40 minutes
 # (it takes about 10), so CI reports a failure instead of running out its time.
 timeout --kill-after=30s 40m node --test --test-concurrency=1 --test-force-exit --test-timeout=600000
+cd ../..
+step "the fitted pipeline as SQL, run in DuckDB and in Spark (local mode) against the app's own results"
+# Cases: the page's downloads (saved by the e2e test above), and natively the sample and each
+# ../shared/data file (skipped, with a line, when absent), each with k-means and a mixture.
+shared=(); for f in ../shared/data/*.csv; do [ -f "$f" ] && shared+=("$f"); done
+[ ${#shared[@]} -gt 0 ] || echo "# SKIP ../shared/data/*.csv: not next to this checkout"
+cargo run --locked --release --quiet --example sql_cases -- target/sql-cases sample "${shared[@]}"
+.tools/sqlvenv/bin/python tests/sql/check.py --spark target/sql-cases/*

@@ -204,6 +204,12 @@ pub fn model_file_name(input: &str) -> String {
     export_file_name(input).replace("-segments.csv", "-model.json")
 }
 
+/// Suggested scoring script name: `<input stem>-<dialect>.sql` (`dialect`
+/// `duckdb` or `spark`).
+pub fn sql_file_name(input: &str, dialect: &str) -> String {
+    export_file_name(input).replace("-segments.csv", &format!("-{dialect}.sql"))
+}
+
 /// Suggested watchlist name: `<input stem>-watchlist.csv`.
 pub fn watchlist_file_name(input: &str) -> String {
     export_file_name(input).replace("-segments.csv", "-watchlist.csv")

@@ -9,9 +9,10 @@ use crate::analysis::compare::Comparer;
 use crate::analysis::risk::RiskParams;
 use crate::analysis::{Method, Scaling, TransformChoice};
 use crate::export::{assignments_csv, export_file_name, watchlist_csv, watchlist_file_name};
-use crate::export::{model_file_name, next_assignments_csv};
+use crate::export::{model_file_name, next_assignments_csv, sql_file_name};
 use crate::ingest::{Mapping, Quoting, RaggedRows};
 use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
+use crate::model::sql::{self, Dialect};
 use crate::model::Model;
 use crate::sample::sample_next_period;
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
@@ -330,6 +331,23 @@ impl AppState {
         let Some(l) = self.loaded.get_untracked() else { return };
         if let Some(json) = self.model_json() {
             self.save(&model_file_name(&l.name), &json);
+        }
+    }
+
+    /// Button **Download SQL**: the model in force (the loaded one when the
+    /// result was scored with it, else the result's own) as a scoring
+    /// script in `dialect`, reading the file on screen by its name.
+    pub fn download_sql(self, dialect: Dialect) {
+        let Some(l) = self.loaded.get_untracked() else { return };
+        let applied = self.result.with_untracked(|r| r.as_ref().is_some_and(|r| r.seg.applied));
+        let model = match self.model.get_untracked() {
+            Some(m) if applied => Some(m.model),
+            _ => self.result_model().map(Arc::new),
+        };
+        let Some(model) = model else { return };
+        match sql::script(&model, dialect, &l.name) {
+            Ok(text) => self.save(&sql_file_name(&l.name, dialect.key()), &text),
+            Err(e) => self.error.set(Some(e.to_string())),
         }
     }
 

@@ -11,7 +11,7 @@
 // SEGSCOPE_DIST pointing at a built dist/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, mkdtempSync, writeFileSync, truncateSync, closeSync, openSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync, truncateSync, closeSync, openSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -1184,6 +1184,30 @@ test('a saved model: download, reload the page, load it and the sample again: th
   await expectResult(again, 'after Clear model');
   assert.match(await again.locator('p.model-state').innerText(), /^No model loaded/);
   assert.equal(await again.getByLabel('Segments (k)').isDisabled(), false);
+  assertPrivate(log);
+  await context.close();
+});
+
+test('Download SQL: the model as a DuckDB and a Spark script, saved with the page\'s own assignments for tests/sql/check.py', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  // What scripts/test.sh then runs in DuckDB and Spark, against these very downloads.
+  const dir = join(root, 'target/sql-cases/sample_trades-browser');
+  mkdirSync(dir, { recursive: true });
+  const saveSql = async (dialect) => {
+    await page.getByLabel('SQL dialect').selectOption(dialect);
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download SQL' }).click()]);
+    assert.equal(dl.suggestedFilename(), `sample_trades-${dialect}.sql`);
+    await dl.saveAs(join(dir, `${dialect}.sql`));
+    return readFileSync(join(dir, `${dialect}.sql`), 'utf8');
+  };
+  const duck = await saveSql('duckdb');
+  assert.match(duck, /^-- segscope .* scoring script \(duckdb\)/);
+  assert.match(duck, /read_csv\('sample_trades\.csv'/, 'the script reads the file on screen by its name');
+  assert.match(await saveSql('spark'), /USING csv\nOPTIONS \(path 'sample_trades\.csv'/);
+  writeFileSync(join(dir, 'assignments.csv'), (await download(page)).text);
+  writeFileSync(join(dir, 'sample_trades.csv'), readFileSync(join(root, 'public/sample_trades.csv')));
   assertPrivate(log);
   await context.close();
 });

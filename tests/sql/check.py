@@ -49,6 +49,19 @@ def as_float(v):
     return None if math.isnan(v) else v
 
 
+def from_assignments(path, feature_columns):
+    """The app's features and segments from the page's own **Download
+    assignments** (written by the e2e test): the feature columns by name,
+    and no margin (the near-tie check then uses the script's)."""
+    head, rows = read_csv(path)
+    at = {c: i for i, c in enumerate(head)}
+    names = [c for c in feature_columns[1:] if c in at]
+    fh = ["account_id"] + names
+    app_f = [[r[0]] + [r[at[n]] for n in names] for r in rows]
+    app_s = [[r[0], r[at["segment"]], r[at["pc1"]], r[at["pc2"]], ""] for r in rows]
+    return fh, app_f, ["account_id", "segment", "pc1", "pc2", "margin"], app_s
+
+
 def run_duckdb(case):
     import duckdb
 
@@ -77,6 +90,7 @@ def run_spark(case):
             SparkSession.builder.master("local[2]")
             .appName("segscope-sql-check")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.session.timeZone", "UTC")
@@ -103,8 +117,11 @@ def compare(case, engine, run):
     finally:
         os.chdir(cwd)
     failures = []
-    fh, app_f = read_csv(os.path.join(case, "features.csv"))
-    sh, app_s = read_csv(os.path.join(case, "segments.csv"))
+    if os.path.exists(os.path.join(case, "assignments.csv")):
+        fh, app_f, sh, app_s = from_assignments(os.path.join(case, "assignments.csv"), fcols)
+    else:
+        fh, app_f = read_csv(os.path.join(case, "features.csv"))
+        sh, app_s = read_csv(os.path.join(case, "segments.csv"))
     app_features = {r[0]: r[1:] for r in app_f}
     sql_features = {r[0]: r[1:] for r in frows}
     if fcols[0] != "account_id" or list(fcols[1:]) != fh[1:]:
@@ -145,7 +162,7 @@ def compare(case, engine, run):
         if int(got[idx["segment"]]) == segment:
             agree += 1
         else:
-            disagreements.append((acc, segment, got[idx["segment"]], margin))
+            disagreements.append((acc, segment, got[idx["segment"]], margin if margin is not None else got[idx["margin"]]))
         pc_err = max(pc_err, abs(pc1 - got[idx["pc1"]]), abs(pc2 - got[idx["pc2"]]))
     n = len(app_s)
     share = agree / n if n else 0.0
