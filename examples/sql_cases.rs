@@ -19,7 +19,7 @@ use segscope::analysis::{segment, CovarianceType, Method};
 use segscope::features::extract;
 use segscope::ingest::{detect_mapping, parse_bytes};
 use segscope::job::Settings;
-use segscope::model::sql::{script, Dialect};
+use segscope::model::sql::{script, Dialect, SelfCheck};
 use segscope::model::Model;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -62,7 +62,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(dir.join(&name), &bytes)?;
             std::fs::write(dir.join("model.json"), model.to_json())?;
             for d in Dialect::ALL {
-                std::fs::write(dir.join(format!("{}.sql", d.key())), script(&model, d, &name)?)?;
+                std::fs::write(
+                    dir.join(format!("{}.sql", d.key())),
+                    script(&model, d, &name, Some(&SelfCheck { ft: &ft, seg: &seg }))?,
+                )?;
             }
             let mut features = String::from("account_id");
             for def in &ft.defs {

@@ -345,7 +345,11 @@ impl AppState {
             _ => self.result_model().map(Arc::new),
         };
         let Some(model) = model else { return };
-        match sql::script(&model, dialect, &l.name) {
+        let text = self.result.with_untracked(|r| {
+            let check = r.as_ref().map(|r| sql::SelfCheck { ft: &r.ft, seg: &r.seg });
+            sql::script(&model, dialect, &l.name, check.as_ref())
+        });
+        match text {
             Ok(text) => self.save(&sql_file_name(&l.name, dialect.key()), &text),
             Err(e) => self.error.set(Some(e.to_string())),
         }

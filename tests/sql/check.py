@@ -9,7 +9,9 @@ the input by its name), and checks:
   NULL exactly where the app has no value;
 - the same accounts, and at least 99.9 % in the same segment, every
   disagreement a near-tie (the app's own margin below 1e-6);
-- PC1 and PC2 to 1e-6 absolute.
+- PC1 and PC2 to 1e-6 absolute;
+- the script's own self-check (segscope_self_check) finds no missing account,
+  full label agreement and every feature within 1e-9.
 Prints one line of figures per case and engine; exits 1 on any failure.
 
 Usage: python tests/sql/check.py [--spark] CASE_DIR ...
@@ -75,7 +77,7 @@ def run_duckdb(case):
     fcur = con.execute("SELECT * FROM segscope_features")
     fcols = [d[0] for d in fcur.description]
     frows = fcur.fetchall()
-    return cols, rows, fcols, frows
+    return cols, rows, fcols, frows, con.execute("SELECT * FROM segscope_self_check").fetchall()
 
 
 _spark = None
@@ -106,14 +108,15 @@ def run_spark(case):
     cols = df.columns
     rows = [tuple(r) for r in df.collect()]
     fdf = _spark.sql("SELECT * FROM segscope_features")
-    return cols, rows, fdf.columns, [tuple(r) for r in fdf.collect()]
+    check = [tuple(r) for r in _spark.sql("SELECT * FROM segscope_self_check").collect()]
+    return cols, rows, fdf.columns, [tuple(r) for r in fdf.collect()], check
 
 
 def compare(case, engine, run):
     cwd = os.getcwd()
     os.chdir(case)
     try:
-        cols, rows, fcols, frows = run(".")
+        cols, rows, fcols, frows, self_check = run(".")
     finally:
         os.chdir(cwd)
     failures = []
@@ -173,10 +176,17 @@ def compare(case, engine, run):
         failures.append(f"{len(not_ties)} disagreements are not near-ties, e.g. {not_ties[:3]}")
     if pc_err > PC_ATOL:
         failures.append(f"PC error {pc_err:.3g}")
+    # The script's own self-check must say the same.
+    figures = dict(self_check)
+    check_err = max((v for k, v in figures.items() if k.startswith("max_relative_error:")), default=0.0)
+    if figures.get("missing", 1) != 0 or figures.get("label_agreement", 0) != 1.0 or check_err > FEATURE_RTOL:
+        failures.append(f"self-check: {figures}")
     worst_all = max(worst.values()) if worst else 0.0
     print(
         f"{os.path.basename(case)} {engine}: {n} accounts, {len(fh) - 1} features, max feature rel. error {worst_all:.2e}, "
-        f"agreement {agree}/{n} ({100 * share:.3f} %), {len(disagreements)} near-ties, max PC error {pc_err:.2e}"
+        f"agreement {agree}/{n} ({100 * share:.3f} %), {len(disagreements)} near-ties, max PC error {pc_err:.2e}; "
+        f"self-check: {figures.get('accounts', 0):.0f} accounts, agreement {figures.get('label_agreement', 0):.4f}, "
+        f"{figures.get('near_ties_excluded', 0):.0f} near-ties excluded, max feature error {check_err:.2e}"
         + ("" if not failures else " FAILED")
     )
     for f in failures:

@@ -1,7 +1,6 @@
 //! The per-account features as SQL views, as [`crate::features`] computes
 //! them: rows read and left out as the app does (`segscope_rows`), running
-//! totals per account (`segscope_totals`), the median notional
-//! (`segscope_median`), and the catalogue's formulas over them
+//! totals per account (`segscope_totals`), and the catalogue's formulas over them
 //! (`segscope_features`, one column per feature of the model, named by its
 //! key). A customer table's features are its numeric columns.
 
@@ -237,29 +236,15 @@ pub(super) fn account_features(model: &Model, d: Dialect) -> Result<String, SqlE
     if col(Role::Instrument).is_some() {
         totals.push("  CAST(count(DISTINCT instrument) AS DOUBLE) AS instruments".into());
     }
-    // The file's last time, beside each account's.
-    let (latest, by_latest) = if time_format.is_some() {
-        totals.push("  tm.t_max".into());
-        ("\n  CROSS JOIN (SELECT max(ts) AS t_max FROM segscope_rows) AS tm", ", tm.t_max")
-    } else {
-        ("", "")
-    };
+    if model.features.iter().any(|f| f.key == "median_notional") {
+        // The middle value, or the mean of the two middle values (the engines interpolate; within an ulp).
+        totals.push("  median(abs(signed)) AS median_notional".into());
+    }
     out.push_str(&format!(
         "-- Running totals per account (sums over no value are 0, as the app's).\n\
-         CREATE OR REPLACE TEMPORARY VIEW segscope_totals AS\nSELECT\n{}\nFROM segscope_rows{latest}\nGROUP BY account_id{by_latest};\n\n",
+         CREATE OR REPLACE TEMPORARY VIEW segscope_totals AS\nSELECT\n{}\nFROM segscope_rows\nGROUP BY account_id;\n\n",
         totals.join(",\n")
     ));
-
-    let needs_median = model.features.iter().any(|f| f.key == "median_notional");
-    if needs_median {
-        out.push_str(
-            "-- Median trade notional per account: the middle value, or the mean of the two middle values.\n\
-             CREATE OR REPLACE TEMPORARY VIEW segscope_median AS\n\
-             SELECT account_id,\n  (min(CASE WHEN r = floor((c + 1) / 2.0) THEN v END) + min(CASE WHEN r = floor(c / 2.0) + 1 THEN v END)) / 2 AS median_notional\n\
-             FROM (\n  SELECT account_id, abs(signed) AS v,\n    row_number() OVER (PARTITION BY account_id ORDER BY abs(signed)) AS r,\n    count(*) OVER (PARTITION BY account_id) AS c\n  FROM segscope_rows WHERE signed IS NOT NULL\n) AS ranked\n\
-             WHERE r = floor((c + 1) / 2.0) OR r = floor(c / 2.0) + 1\nGROUP BY account_id;\n\n",
-        );
-    }
 
     // 5. The catalogue's formulas.
     let has_order = col(Role::Order).is_some();
@@ -270,11 +255,15 @@ pub(super) fn account_features(model: &Model, d: Dialect) -> Result<String, SqlE
         };
         feats.push(format!("  {e} AS {}", d.ident(&f.key)));
     }
-    let median_join =
-        if needs_median { "\n  LEFT JOIN segscope_median AS m ON m.account_id = a.account_id" } else { "" };
+    // The file's last time is the latest of the accounts' last times.
+    let from = if time_format.is_some() {
+        "(SELECT *, max(last_t) OVER () AS t_max FROM segscope_totals) AS a"
+    } else {
+        "segscope_totals AS a"
+    };
     out.push_str(&format!(
         "-- The features (NULL where the app has no value: it imputes the model's median there).\n\
-         CREATE OR REPLACE TEMPORARY VIEW segscope_features AS\nSELECT\n{}\nFROM segscope_totals AS a{median_join};\n\n",
+         CREATE OR REPLACE TEMPORARY VIEW segscope_features AS\nSELECT\n{}\nFROM {from};\n\n",
         feats.join(",\n")
     ));
     Ok(out)
@@ -285,8 +274,8 @@ fn ratio(num: &str, den: &str) -> String {
     format!("CASE WHEN {den} > 0 THEN {num} / {den} END")
 }
 
-/// The SQL of the catalogue feature `key` over `segscope_totals` (`a`) and
-/// `segscope_median` (`m`), as [`crate::features::catalog::CATALOG`] defines it.
+/// The SQL of the catalogue feature `key` over `segscope_totals` (`a`),
+/// as [`crate::features::catalog::CATALOG`] defines it.
 fn formula(key: &str, kind: DataKind, has_order: bool) -> Option<String> {
     let day = super::num(MS_PER_DAY);
     Some(match key {
@@ -304,7 +293,7 @@ fn formula(key: &str, kind: DataKind, has_order: bool) -> Option<String> {
         "return_share" => {
             "CASE WHEN a.purchases > 0 THEN a.returns / a.purchases WHEN a.returns > 0 THEN 1E0 ELSE 0E0 END".into()
         }
-        "median_notional" => "m.median_notional".into(),
+        "median_notional" => "a.median_notional".into(),
         "mean_leverage" => ratio("a.lev_sum", "a.lev_n"),
         "max_leverage" => "CASE WHEN a.lev_n > 0 THEN a.lev_max END".into(),
         "spot_share" => ratio("a.by_spot", "a.typed"),

@@ -16,7 +16,9 @@
 //!    where the app has no value (NaN);
 //! 4. `segscope_space`, `segscope_scores`: imputation, transforms, scaler,
 //!    the clustering space, PCA and the assignment (`pipeline.rs`);
-//! 5. a `SELECT` with one row per account: `account_id`, `segment`, `name`,
+//! 5. with the app's results on a sample embedded, `segscope_self_check`
+//!    ([`SelfCheck`]);
+//! 6. a `SELECT` with one row per account: `account_id`, `segment`, `name`,
 //!    `pc1`, `pc2`, `distance`, `margin` and, for a mixture,
 //!    `p_segment_1..k`.
 //!
@@ -29,6 +31,9 @@
 mod cells;
 mod features;
 mod pipeline;
+mod self_check;
+
+pub use self_check::{SelfCheck, SAMPLE as SELF_CHECK_SAMPLE, TIE as SELF_CHECK_TIE};
 
 use super::Model;
 use crate::ingest::DataKind;
@@ -148,9 +153,13 @@ impl std::error::Error for SqlError {}
 /// `;`-terminated line group, so a client that runs statements one at a
 /// time can split on `;\n`.
 ///
+/// With `check`, the app's own results on a sample of accounts are embedded
+/// and the view `segscope_self_check` compares the engine's with them
+/// ([`SelfCheck`]).
+///
 /// Errors: [`SqlError::Model`] for a model that does not hold together,
 /// [`SqlError::Unsupported`] for a customer table without an id column.
-pub fn script(model: &Model, dialect: Dialect, file_name: &str) -> Result<String, SqlError> {
+pub fn script(model: &Model, dialect: Dialect, file_name: &str, check: Option<&SelfCheck>) -> Result<String, SqlError> {
     let seg = model.segmentation().map_err(SqlError::Model)?;
     let mut out = header(model, dialect, file_name);
     out.push_str(&input_view(dialect, file_name));
@@ -159,7 +168,13 @@ pub fn script(model: &Model, dialect: Dialect, file_name: &str) -> Result<String
         DataKind::Trades | DataKind::Transactions => features::account_features(model, dialect)?,
     };
     out.push_str(&rows);
-    out.push_str(&pipeline::pipeline(model, &seg, dialect));
+    let (views, result) = pipeline::pipeline(model, &seg, dialect);
+    out.push_str(&views);
+    if let Some(c) = check {
+        let keys: Vec<String> = model.features.iter().map(|f| f.key.clone()).collect();
+        out.push_str(&c.sql(dialect, &keys));
+    }
+    out.push_str(&result);
     Ok(out)
 }
 
@@ -182,7 +197,8 @@ fn header(model: &Model, dialect: Dialect, file_name: &str) -> String {
          -- Numbers: plain decimals (1234.5, 1e3, 12%); thousands separators or decimal commas must be\n\
          -- converted in segscope_input. Times: as the model's format ({time}).\n\
          -- Output: the last statement, one row per account. Intermediate views: segscope_rows,\n\
-         -- segscope_features (the features, NULL where the app has no value), segscope_space, segscope_scores.{approximation}\n",
+         -- segscope_features (the features, NULL where the app has no value), segscope_space, segscope_scores.\n\
+         -- Self-check (when the app embedded its own results): SELECT * FROM segscope_self_check.{approximation}\n",
         app = env!("CARGO_PKG_VERSION"),
         dialect = dialect.key(),
         model_app = model.app_version,

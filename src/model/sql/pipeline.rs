@@ -65,7 +65,7 @@ fn values(name: &str, columns: &[String], rows: &[Vec<String>]) -> String {
 }
 
 /// The views from `segscope_features` to the scores, and the final `SELECT`.
-pub(super) fn pipeline(model: &Model, seg: &Segmentation, d: Dialect) -> String {
+pub(super) fn pipeline(model: &Model, seg: &Segmentation, d: Dialect) -> (String, String) {
     let pre = &seg.preprocessor;
     let mut out = String::new();
 
@@ -100,61 +100,62 @@ pub(super) fn pipeline(model: &Model, seg: &Segmentation, d: Dialect) -> String 
         })
         .collect();
     let dim = space.len();
-    out.push_str(&format!(
-        "-- Scaled ({:?} scaler) and weighted: the clustering space, one column per clustering feature ({}).\n\
-         CREATE OR REPLACE TEMPORARY VIEW segscope_space AS\nSELECT account_id,\n{}\nFROM segscope_transformed;\n\n",
-        pre.scaling,
-        seg.used.iter().map(|&u| model.features[u].key.as_str()).collect::<Vec<_>>().join(", "),
-        space.join(",\n")
-    ));
-
-    let x = |j: usize| format!("s.x{}", j + 1);
+    // The first two principal components, from the space's columns.
+    let xs = |j: usize| format!("x{}", j + 1);
     let pc = |c: usize| {
         if c < seg.pca.components.nrows() {
             let comp = seg.pca.components.row(c);
-            dot_centred(dim, &x, &|j| num(seg.pca.mean[j]), &|j| num(comp[j]))
+            dot_centred(dim, &xs, &|j| num(seg.pca.mean[j]), &|j| num(comp[j]))
         } else {
             "0E0".into()
         }
     };
+    out.push_str(&format!(
+        "-- Scaled ({:?} scaler) and weighted: the clustering space, one column per clustering feature ({}),\n\
+         -- and the first two principal components.\n\
+         CREATE OR REPLACE TEMPORARY VIEW segscope_space AS\nSELECT *,\n  {} AS pc1,\n  {} AS pc2\nFROM (\nSELECT account_id,\n{}\nFROM segscope_transformed\n) AS x;\n\n",
+        pre.scaling,
+        seg.used.iter().map(|&u| model.features[u].key.as_str()).collect::<Vec<_>>().join(", "),
+        pc(0),
+        pc(1),
+        space.join(",\n")
+    ));
+
+    // Each view below reads only the one before it: an engine computes the chain once.
+    let x = |j: usize| format!("s.x{}", j + 1);
     let k = seg.k;
     match &seg.clusters {
         Clusters::Centres(c) | Clusters::Exemplars { points: c, .. } => {
-            let (what, rows, seg_of): (&str, Vec<Vec<String>>, Vec<usize>) = match &seg.clusters {
-                Clusters::Exemplars { segments, .. } => {
-                    ("training accounts' points (exemplars)", Vec::new(), segments.clone())
-                }
-                _ => ("centres", Vec::new(), (1..=c.nrows()).collect()),
+            let (what, seg_of): (&str, Vec<usize>) = match &seg.clusters {
+                Clusters::Exemplars { segments, .. } => ("training accounts' points (exemplars)", segments.clone()),
+                _ => ("centres", (1..=c.nrows()).collect()),
             };
-            let mut rows = rows;
-            for (i, r) in c.rows().into_iter().enumerate() {
-                let mut row = vec![seg_of[i].to_string()];
-                row.extend(r.iter().map(|&v| num(v)));
-                rows.push(row);
-            }
+            let rows: Vec<Vec<String>> = c
+                .rows()
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| std::iter::once(seg_of[i].to_string()).chain(r.iter().map(|&v| num(v))).collect())
+                .collect();
             let mut columns = vec!["segment".to_string()];
             columns.extend((1..=dim).map(|j| format!("c{j}")));
             out.push_str(&format!(
                 "-- Squared distance from each account to the nearest of each segment's {what}.\n\
-                 CREATE OR REPLACE TEMPORARY VIEW segscope_distances AS\nSELECT s.account_id, c.segment, min({}) AS d2\n\
-                 FROM segscope_space AS s\n  CROSS JOIN {}\nGROUP BY s.account_id, c.segment;\n\n",
+                 CREATE OR REPLACE TEMPORARY VIEW segscope_distances AS\nSELECT s.account_id, s.pc1, s.pc2, c.segment, min({}) AS d2\n\
+                 FROM segscope_space AS s\n  CROSS JOIN {}\nGROUP BY s.account_id, s.pc1, s.pc2, c.segment;\n\n",
                 squared_distance(dim, &x, &|j| format!("c.c{}", j + 1)),
                 values("c", &columns, &rows)
             ));
-            out.push_str(&format!(
+            out.push_str(
                 "-- The nearest segment (ties: the lower segment), its distance and the margin to the second nearest\n\
-                 -- (scaled units), and the first two principal components.\n\
+                 -- (scaled units).\n\
                  CREATE OR REPLACE TEMPORARY VIEW segscope_scores AS\n\
-                 SELECT s.account_id, r.segment, {pc1} AS pc1, {pc2} AS pc2, r.distance, r.margin\n\
-                 FROM segscope_space AS s\nJOIN (\n  SELECT account_id,\n    min(CASE WHEN rank = 1 THEN segment END) AS segment,\n    \
-                 min(CASE WHEN rank = 1 THEN sqrt(d2) END) AS distance,\n    \
-                 min(CASE WHEN rank = 2 THEN sqrt(d2) END) - min(CASE WHEN rank = 1 THEN sqrt(d2) END) AS margin\n  \
-                 FROM (SELECT account_id, segment, d2, row_number() OVER (PARTITION BY account_id ORDER BY d2, segment) AS rank FROM segscope_distances) AS ranked\n  \
-                 GROUP BY account_id\n) AS r ON r.account_id = s.account_id;\n\n",
-                pc1 = pc(0),
-                pc2 = pc(1),
-            ));
-            out.push_str(&final_select(model, d, k, false));
+                 SELECT account_id,\n  min(CASE WHEN rank = 1 THEN segment END) AS segment,\n  min(pc1) AS pc1,\n  min(pc2) AS pc2,\n  \
+                 min(CASE WHEN rank = 1 THEN sqrt(d2) END) AS distance,\n  \
+                 min(CASE WHEN rank = 2 THEN sqrt(d2) END) - min(CASE WHEN rank = 1 THEN sqrt(d2) END) AS margin\n\
+                 FROM (SELECT *, row_number() OVER (PARTITION BY account_id ORDER BY d2, segment) AS rank FROM segscope_distances) AS ranked\n\
+                 GROUP BY account_id;\n\n",
+            );
+            (out, final_select(model, d, k, false))
         }
         Clusters::Mixture { gmm, order } => {
             let ln2pi = (2.0 * std::f64::consts::PI).ln();
@@ -195,13 +196,13 @@ pub(super) fn pipeline(model: &Model, seg: &Segmentation, d: Dialect) -> String 
             out.push_str(&format!(
                 "-- Each component's weighted log-likelihood of each account, and the squared distance to its mean.\n\
                  CREATE OR REPLACE TEMPORARY VIEW segscope_likelihoods AS\n\
-                 SELECT s.account_id, c.component, c.segment, c.base - 0.5E0 * ({maha}) AS lp, {d2} AS d2\n\
-                 FROM segscope_space AS s\n  CROSS JOIN {}\n;\n\n",
+                 SELECT s.account_id, s.pc1, s.pc2, c.component, c.segment, c.base - 0.5E0 * ({maha}) AS lp, {d2} AS d2\n\
+                 FROM segscope_space AS s\n  CROSS JOIN {};\n\n",
                 values("c", &columns, &rows),
                 d2 = squared_distance(dim, &x, &|j| format!("c.m{}", j + 1)),
             ));
             let probs: Vec<String> = (1..=k)
-                .map(|s| format!("    max(CASE WHEN segment = {s} THEN exp(lp - lse) END) AS p_segment_{s}"))
+                .map(|s| format!("  max(CASE WHEN segment = {s} THEN exp(lp - lse) END) AS p_segment_{s}"))
                 .collect();
             let margin = if k > 1 {
                 "max(CASE WHEN rank = 1 THEN exp(lp - lse) END) - max(CASE WHEN rank = 2 THEN exp(lp - lse) END)"
@@ -210,24 +211,20 @@ pub(super) fn pipeline(model: &Model, seg: &Segmentation, d: Dialect) -> String 
             };
             out.push_str(&format!(
                 "-- The most probable segment (ties: the lower component), the distance to its mean (scaled units),\n\
-                 -- each segment's probability (logsumexp over all components), the margin between the two most\n\
-                 -- probable segments' probabilities (as the app's near-tie rule), and the first two principal components.\n\
+                 -- each segment's probability (logsumexp over all components), and the margin between the two most\n\
+                 -- probable segments' probabilities (as the app's near-tie rule).\n\
                  CREATE OR REPLACE TEMPORARY VIEW segscope_scores AS\n\
-                 SELECT s.account_id, r.segment, {pc1} AS pc1, {pc2} AS pc2, r.distance, r.margin,\n  {ps}\n\
-                 FROM segscope_space AS s\nJOIN (\n  SELECT account_id,\n    max(CASE WHEN rank = 1 THEN segment END) AS segment,\n    \
-                 max(CASE WHEN rank = 1 THEN sqrt(d2) END) AS distance,\n    {margin} AS margin,\n{probs}\n  \
-                 FROM (\n    SELECT l.*, m.lse,\n      CASE WHEN l.segment IS NULL THEN NULL ELSE row_number() OVER (PARTITION BY l.account_id, l.segment IS NULL ORDER BY l.lp DESC, l.component) END AS rank\n    \
-                 FROM segscope_likelihoods AS l\n    JOIN (SELECT account_id, max(lp) + ln(sum(exp(lp - top))) AS lse FROM (SELECT account_id, lp, max(lp) OVER (PARTITION BY account_id) AS top FROM segscope_likelihoods) AS t GROUP BY account_id, top) AS m\n      \
-                 ON m.account_id = l.account_id\n  ) AS ranked\n  GROUP BY account_id\n) AS r ON r.account_id = s.account_id;\n\n",
-                pc1 = pc(0),
-                pc2 = pc(1),
-                ps = (1..=k).map(|s| format!("r.p_segment_{s}")).collect::<Vec<_>>().join(", "),
+                 SELECT account_id,\n  max(CASE WHEN rank = 1 THEN segment END) AS segment,\n  min(pc1) AS pc1,\n  min(pc2) AS pc2,\n  \
+                 max(CASE WHEN rank = 1 THEN sqrt(d2) END) AS distance,\n  {margin} AS margin,\n{probs}\n\
+                 FROM (\n  SELECT *,\n    top + ln(sum(exp(lp - top)) OVER (PARTITION BY account_id)) AS lse,\n    \
+                 CASE WHEN segment IS NOT NULL THEN row_number() OVER (PARTITION BY account_id, segment IS NULL ORDER BY lp DESC, component) END AS rank\n  \
+                 FROM (SELECT *, max(lp) OVER (PARTITION BY account_id) AS top FROM segscope_likelihoods) AS l\n\
+                 ) AS ranked\nGROUP BY account_id;\n\n",
                 probs = probs.join(",\n"),
             ));
-            out.push_str(&final_select(model, d, k, true));
+            (out, final_select(model, d, k, true))
         }
     }
-    out
 }
 
 /// One row per account: id, segment, name, PC1, PC2, distance, margin (and
