@@ -177,9 +177,9 @@ fn edge_iso() -> String {
     ];
     let sides = ["buy", "SELL", "close long", "Open Short", "b", "a", "x", "Long", "bid", "ASK", ""];
     let liquidity = ["maker", "T", "yes", "no", "maybe", "", "ADD", "Passive"];
-    let quantities = ["1.5", "2%", " +3", "1e2", ".5", "-2", "0.25", "7"];
+    let quantities = ["1.5", "2%", " +3", "1e2", ".5", "-2", "0.25", "7", "12 %", "4."];
     let prices = ["100", "-50", "1E3", "12.5"];
-    let leverage = ["10", "", "x", "-3", "2.5"];
+    let leverage = ["10", "", "-3", "2.5", "0.5"];
     let fees = ["0.1", "-0.05", "", "n/a", "1e-3"];
     let pnl = ["5", "-2", "0", "", "12.75", "-0.5"];
     let mut out =
@@ -196,6 +196,13 @@ fn edge_iso() -> String {
             59 => "",
             _ => quantities[i % quantities.len()],
         };
+        // Rare cells an optional column may hold: unreadable (ignored, the row kept), overflowing, NaN.
+        let lev = if i == 11 { "x" } else { leverage[i % leverage.len()] };
+        let fee = match i {
+            37 => "1e400",
+            53 => "NaN",
+            _ => fees[i % fees.len()],
+        };
         let name = NAMES[i % NAMES.len()];
         let name = if i % 7 == 3 { format!("\"  {name} \"") } else { name.to_string() };
         out.push_str(&format!(
@@ -203,8 +210,8 @@ fn edge_iso() -> String {
             i % 25,
             sides[i % sides.len()],
             prices[i % prices.len()],
-            leverage[i % leverage.len()],
-            fees[i % fees.len()],
+            lev,
+            fee,
             pnl[i % pnl.len()],
             liquidity[i % liquidity.len()],
         ));

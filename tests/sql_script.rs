@@ -95,3 +95,21 @@ fn a_model_that_does_not_hold_together_is_refused() {
     model.pca.components.clear();
     assert!(matches!(script(&model, Dialect::DuckDb, "x.csv", None), Err(SqlError::Model(_))));
 }
+
+/// docs/sample_trades-duckdb.sql is the sample's script as **Download SQL**
+/// writes it on the page (the e2e test compares the page's download with the
+/// same file); `SEGSCOPE_WRITE_SQL=1 cargo test --test sql_script` rewrites it.
+#[test]
+fn the_committed_example_is_the_samples_script() {
+    let (_, sql) = model_of(&segscope::sample::sample_csv(), segscope::sample::SAMPLE_FILE_NAME, Method::KMeans);
+    let sql = sql.unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sample_trades-duckdb.sql");
+    if std::env::var_os("SEGSCOPE_WRITE_SQL").is_some() {
+        std::fs::write(&path, &sql).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == sql,
+        "docs/sample_trades-duckdb.sql is stale: run SEGSCOPE_WRITE_SQL=1 cargo test --test sql_script"
+    );
+}

@@ -29,9 +29,14 @@ pub(super) fn missing(c: &str) -> String {
 /// `NULL` for anything else, as for a missing cell.
 pub(super) fn number(d: Dialect, c: &str) -> String {
     let body = format!("trim(regexp_replace({c}, '%$', ''))");
+    let v = format!("TRY_CAST({body} AS DOUBLE)");
+    // The usual cell (no exponent, no `%`) is read at once; the others have a `%` stripped, and
+    // an overflow (`1e400`) is no value, as in the app (Spark reads it as infinity).
     format!(
-        "CASE WHEN {m} THEN TRY_CAST({body} AS DOUBLE) END",
+        "CASE WHEN {plain} THEN TRY_CAST({c} AS DOUBLE) WHEN {m} THEN CASE WHEN abs({v}) <= {max} THEN {v} END END",
+        plain = d.matches(c, "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$"),
         m = d.matches(&body, "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"),
+        max = num(f64::MAX),
     )
 }
 
@@ -112,13 +117,24 @@ pub(super) fn time(d: Dialect, f: TimeFormat, c: &str) -> String {
                 group_num(c, &time_re, 8),
                 group_num(c, &time_re, 9)
             );
-            format!(
+            let general = format!(
                 "CASE WHEN {matched} AND {valid} THEN {days} * {MS} + CASE WHEN length({c}) > 10 THEN {tod} - {offset} * 60000 ELSE 0 END END",
                 matched = d.matches(c, &valid_re),
                 valid = valid_date(&y, &m, &day),
                 days = days_from_civil(&y, &m, &day),
                 MS = num(MS_PER_DAY),
                 tod = time_of_day(c, &time_re, 1),
+            );
+            // Most exports write `YYYY-MM-DD[T ]HH:MM:SS[Z]`: read by position after one match (as the
+            // app's own fast path), the general reading for the rest (a tenth of the work per row).
+            let simple = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}[Zz.,]?$";
+            let (h, mi, sec) = (part(12, 2), part(15, 2), format!("least({}, 59)", part(18, 2)));
+            format!(
+                "CASE WHEN {is_simple} THEN CASE WHEN {valid} AND {h} <= 23 AND {mi} <= 59 THEN {days} * {MS} + (({h} * 60 + {mi}) * 60 + {sec}) * 1000 END ELSE {general} END",
+                is_simple = d.matches(c, simple),
+                valid = valid_date(&y, &m, &day),
+                days = days_from_civil(&y, &m, &day),
+                MS = num(MS_PER_DAY),
             )
         }
         TimeFormat::DayFirst | TimeFormat::MonthFirst => {
