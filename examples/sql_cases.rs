@@ -12,13 +12,15 @@
 //! `gmm-diag` and `hdbscan`), writes into
 //! `OUT_DIR/F-M/`: `features.csv` (account id, then each feature, full
 //! precision, empty where the app has no value), `segments.csv` (account id,
-//! segment, pc1, pc2, near_tie), `model.json`, `duckdb.sql`, `spark.sql`,
+//! segment, pc1, pc2, margin), `model.json`, `duckdb.sql`, `spark.sql`,
+//! `model.pmml` (k-means only),
 //! and a link or copy of the input as `F`. Prints one line per case.
 
 use segscope::analysis::{segment, CovarianceType, Method};
 use segscope::features::extract;
 use segscope::ingest::{detect_mapping, parse_bytes};
 use segscope::job::Settings;
+use segscope::model::pmml::pmml;
 use segscope::model::sql::{script, Dialect, SelfCheck};
 use segscope::model::Model;
 use std::fmt::Write as _;
@@ -61,6 +63,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::create_dir_all(&dir)?;
             std::fs::write(dir.join(&name), &bytes)?;
             std::fs::write(dir.join("model.json"), model.to_json())?;
+            if let Method::KMeans = method {
+                std::fs::write(dir.join("model.pmml"), pmml(&model)?)?;
+            }
             for d in Dialect::ALL {
                 std::fs::write(
                     dir.join(format!("{}.sql", d.key())),

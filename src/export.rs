@@ -210,6 +210,11 @@ pub fn sql_file_name(input: &str, dialect: &str) -> String {
     export_file_name(input).replace("-segments.csv", &format!("-{dialect}.sql"))
 }
 
+/// Suggested PMML name: `<input stem>-model.pmml`.
+pub fn pmml_file_name(input: &str) -> String {
+    export_file_name(input).replace("-segments.csv", "-model.pmml")
+}
+
 /// Suggested watchlist name: `<input stem>-watchlist.csv`.
 pub fn watchlist_file_name(input: &str) -> String {
     export_file_name(input).replace("-segments.csv", "-watchlist.csv")

@@ -21,6 +21,7 @@
 //! is not a segscope model is refused with a message ([`ModelError`]).
 
 mod apply;
+pub mod pmml;
 pub mod sql;
 
 pub use apply::MissingColumns;

@@ -2,7 +2,8 @@
 //! pipeline as JSON), file input **Load model** (every file loaded after it
 //! is scored with that model, no fit), button **Clear model**, select
 //! **SQL dialect** (`duckdb`, `spark`) with button **Download SQL** (the
-//! model as a scoring script for that engine), and a
+//! model as a scoring script for that engine), button **Download PMML**
+//! (k-means models as PMML 4.4), and a
 //! paragraph (`p.model-state`) saying which model is in force (not a
 //! `status`: the page's one status is its notices).
 
@@ -56,7 +57,9 @@ pub fn ModelPanel() -> impl IntoView {
                 </label>
                 " "
                 <button on:click=move |_| state.download_sql(dialect.get_untracked()) disabled=move || state.result.with(|r| r.is_none())>"Download SQL"</button>
-                <small>" Scores the whole exchange where its data lives: this model as one SQL script for DuckDB or Spark SQL."</small>
+                " "
+                <button class="secondary" on:click=move |_| state.download_pmml() disabled=move || state.result.with(|r| r.is_none())>"Download PMML"</button>
+                <small>" Scores the whole exchange where its data lives: this model as one SQL script for DuckDB or Spark SQL (from the raw rows), or as PMML (k-means, from the per-account features)."</small>
             </p>
         </section>
     }

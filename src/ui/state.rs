@@ -9,9 +9,10 @@ use crate::analysis::compare::Comparer;
 use crate::analysis::risk::RiskParams;
 use crate::analysis::{Method, Scaling, TransformChoice};
 use crate::export::{assignments_csv, export_file_name, watchlist_csv, watchlist_file_name};
-use crate::export::{model_file_name, next_assignments_csv, sql_file_name};
+use crate::export::{model_file_name, next_assignments_csv, pmml_file_name, sql_file_name};
 use crate::ingest::{Mapping, Quoting, RaggedRows};
 use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
+use crate::model::pmml;
 use crate::model::sql::{self, Dialect};
 use crate::model::Model;
 use crate::sample::sample_next_period;
@@ -334,23 +335,36 @@ impl AppState {
         }
     }
 
-    /// Button **Download SQL**: the model in force (the loaded one when the
-    /// result was scored with it, else the result's own) as a scoring
-    /// script in `dialect`, reading the file on screen by its name.
-    pub fn download_sql(self, dialect: Dialect) {
-        let Some(l) = self.loaded.get_untracked() else { return };
+    /// The model in force: the loaded one when the result on screen was
+    /// scored with it, else the result's own.
+    fn model_in_force(self) -> Option<Arc<Model>> {
         let applied = self.result.with_untracked(|r| r.as_ref().is_some_and(|r| r.seg.applied));
-        let model = match self.model.get_untracked() {
+        match self.model.get_untracked() {
             Some(m) if applied => Some(m.model),
             _ => self.result_model().map(Arc::new),
-        };
-        let Some(model) = model else { return };
+        }
+    }
+
+    /// Button **Download SQL**: the model in force as a scoring script in
+    /// `dialect`, reading the file on screen by its name, with the result's
+    /// own figures on a sample of accounts for its self-check.
+    pub fn download_sql(self, dialect: Dialect) {
+        let (Some(l), Some(model)) = (self.loaded.get_untracked(), self.model_in_force()) else { return };
         let text = self.result.with_untracked(|r| {
             let check = r.as_ref().map(|r| sql::SelfCheck { ft: &r.ft, seg: &r.seg });
             sql::script(&model, dialect, &l.name, check.as_ref())
         });
         match text {
             Ok(text) => self.save(&sql_file_name(&l.name, dialect.key()), &text),
+            Err(e) => self.error.set(Some(e.to_string())),
+        }
+    }
+
+    /// Button **Download PMML**: the model in force (k-means only) as PMML 4.4.
+    pub fn download_pmml(self) {
+        let (Some(l), Some(model)) = (self.loaded.get_untracked(), self.model_in_force()) else { return };
+        match pmml::pmml(&model) {
+            Ok(text) => self.save(&pmml_file_name(&l.name), &text),
             Err(e) => self.error.set(Some(e.to_string())),
         }
     }

@@ -184,7 +184,7 @@ def compare(case, engine, run):
     worst_all = max(worst.values()) if worst else 0.0
     print(
         f"{os.path.basename(case)} {engine}: {n} accounts, {len(fh) - 1} features, max feature rel. error {worst_all:.2e}, "
-        f"agreement {agree}/{n} ({100 * share:.3f} %), {len(disagreements)} near-ties, max PC error {pc_err:.2e}; "
+        f"agreement {agree}/{n} ({100 * share:.3f} %), {len(disagreements)} disagreements (all near-ties), max PC error {pc_err:.2e}; "
         f"self-check: {figures.get('accounts', 0):.0f} accounts, agreement {figures.get('label_agreement', 0):.4f}, "
         f"{figures.get('near_ties_excluded', 0):.0f} near-ties excluded, max feature error {check_err:.2e}"
         + ("" if not failures else " FAILED")
