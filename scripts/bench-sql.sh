@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The SQL benchmark (issue 19): the model fitted on a 100k-fill file scores a
 # seeded 10M-fill file (about 850 MB, examples/bench_data.rs) in DuckDB and in
-# Spark SQL (local[2]): wall time and peak memory (max RSS of the process tree,
-# /usr/bin/time). Appends to target/bench-sql/results.txt; figures go to BENCHMARKS.md.
+# Spark SQL (local[2]): wall time and peak memory (resident memory of the
+# process tree, JVM included, sampled by tests/sql/run.py). Appends to target/bench-sql/results.txt; figures go to BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -19,7 +19,7 @@ for method in kmeans gmm; do
   for engine in duckdb spark; do
     script="$PWD/$out/$method-$engine.sql"
     cargo run --locked --release --quiet --example sql_script -- "$out/models/trades_100k-$method/model.json" "$engine" trades_10m.csv > "$script"
-    line=$(cd "$data" && /usr/bin/time -f '%M' -o "$PWD/../bench-sql/rss" "$py" "$OLDPWD/tests/sql/run.py" "$engine" "$script" "$OLDPWD/$out/result-$method-$engine" | tail -1)
-    echo "{\"method\":\"$method\",${line#\{}" | sed "s/}\$/,\"peak_rss_mb\":$(( $(cat "$out/rss") / 1024 ))}/" | tee -a "$out/results.txt"
+    line=$(cd "$data" && "$py" "$OLDPWD/tests/sql/run.py" "$engine" "$script" "$OLDPWD/$out/result-$method-$engine" | tail -1)
+    echo "{\"method\":\"$method\",${line#\{}" | tee -a "$out/results.txt"
   done
 done

@@ -40,11 +40,15 @@ cd tests/e2e
 timeout --kill-after=30s 40m node --test --test-concurrency=1 --test-force-exit --test-timeout=600000
 cd ../..
 step "the fitted pipeline as SQL, run in DuckDB and in Spark (local mode), and as PMML, validated and scored by JPMML, against the app's own results"
-# Cases: the page's downloads (saved by the e2e test above), and natively the sample and each
+# Cases: the page's downloads (saved by the e2e tests above: the sample with k-means, each shared
+# file with k-means and a mixture), and natively the sample and each
 # ../shared/data file (skipped, with a line, when absent), and three files of corner cases
 # (examples/sql_cases.rs), each with k-means and a mixture.
 shared=(); for f in ../shared/data/*.csv; do [ -f "$f" ] && shared+=("$f"); done
 [ ${#shared[@]} -gt 0 ] || echo "# SKIP ../shared/data/*.csv: not next to this checkout"
+# The page's downloads must be there: a run that saved none would check nothing of the page.
+browser=$(ls -d target/sql-cases/*-browser 2>/dev/null | wc -l)
+[ "$browser" -ge $(( 1 + 2 * ${#shared[@]} )) ] || { echo "only $browser cases of the page's downloads in target/sql-cases"; exit 1; }
 cargo run --locked --release --quiet --example sql_cases -- target/sql-cases sample edge "${shared[@]}"
 .tools/sqlvenv/bin/python tests/sql/check.py --spark target/sql-cases/*
 .tools/sqlvenv/bin/python tests/sql/check_pmml.py target/sql-cases/*

@@ -1220,6 +1220,48 @@ test('Download SQL and PMML: the model as a DuckDB and a Spark script and as PMM
   await context.close();
 });
 
+/** Saves what tests/sql/check.py and check_pmml.py compare, for the result on screen: both scripts,
+ * the PMML (k-means), the page's assignments and the input, into target/sql-cases/<dir>. */
+async function saveScoring(page, dir, input, stem, kmeans) {
+  mkdirSync(dir, { recursive: true });
+  for (const dialect of ['duckdb', 'spark']) {
+    await page.getByLabel('SQL dialect').selectOption(dialect);
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download SQL' }).click()]);
+    assert.equal(dl.suggestedFilename(), `${stem}-${dialect}.sql`);
+    await dl.saveAs(join(dir, `${dialect}.sql`));
+  }
+  if (kmeans) {
+    const [pm] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PMML' }).click()]);
+    await pm.saveAs(join(dir, 'model.pmml'));
+  } else {
+    await page.getByRole('button', { name: 'Download PMML' }).click();
+    await page.getByRole('alert').filter({ hasText: 'PMML export covers k-means models only' }).waitFor();
+  }
+  writeFileSync(join(dir, 'assignments.csv'), (await download(page)).text);
+  writeFileSync(join(dir, `${stem}.csv`), readFileSync(input));
+}
+
+for (const { file } of SHARED) {
+  test(`Download SQL and PMML on ${file}, k-means and a mixture, for the engines' check`, async (t) => {
+    const path = join(shared, file);
+    if (!existsSync(path)) {
+      t.skip(`${path} absent`);
+      return;
+    }
+    const { page, log, context } = await openApp();
+    await page.getByLabel('Upload data').setInputFiles(path);
+    await expectResult(page, file);
+    const stem = file.replace(/\.csv$/, '');
+    await saveScoring(page, join(root, `target/sql-cases/${stem}-kmeans-browser`), path, stem, true);
+    await page.getByLabel('Method', { exact: true }).selectOption('gmm-full');
+    await page.locator('.quality').filter({ hasText: /mixture/i }).waitFor({ timeout: 120_000 });
+    await expectResult(page, `${file}, mixture`);
+    await saveScoring(page, join(root, `target/sql-cases/${stem}-gmm-browser`), path, stem, false);
+    assertPrivate(log);
+    await context.close();
+  });
+}
+
 test('compare periods: the sample\'s next period shows its churn, new accounts and moves; a second draw holds', async (t) => {
   const { page, log, context } = await openApp();
   await page.getByRole('button', { name: 'Load sample' }).click();
