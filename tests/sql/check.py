@@ -80,25 +80,44 @@ def run_duckdb(case):
     return cols, rows, fcols, frows, con.execute("SELECT * FROM segscope_self_check").fetchall()
 
 
+def spark_session(app, **conf):
+    """A local Spark session on two cores, quiet, in UTC, with `conf` set."""
+    from pyspark.sql import SparkSession
+
+    b = SparkSession.builder.master("local[2]").appName(app)
+    for k, v in {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.sql.session.timeZone": "UTC",
+        **conf,
+    }.items():
+        b = b.config(k, v)
+    spark = b.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def agreement_failures(agree, n, disagreements):
+    """The agreement rule: at least MIN_AGREEMENT of the accounts in the app's
+    segment, and every disagreement (account, app, other, margin) a near-tie."""
+    failures = []
+    share = agree / n if n else 0.0
+    not_ties = [d for d in disagreements if d[3] is None or d[3] >= NEAR_TIE]
+    if share < MIN_AGREEMENT:
+        failures.append(f"agreement {share:.5f} below {MIN_AGREEMENT}")
+    if not_ties:
+        failures.append(f"{len(not_ties)} disagreements are not near-ties, e.g. {not_ties[:3]}")
+    return share, failures
+
+
 _spark = None
 
 
 def run_spark(case):
     global _spark
-    from pyspark.sql import SparkSession
-
     if _spark is None:
-        _spark = (
-            SparkSession.builder.master("local[2]")
-            .appName("segscope-sql-check")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.session.timeZone", "UTC")
-            .getOrCreate()
-        )
-        _spark.sparkContext.setLogLevel("ERROR")
+        _spark = spark_session("segscope-sql-check", **{"spark.sql.shuffle.partitions": "4"})
     parts = statements(os.path.join(case, "spark.sql"))
     # The JVM keeps the directory it started in: give the input's path whole.
     parts[0] = parts[0].replace("OPTIONS (path '", "OPTIONS (path '" + os.path.abspath(case) + "/")
@@ -168,12 +187,8 @@ def compare(case, engine, run):
             disagreements.append((acc, segment, got[idx["segment"]], margin if margin is not None else got[idx["margin"]]))
         pc_err = max(pc_err, abs(pc1 - got[idx["pc1"]]), abs(pc2 - got[idx["pc2"]]))
     n = len(app_s)
-    share = agree / n if n else 0.0
-    not_ties = [d for d in disagreements if d[3] is None or d[3] >= NEAR_TIE]
-    if share < MIN_AGREEMENT:
-        failures.append(f"agreement {share:.5f} below {MIN_AGREEMENT}")
-    if not_ties:
-        failures.append(f"{len(not_ties)} disagreements are not near-ties, e.g. {not_ties[:3]}")
+    share, more = agreement_failures(agree, n, disagreements)
+    failures += more
     if pc_err > PC_ATOL:
         failures.append(f"PC error {pc_err:.3g}")
     # The script's own self-check must say the same.

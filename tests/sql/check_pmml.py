@@ -20,7 +20,7 @@ import zipfile
 from lxml import etree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check import read_csv, from_assignments, as_float, MIN_AGREEMENT, NEAR_TIE  # noqa: E402
+from check import read_csv, from_assignments, as_float, agreement_failures  # noqa: E402
 
 
 def schema():
@@ -76,12 +76,8 @@ def check(case, xsd):
         else:
             disagreements.append((r[0], r[1], g, as_float(r[4])))
     n = len(app_s)
-    share = agree / n if n else 0.0
-    not_ties = [d for d in disagreements if d[3] is None or d[3] >= NEAR_TIE]
-    if share < MIN_AGREEMENT:
-        failures.append(f"agreement {share:.5f} below {MIN_AGREEMENT}")
-    if not_ties:
-        failures.append(f"{len(not_ties)} disagreements are not near-ties, e.g. {not_ties[:3]}")
+    share, more = agreement_failures(agree, n, disagreements)
+    failures += more
     print(
         f"{os.path.basename(case)} pmml: valid={not failures or 'not valid' not in failures[0]}, {n} accounts, "
         f"agreement {agree}/{n} ({100 * share:.3f} %), {len(disagreements)} disagreements (all near-ties)" + ("" if not failures else " FAILED")

@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check import statements  # noqa: E402
+from check import spark_session, statements  # noqa: E402
 
 
 def tree_rss_mb():
@@ -64,19 +64,7 @@ def main():
         con.execute(f"COPY ({parts[-1]}) TO '{target}' (HEADER)")
         accounts = con.execute(f"SELECT count(*) FROM read_csv('{target}')").fetchone()[0]
     else:
-        from pyspark.sql import SparkSession
-
-        spark = (
-            SparkSession.builder.master("local[2]")
-            .appName("segscope-sql-bench")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.driver.memory", "6g")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.session.timeZone", "UTC")
-            .getOrCreate()
-        )
-        spark.sparkContext.setLogLevel("ERROR")
+        spark = spark_session("segscope-sql-bench", **{"spark.driver.memory": "6g"})
         parts[0] = parts[0].replace("OPTIONS (path '", "OPTIONS (path '" + os.getcwd() + "/")
         for s in parts[:-1]:
             spark.sql(s)
