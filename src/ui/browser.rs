@@ -165,9 +165,15 @@ pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
 /// image, font, script, style, frame, beacon) can leave the page. The one
 /// exception, `worker-src blob:`, lets the page start its analysis worker
 /// from a `blob:` URL it built in memory (see `ui::worker`); the worker
-/// inherits this policy, so it cannot make requests either, nor compile
-/// new code. It adds to the one in index.html; browsers enforce both.
-pub const LOCKED_CSP: &str = "default-src 'none'; worker-src blob:; img-src data:; base-uri 'none'; form-action 'none'";
+/// inherits this policy, so it cannot make requests either, nor run new
+/// script. `script-src 'wasm-unsafe-eval'` loads no script (no source is
+/// listed) and only lets WebAssembly be instantiated: Firefox checks it when
+/// the worker instantiates the module the page sends it (without it, Firefox
+/// 153 refused, the worker did not start and every job ran on the page's
+/// thread after a 10 s wait); it opens no exit. It adds to the one in
+/// index.html; browsers enforce both.
+pub const LOCKED_CSP: &str =
+    "default-src 'none'; script-src 'wasm-unsafe-eval'; worker-src blob:; img-src data:; base-uri 'none'; form-action 'none'";
 
 /// Adds [`LOCKED_CSP`] as a `<meta http-equiv>` policy to the document head.
 pub fn lock_down_csp() -> Result<(), JsValue> {
