@@ -5,6 +5,7 @@ use super::file_text::FileText;
 use crate::analysis::Segmentation;
 use crate::export::anomaly_feature_words;
 use crate::features::FeatureTable;
+use crate::view_model::quality::anomalies_heading;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -39,10 +40,7 @@ pub fn Anomalies(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView
     };
     view! {
         <details class="anomalies" open>
-            <summary>{format!(
-                "Top anomalies: the {} most unusual accounts (top 1%), by {}",
-                seg.anomalies.len(), seg.anomaly_unit
-            )}</summary>
+            <summary>{anomalies_heading(seg.anomalies.len(), shown.len(), seg.anomaly_unit.as_str())}</summary>
             <table aria-label="Top anomalies" class="small">
                 <thead><tr>
                     <th scope="col">"Account"</th><th scope="col">"Segment"</th><th scope="col">"Anomaly score"</th>

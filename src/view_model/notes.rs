@@ -94,8 +94,9 @@ pub fn data_notes(ft: &FeatureTable, seg: &Segmentation, table: Option<&TableSum
             notes.push(format!("{key} is the same for every account, so it was left out of the clustering."));
         } else if st.imputed > 0 {
             notes.push(format!(
-                "{key}: {} no value (e.g. no option trades for put_share); filled with the median {} for clustering, shown as – in the table and empty in the export.",
+                "{key}: {} no value ({}); filled with the median {} for clustering, shown as – in the table and empty in the export.",
                 count_of(st.imputed, "account has", "accounts have"),
+                why_no_value(key),
                 fmt_num(st.median)
             ));
         }
@@ -103,10 +104,37 @@ pub fn data_notes(ft: &FeatureTable, seg: &Segmentation, table: Option<&TableSum
     notes
 }
 
+/// Why an account can have no value of feature `key`: the catalogue's
+/// ratios are undefined without what they divide by; any other feature (a
+/// customer table's column) had an empty or unreadable cell.
+fn why_no_value(key: &str) -> &'static str {
+    match key {
+        "put_share" => "no option trade with a known call or put",
+        "win_rate" => "no fill with a non-zero PnL",
+        "mean_leverage" | "max_leverage" => "no fill states its leverage",
+        "spot_share" | "perpetual_share" | "future_share" | "option_share" => "no fill of a known instrument type",
+        "long_short_bias" => "no fill with a known side",
+        "maker_share" => "no fill with a known maker/taker flag",
+        "median_notional" => "no fill with a notional",
+        _ => "an empty or unreadable cell",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view_model::response::testing::run;
+    use crate::view_model::response::testing::{run, sample_run};
+
+    #[test]
+    fn a_missing_value_note_says_why_for_its_own_feature() {
+        // In the sample, accounts without options have no put_share, and accounts whose fills all
+        // closed at zero PnL have no win_rate: each note gives its own reason.
+        let (_, o, summary) = sample_run();
+        let notes = data_notes(&o.ft, &o.seg, Some(&summary));
+        let note = |key: &str| notes.iter().find(|n| n.starts_with(&format!("{key}: "))).cloned().unwrap_or_default();
+        assert!(note("put_share").contains("(no option trade with a known call or put)"), "{notes:?}");
+        assert!(note("win_rate").contains("(no fill with a non-zero PnL)"), "{notes:?}");
+    }
 
     #[test]
     fn notes_on_a_messy_customer_table() {
@@ -155,7 +183,7 @@ mod tests {
             .map(|(j, _)| o.ft.defs[j].key.clone())
             .collect();
         assert_eq!(dropped_or_imputed, ["spend", "region"]);
-        expected.push(format!("spend: 1 account has no value (e.g. no option trades for put_share); filled with the median {median} for clustering, shown as – in the table and empty in the export."));
+        expected.push(format!("spend: 1 account has no value (an empty or unreadable cell); filled with the median {median} for clustering, shown as – in the table and empty in the export."));
         expected.push("region is the same for every account, so it was left out of the clustering.".into());
         assert_eq!(notes, expected);
         // Without the table's summary, nothing about reading the file.

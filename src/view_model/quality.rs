@@ -2,7 +2,7 @@
 //! the runner-up was), the **Warnings** a careful analyst would raise
 //! (a tiny segment, a k at the edge of the searched range, overlapping
 //! segments, one feature family dominating, near-duplicate features), and
-//! which features defined the segments.
+//! which features defined the segments; the heading of the Top anomalies table.
 
 use crate::analysis::correlation::{near_duplicates, NEAR_DUPLICATE_R};
 use crate::analysis::segmentation::runner_up;
@@ -169,6 +169,18 @@ pub fn features_text(seg: &Segmentation, ft: &FeatureTable, set: &str) -> String
     format!("clustered on {} of {} features ({set}{balanced})", seg.used.len(), ft.defs.len())
 }
 
+/// The heading of table **Top anomalies**: how many accounts are the top
+/// 1 % (`flagged`, all marked in the download), by what score (`unit`), and
+/// how many of them the table lists (`listed`) when that is fewer.
+pub fn anomalies_heading(flagged: usize, listed: usize, unit: &str) -> String {
+    let head = format!("Top anomalies: the {flagged} most unusual accounts (top 1%), by {unit}");
+    if listed < flagged {
+        format!("{head}; the first {listed} listed here")
+    } else {
+        head
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +283,14 @@ mod tests {
         let k = seg.k_requested.unwrap();
         assert!(k == 2 || k == 3);
         assert!(w.iter().any(|s| s.starts_with(&format!("k = {k} is the"))), "{w:?}");
+    }
+
+    #[test]
+    fn the_anomalies_heading_says_how_many_it_lists() {
+        assert_eq!(
+            anomalies_heading(30, 15, "distance to the segment's centre"),
+            "Top anomalies: the 30 most unusual accounts (top 1%), by distance to the segment's centre; the first 15 listed here"
+        );
+        assert_eq!(anomalies_heading(7, 7, "x"), "Top anomalies: the 7 most unusual accounts (top 1%), by x");
     }
 }
