@@ -92,8 +92,15 @@ def main():
     print(f"# PMML schema: pmml.xsd from {jar}")
     cases = [c for c in sys.argv[1:] if os.path.exists(os.path.join(c, "model.pmml"))]
     ok = True
-    for case in cases:
-        ok &= check(case, xsd)
+    try:
+        for case in cases:
+            ok &= check(case, xsd)
+    finally:
+        # The py4j gateway's JVM outlives this process unless shut down.
+        if _evaluator_backend is not None:
+            from jpmml_evaluator.py4j import Py4JBackend
+
+            Py4JBackend.destroyGateway()
     sys.exit(0 if ok else 1)
 
 
