@@ -15,6 +15,11 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
     let defs = ft.defs.clone();
     let unit = if seg.preprocessor.scaling == Scaling::Robust { "IQR" } else { "SD" };
     let apart = |p: &crate::analysis::segmentation::SegmentProfile| {
+        if p.distinguishing.is_empty() {
+            let floor = crate::analysis::segmentation::MIN_DISTINGUISHING;
+            return view! { {format!("near the overall centre (no clustering feature {floor} {unit} or more away)")} }
+                .into_any();
+        }
         // Each name in its own isolation (see the anomalies table).
         p.distinguishing
             .iter()
@@ -28,6 +33,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                 }
             })
             .collect_view()
+            .into_any()
     };
     view! {
         <div class="table-wrap">

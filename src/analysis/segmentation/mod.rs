@@ -27,7 +27,7 @@ mod sweep;
 pub use anomalies::segment_centres;
 pub use apply::{clustering_space, score_timed};
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
-pub use profiles::SegmentProfile;
+pub use profiles::{SegmentProfile, MIN_DISTINGUISHING};
 pub use quality::{NEAR_TIE, RECONSTRUCTION_VARIANCE};
 pub use sweep::{best, runner_up, KRule, KScore, KVote};
 
@@ -638,6 +638,29 @@ mod tests {
         ft.values = ndarray::concatenate![Axis(1), ft.values, Array2::from_shape_vec((noise.len(), 1), noise).unwrap()];
         ft.defs.push(FeatureDef { key: "luck".into(), unit: String::new(), formula: String::new(), feature: None });
         ft
+    }
+
+    #[test]
+    fn a_segment_at_the_overall_centre_is_not_set_apart_by_anything() {
+        // Three blobs on the diagonal: the middle one sits at the overall mean of both features.
+        let ft = blobs(60, &[[-10.0, -10.0], [0.0, 0.0], [10.0, 10.0]]);
+        let seg = segment(&ft, &SegmentOptions { k: Some(3), stability_runs: 0, ..SegmentOptions::default() }).unwrap();
+        let zs: Vec<_> = seg.profiles.iter().map(|p| p.z_means.clone()).collect();
+        let middle =
+            seg.profiles.iter().find(|p| p.z_means[0].abs() < 0.1).unwrap_or_else(|| panic!("no middle blob: {zs:?}"));
+        assert_eq!(middle.distinguishing, vec![], "it was 'low x (-0.0 SD)' before");
+        for p in &seg.profiles {
+            assert!(
+                p.distinguishing.iter().all(|&(_, z)| z.abs() >= profiles::MIN_DISTINGUISHING),
+                "{:?}",
+                p.distinguishing
+            );
+        }
+        assert_eq!(
+            seg.profiles.iter().filter(|p| p.distinguishing.len() == 2).count(),
+            2,
+            "the outer blobs: both features"
+        );
     }
 
     #[test]

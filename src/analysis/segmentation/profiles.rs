@@ -4,6 +4,13 @@
 use crate::features::{FeatureKey, FeatureTable};
 use ndarray::{Array2, ArrayView1};
 
+/// Smallest `|z_mean|` (scaled units: standard deviations for the standard
+/// scaler) that counts as setting a segment apart: 0.2, the "small" effect
+/// size of Cohen's d (J. Cohen, *Statistical Power Analysis for the
+/// Behavioral Sciences*, 1988). Below it the page said e.g. "low
+/// spending_score (-0.0 SD)", which sets nothing apart.
+pub const MIN_DISTINGUISHING: f64 = 0.2;
+
 /// One segment's summary.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SegmentProfile {
@@ -18,8 +25,9 @@ pub struct SegmentProfile {
     /// overall centre, in scaled units (standard deviations for the standard scaler).
     pub z_means: Vec<f64>,
     /// The (up to) three features used for clustering with the largest
-    /// `|z_mean|`, as (index into the feature table's defs, z): what sets
-    /// the segment apart in the space that defined it.
+    /// `|z_mean|`, at least [`MIN_DISTINGUISHING`], as (index into the
+    /// feature table's defs, z): what sets the segment apart in the space
+    /// that defined it. Empty for a segment at the overall centre.
     pub distinguishing: Vec<(usize, f64)>,
     /// Risk and anomaly flags, as sentences.
     pub flags: Vec<String>,
@@ -69,8 +77,12 @@ pub(super) fn profiles(
         let size = members.len();
         let means = nan_column_means(nf, members.iter().map(|&i| ft.values.row(i)));
         let z_means: Vec<f64> = centres.row(id - 1).to_vec();
-        let mut dist_feats: Vec<(usize, f64)> =
-            z_means.iter().enumerate().map(|(o, &v)| (kept[o], v)).filter(|(j, _)| used.contains(j)).collect();
+        let mut dist_feats: Vec<(usize, f64)> = z_means
+            .iter()
+            .enumerate()
+            .map(|(o, &v)| (kept[o], v))
+            .filter(|&(j, v)| used.contains(&j) && v.abs() >= MIN_DISTINGUISHING)
+            .collect();
         dist_feats.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         dist_feats.truncate(3);
         let anomalies = members.iter().filter(|&&i| is_anomaly[i]).count();
