@@ -2,8 +2,9 @@
 -- Model: fitted by segscope 0.1.0 on sample_trades.csv (38788 rows, 3000 accounts), Trades, k-means, k = 3, seed 42.
 -- Expects: the model's columns, by header: account_id (Account), timestamp (Timestamp), instrument (Instrument), side (Side), quantity (Quantity), price (Price), leverage (Leverage), fee (Fee), realized_pnl (Pnl), liquidity (Liquidity).
 -- Reads: sample_trades.csv (first statement; replace it to point at a warehouse table with the same columns).
--- Numbers: plain decimals (1234.5, 1e3, 12%); thousands separators or decimal commas must be
--- converted in segscope_input. Times: as the model's format (ISO 8601 (YYYY-MM-DD hh:mm:ss)).
+-- Numbers: plain decimals (1234.5, 1e3, 12%); thousands separators, decimal commas and units
+-- attached to numbers (18.29BTC, $5.00, (12.50)) must be converted in segscope_input.
+-- Times: as the model's format (ISO 8601 (YYYY-MM-DD hh:mm:ss)).
 -- Output: the last statement, one row per account. Intermediate views: segscope_rows,
 -- segscope_features (the features, NULL where the app has no value), segscope_space, segscope_scores.
 -- Self-check (when the app embedded its own results): SELECT * FROM segscope_self_check.

@@ -383,6 +383,52 @@ pub fn sample_csv() -> String {
     generate(SAMPLE_SEED, SAMPLE_ACCOUNTS)
 }
 
+/// Fills in the committed exchange-layout fixtures (`tests/fixtures/binance_spot*.csv`).
+pub const LAYOUT_FIXTURE_ROWS: usize = 1500;
+
+/// The sample's spot fills written twice with the same values: as a plain
+/// CSV (`account_id,timestamp,instrument,side,quantity,price,notional,fee`)
+/// and in Binance's spot trade-history export layout with a `User ID`
+/// column added (`Date(UTC),Pair,Side,Price,Executed,Amount,Fee,User ID`),
+/// which attaches each amount's asset: `0.0083420000BTC`,
+/// `664.71535704USDT`, `0.33240000USDT`. With `bnb_fees`, every third fee is
+/// written in BNB instead (as when a user pays fees in BNB), so the fee
+/// column mixes units. At most `max_rows` fills (the first ones). Read, both
+/// layouts must give the same features (tests/layouts.rs; the committed
+/// `tests/fixtures/binance_spot*.csv` are these with [`LAYOUT_FIXTURE_ROWS`]).
+pub fn binance_spot_layouts(bnb_fees: bool, max_rows: usize) -> (String, String) {
+    let sample = sample_csv();
+    let mut plain = String::from("account_id,timestamp,instrument,side,quantity,price,notional,fee\n");
+    let mut binance = String::from("Date(UTC),Pair,Side,Price,Executed,Amount,Fee,User ID\n");
+    let mut n = 0;
+    for line in sample.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (account, time, instrument, side, qty, price, fee) = (f[0], f[1], f[2], f[3], f[4], f[5], f[7]);
+        let Some(base) = instrument.strip_suffix("/USDT") else { continue };
+        if n == max_rows {
+            break;
+        }
+        let pair = format!("{base}USDT");
+        let time = time.replace('T', " ").replace('Z', "");
+        let (q, p): (f64, f64) = (qty.parse().unwrap_or(0.0), price.parse().unwrap_or(0.0));
+        let (q, fee_v): (String, f64) = (format!("{q:.10}"), fee.parse().unwrap_or(0.0));
+        let amount = format!("{:.8}", q.parse::<f64>().unwrap_or(0.0) * p);
+        let (fee, fee_unit) = if bnb_fees && n % 3 == 0 {
+            (format!("{:.8}", fee_v / 600.0), "BNB")
+        } else {
+            (format!("{fee_v:.8}"), "USDT")
+        };
+        n += 1;
+        let _ = writeln!(plain, "{account},{time},{pair},{side},{q},{price},{amount},{fee}");
+        let _ = writeln!(
+            binance,
+            "{time},{pair},{},{price},{q}{base},{amount}USDT,{fee}{fee_unit},{account}",
+            side.to_uppercase()
+        );
+    }
+    (plain, binance)
+}
+
 /// The sample's next period, with known changes: the same accounts of the
 /// same types drawn again (seed [`SAMPLE_SEED`] + 1), except that the first
 /// [`NEXT_PERIOD_LAPSING`] retail perpetual traders lapse (trade as lapsed

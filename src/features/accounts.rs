@@ -129,6 +129,9 @@ pub(super) struct Inputs {
     pub(super) fee: Option<usize>,
     pub(super) pnl: Option<usize>,
     pub(super) liquidity: Option<(usize, bool)>,
+    /// Roles whose column is mapped but left out because it mixes units
+    /// ([`crate::ingest::Mapping::summable`]).
+    pub(super) mixed_units: Vec<Role>,
 }
 
 /// Reads a numeric cell. A required cell that is empty or unreadable skips
@@ -631,6 +634,7 @@ impl Accounts {
         let offer = Offer {
             kind,
             has_role: &has_role,
+            mixed_units: &inp.mixed_units,
             real_time: inp.time.is_some_and(|(_, f)| f.is_time()),
             block_clock: inp.time.is_some_and(|(_, f)| !f.is_time()),
             has_notional,

@@ -79,12 +79,16 @@ impl FeatureBuilder {
                     option_type: m.get(Role::OptionType),
                     side: m.get(Role::Side),
                     quantity: m.get(Role::Quantity),
-                    price: m.get(Role::Price),
-                    notional: m.get(Role::Notional),
+                    price: m.summable(Role::Price),
+                    notional: m.summable(Role::Notional),
                     leverage: m.get(Role::Leverage),
-                    fee: m.get(Role::Fee),
-                    pnl: m.get(Role::Pnl),
+                    fee: m.summable(Role::Fee),
+                    pnl: m.summable(Role::Pnl),
                     liquidity: liq,
+                    mixed_units: [Role::Notional, Role::Fee, Role::Pnl]
+                        .into_iter()
+                        .filter(|&r| m.get(r).is_some() && m.summable(r).is_none())
+                        .collect(),
                 };
                 Builder::Accounts(Box::new(Accounts::new(headers, inputs, kind)))
             }

@@ -544,6 +544,8 @@ impl FeatureKey {
 pub(super) struct Offer<'a> {
     pub kind: DataKind,
     pub has_role: &'a dyn Fn(Role) -> bool,
+    /// Mapped roles left out because their column mixes units.
+    pub mixed_units: &'a [Role],
     pub real_time: bool,
     pub block_clock: bool,
     pub has_notional: bool,
@@ -592,6 +594,13 @@ impl Offer<'_> {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut add = |k: String, why: String| out.push((k, why));
         let tx = self.kind == DataKind::Transactions;
+        let mixed = |r: Role, otherwise: &str| -> String {
+            if self.mixed_units.contains(&r) {
+                format!("its column mixes units; see the note on the {} column", r.label())
+            } else {
+                otherwise.into()
+            }
+        };
         if self.block_clock {
             add("active_days".into(), "the clock is a block number, not a time".into());
         } else if !self.real_time {
@@ -601,7 +610,7 @@ impl Offer<'_> {
         }
         if !self.has_notional {
             let key = if tx { "monetary" } else { "total_notional" };
-            add(key.into(), "needs a notional column, or quantity and price".into());
+            add(key.into(), mixed(Role::Notional, "needs a notional column, or quantity and price"));
         }
         if tx {
             return out;
@@ -631,10 +640,10 @@ impl Offer<'_> {
             add("maker_share".into(), "no maker/taker column".into());
         }
         if !(self.has_role)(Role::Fee) {
-            add("total_fees".into(), "no fee column".into());
+            add("total_fees".into(), mixed(Role::Fee, "no fee column"));
         }
         if !(self.has_role)(Role::Pnl) {
-            add("realized_pnl".into(), "no realized PnL column".into());
+            add("realized_pnl".into(), mixed(Role::Pnl, "no realized PnL column"));
         }
         out
     }

@@ -11,6 +11,14 @@
 //! A column is given a non-plain format only if some of its values need it
 //! and every numeric-looking value reads under it; `1,234` alone (a decimal
 //! comma, or a thousands comma?) stays unread and is reported, never guessed.
+//!
+//! Exports also attach a unit: an asset or currency code or symbol before or
+//! after the number (`18.2932110000BTC`, `19.80 USDT`, `USDT 19.80`,
+//! `$1,234.50`, `1.234,50 €`), or write a negative in accounting parentheses
+//! (`(12.50)`). A column whose values need it is read with
+//! [`NumberFormat::affixes`] set ([`split_unit`] says what is stripped); its
+//! units are counted by [`units`] so that the page shows them and amounts in
+//! different units are never added up (see `Mapping::mixed_units`).
 
 /// `s.trim()` (Unicode whitespace at both ends), without decoding
 /// characters when `s` starts and ends with a visible ASCII byte, as almost
@@ -65,6 +73,10 @@ pub struct NumberFormat {
     pub decimal: u8,
     /// Thousands separator, if any: `b','` or `b'.'`.
     pub group: Option<u8>,
+    /// Values may carry a unit before or after the number, or accounting
+    /// parentheses for a negative ([`split_unit`]).
+    #[serde(default)]
+    pub affixes: bool,
 }
 
 impl Default for NumberFormat {
@@ -114,16 +126,24 @@ pub fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
 
 impl NumberFormat {
     /// `1234.5`.
-    pub const PLAIN: NumberFormat = NumberFormat { decimal: b'.', group: None };
+    pub const PLAIN: NumberFormat = NumberFormat { decimal: b'.', group: None, affixes: false };
     /// `1,234.5`.
-    pub const THOUSANDS_COMMA: NumberFormat = NumberFormat { decimal: b'.', group: Some(b',') };
+    pub const THOUSANDS_COMMA: NumberFormat = NumberFormat { decimal: b'.', group: Some(b','), affixes: false };
     /// `1.234,5`.
-    pub const DECIMAL_COMMA: NumberFormat = NumberFormat { decimal: b',', group: Some(b'.') };
+    pub const DECIMAL_COMMA: NumberFormat = NumberFormat { decimal: b',', group: Some(b'.'), affixes: false };
+
+    /// This format with units and accounting parentheses allowed (or not).
+    pub const fn with_affixes(self, affixes: bool) -> NumberFormat {
+        NumberFormat { affixes, ..self }
+    }
 
     /// Reads `s` in this format (missing markers and non-numbers give `None`, as [`parse_number`]).
     pub fn parse(self, s: &str) -> Option<f64> {
         if self == NumberFormat::PLAIN {
             return parse_number(s);
+        }
+        if self.affixes {
+            return self.parse_with_unit(s).map(|(v, _)| v);
         }
         let t = trim(s);
         let t = t.strip_suffix('%').unwrap_or(t).trim_end();
@@ -161,6 +181,22 @@ impl NumberFormat {
         parse_number(&plain)
     }
 
+    /// Reads `s` as a number with an optional unit ([`split_unit`]), giving
+    /// the value and the unit (empty when there is none). A negative written
+    /// twice (`(-5)`, `-$-5`) is no number.
+    pub fn parse_with_unit(self, s: &str) -> Option<(f64, &str)> {
+        if is_missing(s) {
+            return None;
+        }
+        let a = split_unit(s)?;
+        let v = self.with_affixes(false).parse(a.number)?;
+        match a.negative {
+            false => Some((v, a.unit)),
+            true if a.number.starts_with(['-', '+']) => None,
+            true => Some((-v, a.unit)),
+        }
+    }
+
     /// An example for notes, e.g. `1.234,5`.
     pub fn example(self) -> &'static str {
         match (self.decimal, self.group) {
@@ -173,7 +209,200 @@ impl NumberFormat {
 
 /// The format of a column from its non-missing values: plain unless some
 /// values need another format and all numeric-looking values read under it.
+/// Units ([`split_unit`]) are allowed when some values carry one (or
+/// accounting parentheses) and at least 99 % of the values with a digit
+/// then read, with at most [`MAX_UNITS`] distinct units; the separators are
+/// then decided on the numbers without their units.
 pub fn detect<'a>(values: impl Iterator<Item = &'a str>) -> NumberFormat {
+    let values: Vec<&str> = values.map(str::trim).filter(|v| v.bytes().any(|b| b.is_ascii_digit())).collect();
+    let needs_affix = values.iter().any(|v| parse_number(v).is_none() && !looks_numeric(v) && split_unit(v).is_some());
+    if needs_affix {
+        let split: Vec<Affixed> = values.iter().filter_map(|v| split_unit(v)).collect();
+        let mut distinct: Vec<&str> = split.iter().map(|a| a.unit).filter(|u| !u.is_empty()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if split.len() * 100 >= values.len() * 99 && distinct.len() <= MAX_UNITS {
+            let format = detect_separators(split.iter().map(|a| a.number)).with_affixes(true);
+            // The separators chosen must read the numbers too (`1,5 USDT` and `2.25 USDT` mixed: no).
+            let read = values.iter().filter(|v| format.parse(v).is_some()).count();
+            if read * 100 >= values.len() * 99 {
+                return format;
+            }
+        }
+    }
+    detect_separators(values.into_iter())
+}
+
+/// Most distinct units a column may carry and still be read as numbers with
+/// units: past it the "units" are more likely words (a free-text column).
+pub const MAX_UNITS: usize = 64;
+
+/// The units of a column's values read in `format` (none unless
+/// `format.affixes`), each with how many values carry it, most frequent first
+/// (ties by name). Values without a unit are not counted.
+pub fn units<'a>(format: NumberFormat, values: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
+    if !format.affixes {
+        return Vec::new();
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for v in values {
+        if let Some((_, u)) = format.parse_with_unit(v).filter(|(_, u)| !u.is_empty()) {
+            match counts.iter_mut().find(|(k, _)| k == u) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((u.to_string(), 1)),
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+}
+
+/// A cell split into its number and its unit by [`split_unit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Affixed<'a> {
+    /// The number as written, with its own sign and separators (`1,234.50`).
+    pub number: &'a str,
+    /// The unit before or after it (`USDT`, `$`, `€`), or empty.
+    pub unit: &'a str,
+    /// Written as a negative outside the number: accounting parentheses
+    /// `(12.50)`, or a sign before a leading unit (`-$5.00`).
+    pub negative: bool,
+}
+
+/// A currency sign, as exports put before or after amounts.
+fn is_currency_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '$' | '€'
+            | '£'
+            | '¥'
+            | '₩'
+            | '₹'
+            | '₽'
+            | '₺'
+            | '₿'
+            | '₮'
+            | '¢'
+            | '฿'
+            | '₫'
+            | '₴'
+            | '₦'
+            | '₱'
+            | '₪'
+    )
+}
+
+/// Words that scale a number rather than name its unit (`1.5k`, `2M`,
+/// `3 bn`): such cells are not read, as `1.5` would be wrong.
+const MAGNITUDES: [&str; 8] = ["k", "m", "b", "bn", "mn", "mm", "thousand", "million"];
+
+/// A unit: a currency sign, or a code of 2 to 12 letters and digits that
+/// starts with a letter (`USDT`, `BTC`, `USD`, `1000SHIB` is not one), or a
+/// few signs with a code (`US$`); never a magnitude word.
+fn is_unit(u: &str) -> bool {
+    let mut chars = u.chars();
+    let Some(first) = chars.next() else { return false };
+    let n = u.chars().count();
+    if n == 1 {
+        return is_currency_symbol(first);
+    }
+    n <= 12
+        && (first.is_alphabetic() || is_currency_symbol(first))
+        && u.chars().all(|c| c.is_alphanumeric() || is_currency_symbol(c))
+        && !MAGNITUDES.iter().any(|m| u.eq_ignore_ascii_case(m))
+}
+
+/// Splits a cell into a number and a unit written before or after it, and
+/// accounting parentheses (a code of letters before the number must be
+/// followed by a space, as `ACC00488` is an id): `18.29BTC`, `19.80
+/// USDT`, `USDT 19.80`, `$1,234.50`, `-$5.00`, `1.234,50 €`, `(12.50)`,
+/// `12%`. `None` when the cell is not such a number (no digit, two units,
+/// text around the number, a magnitude such as `1.5k`). The number keeps
+/// its separators: the column's [`NumberFormat`] reads it.
+pub fn split_unit(s: &str) -> Option<Affixed<'_>> {
+    let mut t = trim(s);
+    let mut negative = false;
+    if t.len() >= 2 && t.starts_with('(') && t.ends_with(')') {
+        negative = true;
+        t = t[1..t.len() - 1].trim();
+    }
+    // A sign before a leading unit: `-$5.00`, `- USDT 5`.
+    if let Some(rest) = t.strip_prefix(['-', '+']) {
+        let rest = rest.trim_start();
+        if rest.chars().next().is_some_and(|c| c.is_alphabetic() || is_currency_symbol(c)) {
+            if t.starts_with('-') {
+                if negative {
+                    return None;
+                }
+                negative = true;
+            }
+            t = rest;
+        }
+    }
+    // A leading unit is letters and currency signs, up to the number (`USDT19.8`, `US$ 5`).
+    let lead_end =
+        t.char_indices().find(|&(_, c)| !(c.is_alphabetic() || is_currency_symbol(c))).map_or(t.len(), |(i, _)| i);
+    let (prefix, rest) = t.split_at(lead_end);
+    let spaced = rest.starts_with(char::is_whitespace);
+    let rest = rest.trim_start();
+    // A code of letters is written apart from the number (`USDT 19.80`); joined to it, it is
+    // more likely an id (`ACC00488`). A currency sign may touch the number (`$5`, `US$5`).
+    if !prefix.is_empty() && !spaced && !prefix.chars().any(is_currency_symbol) {
+        return None;
+    }
+    let core = number_end(rest);
+    if core == 0 {
+        return None;
+    }
+    let (number, after) = rest.split_at(core);
+    let suffix = after.trim_start();
+    let unit = match (prefix.is_empty(), suffix.is_empty()) {
+        (true, true) => "",
+        (false, true) if is_unit(prefix) => prefix,
+        (true, false) if is_unit(suffix) => suffix,
+        _ => return None,
+    };
+    if negative && unit.is_empty() && number.starts_with(['-', '+']) {
+        return None;
+    }
+    Some(Affixed { number, unit, negative })
+}
+
+/// Length of the number at the start of `s`: an optional sign, digits with
+/// `.` and `,`, an optional exponent, an optional `%` (after spaces); 0 when
+/// it has no digit.
+fn number_end(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    let start = i;
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.' || b[i] == b',') {
+        i += 1;
+    }
+    if !b[start..i].iter().any(u8::is_ascii_digit) {
+        return 0;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'-' || b[j] == b'+') {
+            j += 1;
+        }
+        let digits = j;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j > digits {
+            i = j;
+        }
+    }
+    let after_space = i + s[i..].len() - s[i..].trim_start().len();
+    if s[after_space..].starts_with('%') {
+        i = after_space + 1;
+    }
+    i
+}
+
+/// [`detect`] without units: thousands separators or a decimal comma.
+fn detect_separators<'a>(values: impl Iterator<Item = &'a str>) -> NumberFormat {
     let mut fits = [true, true]; // THOUSANDS_COMMA, DECIMAL_COMMA
     let mut needs = [0usize, 0usize];
     for v in values {
@@ -277,6 +506,83 @@ mod tests {
             assert_eq!(parse_number(m), None, "{m:?}");
         }
         assert!(is_missing("N/A") && is_missing(" ") && !is_missing("0"));
+    }
+
+    #[test]
+    fn numbers_with_units_as_exports_write_them() {
+        let cases: [(&str, &str, f64, &str); 14] = [
+            ("18.2932110000BTC", "plain", 18.293211, "BTC"),
+            ("46163.10089061USDT", "plain", 46163.10089061, "USDT"),
+            ("19.80 USDT", "plain", 19.8, "USDT"),
+            ("USDT 19.80", "plain", 19.8, "USDT"),
+            ("$1,234.50", "comma", 1234.5, "$"),
+            ("-$5.00", "plain", -5.0, "$"),
+            ("$-5.00", "plain", -5.0, "$"),
+            ("1.234,50 €", "eu", 1234.5, "€"),
+            ("(12.50)", "plain", -12.5, ""),
+            ("($12.50)", "plain", -12.5, "$"),
+            ("-0.5 %", "plain", -0.5, ""),
+            ("12%", "plain", 12.0, ""),
+            ("0.18SOL", "plain", 0.18, "SOL"),
+            ("1e3 USD", "plain", 1000.0, "USD"),
+        ];
+        for (cell, f, want, unit) in cases {
+            let f = match f {
+                "comma" => NumberFormat::THOUSANDS_COMMA,
+                "eu" => NumberFormat::DECIMAL_COMMA,
+                _ => NumberFormat::PLAIN,
+            }
+            .with_affixes(true);
+            assert_eq!(f.parse_with_unit(cell), Some((want, unit)), "{cell}");
+        }
+        // Not numbers with a unit: magnitudes, two units, words around a number, a negative
+        // written twice, ids, times, instrument names.
+        for cell in [
+            "1.5k",
+            "2M",
+            "3 bn",
+            "$5 USD",
+            "Order 12 of 3",
+            "(-5)",
+            "-$-5",
+            "ACC00488",
+            "2026-01-01T18:39:37Z",
+            "BTC-27DEC24-60000-C",
+            "12 Dec 2024",
+            "USDT",
+            "",
+            "N/A",
+            "1.5 x",
+        ] {
+            assert_eq!(NumberFormat::PLAIN.with_affixes(true).parse(cell), None, "{cell:?}");
+        }
+        // The plain reader does not strip units.
+        assert_eq!(parse_number("19.80 USDT"), None);
+    }
+
+    #[test]
+    fn detects_units_only_when_the_column_writes_them() {
+        let f = detect(["18.29BTC", "0.18SOL", "1.5ETH", "2"].into_iter());
+        assert_eq!(f, NumberFormat::PLAIN.with_affixes(true));
+        assert_eq!(
+            units(f, ["18.29BTC", "0.18SOL", "1.5BTC", "2"].into_iter()),
+            vec![("BTC".to_string(), 2), ("SOL".to_string(), 1)]
+        );
+        assert_eq!(
+            detect(["$1,234.50", "$7.25", "($12.00)"].into_iter()),
+            NumberFormat::THOUSANDS_COMMA.with_affixes(true)
+        );
+        assert_eq!(detect(["1.234,50 €", "7,25 €"].into_iter()), NumberFormat::DECIMAL_COMMA.with_affixes(true));
+        // Plain columns stay plain, so the fast reader keeps reading them.
+        assert_eq!(detect(["1.5", "2.25", "12%"].into_iter()), NumberFormat::PLAIN);
+        // Mostly words: not a number column with units.
+        assert_eq!(detect(["Order 12 of 3", "5 USDT", "see note 4", "x1"].into_iter()), NumberFormat::PLAIN);
+        // More distinct "units" than MAX_UNITS: words, not units.
+        let many: Vec<String> = (0..=MAX_UNITS)
+            .map(|i| format!("{i} word{}", char::from(b'a' + (i % 26) as u8).to_string().repeat(1 + i / 26)))
+            .collect();
+        assert_eq!(detect(many.iter().map(String::as_str)), NumberFormat::PLAIN);
+        assert!(units(NumberFormat::PLAIN, ["5 USDT"].into_iter()).is_empty());
     }
 
     #[test]

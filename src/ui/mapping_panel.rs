@@ -150,6 +150,13 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, picked: Picked) -> impl IntoVi
                 </label>
                 {roles.into_iter().map(|role| {
                     let current = mapping.get(role);
+                    let unit = current.and_then(|c| {
+                        let label = mapping.unit_label(c)?;
+                        Some(match mapping.summable(role) {
+                            None => format!("Mixes units ({label}): not added up"),
+                            Some(_) => format!("Unit: {label}"),
+                        })
+                    });
                     let on_role = move |ev: leptos::ev::Event| {
                         state.edit_mapping(MappingEdit::Role(role, event_target_value(&ev).parse::<usize>().ok()));
                     };
@@ -162,6 +169,7 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, picked: Picked) -> impl IntoVi
                                     <option value=i.to_string() selected=current == Some(i) title=(option_text(h) != *h).then(|| escaped(h))>{option_text(h)}</option>
                                 }}).collect_view()}
                             </select>
+                            {unit.map(|u| view! { <span class="unit">{u}</span> })}
                         </label>
                     }
                 }).collect_view()}

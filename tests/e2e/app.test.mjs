@@ -471,6 +471,32 @@ test('gzip, UTF-16, Windows-1252, decimal commas and repeated header names are r
   await context.close();
 });
 
+test('Binance\'s spot export (units attached to amounts) gives the assignments of its plain equivalent, and the unit is shown', async () => {
+  const { page, log, context } = await openApp();
+  const fixtures = join(root, 'tests/fixtures');
+  const got = {};
+  for (const name of ['binance_spot_plain.csv', 'binance_spot.csv']) {
+    await page.getByLabel('Upload data').setInputFiles(join(fixtures, name));
+    await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), name);
+    await expectResult(page, name);
+    got[name] = (await download(page)).text;
+  }
+  const selected = async (label) => page.getByLabel(label, { exact: true }).evaluate((s) => s.selectedOptions[0].textContent);
+  assert.equal(await selected('Quantity'), 'Executed');
+  assert.equal(await selected('Notional'), 'Amount');
+  assert.equal(await selected('Fee'), 'Fee');
+  const mapping = await page.locator('details.mapping').innerText();
+  assert.match(mapping, /Unit: USDT/, 'the fee and notional units are shown');
+  assert.match(mapping, /Unit: BTC, ETH and 1 more/, 'the quantities\' assets are shown');
+  assert.match(mapping, /Column "Fee" \(Fee\) writes numbers with a unit \(USDT\)/);
+  const header = lines(got['binance_spot.csv'])[0];
+  assert.match(header, /total_notional/);
+  assert.match(header, /total_fees/);
+  assert.equal(got['binance_spot.csv'], got['binance_spot_plain.csv'], 'the same assignments, features and segments, byte for byte');
+  assertPrivate(log);
+  await context.close();
+});
+
 test('broken files give a clear alert, and the page keeps working', async () => {
   const { page, log, context } = await openApp();
   for (const b of BROKEN) {

@@ -13,8 +13,10 @@ use crate::ingest::{is_missing, parse_number, Table};
 struct ColumnStats {
     present: usize,
     numeric: usize,
-    /// How the column writes numbers (decimal comma, thousands separators).
+    /// How the column writes numbers (decimal comma, thousands separators, units).
     format: NumberFormat,
+    /// The units its numbers carry, with counts ([`number::units`]).
+    units: Vec<(String, usize)>,
     time: Option<TimeDetection>,
     side: usize,
     liquidity: usize,
@@ -56,6 +58,7 @@ fn column_stats(t: &Table, c: usize, rows: &[usize]) -> ColumnStats {
         present: 0,
         numeric: 0,
         format,
+        units: number::units(format, rows.iter().map(|&r| t.cell(r, c))),
         time: None,
         side: 0,
         liquidity: 0,
@@ -154,6 +157,7 @@ pub fn detect_mapping_with_unique(t: &Table) -> (Mapping, Option<usize>) {
         notes: vec![],
         detect_notes: vec![],
         number_formats: stats.iter().map(|s| s.format).collect(),
+        number_units: stats.iter().map(|s| s.units.clone()).collect(),
     };
     let mut used = vec![false; t.n_cols()];
     let mut account_score = 0;

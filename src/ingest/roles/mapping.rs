@@ -26,6 +26,11 @@ pub struct Mapping {
     pub(super) detect_notes: Vec<String>,
     /// How each column writes numbers (plain unless it consistently uses decimal commas or thousands separators).
     pub number_formats: Vec<NumberFormat>,
+    /// The units each column's numbers carry (`USDT`, `$`), with how many of
+    /// the rows looked at carry each, most frequent first; empty for plain
+    /// numbers ([`crate::ingest::number::units`]).
+    #[serde(default)]
+    pub number_units: Vec<Vec<(String, usize)>>,
 }
 
 /// Most numeric columns of a [`DataKind::CustomerTable`] used as features:
@@ -88,6 +93,40 @@ impl Mapping {
         self.cols[role as usize]
     }
 
+    /// The units column `c`'s numbers carry, most frequent first (empty for plain numbers).
+    pub fn units(&self, c: usize) -> &[(String, usize)] {
+        self.number_units.get(c).map_or(&[], Vec::as_slice)
+    }
+
+    /// The column of a role whose values are added up across rows, unless it
+    /// writes them in several units (`BNB` and `USDT` fees): amounts in
+    /// different units are never summed. Notional and price are left out
+    /// together when either mixes units (quantity x price would mix the same
+    /// quote assets). Quantity may mix units: each instrument's quantity is in
+    /// its own asset, and no feature adds quantities of different instruments.
+    pub fn summable(&self, role: Role) -> Option<usize> {
+        let c = self.get(role)?;
+        let mixed = |r: Role| self.get(r).is_some_and(|c| self.units(c).len() > 1);
+        let out = match role {
+            Role::Notional | Role::Price => mixed(Role::Notional) || mixed(Role::Price),
+            Role::Fee | Role::Pnl => mixed(role),
+            _ => false,
+        };
+        (!out).then_some(c)
+    }
+
+    /// How the page shows column `c`'s unit: `USDT`, or `BTC, SOL and 3 more`
+    /// when it has several; `None` for plain numbers.
+    pub fn unit_label(&self, c: usize) -> Option<String> {
+        let u = self.units(c);
+        match u.len() {
+            0 => None,
+            1 => Some(u[0].0.clone()),
+            2 => Some(format!("{} and {}", u[0].0, u[1].0)),
+            n => Some(format!("{}, {} and {} more", u[0].0, u[1].0, n - 2)),
+        }
+    }
+
     /// Maps `role` to column `col` (or unmaps it), un-mapping any other role
     /// that used `col`, and re-derives the time format and notes.
     pub fn set(&mut self, t: &Table, role: Role, col: Option<usize>) {
@@ -141,6 +180,38 @@ impl Mapping {
         self.get(Role::Notional).is_none() && self.get(Role::Quantity).is_some() && self.get(Role::Price).is_some()
     }
 
+    /// The note on the units of column `c`, mapped to a numeric `role`, if it
+    /// has any: the unit read, or, when it mixes units, what is not computed.
+    fn unit_note(&self, t: &Table, role: Role, c: usize) -> Option<String> {
+        let units = self.units(c);
+        let label = self.unit_label(c)?;
+        let name = &t.headers[c];
+        let seen: usize = units.iter().map(|(_, n)| n).sum();
+        if units.len() == 1 {
+            return Some(format!(
+                "Column \"{name}\" ({}) writes numbers with a unit ({label}); read as numbers in {label}.",
+                role.label()
+            ));
+        }
+        if self.summable(role).is_some() {
+            return Some(format!(
+                "Column \"{name}\" ({}) writes numbers in several units ({label}): each in its instrument's own asset, read as numbers.",
+                role.label()
+            ));
+        }
+        let counts: Vec<String> = units.iter().take(5).map(|(u, n)| format!("{u} in {n}")).collect();
+        let what = match role {
+            Role::Fee => "total_fees is",
+            Role::Pnl => "realized_pnl and win_rate are",
+            _ => "total_notional and the other notional features are",
+        };
+        Some(format!(
+            "Column \"{name}\" mixes units ({}{} of {seen} rows looked at): amounts in different units are not added up, so {what} not computed from it. Convert the column to one unit (or split the file by unit) and load it again.",
+            counts.join(", "),
+            if units.len() > 5 { ", ..." } else { "" },
+        ))
+    }
+
     /// Re-derives what depends on the roles, the kind and the time format: the
     /// timestamp format, the feature columns of a customer table, and the notes.
     pub(super) fn refresh(&mut self, t: &Table) {
@@ -190,7 +261,7 @@ impl Mapping {
         let mut formats_noted = vec![false; t.n_cols()];
         let mut note_format = |notes: &mut Vec<String>, c: usize| {
             let f = self.number_formats.get(c).copied().unwrap_or_default();
-            if f != NumberFormat::PLAIN && !formats_noted[c] {
+            if f.with_affixes(false) != NumberFormat::PLAIN && !formats_noted[c] {
                 formats_noted[c] = true;
                 notes.push(format!("Column \"{}\" writes numbers as {}; read that way.", t.headers[c], f.example()));
             }
@@ -198,6 +269,9 @@ impl Mapping {
         for role in Role::ALL.into_iter().filter(|r| r.is_numeric()) {
             if let Some(c) = self.get(role) {
                 note_format(&mut self.notes, c);
+                if let Some(note) = self.unit_note(t, role, c) {
+                    self.notes.push(note);
+                }
             }
         }
         if self.kind == DataKind::CustomerTable {
@@ -234,6 +308,15 @@ impl Mapping {
             }
             for &c in &numeric {
                 note_format(&mut self.notes, c);
+                if let Some(u) = self.unit_label(c) {
+                    let e = self.units(c).first().map(|(u, _)| u.as_str()).unwrap_or_default();
+                    self.notes.push(format!(
+                        "Column \"{}\" writes its numbers with a unit ({u}{}); read as numbers, the unit left off{}.",
+                        t.headers[c],
+                        if e.is_empty() { String::new() } else { format!(", e.g. 12.5 {e}") },
+                        if self.units(c).len() > 1 { ": it mixes units, so compare its values with care" } else { "" }
+                    ));
+                }
             }
             self.feature_columns = numeric;
             if !ignored.is_empty() {

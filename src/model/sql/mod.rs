@@ -194,8 +194,9 @@ fn header(model: &Model, dialect: Dialect, file_name: &str) -> String {
          -- Model: fitted by segscope {model_app} on {file} ({rows} rows, {accounts} accounts), {kind:?}, {method}, k = {k}, seed {seed}.\n\
          -- Expects: the model's columns, by header: {columns}.\n\
          -- Reads: {input} (first statement; replace it to point at a warehouse table with the same columns).\n\
-         -- Numbers: plain decimals (1234.5, 1e3, 12%); thousands separators or decimal commas must be\n\
-         -- converted in segscope_input. Times: as the model's format ({time}).\n\
+         -- Numbers: plain decimals (1234.5, 1e3, 12%); thousands separators, decimal commas and units\n\
+         -- attached to numbers (18.29BTC, $5.00, (12.50)) must be converted in segscope_input.\n\
+         -- Times: as the model's format ({time}).\n\
          -- Output: the last statement, one row per account. Intermediate views: segscope_rows,\n\
          -- segscope_features (the features, NULL where the app has no value), segscope_space, segscope_scores.\n\
          -- Self-check (when the app embedded its own results): SELECT * FROM segscope_self_check.{approximation}\n",
