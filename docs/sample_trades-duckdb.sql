@@ -562,8 +562,8 @@ ORDER BY n.i;
 SELECT s.account_id, s.segment, n.name, s.pc1, s.pc2, s.distance, s.margin
 FROM segscope_scores AS s
   LEFT JOIN (VALUES
-    (1, 'Segment 1'),
-    (2, 'Segment 2'),
-    (3, 'Segment 3')
+    (1, 'Spot holders'),
+    (2, 'High-leverage perpetual traders'),
+    (3, 'Put-heavy options hedgers, large tickets')
   ) AS n(segment, name) ON n.segment = s.segment
 ORDER BY s.account_id;

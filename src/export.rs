@@ -1,4 +1,5 @@
-//! CSV export of segment assignments.
+//! Exports: the segment assignments (CSV), the watchlist (CSV) and the
+//! segment summary (CSV and JSON), with each segment's name.
 //!
 //! Text that came from the user's file (account ids, column names) is
 //! quoted per RFC 4180 and guarded against spreadsheet formula injection
@@ -67,24 +68,45 @@ pub fn segment_label(s: usize) -> String {
     }
 }
 
+/// The name of segment `s` (0 = noise): `names[s - 1]` when given (the
+/// user's edits), else the segment's generated name, else `Segment s`.
+pub fn segment_name(seg: &Segmentation, names: Option<&[String]>, s: usize) -> String {
+    if s == 0 {
+        return "Noise".into();
+    }
+    names
+        .and_then(|n| n.get(s - 1))
+        .or_else(|| seg.profiles.get(s - 1).map(|p| &p.name))
+        .filter(|n| !n.is_empty())
+        .cloned()
+        .unwrap_or_else(|| format!("Segment {s}"))
+}
+
 /// The assignments file: one row per account with
-/// `account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,[margin_multiplier,][membership...],<features...>`;
+/// `account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,[margin_multiplier,][membership...],<features...>,segment_name`;
 /// features in raw units, empty where undefined for the account; segments
 /// numbered `1..=k` as shown, `noise` for accounts HDBSCAN left unassigned;
 /// `top_anomaly` is 1 for the top 1 % anomaly scores, and `anomaly_features`
 /// says why for them ([`anomaly_features_text`]; empty for the others);
 /// `margin_multiplier` (trades, `risk` given) is the suggestion for the
 /// account's segment; membership columns are
-/// `p_segment_1..k` (Gaussian mixture) or `membership_probability` (HDBSCAN).
-pub fn assignments_csv(ft: &FeatureTable, seg: &Segmentation, risk: Option<&[SegmentRisk]>) -> String {
-    assignments_csv_with(ft, seg, risk, None)
+/// `p_segment_1..k` (Gaussian mixture) or `membership_probability` (HDBSCAN);
+/// `segment_name` ([`segment_name`], `names` the user's) comes last, so
+/// that the columns before it stay where they were.
+pub fn assignments_csv(
+    ft: &FeatureTable,
+    seg: &Segmentation,
+    risk: Option<&[SegmentRisk]>,
+    names: Option<&[String]>,
+) -> String {
+    assignments_csv_with(ft, seg, risk, None, names)
 }
 
 /// The next period's assignments: [`assignments_csv`] with column
 /// `segment_before` after `account_id`, each account's segment in the first
 /// period (`before[i]` for account `i`; empty for a new account).
 pub fn next_assignments_csv(ft: &FeatureTable, seg: &Segmentation, before: &[String]) -> String {
-    assignments_csv_with(ft, seg, None, Some(before))
+    assignments_csv_with(ft, seg, None, Some(before), None)
 }
 
 fn assignments_csv_with(
@@ -92,8 +114,10 @@ fn assignments_csv_with(
     seg: &Segmentation,
     risk: Option<&[SegmentRisk]>,
     before: Option<&[String]>,
+    names: Option<&[String]>,
 ) -> String {
     let mut out = String::with_capacity(ft.ids.len() * (24 + 12 * ft.defs.len()));
+    let escaped_names: Vec<String> = (0..=seg.k).map(|s| escape_text(&segment_name(seg, names, s))).collect();
     let mut anomaly = vec![None; ft.ids.len()];
     seg.anomalies.iter().enumerate().for_each(|(r, &i)| anomaly[i] = Some(r));
     let margin = |s: usize| risk.and_then(|v| v.iter().find(|x| x.segment == s)).map(|x| x.margin_multiplier);
@@ -119,7 +143,7 @@ fn assignments_csv_with(
         out.push(',');
         out.push_str(&escape_text(&d.key));
     }
-    out.push('\n');
+    out.push_str(",segment_name\n");
     for (i, id) in ft.ids.iter().enumerate() {
         out.push_str(&escape_text(id));
         if let Some(b) = before {
@@ -154,9 +178,82 @@ fn assignments_csv_with(
             out.push(',');
             number(&mut out, ft.values[[i, j]]);
         }
+        out.push(',');
+        out.push_str(escaped_names.get(seg.segments[i]).map_or("", String::as_str));
         out.push('\n');
     }
     out
+}
+
+/// The segment summary as CSV: one row per segment (noise, if any, last),
+/// `segment,name,size,share,distinguishing,<feature means...>`: `share` of
+/// all accounts (0 to 1), `distinguishing` the features that set the segment
+/// apart with their distance from the overall centre in scaled units
+/// (`high maker_share (+1.8); ...`), then each feature's mean over the
+/// segment's accounts in its raw unit (empty where no account has a value).
+pub fn summary_csv(ft: &FeatureTable, seg: &Segmentation, names: Option<&[String]>) -> String {
+    let mut out = String::from("segment,name,size,share,distinguishing");
+    for d in &ft.defs {
+        out.push(',');
+        out.push_str(&escape_text(&d.key));
+    }
+    out.push('\n');
+    let n = ft.ids.len().max(1) as f64;
+    for p in &seg.profiles {
+        let _ = write!(out, "{},{},{},", p.id, escape_text(&segment_name(seg, names, p.id)), p.size);
+        number(&mut out, p.share);
+        out.push(',');
+        out.push_str(&escape_text(&distinguishing_text(ft, p)));
+        for m in &p.means {
+            out.push(',');
+            number(&mut out, *m);
+        }
+        out.push('\n');
+    }
+    if seg.noise > 0 {
+        let _ = write!(out, "noise,Noise,{},", seg.noise);
+        number(&mut out, seg.noise as f64 / n);
+        out.push_str(",not assigned to any segment (HDBSCAN)");
+        out.push_str(&",".repeat(ft.defs.len()));
+        out.push('\n');
+    }
+    out
+}
+
+/// `high maker_share (+1.8); low trade_count (-0.9)`: a profile's
+/// distinguishing features, scaled units.
+fn distinguishing_text(ft: &FeatureTable, p: &crate::analysis::segmentation::SegmentProfile) -> String {
+    p.distinguishing
+        .iter()
+        .map(|&(j, z)| format!("{} {} ({z:+.1})", if z >= 0.0 { "high" } else { "low" }, ft.defs[j].key))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The segment summary as JSON: an array with one object per segment
+/// (`1..=k`, noise not included), each with `segment` (number), `name`,
+/// `size` (accounts), `share` (of all accounts, 0 to 1), `distinguishing`
+/// (`[{feature, z}]`, scaled units from the overall centre) and `means`
+/// (`{feature key: mean in the raw unit}`, `null` where no account has a value).
+pub fn summary_json(ft: &FeatureTable, seg: &Segmentation, names: Option<&[String]>) -> String {
+    use serde_json::{json, Map, Value};
+    let num = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+    let items: Vec<Value> = seg
+        .profiles
+        .iter()
+        .map(|p| {
+            let means: Map<String, Value> = ft.defs.iter().zip(&p.means).map(|(d, &m)| (d.key.clone(), num(m))).collect();
+            json!({
+                "segment": p.id,
+                "name": segment_name(seg, names, p.id),
+                "size": p.size,
+                "share": num(p.share),
+                "distinguishing": p.distinguishing.iter().map(|&(j, z)| json!({ "feature": ft.defs[j].key, "z": num(z) })).collect::<Vec<_>>(),
+                "means": means,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
 }
 
 /// The watchlist for review: one row per flagged account, in the order of
@@ -164,7 +261,13 @@ fn assignments_csv_with(
 /// `rules` the rule keys joined by `;` ([`Rule::key`]), `evidence` as
 /// [`crate::analysis::risk::evidence`] words it, `margin_multiplier` the
 /// suggestion for the account's segment (from `risk`).
-pub fn watchlist_csv(ft: &FeatureTable, seg: &Segmentation, flagged: &[Flagged], risk: &[SegmentRisk]) -> String {
+pub fn watchlist_csv(
+    ft: &FeatureTable,
+    seg: &Segmentation,
+    flagged: &[Flagged],
+    risk: &[SegmentRisk],
+    names: Option<&[String]>,
+) -> String {
     let mut out = String::from(
         "account_id,segment,segment_name,rules,evidence,anomaly_score,top_anomaly,anomaly_features,margin_multiplier\n",
     );
@@ -176,7 +279,7 @@ pub fn watchlist_csv(ft: &FeatureTable, seg: &Segmentation, flagged: &[Flagged],
         let rules: Vec<&str> = f.rules.iter().map(|r| r.key()).collect();
         let evidence = rows.get(i).map_or(String::new(), |a| crate::analysis::risk::evidence(&a.flags, &f.rules));
         out.push_str(&escape_text(&ft.ids[i]));
-        let name = if s == 0 { "Noise".to_string() } else { format!("Segment {s}") };
+        let name = escape_text(&segment_name(seg, names, s));
         let _ = write!(out, ",{},{name},{},{},", segment_label(s), rules.join(";"), escape_text(&evidence));
         number(&mut out, seg.anomaly_score[i]);
         out.push_str(if top.is_some() { ",1," } else { ",0," });
@@ -197,6 +300,11 @@ pub fn export_file_name(input: &str) -> String {
     let stem = input.rsplit_once('.').map_or(input, |(s, _)| s);
     let safe: String = stem.chars().map(|c| if c.is_alphanumeric() || "-_".contains(c) { c } else { '_' }).collect();
     format!("{}-segments.csv", if safe.is_empty() { "segscope" } else { &safe })
+}
+
+/// Suggested summary names: `<input stem>-summary.csv` and `-summary.json`.
+pub fn summary_file_name(input: &str, extension: &str) -> String {
+    export_file_name(input).replace("-segments.csv", &format!("-summary.{extension}"))
 }
 
 /// Suggested model name: `<input stem>-model.json`.

@@ -41,6 +41,8 @@ fn round_trip(csv: &str, method: Method) -> Model {
     assert_eq!(applied.k, seg.k);
     let sizes = |s: &segscope::analysis::Segmentation| s.profiles.iter().map(|p| p.size).collect::<Vec<_>>();
     assert_eq!(sizes(&applied), sizes(&seg));
+    let names = |s: &segscope::analysis::Segmentation| s.profiles.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&applied), model.names(), "scored accounts take the model's names");
     model
 }
 
@@ -49,7 +51,7 @@ fn a_saved_k_means_model_gives_the_same_segments_on_its_own_file() {
     let model = round_trip(&segscope::sample::sample_csv(), Method::KMeans);
     assert_eq!(model.format_version, FORMAT_VERSION);
     assert_eq!(model.segments.len(), model.selection.k);
-    assert_eq!(model.segments[0].name, "Segment 1");
+    assert_eq!(model.segments[0].name, "Spot holders", "the generated name is saved");
     assert_eq!(model.segments[0].colour, "#4e79a7");
     assert!(!model.selection.sweep.is_empty(), "the k sweep is kept");
     assert_eq!(model.input.accounts, 3000);

@@ -126,7 +126,13 @@ impl Model {
         }
         let aligned = self.align(ft)?;
         let template = self.segmentation()?;
-        let seg = score_timed(&aligned, &template, clock, starting).map_err(|e| e.to_string())?;
+        let mut seg = score_timed(&aligned, &template, clock, starting).map_err(|e| e.to_string())?;
+        // The model's names (as its user left them), not ones generated from this file.
+        for p in &mut seg.profiles {
+            if let Some(s) = self.segments.iter().find(|s| s.number == p.id) {
+                p.name = s.name.clone();
+            }
+        }
         Ok((aligned, seg))
     }
 }

@@ -405,7 +405,10 @@ impl Model {
             .iter()
             .map(|p| SegmentSpec {
                 number: p.id,
-                name: names.and_then(|n| n.get(p.id - 1).cloned()).unwrap_or_else(|| format!("Segment {}", p.id)),
+                name: names
+                    .and_then(|n| n.get(p.id - 1).cloned())
+                    .or_else(|| (!p.name.is_empty()).then(|| p.name.clone()))
+                    .unwrap_or_else(|| format!("Segment {}", p.id)),
                 colour: segment_colour(p.id),
                 size: p.size,
             })

@@ -146,7 +146,12 @@ fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl
     };
     view! {
         <strong><FileText text=ft.ids[i].clone() fixed=true/></strong>
-        <span>{if s == 0 { " · noise".to_string() } else { format!(" · segment {s}") }}</span>
+        <span>{if s == 0 {
+            " · noise".to_string().into_any()
+        } else {
+            let name = expect_context::<AppState>().names.with_untracked(|n| n.get(s - 1).cloned().unwrap_or_default());
+            view! { {format!(" · segment {s}: ")}<FileText text=name fixed=true/> }.into_any()
+        }}</span>
         <br/>
         <small>{format!("PC1 {:.2}, PC2 {:.2}", seg.projection[[i, 0]], seg.projection[[i, 1]])}</small>
         <ul>
@@ -158,11 +163,16 @@ fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl
 
 #[component]
 fn Legend(seg: Arc<Segmentation>) -> impl IntoView {
+    let state = expect_context::<AppState>();
     view! {
         <ul class="legend" aria-label="Legend">
-            {seg.profiles.iter().map(|p| view! {
-                <li><span class=format!("swatch seg-{}", (p.id - 1) % 10 + 1)></span>{format!("Segment {} ({})", p.id, p.size)}</li>
-            }).collect_view()}
+            {seg.profiles.iter().map(|p| { let (id, size) = (p.id, p.size); view! {
+                <li><span class=format!("swatch seg-{}", (id - 1) % 10 + 1)></span>{move || {
+                    // The name may hold a column's name from the file: shown as file text.
+                    let name = state.names.with(|n| n.get(id - 1).cloned().unwrap_or_default());
+                    view! { {format!("{id} · ")}<FileText text=name fixed=true/>{format!(" ({size})")} }
+                }}</li>
+            }}).collect_view()}
             {(seg.noise > 0).then(|| view! { <li><span class="swatch seg-noise"></span>{format!("Noise ({})", seg.noise)}</li> })}
         </ul>
     }

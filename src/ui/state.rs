@@ -10,6 +10,7 @@ use crate::analysis::risk::RiskParams;
 use crate::analysis::{Method, Scaling, TransformChoice};
 use crate::export::{assignments_csv, export_file_name, watchlist_csv, watchlist_file_name};
 use crate::export::{model_file_name, next_assignments_csv, pmml_file_name, sql_file_name};
+use crate::export::{summary_csv, summary_file_name, summary_json};
 use crate::ingest::{Mapping, Quoting, RaggedRows};
 use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
 use crate::model::pmml;
@@ -84,6 +85,11 @@ pub struct AppState {
     pub offer_quoting_off: RwSignal<bool>,
     /// The latest successful run.
     pub result: RwSignal<Option<ResultView>>,
+    /// The name of each segment `1..=k` of the result on screen (index
+    /// `s - 1`): generated ([`crate::analysis::segmentation::segment_names`]),
+    /// a saved model's, or the user's edit; every table, export and the
+    /// model use them.
+    pub names: RwSignal<Vec<String>>,
     /// Time of the scatter plot's last draw, milliseconds.
     pub render_ms: RwSignal<Option<f64>>,
     /// The features and segmentation of the latest result, kept after a
@@ -131,6 +137,7 @@ impl AppState {
             quoting: RwSignal::new(Quoting::Auto),
             offer_quoting_off: RwSignal::new(false),
             result: RwSignal::new(None),
+            names: RwSignal::new(Vec::new()),
             render_ms: RwSignal::new(None),
             last: RwSignal::new(None),
             risk: RwSignal::new(RiskParams::default()),
@@ -220,14 +227,27 @@ impl AppState {
                     self.busy.set(Busy::Idle);
                     // A refit: its segments take the numbers of those they match.
                     let mut result = result;
+                    let mut names: Vec<String> = result.seg.profiles.iter().map(|p| p.name.clone()).collect();
                     if let Some((first, next)) = self.refit_from.get_value() {
                         self.refit_from.set_value(None);
                         let m = refit_matching((&first.ft, &first.seg), &next, (&result.ft, &result.seg));
                         let mut seg = (*result.seg).clone();
                         seg.renumber(&m.renumber);
                         result.seg = Arc::new(seg);
+                        names = result.seg.profiles.iter().map(|p| p.name.clone()).collect();
+                        // A survivor keeps its name too (as the user last left it).
+                        let before = self.names.get_untracked();
+                        for (i, fate) in m.fates.iter().enumerate() {
+                            if let (crate::analysis::matching::Fate::Survived { now }, Some(b)) = (fate, before.get(i))
+                            {
+                                if let Some(slot) = names.get_mut(now.wrapping_sub(1)) {
+                                    *slot = b.clone();
+                                }
+                            }
+                        }
                         self.matching.set(Some(matching_rows(&m)));
                     }
+                    self.names.set(names);
                     // A new result: the scatter shows every point (its view belongs to `result.job`).
                     self.last.set(Some(result.clone()));
                     self.next.set(None);
@@ -312,7 +332,8 @@ impl AppState {
     /// The model of the result on screen, as **Download model** writes it.
     fn result_model(self) -> Option<Model> {
         let (r, l, m) = (self.result.get_untracked()?, self.loaded.get_untracked()?, self.mapping.get_untracked()?);
-        Some(Model::of(&l.name, &l.summary.headers, &m, &r.ft, &r.seg, None))
+        let names = self.names.get_untracked();
+        Some(Model::of(&l.name, &l.summary.headers, &m, &r.ft, &r.seg, Some(&names)))
     }
 
     /// The model of the result on screen as JSON: the loaded model itself
@@ -646,8 +667,37 @@ impl AppState {
     pub fn download_assignments(self) {
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
         let report = RiskReport::of(&r.ft, &r.seg, &self.risk.get_untracked());
-        let csv = assignments_csv(&r.ft, &r.seg, report.as_ref().map(|x| &x.segments[..]));
+        let names = self.names.get_untracked();
+        let csv = assignments_csv(&r.ft, &r.seg, report.as_ref().map(|x| &x.segments[..]), Some(&names));
         self.save(&export_file_name(&l.name), &csv);
+    }
+
+    /// Buttons **Download summary CSV** and **Download summary JSON**
+    /// (`json`): the segment summary with the names in force.
+    pub fn download_summary(self, json: bool) {
+        let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
+        let names = self.names.get_untracked();
+        let (text, ext) = match json {
+            true => (summary_json(&r.ft, &r.seg, Some(&names)), "json"),
+            false => (summary_csv(&r.ft, &r.seg, Some(&names)), "csv"),
+        };
+        self.save(&summary_file_name(&l.name, ext), &text);
+    }
+
+    /// Input **Name of segment N**: renames segment `s` (1-based) to `text`
+    /// (trimmed, at most [`crate::view_model::MAX_NAME_CHARS`] characters);
+    /// an empty name goes back to the generated one. Nothing runs again.
+    pub fn rename(self, s: usize, text: &str) {
+        let generated = self
+            .result
+            .with_untracked(|r| r.as_ref().and_then(|r| r.seg.profiles.get(s.wrapping_sub(1)).map(|p| p.name.clone())));
+        let Some(generated) = generated else { return };
+        let name = crate::view_model::segment_name_input(text).unwrap_or(generated);
+        self.names.update(|n| {
+            if let Some(slot) = n.get_mut(s - 1) {
+                *slot = name;
+            }
+        });
     }
 
     /// Downloads `text` as `name`, or says that the browser refused.
@@ -676,7 +726,9 @@ impl AppState {
     pub fn download_watchlist(self) {
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
         let Some(report) = RiskReport::of(&r.ft, &r.seg, &self.risk.get_untracked()) else { return };
-        self.save(&watchlist_file_name(&l.name), &watchlist_csv(&r.ft, &r.seg, &report.flagged, &report.segments));
+        let names = self.names.get_untracked();
+        let csv = watchlist_csv(&r.ft, &r.seg, &report.flagged, &report.segments, Some(&names));
+        self.save(&watchlist_file_name(&l.name), &csv);
     }
 
     /// A threshold of the Risk view changed to `text`: applied (the view

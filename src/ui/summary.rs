@@ -1,8 +1,10 @@
-//! Table **Segment summary**: one row per segment (size, share, what sets
-//! it apart, flags, every feature's mean against all accounts), noise and
-//! all accounts in the footer.
+//! Table **Segment summary**: one row per segment (its name, editable in an
+//! input **Name of segment N**, size, share, what sets it apart, flags,
+//! every feature's mean against all accounts), noise and all accounts in
+//! the footer; buttons **Download summary CSV** and **Download summary JSON**.
 
 use super::file_text::FileText;
+use super::state::AppState;
 use crate::analysis::{Scaling, Segmentation};
 use crate::features::FeatureTable;
 use crate::view_model::display::escaped;
@@ -12,6 +14,7 @@ use std::sync::Arc;
 
 #[component]
 pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
+    let state = expect_context::<AppState>();
     let defs = ft.defs.clone();
     let unit = if seg.preprocessor.scaling == Scaling::Robust { "IQR" } else { "SD" };
     let apart = |p: &crate::analysis::segmentation::SegmentProfile| {
@@ -40,6 +43,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
             <table aria-label="Segment summary">
                 <thead>
                     <tr>
+                        <th scope="col">"Name"</th>
                         <th scope="col">"Segment"</th>
                         <th scope="col">"Accounts"</th>
                         <th scope="col">"Share"</th>
@@ -51,9 +55,17 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                     </tr>
                 </thead>
                 <tbody>
-                    {seg.profiles.iter().map(|p| view! {
+                    {seg.profiles.iter().map(|p| { let id = p.id; view! {
                         <tr>
-                            <th scope="row"><span class=format!("swatch seg-{}", (p.id - 1) % 10 + 1)></span>{p.id}</th>
+                            <th scope="row" class="name">
+                                <span class=format!("swatch seg-{}", (id - 1) % 10 + 1)></span>
+                                <input type="text" class="segment-name" aria-label=format!("Name of segment {id}")
+                                    maxlength=crate::view_model::MAX_NAME_CHARS.to_string()
+                                    prop:value=move || state.names.with(|n| n.get(id - 1).map(|n| escaped(n)).unwrap_or_default())
+                                    title="Edit the name: it is used in the legend, tables, exports and the saved model. Clear it to get the generated name back."
+                                    on:change=move |ev| state.rename(id, &event_target_value(&ev))/>
+                            </th>
+                            <td>{id}</td>
                             <td>{p.size}</td>
                             <td>{format!("{:.1}%", p.share * 100.0)}</td>
                             <td class="apart">{apart(p)}</td>
@@ -62,12 +74,13 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                                 <td title=format!("all accounts: {}", fmt_num(*o))>{fmt_num(*m)}<small>{format!(" / {}", fmt_num(*o))}</small></td>
                             }).collect_view()}
                         </tr>
-                    }).collect_view()}
+                    }}).collect_view()}
                 </tbody>
                 <tfoot>
                     {(seg.noise > 0).then(|| view! {
                         <tr>
                             <th scope="row"><span class="swatch seg-noise"></span>"Noise"</th>
+                            <td>"noise"</td>
                             <td>{seg.noise}</td>
                             <td>{format!("{:.1}%", seg.noise as f64 * 100.0 / ft.ids.len() as f64)}</td>
                             <td>"not assigned to any segment (HDBSCAN)"</td>
@@ -76,6 +89,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                     })}
                     <tr>
                         <th scope="row">"All"</th>
+                        <td></td>
                         <td>{ft.ids.len()}</td>
                         <td>"100%"</td>
                         <td></td>
@@ -84,6 +98,10 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                     </tr>
                 </tfoot>
             </table>
+        </div>
+        <div class="downloads">
+            <button class="secondary" on:click=move |_| state.download_summary(false)>"Download summary CSV"</button>
+            <button class="secondary" on:click=move |_| state.download_summary(true)>"Download summary JSON"</button>
         </div>
         <p class="hint">{format!(
             "Each cell: segment mean / mean of all accounts, in the feature's raw unit. {} after the transform (see Feature transforms).",

@@ -32,6 +32,17 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
     text.trim().parse::<u64>().map_err(|_| "Seed: enter a whole number of 0 or more.".to_string())
 }
 
+/// Most characters of a segment name the user types (longer ones are cut).
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// Input **Name of segment N**: the name typed, with whitespace runs (tabs,
+/// line breaks) made single spaces and cut to [`MAX_NAME_CHARS`]
+/// characters; `None` when nothing is left (the generated name comes back).
+pub fn segment_name_input(text: &str) -> Option<String> {
+    let name: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_NAME_CHARS).collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// Input **Min cluster size**: a whole number of 2 or more.
 ///
 /// Errors: the message for the page's alert.
@@ -77,6 +88,13 @@ pub fn set_min_cluster_size(settings: &mut Settings, aside: &mut usize, size: us
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn segment_names_typed_are_tidied_and_an_empty_one_means_the_generated() {
+        assert_eq!(segment_name_input("  VIP\twhales \n"), Some("VIP whales".into()));
+        assert_eq!(segment_name_input(" \t "), None);
+        assert_eq!(segment_name_input(&"é".repeat(100)).map(|n| n.chars().count()), Some(MAX_NAME_CHARS));
+    }
+
     use super::*;
     use crate::analysis::CovarianceType;
 

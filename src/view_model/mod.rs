@@ -31,7 +31,9 @@ pub mod response;
 pub mod risk;
 
 pub use format::{fmt_bytes, fmt_num, progress_text, timings_text};
-pub use inputs::{parse_k, parse_min_cluster_size, parse_seed, DEFAULT_MIN_CLUSTER_SIZE};
+pub use inputs::{
+    parse_k, parse_min_cluster_size, parse_seed, segment_name_input, DEFAULT_MIN_CLUSTER_SIZE, MAX_NAME_CHARS,
+};
 pub use left_out::LeftOut;
 pub use notes::data_notes;
 pub use options::OptionValue;

@@ -136,7 +136,7 @@ test('the sample: scatter, one row per segment, export with one row per account,
   assert.equal(csv.name, 'sample_trades-segments.csv');
   const l = lines(csv.text);
   assert.equal(l.length - 1, 3000, 'one row per account');
-  assert.match(l[0], /^account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,margin_multiplier,trade_count,/);
+  assert.match(l[0], /^account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,margin_multiplier,trade_count,.*,segment_name$/);
   const segs = new Set(l.slice(1).map((r) => r.split(',')[1]));
   assert.equal(segs.size, k);
   // Same seed, same segments in wasm as natively (tests/pipeline.rs checks the native side).
@@ -160,6 +160,82 @@ test('the sample: scatter, one row per segment, export with one row per account,
   await page.getByLabel('Segments (k)').blur();
   await page.waitForFunction(() => /in 4 segments/.test(document.querySelector('.quality')?.textContent ?? ''));
   assert.equal(await expectResult(page, 'sample k=4'), 4);
+  assertPrivate(log);
+  await context.close();
+});
+
+test('segment names: generated in the field\'s words, editable, and carried into the legend, tooltip, exports and the saved model', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'sample');
+  const table = page.getByRole('table', { name: 'Segment summary' });
+  assert.equal((await table.locator('thead th').first().innerText()).trim(), 'Name');
+  const names = [];
+  for (let s = 1; s <= k; s++) names.push(await page.getByLabel(`Name of segment ${s}`).inputValue());
+  // The sample's segments at the automatic k (tests/names.rs checks the rules on every trader type).
+  assert.deepEqual(names, ['Spot holders', 'High-leverage perpetual traders', 'Put-heavy options hedgers, large tickets']);
+  assert.match(await page.getByLabel('Legend').innerText(), /1 · Spot holders \(\d+\)/);
+
+  // Summary JSON: k objects whose names are the table's; summary CSV: one row per segment.
+  const save = async (button) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+    const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
+    await dl.saveAs(path);
+    return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8') };
+  };
+  const json = await save('Download summary JSON');
+  assert.equal(json.name, 'sample_trades-summary.json');
+  const summary = JSON.parse(json.text);
+  assert.equal(summary.length, k);
+  assert.deepEqual(summary.map((x) => x.name), names);
+  assert.ok(summary.every((x, i) => x.segment === i + 1 && x.size > 0 && x.share > 0 && x.share < 1 && typeof x.means.trade_count === 'number'));
+  assert.equal(summary.reduce((a, x) => a + x.size, 0), 3000);
+  const csv = await save('Download summary CSV');
+  assert.equal(csv.name, 'sample_trades-summary.csv');
+  const rows = lines(csv.text);
+  assert.match(rows[0], /^segment,name,size,share,distinguishing,trade_count,/);
+  assert.equal(rows.length - 1, k);
+  assert.equal(csvFields(rows[1])[1], 'Spot holders');
+
+  // An edit, with a comma, a quote and a formula start, reaches the legend, the tooltip, the exports and the model.
+  const edited = '=VIP "whales", Q1';
+  await page.getByLabel('Name of segment 1').fill(edited);
+  await page.getByLabel('Name of segment 1').press('Enter');
+  await page.getByLabel('Name of segment 1').blur();
+  await page.waitForFunction((n) => document.querySelector('[aria-label="Legend"]').textContent.includes(n), edited);
+  const assignments = await download(page);
+  const al = lines(assignments.text);
+  const head = csvFields(al[0]);
+  assert.equal(head[head.length - 1], 'segment_name', 'segment_name is the last column: the others keep their places');
+  const at = head.indexOf('segment');
+  const named = al.slice(1).map(csvFields);
+  assert.ok(named.filter((r) => r[at] === '1').every((r) => r[r.length - 1] === "'" + edited), 'the edited name, guarded against formulas, for every account of segment 1');
+  assert.ok(named.filter((r) => r[at] === '2').every((r) => r[r.length - 1] === names[1]));
+  assert.equal(JSON.parse((await save('Download summary JSON')).text)[0].name, edited);
+  const model = JSON.parse((await save('Download model')).text);
+  assert.equal(model.segments[0].name, edited, 'the model carries the edited name');
+  // Hover a point of segment 1 (its colour, #4e79a7): the tooltip names its segment.
+  const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
+  const spot = await canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const k = c.clientWidth / c.width;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - 0x4e) + Math.abs(d[i + 1] - 0x79) + Math.abs(d[i + 2] - 0xa7) < 12) return { x: ((i / 4) % c.width) * k, y: Math.floor(i / 4 / c.width) * k };
+    }
+    return null;
+  });
+  assert.ok(spot, 'a point of segment 1 to hover');
+  await canvas.hover({ position: spot });
+  const tip = page.getByRole('tooltip', { name: 'Point details' });
+  await tip.waitFor({ timeout: 5_000 });
+  const shown = /· segment (\d+): ([^\n]+)/.exec(await tip.innerText());
+  assert.ok(shown, 'the tooltip names the segment');
+  const now = [edited, ...names.slice(1)];
+  assert.equal(shown[2], now[Number(shown[1]) - 1], 'the hovered account\'s segment under its name in force');
+  // Cleared, the generated name comes back.
+  await page.getByLabel('Name of segment 1').fill('');
+  await page.getByLabel('Name of segment 1').press('Enter');
+  await page.waitForFunction(() => document.querySelector('[aria-label="Name of segment 1"]').value === 'Spot holders');
   assertPrivate(log);
   await context.close();
 });
@@ -1077,7 +1153,7 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   await canvas.hover({ position: spot });
   const tip = page.getByRole('tooltip', { name: 'Point details' });
   await tip.waitFor({ timeout: 5_000 });
-  assert.match(await tip.innerText(), /^ACC\d{5} · segment \d+\nPC1 -?\d+\.\d\d, PC2 -?\d+\.\d\d\n/, 'the hovered account, its segment and position');
+  assert.match(await tip.innerText(), /^ACC\d{5} · segment \d+: [^\n]+\nPC1 -?\d+\.\d\d, PC2 -?\d+\.\d\d\n/, 'the hovered account, its segment and position');
   await page.mouse.move(1, 1);
   await tip.waitFor({ state: 'detached', timeout: 5_000 });
 

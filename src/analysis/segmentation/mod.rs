@@ -20,6 +20,7 @@
 mod anomalies;
 mod apply;
 mod fit;
+mod names;
 mod profiles;
 mod quality;
 mod sweep;
@@ -27,6 +28,7 @@ mod sweep;
 pub use anomalies::segment_centres;
 pub use apply::{clustering_space, score_timed};
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
+pub use names::segment_names;
 pub use profiles::{SegmentProfile, MIN_DISTINGUISHING};
 pub use quality::{NEAR_TIE, RECONSTRUCTION_VARIANCE};
 pub use sweep::{best, runner_up, KRule, KScore, KVote};
@@ -463,7 +465,11 @@ impl DescribeInputs<'_> {
         let (anomaly_features, anomaly_features_unit) = anomalies::explain(x, &top, segments, used, gmm, order);
         let z_centres = if xz.is_some() { anomalies::segment_centres(z, segments, k) } else { centres };
         drop(xz);
-        let (overall_means, profiles) = profiles::profiles(ft, segments, &z_centres, kept, used, &top);
+        let (overall_means, mut profiles) = profiles::profiles(ft, segments, &z_centres, kept, used, &top);
+        let names = names::segment_names(ft, &profiles, &overall_means, kept);
+        for (p, name) in profiles.iter_mut().zip(names) {
+            p.name = name;
+        }
         Described {
             anomaly_score: score,
             anomaly_unit: unit,
