@@ -62,6 +62,46 @@ fn a_fee_column_mixing_units_is_not_summed() {
     assert!(b.defs.iter().any(|d| d.key == "total_notional"));
 }
 
+/// `csv` (a plain file, no quoted fields) as JSON: an array of objects, or
+/// one object per line, every value a string (as Binance's API writes
+/// numbers) or, with `numbers`, numbers as JSON numbers.
+fn as_json(csv: &str, lines: bool, numbers: bool) -> String {
+    let mut it = csv.lines();
+    let head: Vec<&str> = it.next().unwrap().split(',').collect();
+    let objects: Vec<String> = it
+        .map(|l| {
+            let fields: Vec<String> = head
+                .iter()
+                .zip(l.split(','))
+                .map(|(h, v)| match (numbers, v.parse::<f64>()) {
+                    (true, Ok(_)) if !v.is_empty() => format!("\"{h}\": {v}"),
+                    _ => format!("\"{h}\": \"{v}\""),
+                })
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        })
+        .collect();
+    if lines {
+        objects.join("\n") + "\n"
+    } else {
+        format!("[\n{}\n]\n", objects.join(",\n"))
+    }
+}
+
+#[test]
+fn the_sample_as_json_reads_as_its_csv() {
+    let csv = segscope::sample::sample_csv();
+    let (a, ma, _) = read(&csv);
+    let bits = |ft: &FeatureTable| ft.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    for (lines, numbers) in [(false, false), (true, false), (false, true)] {
+        let json = as_json(&csv, lines, numbers);
+        let (b, mb, _) = read(&json);
+        assert_eq!((mb.kind, mb.get(Role::Fee)), (ma.kind, ma.get(Role::Fee)), "lines {lines}, numbers {numbers}");
+        assert_eq!(a.ids, b.ids);
+        assert!(bits(&a) == bits(&b), "the same features, bit for bit (lines {lines}, numbers {numbers})");
+    }
+}
+
 #[test]
 fn committed_fixtures_equal_their_generator() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");

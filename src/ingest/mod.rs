@@ -8,6 +8,7 @@ pub mod cells;
 pub mod csv;
 pub mod decode;
 pub mod instrument;
+pub mod json;
 pub mod limits;
 pub mod number;
 pub mod roles;
@@ -56,12 +57,19 @@ pub enum IngestError {
     /// columns of a customer table, as `held` says) need about `need` bytes,
     /// over the limit of `max` bytes; about `fit_rows` rows of this width would fit.
     TooManyCells { held: limits::Held, rows: u64, columns: u64, need: u64, max: u64, fit_rows: u64 },
+    /// A file that starts as JSON but cannot be read as rows; the text says
+    /// what and where (serde_json's line and column, or the item).
+    Json(String),
 }
 
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             IngestError::Empty => write!(f, "The file is empty. Choose a CSV file with a header row and at least one data row."),
+            IngestError::Json(why) => write!(
+                f,
+                "This file starts as JSON but cannot be read as rows: {why}. segscope reads an array of objects (one per trade or customer), one object per line, or a response that wraps such an array; check the file is complete, or export it as CSV."
+            ),
             IngestError::Binary => write!(
                 f,
                 "This is not a text file (it contains binary data, e.g. a spreadsheet or archive). Export it as CSV (comma, semicolon or tab separated) and load that."

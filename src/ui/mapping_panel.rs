@@ -95,10 +95,14 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, picked: Picked) -> impl IntoVi
         state.edit_mapping(MappingEdit::Kind(kind));
     };
     let summary = format!(
-        ": {} rows x {} columns, {}-separated{}",
+        ": {} rows x {} columns, {}{}",
         table.n_rows,
         table.headers.len(),
-        table.dialect.delimiter_name(),
+        if table.dialect.is_json() {
+            "JSON".to_string()
+        } else {
+            format!("{}-separated", table.dialect.delimiter_name())
+        },
         if table.ragged_count > 0 {
             format!(
                 "; {} with the wrong number of fields skipped (rows {})",

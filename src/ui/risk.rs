@@ -51,8 +51,16 @@ pub fn RiskView() -> impl IntoView {
                         .map(|cells| {
                             let mut cells = cells.into_iter();
                             let head = cells.next().unwrap_or_default();
+                            let name = match head.parse::<usize>() {
+                                Ok(s) => state.names.with(|n| n.get(s.wrapping_sub(1)).cloned().unwrap_or_default()),
+                                Err(_) => "Noise".to_string(),
+                            };
                             view! {
-                                <tr><th scope="row">{head}</th>{cells.map(|c| view! { <td>{c}</td> }).collect_view()}</tr>
+                                <tr>
+                                    <th scope="row">{head}</th>
+                                    <td><FileText text=name/></td>
+                                    {cells.map(|c| view! { <td>{c}</td> }).collect_view()}
+                                </tr>
                             }
                         })
                         .collect_view()
@@ -89,7 +97,11 @@ pub fn RiskView() -> impl IntoView {
                 <div class="settings">{inputs(state, &RiskField::STRESS)}</div>
                 <div class="table-wrap">
                     <table aria-label="Risk by segment" class="small">
-                        <thead><tr>{RISK_COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr></thead>
+                        <thead><tr>
+                            <th scope="col">{RISK_COLUMNS[0]}</th>
+                            <th scope="col">"Name"</th>
+                            {RISK_COLUMNS[1..].iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                        </tr></thead>
                         <tbody>{segment_rows}</tbody>
                     </table>
                 </div>

@@ -512,6 +512,11 @@ const BROKEN = [
   { name: 'text-only.csv', body: 'customer_id,name,city\n1,Ann,Oslo\n2,Bob,Rome\n', alert: /no numeric column/ },
   { name: 'huge.csv', body: null, size: 2 * 1024 ** 3, alert: /too large for this browser tab: 2\.00 GiB of text/ },
   { name: 'cut.csv.gz', body: gzipSync(Buffer.from('customer_id,spend\n' + '1,2\n'.repeat(5000))).subarray(0, 40), alert: /damaged: gzip/ },
+  // JSON: cut off, not objects, no rows.
+  { name: 'cut.json', body: '[{"account": "A1", "qty": 1}, {"account": "A2", "qty"', alert: /starts as JSON but cannot be read as rows: EOF while parsing an object at line 1 column \d+/ },
+  { name: 'numbers.json', body: '[1, 2, 3]', alert: /item 1 is a number value, not an object with named fields/ },
+  { name: 'empty-array.json', body: '[]', alert: /it holds no rows/ },
+  { name: 'bad-line.ndjson', body: '{"account": "A1", "qty": 1}\n{"account": "A2", "qty": }\n', alert: /line 2: expected value/ },
   // Row 42 opens a quote that never closes: 2,000 rows after it would have vanished into one field.
   {
     name: 'open-quote.csv',
@@ -569,6 +574,39 @@ test('Binance\'s spot export (units attached to amounts) gives the assignments o
   assert.match(header, /total_notional/);
   assert.match(header, /total_fees/);
   assert.equal(got['binance_spot.csv'], got['binance_spot_plain.csv'], 'the same assignments, features and segments, byte for byte');
+  assertPrivate(log);
+  await context.close();
+});
+
+test('JSON as exchange APIs return it (an array, one object per line, a wrapped array; numbers as strings) gives the CSV file\'s assignments', async () => {
+  const { page, log, context } = await openApp();
+  const csvText = readFileSync(join(root, 'public/sample_trades.csv'), 'utf8');
+  const [head, ...rows] = lines(csvText);
+  const keys = head.split(',');
+  // Every value a string, as Binance's API writes numbers; a nested object for the fee, as some APIs do.
+  const objects = rows.map((r) => {
+    const v = r.split(',');
+    const o = Object.fromEntries(keys.map((k, i) => [k, v[i]]));
+    return o;
+  });
+  const files = [
+    { name: 'sample.json', body: JSON.stringify(objects), note: /Read as JSON: 38,788 objects/ },
+    { name: 'sample.ndjson', body: objects.map((o) => JSON.stringify(o)).join('\n') + '\n', note: /one object per line/ },
+    { name: 'sample-wrapped.json', body: JSON.stringify({ retCode: 0, result: { list: objects } }), note: /from the array at "result\.list"/ },
+  ];
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  const want = (await download(page)).text;
+  for (const f of files) {
+    const path = join(tmp, f.name);
+    writeFileSync(path, f.body);
+    await page.getByLabel('Upload data').setInputFiles(path);
+    await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), f.name);
+    await expectResult(page, f.name);
+    assert.match(await page.locator('details.mapping').innerText(), /JSON/);
+    assert.match(await page.locator('.data-notes').innerText() + await page.locator('details.mapping').innerText(), f.note, f.name);
+    assert.equal((await download(page)).text, want, `${f.name}: the sample's assignments, byte for byte`);
+  }
   assertPrivate(log);
   await context.close();
 });

@@ -56,12 +56,23 @@ impl Dialect {
     /// Human-readable name of the delimiter, for notices (`comma`, `semicolon`, `tab`, `pipe`).
     pub fn delimiter_name(&self) -> &'static str {
         match self.delimiter {
+            0 => "JSON",
             b',' => "comma",
             b';' => "semicolon",
             b'\t' => "tab",
             b'|' => "pipe",
             _ => "other",
         }
+    }
+}
+
+impl Dialect {
+    /// The "dialect" of a JSON file ([`crate::ingest::json`]): no delimiter.
+    pub const JSON: Dialect = Dialect { delimiter: 0, quote: None };
+
+    /// Whether the file was read as JSON.
+    pub fn is_json(&self) -> bool {
+        self.delimiter == 0
     }
 }
 

@@ -41,6 +41,8 @@ pub struct TableReader {
     put_back: bool,
     /// Limit on the memory the table may need; 0 means [`limits::MAX_MEMORY_BYTES`].
     max_memory_bytes: u64,
+    /// The text started as JSON ([`crate::ingest::json`]): it is held whole and read at the end.
+    json: Option<Vec<u8>>,
 }
 
 impl TableReader {
@@ -138,6 +140,13 @@ impl TableReader {
                 packed => IngestError::UnpacksTooLarge { packed, max },
             });
         }
+        if let Some(j) = &mut self.json {
+            j.extend(text);
+            if j.len() as u64 > crate::ingest::json::MAX_JSON_BYTES {
+                return Err(IngestError::Json(crate::ingest::json::too_large()));
+            }
+            return Ok(());
+        }
         match &mut self.parser {
             Some((_, p)) => {
                 p.feed(&text)?;
@@ -145,6 +154,10 @@ impl TableReader {
             }
             None => {
                 self.head.extend(text);
+                if crate::ingest::json::looks_like_json(&self.head) {
+                    self.json = Some(std::mem::take(&mut self.head));
+                    return Ok(());
+                }
                 if self.head.len() < SNIFF_BYTES && !last {
                     return Ok(());
                 }
@@ -237,6 +250,13 @@ impl TableReader {
     pub fn finish(mut self) -> Result<(Dialect, Table), IngestError> {
         let rest = self.decoder.finish()?;
         self.push(rest, true)?;
+        if let Some(text) = self.json.take() {
+            let (d, mut t) = crate::ingest::json::read_json(&text)?;
+            let mut notes = self.decoder.notes();
+            notes.append(&mut t.source_notes);
+            t.source_notes = notes;
+            return Ok((d, t));
+        }
         let (d, p) = self.parser.take().ok_or(IngestError::Empty)?;
         let mut t = p.finish()?;
         t.source_notes = self.decoder.notes();

@@ -84,6 +84,28 @@ impl Table {
     pub fn record_no(&self, row: usize) -> u32 {
         self.record_no[row]
     }
+    /// A table of `headers` from records given as (column, text) pairs in
+    /// column order (a column not given is an empty cell), numbered as file
+    /// records from 2 (as if after a header row). Cells are trimmed as the
+    /// CSV parser trims them; empty or repeated header names are named as
+    /// for a CSV file.
+    pub fn from_records(headers: Vec<String>, records: impl Iterator<Item = Vec<(usize, String)>>) -> Table {
+        let n = headers.len();
+        let mut t = Table { headers, ..Table::default() };
+        for (r, rec) in records.enumerate() {
+            let mut cells = rec.into_iter().peekable();
+            for c in 0..n {
+                if let Some((_, text)) = cells.next_if(|(cc, _)| *cc == c) {
+                    t.data.push_str(crate::ingest::trim(&text));
+                }
+                t.ends.push(t.data.len());
+            }
+            t.record_no.push(u32::try_from(r + 2).unwrap_or(u32::MAX));
+        }
+        name_columns(&mut t);
+        t
+    }
+
     /// Appends the rows of `other`, a table with the same columns (e.g.
     /// the next rows taken from the same [`StreamParser`](super::StreamParser)).
     pub fn append(&mut self, other: Table) {
