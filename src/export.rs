@@ -185,14 +185,29 @@ fn assignments_csv_with(
     out
 }
 
+/// A segment's actions as the summary exports write them: the user's
+/// (`actions[s - 1]`, `; `-separated) when given, else the playbook's.
+fn actions_of(seg: &Segmentation, actions: Option<&[String]>, s: usize) -> String {
+    actions
+        .and_then(|a| a.get(s - 1).cloned())
+        .or_else(|| seg.profiles.get(s - 1).map(|p| p.actions.join("; ")))
+        .unwrap_or_default()
+}
+
 /// The segment summary as CSV: one row per segment (noise, if any, last),
-/// `segment,name,size,share,distinguishing,<feature means...>`: `share` of
+/// `segment,name,size,share,distinguishing,actions,<feature means...>`
+/// (`actions`: the suggested actions, `; `-separated, as edited); `share` of
 /// all accounts (0 to 1), `distinguishing` the features that set the segment
 /// apart with their distance from the overall centre in scaled units
 /// (`high maker_share (+1.8); ...`), then each feature's mean over the
 /// segment's accounts in its raw unit (empty where no account has a value).
-pub fn summary_csv(ft: &FeatureTable, seg: &Segmentation, names: Option<&[String]>) -> String {
-    let mut out = String::from("segment,name,size,share,distinguishing");
+pub fn summary_csv(
+    ft: &FeatureTable,
+    seg: &Segmentation,
+    names: Option<&[String]>,
+    actions: Option<&[String]>,
+) -> String {
+    let mut out = String::from("segment,name,size,share,distinguishing,actions");
     for d in &ft.defs {
         out.push(',');
         out.push_str(&escape_text(&d.key));
@@ -204,6 +219,8 @@ pub fn summary_csv(ft: &FeatureTable, seg: &Segmentation, names: Option<&[String
         number(&mut out, p.share);
         out.push(',');
         out.push_str(&escape_text(&distinguishing_text(ft, p)));
+        out.push(',');
+        out.push_str(&escape_text(&actions_of(seg, actions, p.id)));
         for m in &p.means {
             out.push(',');
             number(&mut out, *m);
@@ -213,7 +230,7 @@ pub fn summary_csv(ft: &FeatureTable, seg: &Segmentation, names: Option<&[String
     if seg.noise > 0 {
         let _ = write!(out, "noise,Noise,{},", seg.noise);
         number(&mut out, seg.noise as f64 / n);
-        out.push_str(",not assigned to any segment (HDBSCAN)");
+        out.push_str(",not assigned to any segment (HDBSCAN),");
         out.push_str(&",".repeat(ft.defs.len()));
         out.push('\n');
     }
@@ -233,9 +250,15 @@ fn distinguishing_text(ft: &FeatureTable, p: &crate::analysis::segmentation::Seg
 /// The segment summary as JSON: an array with one object per segment
 /// (`1..=k`, noise not included), each with `segment` (number), `name`,
 /// `size` (accounts), `share` (of all accounts, 0 to 1), `distinguishing`
-/// (`[{feature, z}]`, scaled units from the overall centre) and `means`
+/// (`[{feature, z}]`, scaled units from the overall centre), `actions`
+/// (the suggested actions, as edited: an array of text) and `means`
 /// (`{feature key: mean in the raw unit}`, `null` where no account has a value).
-pub fn summary_json(ft: &FeatureTable, seg: &Segmentation, names: Option<&[String]>) -> String {
+pub fn summary_json(
+    ft: &FeatureTable,
+    seg: &Segmentation,
+    names: Option<&[String]>,
+    actions: Option<&[String]>,
+) -> String {
     use serde_json::{json, Map, Value};
     let num = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
     let items: Vec<Value> = seg
@@ -249,6 +272,7 @@ pub fn summary_json(ft: &FeatureTable, seg: &Segmentation, names: Option<&[Strin
                 "size": p.size,
                 "share": num(p.share),
                 "distinguishing": p.distinguishing.iter().map(|&(j, z)| json!({ "feature": ft.defs[j].key, "z": num(z) })).collect::<Vec<_>>(),
+                "actions": actions_of(seg, actions, p.id).split("; ").filter(|a| !a.is_empty()).collect::<Vec<_>>(),
                 "means": means,
             })
         })

@@ -5,7 +5,7 @@
 
 use ndarray::Axis;
 use segscope::analysis::segment;
-use segscope::analysis::segmentation::{segment_names, SegmentProfile};
+use segscope::analysis::segmentation::{segment_names, suggested_actions, SegmentProfile};
 use segscope::features::{extract, FeatureTable};
 use segscope::ingest::{detect_mapping, parse_bytes};
 use segscope::job::Settings;
@@ -68,6 +68,7 @@ fn each_of_the_samples_six_trader_types_gets_the_name_its_rules_predict() {
                 flags: vec![],
                 anomalies: 0,
                 name: String::new(),
+                actions: vec![],
             }
         })
         .collect();
@@ -77,6 +78,25 @@ fn each_of_the_samples_six_trader_types_gets_the_name_its_rules_predict() {
     for (a, n) in types.iter().zip(&names) {
         assert!(n.starts_with(want(*a)), "{}", report.join("\n"));
     }
+    // The playbook's first action for each type.
+    let actions = suggested_actions(&ft, &profiles, &overall, &seg.preprocessor.kept);
+    let first = |a: Archetype| match a {
+        Archetype::Retail => "Leverage education and a margin review",
+        Archetype::SpotHolder => "Savings or staking for idle balances",
+        Archetype::MarketMaker => "Maker rebate tier",
+        Archetype::Hedger => "Options tooling (strategy builder, Greeks and payoff views)",
+        Archetype::Whale => "Basis and calendar-spread tools",
+        Archetype::Lapsed => "Re-activation offer",
+        _ => unreachable!(),
+    };
+    for (a, act) in types.iter().zip(&actions) {
+        println!("{a:?}: {act:?}");
+        assert_eq!(act.first().map(String::as_str), Some(first(*a)), "{a:?}: {act:?}");
+    }
+    assert!(
+        actions[4].iter().any(|x| x.starts_with("Account manager")),
+        "whales: large tickets get an account manager"
+    );
 }
 
 #[test]

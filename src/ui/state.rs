@@ -90,6 +90,10 @@ pub struct AppState {
     /// a saved model's, or the user's edit; every table, export and the
     /// model use them.
     pub names: RwSignal<Vec<String>>,
+    /// The suggested actions of each segment `1..=k` (`; `-separated):
+    /// the playbook's ([`crate::analysis::segmentation::suggested_actions`])
+    /// or the user's edit; the summary exports carry them.
+    pub actions: RwSignal<Vec<String>>,
     /// Time of the scatter plot's last draw, milliseconds.
     pub render_ms: RwSignal<Option<f64>>,
     /// The features and segmentation of the latest result, kept after a
@@ -138,6 +142,7 @@ impl AppState {
             offer_quoting_off: RwSignal::new(false),
             result: RwSignal::new(None),
             names: RwSignal::new(Vec::new()),
+            actions: RwSignal::new(Vec::new()),
             render_ms: RwSignal::new(None),
             last: RwSignal::new(None),
             risk: RwSignal::new(RiskParams::default()),
@@ -248,6 +253,7 @@ impl AppState {
                         self.matching.set(Some(matching_rows(&m)));
                     }
                     self.names.set(names);
+                    self.actions.set(result.seg.profiles.iter().map(|p| p.actions.join("; ")).collect());
                     // A new result: the scatter shows every point (its view belongs to `result.job`).
                     self.last.set(Some(result.clone()));
                     self.next.set(None);
@@ -676,12 +682,24 @@ impl AppState {
     /// (`json`): the segment summary with the names in force.
     pub fn download_summary(self, json: bool) {
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
-        let names = self.names.get_untracked();
+        let (names, actions) = (self.names.get_untracked(), self.actions.get_untracked());
         let (text, ext) = match json {
-            true => (summary_json(&r.ft, &r.seg, Some(&names)), "json"),
-            false => (summary_csv(&r.ft, &r.seg, Some(&names)), "csv"),
+            true => (summary_json(&r.ft, &r.seg, Some(&names), Some(&actions)), "json"),
+            false => (summary_csv(&r.ft, &r.seg, Some(&names), Some(&actions)), "csv"),
         };
         self.save(&summary_file_name(&l.name, ext), &text);
+    }
+
+    /// Input **Actions for segment N**: the segment's actions as typed
+    /// (`; ` between actions; whitespace runs made single spaces); empty
+    /// means none. Nothing runs again.
+    pub fn set_actions(self, s: usize, text: &str) {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.actions.update(|a| {
+            if let Some(slot) = a.get_mut(s.wrapping_sub(1)) {
+                *slot = text;
+            }
+        });
     }
 
     /// Input **Name of segment N**: renames segment `s` (1-based) to `text`

@@ -49,6 +49,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                         <th scope="col">"Share"</th>
                         <th scope="col">"What sets it apart"</th>
                         <th scope="col">"Risk and anomaly flags"</th>
+                        <th scope="col" title="From the playbook (README, Segment names); edit them: the summary exports carry them">"Suggested actions"</th>
                         {defs.iter().map(|d| view! {
                             <th scope="col" title=escaped(&d.formula)><FileText text=d.key.clone()/><br/><small>{d.unit.clone()}</small></th>
                         }).collect_view()}
@@ -70,6 +71,12 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                             <td>{format!("{:.1}%", p.share * 100.0)}</td>
                             <td class="apart">{apart(p)}</td>
                             <td class="flags">{p.flags.join("; ")}</td>
+                            <td class="actions">
+                                <input type="text" class="segment-actions" aria-label=format!("Actions for segment {id}")
+                                    placeholder="(none suggested)"
+                                    prop:value=move || state.actions.with(|a| a.get(id - 1).cloned().unwrap_or_default())
+                                    on:change=move |ev| state.set_actions(id, &event_target_value(&ev))/>
+                            </td>
                             {p.means.iter().zip(&seg.overall_means).map(|(m, o)| view! {
                                 <td title=format!("all accounts: {}", fmt_num(*o))>{fmt_num(*m)}<small>{format!(" / {}", fmt_num(*o))}</small></td>
                             }).collect_view()}
@@ -85,6 +92,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                             <td>{format!("{:.1}%", seg.noise as f64 * 100.0 / ft.ids.len() as f64)}</td>
                             <td>"not assigned to any segment (HDBSCAN)"</td>
                             <td></td>
+                            <td></td>
                         </tr>
                     })}
                     <tr>
@@ -92,6 +100,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                         <td></td>
                         <td>{ft.ids.len()}</td>
                         <td>"100%"</td>
+                        <td></td>
                         <td></td>
                         <td></td>
                         {seg.overall_means.iter().map(|o| view! { <td>{fmt_num(*o)}</td> }).collect_view()}

@@ -193,7 +193,7 @@ test('segment names: generated in the field\'s words, editable, and carried into
   const csv = await save('Download summary CSV');
   assert.equal(csv.name, 'sample_trades-summary.csv');
   const rows = lines(csv.text);
-  assert.match(rows[0], /^segment,name,size,share,distinguishing,trade_count,/);
+  assert.match(rows[0], /^segment,name,size,share,distinguishing,actions,trade_count,/);
   assert.equal(rows.length - 1, k);
   assert.equal(csvFields(rows[1])[1], 'Spot holders');
 
@@ -212,6 +212,13 @@ test('segment names: generated in the field\'s words, editable, and carried into
   assert.ok(named.filter((r) => r[at] === '1').every((r) => r[r.length - 1] === "'" + edited), 'the edited name, guarded against formulas, for every account of segment 1');
   assert.ok(named.filter((r) => r[at] === '2').every((r) => r[r.length - 1] === names[1]));
   assert.equal(JSON.parse((await save('Download summary JSON')).text)[0].name, edited);
+  // Suggested actions: the playbook's, editable, carried into the summary.
+  assert.equal(await page.getByLabel('Actions for segment 2').inputValue(), 'Leverage education and a margin review');
+  assert.deepEqual(summary[1].actions, ['Leverage education and a margin review']);
+  await page.getByLabel('Actions for segment 2').fill('Leverage education; call them');
+  await page.getByLabel('Actions for segment 2').press('Enter');
+  await page.getByLabel('Actions for segment 2').blur();
+  assert.deepEqual(JSON.parse((await save('Download summary JSON')).text)[1].actions, ['Leverage education', 'call them']);
   const model = JSON.parse((await save('Download model')).text);
   assert.equal(model.segments[0].name, edited, 'the model carries the edited name');
   // Hover a point of segment 1 (its colour, #4e79a7): the tooltip names its segment.

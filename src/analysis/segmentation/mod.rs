@@ -21,6 +21,7 @@ mod anomalies;
 mod apply;
 mod fit;
 mod names;
+mod playbook;
 mod profiles;
 mod quality;
 mod sweep;
@@ -29,6 +30,7 @@ pub use anomalies::segment_centres;
 pub use apply::{clustering_space, score_timed};
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use names::segment_names;
+pub use playbook::{suggested_actions, MAX_ACTIONS};
 pub use profiles::{SegmentProfile, MIN_DISTINGUISHING};
 pub use quality::{NEAR_TIE, RECONSTRUCTION_VARIANCE};
 pub use sweep::{best, runner_up, KRule, KScore, KVote};
@@ -467,8 +469,10 @@ impl DescribeInputs<'_> {
         drop(xz);
         let (overall_means, mut profiles) = profiles::profiles(ft, segments, &z_centres, kept, used, &top);
         let names = names::segment_names(ft, &profiles, &overall_means, kept);
-        for (p, name) in profiles.iter_mut().zip(names) {
+        let actions = playbook::suggested_actions(ft, &profiles, &overall_means, kept);
+        for ((p, name), actions) in profiles.iter_mut().zip(names).zip(actions) {
             p.name = name;
+            p.actions = actions;
         }
         Described {
             anomaly_score: score,

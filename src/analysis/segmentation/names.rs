@@ -42,45 +42,45 @@
 use super::SegmentProfile;
 use crate::features::{FeatureKey, FeatureTable};
 
-/// What the naming rules look at for one segment.
-struct View<'a> {
-    ft: &'a FeatureTable,
-    p: &'a SegmentProfile,
-    overall: &'a [f64],
+/// What the naming rules (and the playbook) look at for one segment.
+pub(super) struct View<'a> {
+    pub ft: &'a FeatureTable,
+    pub p: &'a SegmentProfile,
+    pub overall: &'a [f64],
     /// Feature index -> position among the scaled features (`p.z_means`).
-    kept: &'a [usize],
+    pub kept: &'a [usize],
 }
 
 impl View<'_> {
-    fn index(&self, k: FeatureKey) -> Option<usize> {
+    pub(super) fn index(&self, k: FeatureKey) -> Option<usize> {
         self.ft.defs.iter().position(|d| d.feature == Some(k))
     }
     /// The segment's mean of `k` (raw unit), if the file has it and it is finite.
-    fn mean(&self, k: FeatureKey) -> Option<f64> {
+    pub(super) fn mean(&self, k: FeatureKey) -> Option<f64> {
         self.index(k).map(|j| self.p.means[j]).filter(|v| v.is_finite())
     }
     /// The segment's mean of `k` over the overall mean, when both are positive.
-    fn ratio(&self, k: FeatureKey) -> Option<f64> {
+    pub(super) fn ratio(&self, k: FeatureKey) -> Option<f64> {
         let j = self.index(k)?;
         let (m, o) = (self.p.means[j], self.overall[j]);
         (m.is_finite() && o.is_finite() && o > 0.0 && m >= 0.0).then(|| m / o)
     }
     /// The segment's centre in scaled units (after the feature's transform), if `k` was kept.
-    fn z(&self, k: FeatureKey) -> Option<f64> {
+    pub(super) fn z(&self, k: FeatureKey) -> Option<f64> {
         let j = self.index(k)?;
         let pos = self.kept.iter().position(|&c| c == j)?;
         self.p.z_means.get(pos).copied().filter(|v| v.is_finite())
     }
-    fn at_least(&self, k: FeatureKey, v: f64) -> bool {
+    pub(super) fn at_least(&self, k: FeatureKey, v: f64) -> bool {
         self.mean(k).is_some_and(|m| m >= v)
     }
-    fn ratio_at_least(&self, k: FeatureKey, r: f64) -> bool {
+    pub(super) fn ratio_at_least(&self, k: FeatureKey, r: f64) -> bool {
         self.ratio(k).is_some_and(|x| x >= r)
     }
 }
 
 /// The trades head noun (rules 1 to 6), if one holds.
-fn trade_head(v: &View) -> Option<&'static str> {
+pub(super) fn trade_head(v: &View) -> Option<&'static str> {
     use FeatureKey::*;
     if v.at_least(RecencyDays, 60.0) && v.ratio_at_least(RecencyDays, 2.0) {
         return Some("Lapsed accounts");
@@ -141,7 +141,7 @@ fn trade_qualifiers(v: &View) -> Vec<&'static str> {
 }
 
 /// The transactions (RFM) name, if a rule holds.
-fn transaction_name(v: &View) -> Option<&'static str> {
+pub(super) fn transaction_name(v: &View) -> Option<&'static str> {
     use FeatureKey::*;
     let freq = if v.index(FrequencyOrders).is_some() { FrequencyOrders } else { FrequencyRows };
     if v.ratio_at_least(RecencyDays, 2.0) && v.at_least(RecencyDays, 7.0) {
@@ -290,6 +290,7 @@ mod tests {
             flags: vec![],
             anomalies: 0,
             name: String::new(),
+            actions: vec![],
         }
     }
 

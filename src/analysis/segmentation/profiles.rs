@@ -37,6 +37,9 @@ pub struct SegmentProfile {
     /// or the saved model's when a model scored the accounts.
     #[serde(default)]
     pub name: String,
+    /// Suggested actions from the playbook ([`super::suggested_actions`]).
+    #[serde(default)]
+    pub actions: Vec<String>,
 }
 
 /// Per-column mean of the finite values of `rows` (NaN where none) (each `ncols` long), in one pass over the
@@ -101,6 +104,7 @@ pub(super) fn profiles(
             flags,
             anomalies,
             name: String::new(),
+            actions: Vec::new(),
         });
     }
     (overall_means, profiles)
