@@ -91,6 +91,10 @@ pub struct InputFingerprint {
     pub rows: usize,
     /// Accounts segmented.
     pub accounts: usize,
+    /// SHA-256 of the file's bytes (lower-case hex), when the page had
+    /// computed it (Run details); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// The data kind and the column of each role, by header name.
@@ -417,7 +421,12 @@ impl Model {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
             app_version: env!("CARGO_PKG_VERSION").into(),
-            input: InputFingerprint { file_name: file_name.into(), rows: ft.rows_used, accounts: ft.ids.len() },
+            input: InputFingerprint {
+                file_name: file_name.into(),
+                rows: ft.rows_used,
+                accounts: ft.ids.len(),
+                sha256: None,
+            },
             data,
             features: ft
                 .defs

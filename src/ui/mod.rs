@@ -21,6 +21,7 @@ mod progress;
 mod quality;
 mod results;
 mod risk;
+mod run_details;
 mod scatter;
 mod scatter_view;
 mod state;

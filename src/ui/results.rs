@@ -10,6 +10,7 @@ use super::left_out::LeftOutWarning;
 use super::notes::DataNotes;
 use super::quality::Quality;
 use super::risk::RiskView;
+use super::run_details::RunDetails;
 use super::scatter_view::ScatterPlot;
 use super::state::AppState;
 use super::summary::SummaryTable;
@@ -41,6 +42,7 @@ pub fn Results() -> impl IntoView {
             })}
             <RiskView/>
             <CompareView/>
+            <RunDetails/>
             <p class="timings" aria-label="Timings">
                 {move || match (state.loaded.get(), state.result.get()) {
                     (Some(l), Some(r)) => Some(view! { <MessageText text=timings_text(&l, &r, state.render_ms.get())/> }),

@@ -94,6 +94,12 @@ pub struct AppState {
     /// the playbook's ([`crate::analysis::segmentation::suggested_actions`])
     /// or the user's edit; the summary exports carry them.
     pub actions: RwSignal<Vec<String>>,
+    /// The SHA-256 of the file on screen (lower-case hex), computed in the
+    /// page after its first result ([`AppState::fingerprint_file`]): `None`
+    /// while it is computed, `Some(Err)` if the browser could not read it.
+    pub sha256: RwSignal<Option<Result<String, String>>>,
+    /// The file id whose SHA-256 `sha256` holds or is being computed.
+    hashed: StoredValue<Option<u64>>,
     /// Time of the scatter plot's last draw, milliseconds.
     pub render_ms: RwSignal<Option<f64>>,
     /// The features and segmentation of the latest result, kept after a
@@ -143,6 +149,8 @@ impl AppState {
             result: RwSignal::new(None),
             names: RwSignal::new(Vec::new()),
             actions: RwSignal::new(Vec::new()),
+            sha256: RwSignal::new(None),
+            hashed: StoredValue::new(None),
             render_ms: RwSignal::new(None),
             last: RwSignal::new(None),
             risk: RwSignal::new(RiskParams::default()),
@@ -253,6 +261,7 @@ impl AppState {
                         self.matching.set(Some(matching_rows(&m)));
                     }
                     self.names.set(names);
+                    self.fingerprint_file();
                     self.actions.set(result.seg.profiles.iter().map(|p| p.actions.join("; ")).collect());
                     // A new result: the scatter shows every point (its view belongs to `result.job`).
                     self.last.set(Some(result.clone()));
@@ -275,6 +284,58 @@ impl AppState {
                 self.error.set(Some(text));
             }
         }
+    }
+
+    /// Computes the SHA-256 of the file on screen, once per file, in the
+    /// page after its first result (not while the worker reads it): 1 MiB
+    /// at a time, yielding between, so no task blocks input for long. A
+    /// newer file stops it.
+    fn fingerprint_file(self) {
+        let (Some(file), Some(blob)) = (self.file.get_value(), self.file_blob.get_value()) else { return };
+        if self.hashed.get_value() == Some(file.id) {
+            return;
+        }
+        self.hashed.set_value(Some(file.id));
+        self.sha256.set(None);
+        leptos::task::spawn_local(async move {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            let current = move || self.hashed.get_value() == Some(file.id);
+            let mut pieces: Vec<Vec<u8>> = Vec::new();
+            let mut offset = 0.0;
+            let size = blob.size();
+            while offset < size && current() {
+                let end = (offset + browser::CHUNK_BYTES).min(size);
+                let read = browser::read_range(
+                    &blob,
+                    offset,
+                    end,
+                    |_, b| {
+                        pieces.push(b.to_vec());
+                        Ok(browser::Flow::Stop)
+                    },
+                    |_| {},
+                )
+                .await;
+                if let Err(e) = read {
+                    if current() {
+                        self.sha256.set(Some(Err(e.to_string())));
+                    }
+                    return;
+                }
+                for piece in pieces.drain(..) {
+                    for part in piece.chunks(1 << 20) {
+                        h.update(part);
+                        browser::yield_now().await;
+                    }
+                }
+                offset = end;
+            }
+            if current() {
+                let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+                self.sha256.set(Some(Ok(hex)));
+            }
+        });
     }
 
     /// Makes `blob` (named `name`) the file and analyses it with a detected
@@ -339,7 +400,9 @@ impl AppState {
     fn result_model(self) -> Option<Model> {
         let (r, l, m) = (self.result.get_untracked()?, self.loaded.get_untracked()?, self.mapping.get_untracked()?);
         let names = self.names.get_untracked();
-        Some(Model::of(&l.name, &l.summary.headers, &m, &r.ft, &r.seg, Some(&names)))
+        let mut model = Model::of(&l.name, &l.summary.headers, &m, &r.ft, &r.seg, Some(&names));
+        model.input.sha256 = self.sha256.get_untracked().and_then(Result::ok);
+        Some(model)
     }
 
     /// The model of the result on screen as JSON: the loaded model itself

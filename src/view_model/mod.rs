@@ -29,6 +29,7 @@ pub mod quality;
 pub mod refit;
 pub mod response;
 pub mod risk;
+pub mod run_details;
 
 pub use format::{fmt_bytes, fmt_num, progress_text, timings_text};
 pub use inputs::{

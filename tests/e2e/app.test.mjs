@@ -219,8 +219,17 @@ test('segment names: generated in the field\'s words, editable, and carried into
   await page.getByLabel('Actions for segment 2').press('Enter');
   await page.getByLabel('Actions for segment 2').blur();
   assert.deepEqual(JSON.parse((await save('Download summary JSON')).text)[1].actions, ['Leverage education', 'call them']);
+  // Run details: the settings and the file's SHA-256, computed in the page, as node computes it.
+  const sha = createHash('sha256').update(readFileSync(join(dist, 'public', 'sample_trades.csv'))).digest('hex');
+  const details = page.getByRole('region', { name: 'Run details' });
+  await page.waitForFunction(() => /[0-9a-f]{64}/.test(document.querySelector('[aria-label="Run details"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  const detailsText = await details.innerText();
+  assert.ok(detailsText.includes(sha), `the sample's SHA-256 ${sha}: ${detailsText}`);
+  assert.match(detailsText, /Seed\s+\d+/);
+  assert.match(detailsText, /Segments\s+3 \(chosen automatically\)/);
   const model = JSON.parse((await save('Download model')).text);
   assert.equal(model.segments[0].name, edited, 'the model carries the edited name');
+  assert.equal(model.input.sha256, sha, 'the model records the input\'s fingerprint');
   // Hover a point of segment 1 (its colour, #4e79a7): the tooltip names its segment.
   const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
   const spot = await canvas.evaluate((c) => {
