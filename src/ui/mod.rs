@@ -24,6 +24,8 @@ mod risk;
 mod run_details;
 mod scatter;
 mod scatter_view;
+mod scree;
+mod scree_chart;
 mod state;
 mod summary;
 mod sweep;

@@ -12,6 +12,7 @@ use super::quality::Quality;
 use super::risk::RiskView;
 use super::run_details::RunDetails;
 use super::scatter_view::ScatterPlot;
+use super::scree::Scree;
 use super::state::AppState;
 use super::summary::SummaryTable;
 use super::sweep::Sweep;
@@ -34,6 +35,7 @@ pub fn Results() -> impl IntoView {
             {move || state.result.get().map(|r| view! {
                 <Quality seg=r.seg.clone() ft=r.ft.clone()/>
                 <Sweep seg=r.seg.clone()/>
+                <Scree seg=r.seg.clone()/>
                 <SummaryTable ft=r.ft.clone() seg=r.seg.clone()/>
                 <button on:click=move |_| state.download_assignments()>"Download assignments"</button>
                 <Anomalies ft=r.ft.clone() seg=r.seg.clone()/>

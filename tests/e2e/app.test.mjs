@@ -219,6 +219,13 @@ test('segment names: generated in the field\'s words, editable, and carried into
   await page.getByLabel('Actions for segment 2').press('Enter');
   await page.getByLabel('Actions for segment 2').blur();
   assert.deepEqual(JSON.parse((await save('Download summary JSON')).text)[1].actions, ['Leverage education', 'call them']);
+  // Scree plot and its table: ratios in decreasing order, the running total reaching 100 %.
+  await page.locator('details.scree > summary').click();
+  assert.ok((await colouredPixels(page.getByRole('img', { name: 'Scree plot' }))) > 200, 'the scree plot is drawn');
+  const scree = (await page.getByRole('table', { name: 'Explained variance' }).locator('tbody tr').allInnerTexts()).map((r) => r.split('\t').slice(1).map(Number));
+  assert.ok(scree.length >= 2 && scree.every((r, i) => i === 0 || r[0] <= scree[i - 1][0]), `decreasing ratios: ${scree}`);
+  assert.ok(Math.abs(scree[scree.length - 1][1] - 100) < 0.2, `cumulative ends at 100 %: ${scree[scree.length - 1]}`);
+  assert.match(await page.locator('details.scree > summary').innerText(), new RegExp(`explain ${(scree[1][1]).toFixed(1)} %`));
   // Run details: the settings and the file's SHA-256, computed in the page, as node computes it.
   const sha = createHash('sha256').update(readFileSync(join(dist, 'public', 'sample_trades.csv'))).digest('hex');
   const details = page.getByRole('region', { name: 'Run details' });
