@@ -326,6 +326,22 @@ pub fn export_file_name(input: &str) -> String {
     format!("{}-segments.csv", if safe.is_empty() { "segscope" } else { &safe })
 }
 
+/// Suggested name of the assignments download: `<input stem>-<method>-k<k>-segments.csv`
+/// (method `kmeans`, `gmm-full`, `gmm-diag`, `hdbscan`; `-model` instead of
+/// the method when a saved model scored the accounts), so that runs with
+/// other settings do not overwrite each other (`sample_trades-kmeans-k3-segments.csv`).
+pub fn assignments_file_name(input: &str, seg: &Segmentation) -> String {
+    use crate::analysis::CovarianceType;
+    let method = match seg.method {
+        _ if seg.applied => "model",
+        Method::KMeans => "kmeans",
+        Method::GaussianMixture { covariance: CovarianceType::Full } => "gmm-full",
+        Method::GaussianMixture { covariance: CovarianceType::Diag } => "gmm-diag",
+        Method::Hdbscan { .. } => "hdbscan",
+    };
+    export_file_name(input).replace("-segments.csv", &format!("-{method}-k{}-segments.csv", seg.k))
+}
+
 /// Suggested summary names: `<input stem>-summary.csv` and `-summary.json`.
 pub fn summary_file_name(input: &str, extension: &str) -> String {
     export_file_name(input).replace("-segments.csv", &format!("-summary.{extension}"))

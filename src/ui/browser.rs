@@ -272,6 +272,12 @@ pub async fn yield_now() {
     let _ = JsFuture::from(p).await;
 }
 
+/// Runs `f` once, `ms` milliseconds from now.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let cb = Closure::once_into_js(f);
+    set_timeout(cb.unchecked_ref(), ms);
+}
+
 /// Runs `f` every `ms` milliseconds for the life of the page.
 pub fn every(ms: i32, f: impl FnMut() + 'static) {
     let cb = Closure::<dyn FnMut()>::new(f);

@@ -2,11 +2,17 @@
 //! analysis settings (k, method, min cluster size, scaling, ragged rows,
 //! quoting, seed). Each input hands its value to an [`AppState`] operation.
 
+use super::browser;
+use super::file_text::FileText;
 use super::state::AppState;
 use crate::analysis::{Method, Scaling};
 use crate::ingest::{Quoting, RaggedRows};
 use crate::view_model::OptionValue;
 use leptos::prelude::*;
+
+/// How long typing in **Segments (k)** or **Seed** must pause before the
+/// value is taken (Enter or leaving the field takes it at once).
+pub const TYPING_PAUSE_MS: i32 = 800;
 
 #[component]
 pub fn Controls() -> impl IntoView {
@@ -30,22 +36,50 @@ pub fn Controls() -> impl IntoView {
         // Allow choosing the same file again.
         input.set_value("");
     };
+    // The drop zone is highlighted while a file is dragged over it.
+    let dragging = RwSignal::new(false);
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
+        dragging.set(false);
         if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
             let name = file.name();
             state.load_blob(file.into(), name);
         }
     };
-    let on_k = move |ev: leptos::ev::Event| {
-        if state.set_k(&event_target_value(&ev)) {
+    // A value typed is taken after a pause of TYPING_PAUSE_MS (or at once on Enter or leaving
+    // the field); a value equal to the one in force runs nothing.
+    let apply_k = move |text: String| {
+        if crate::view_model::parse_k(&text).ok() != Some(k.get_untracked()) && state.set_k(&text) {
             k_taken.notify();
         }
     };
-    let on_seed = move |ev: leptos::ev::Event| {
-        if state.set_seed(&event_target_value(&ev)) {
+    let apply_seed = move |text: String| {
+        if crate::view_model::parse_seed(&text).ok() != Some(seed.get_untracked()) && state.set_seed(&text) {
             seed_taken.notify();
         }
+    };
+    let typed = StoredValue::new(0u64);
+    let on_k = move |ev: leptos::ev::Event| apply_k(event_target_value(&ev));
+    let on_seed = move |ev: leptos::ev::Event| apply_seed(event_target_value(&ev));
+    let on_k_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        typed.update_value(|n| *n += 1);
+        let mine = typed.get_value();
+        browser::after(TYPING_PAUSE_MS, move || {
+            if typed.get_value() == mine {
+                apply_k(text);
+            }
+        });
+    };
+    let on_seed_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        typed.update_value(|n| *n += 1);
+        let mine = typed.get_value();
+        browser::after(TYPING_PAUSE_MS, move || {
+            if typed.get_value() == mine {
+                apply_seed(text);
+            }
+        });
     };
     let on_min_cluster = move |ev: leptos::ev::Event| {
         if state.set_min_cluster_size(&event_target_value(&ev)) {
@@ -72,11 +106,16 @@ pub fn Controls() -> impl IntoView {
     use crate::analysis::CovarianceType::{Diag, Full};
 
     view! {
-        <section class="load" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
+        <section class="load" class:dragging=move || dragging.get()
+            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop>
             <label class="file">
-                <span>"Drop a CSV file (or .csv.gz) here, or choose one: "</span>
-                <input type="file" aria-label="Upload data" accept=".csv,.tsv,.txt,.gz,text/csv,text/plain,application/gzip" on:change=on_file/>
+                <span>"Drop a CSV or JSON file (or .csv.gz) here, or choose one: "</span>
+                <input type="file" aria-label="Upload data" accept=".csv,.tsv,.txt,.gz,.json,.ndjson,.jsonl,text/csv,text/plain,application/gzip,application/json" on:change=on_file/>
             </label>
+            // The input is emptied after each choice (so that the same file can be chosen again): say what is loaded.
+            {move || state.loaded.get().map(|l| view! { <span class="loaded-name">"Loaded: "<FileText text=l.name/></span> })}
             <button on:click=move |_| state.load_sample()>"Load sample"</button>
             <button class="secondary" on:click=move |_| state.save_sample()>"Save sample CSV"</button>
             <p class="hint">
@@ -86,7 +125,7 @@ pub fn Controls() -> impl IntoView {
                 <label>
                     "Segments (k) "
                     <input type="number" min="2" max="20" step="1" placeholder="auto" aria-label="Segments (k)" disabled=by_model
-                        prop:value=move || { k_taken.track(); k.get().map(|v| v.to_string()).unwrap_or_default() } on:change=on_k/>
+                        prop:value=move || { k_taken.track(); k.get().map(|v| v.to_string()).unwrap_or_default() } on:change=on_k on:input=on_k_input/>
                 </label>
                 <label>
                     "Method "
@@ -124,7 +163,7 @@ pub fn Controls() -> impl IntoView {
                 </label>
                 <label>
                     "Seed "
-                    <input type="number" min="0" step="1" aria-label="Seed" disabled=by_model prop:value=move || { seed_taken.track(); seed.get().to_string() } on:change=on_seed/>
+                    <input type="number" min="0" step="1" aria-label="Seed" disabled=by_model prop:value=move || { seed_taken.track(); seed.get().to_string() } on:change=on_seed on:input=on_seed_input/>
                 </label>
             </div>
         </section>

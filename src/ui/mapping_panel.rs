@@ -145,7 +145,7 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, picked: Picked) -> impl IntoVi
             <p class="file-summary"><FileText text=loaded.name.clone()/>{summary}</p>
             <div class="roles">
                 <label>
-                    "Data is "
+                    "Data kind "
                     <select aria-label="Data kind" on:change=on_kind>
                         {kind_option(DataKind::Trades)}
                         {kind_option(DataKind::Transactions)}

@@ -11,6 +11,7 @@ mod compare;
 mod controls;
 mod feature_picker;
 mod file_text;
+mod glossary;
 mod header;
 mod left_out;
 mod mapping_panel;

@@ -6,6 +6,7 @@
 use super::anomalies::Anomalies;
 use super::compare::CompareView;
 use super::file_text::MessageText;
+use super::glossary::Glossary;
 use super::left_out::LeftOutWarning;
 use super::notes::DataNotes;
 use super::quality::Quality;
@@ -45,6 +46,7 @@ pub fn Results() -> impl IntoView {
             <RiskView/>
             <CompareView/>
             <RunDetails/>
+            <Glossary/>
             <p class="timings" aria-label="Timings">
                 {move || match (state.loaded.get(), state.result.get()) {
                     (Some(l), Some(r)) => Some(view! { <MessageText text=timings_text(&l, &r, state.render_ms.get())/> }),

@@ -9,8 +9,8 @@ use crate::analysis::compare::Comparer;
 use crate::analysis::risk::RiskParams;
 use crate::analysis::{Method, Scaling, TransformChoice};
 use crate::export::{assignments_csv, export_file_name, watchlist_csv, watchlist_file_name};
+use crate::export::{assignments_file_name, summary_csv, summary_file_name, summary_json};
 use crate::export::{model_file_name, next_assignments_csv, pmml_file_name, sql_file_name};
-use crate::export::{summary_csv, summary_file_name, summary_json};
 use crate::ingest::{Mapping, Quoting, RaggedRows};
 use crate::job::{FeatureSet, MappingEdit, Request, Response, Settings, Stage};
 use crate::model::pmml;
@@ -738,7 +738,7 @@ impl AppState {
         let report = RiskReport::of(&r.ft, &r.seg, &self.risk.get_untracked());
         let names = self.names.get_untracked();
         let csv = assignments_csv(&r.ft, &r.seg, report.as_ref().map(|x| &x.segments[..]), Some(&names));
-        self.save(&export_file_name(&l.name), &csv);
+        self.save(&assignments_file_name(&l.name, &r.seg), &csv);
     }
 
     /// Buttons **Download summary CSV** and **Download summary JSON**

@@ -21,6 +21,7 @@ pub mod compare;
 pub mod display;
 pub mod format;
 pub mod fragment;
+pub mod glossary;
 pub mod inputs;
 pub mod left_out;
 pub mod notes;

@@ -8,6 +8,7 @@
 use crate::analysis::Segmentation;
 use crate::features::FeatureTable;
 use crate::job::{FeatureSet, Settings};
+use crate::view_model::display::escaped;
 
 /// The SHA-256 as the page shows it: the hex, "computing…", or why not.
 pub fn sha256_text(sha: Option<&Result<String, String>>) -> String {
@@ -33,7 +34,8 @@ pub fn run_details(
         FeatureSet::All => "all".to_string(),
         FeatureSet::Custom(keys) => format!("custom ({})", keys.len()),
     };
-    let used: Vec<&str> = seg.used.iter().map(|&j| ft.defs[j].key.as_str()).collect();
+    // Keys may be a customer table's column names: hidden characters spelled out.
+    let used: Vec<String> = seg.used.iter().map(|&j| escaped(&ft.defs[j].key)).collect();
     vec![
         ("File", file_name.to_string()),
         ("Size", format!("{} bytes", crate::ingest::thousands(bytes as u64))),
@@ -70,7 +72,7 @@ pub fn run_details(
             if settings.overrides.is_empty() {
                 "none".into()
             } else {
-                settings.overrides.iter().map(|(k, t)| format!("{k}: {t:?}")).collect::<Vec<_>>().join(", ")
+                settings.overrides.iter().map(|(k, t)| format!("{}: {t:?}", escaped(k))).collect::<Vec<_>>().join(", ")
             },
         ),
     ]
@@ -96,5 +98,11 @@ mod tests {
         assert!(get("Features for clustering").starts_with("behaviour: trade_count"));
         assert_eq!(get("Transforms set by hand"), "none");
         assert_eq!(sha256_text(None), "computing…");
+        // A column name with a bidi control is spelled out.
+        let mut ft2 = ft.clone();
+        ft2.defs[seg.used[0]].key = "spend\u{202E}gnp".into();
+        let rows = run_details("x.csv", 1.0, None, &ft2, &seg, &settings);
+        let get = |l: &str| rows.iter().find(|(k, _)| *k == l).map(|(_, v)| v.clone()).unwrap();
+        assert!(get("Features for clustering").contains("spend\\u202Egnp"), "{}", get("Features for clustering"));
     }
 }

@@ -133,7 +133,7 @@ test('the sample: scatter, one row per segment, export with one row per account,
   const k = await expectResult(page, 'sample');
   assert.ok(k >= 2 && k <= 10);
   const csv = await download(page);
-  assert.equal(csv.name, 'sample_trades-segments.csv');
+  assert.equal(csv.name, 'sample_trades-kmeans-k3-segments.csv', 'the name says the method and k');
   const l = lines(csv.text);
   assert.equal(l.length - 1, 3000, 'one row per account');
   assert.match(l[0], /^account_id,segment,pc1,pc2,anomaly_score,top_anomaly,anomaly_features,margin_multiplier,trade_count,.*,segment_name$/);
@@ -160,6 +160,11 @@ test('the sample: scatter, one row per segment, export with one row per account,
   await page.getByLabel('Segments (k)').blur();
   await page.waitForFunction(() => /in 4 segments/.test(document.querySelector('.quality')?.textContent ?? ''));
   assert.equal(await expectResult(page, 'sample k=4'), 4);
+  // Typing is taken after a short pause, without Enter; the file input says what is loaded.
+  await page.getByLabel('Segments (k)').fill('5');
+  await page.waitForFunction(() => /in 5 segments/.test(document.querySelector('.quality')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.equal(await expectResult(page, 'sample k=5, typed'), 5);
+  assert.match(await page.locator('.loaded-name').innerText(), /^Loaded: sample_trades\.csv/);
   assertPrivate(log);
   await context.close();
 });
@@ -226,6 +231,9 @@ test('segment names: generated in the field\'s words, editable, and carried into
   assert.ok(scree.length >= 2 && scree.every((r, i) => i === 0 || r[0] <= scree[i - 1][0]), `decreasing ratios: ${scree}`);
   assert.ok(Math.abs(scree[scree.length - 1][1] - 100) < 0.2, `cumulative ends at 100 %: ${scree[scree.length - 1]}`);
   assert.match(await page.locator('details.scree > summary').innerText(), new RegExp(`explain ${(scree[1][1]).toFixed(1)} %`));
+  // The glossary explains the terms the results use.
+  const terms = await page.locator('details.glossary dt').allTextContents();
+  for (const t of ['Calinski-Harabasz index', 'Davies-Bouldin index', 'Adjusted Rand index (ARI)', 'Yeo-Johnson', 'PC1, PC2']) assert.ok(terms.includes(t), `glossary: ${t}`);
   // Run details: the settings and the file's SHA-256, computed in the page, as node computes it.
   const sha = createHash('sha256').update(readFileSync(join(dist, 'public', 'sample_trades.csv'))).digest('hex');
   const details = page.getByRole('region', { name: 'Run details' });
