@@ -13,6 +13,7 @@ mod feature_picker;
 mod file_text;
 mod glossary;
 mod header;
+mod heatmap;
 mod left_out;
 mod mapping_panel;
 mod messages;

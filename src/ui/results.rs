@@ -7,6 +7,7 @@ use super::anomalies::Anomalies;
 use super::compare::CompareView;
 use super::file_text::MessageText;
 use super::glossary::Glossary;
+use super::heatmap::ProfileHeatmap;
 use super::left_out::LeftOutWarning;
 use super::notes::DataNotes;
 use super::quality::Quality;
@@ -38,6 +39,7 @@ pub fn Results() -> impl IntoView {
                 <Sweep seg=r.seg.clone()/>
                 <Scree seg=r.seg.clone()/>
                 <SummaryTable ft=r.ft.clone() seg=r.seg.clone()/>
+                <ProfileHeatmap ft=r.ft.clone() seg=r.seg.clone()/>
                 <button on:click=move |_| state.download_assignments()>"Download assignments"</button>
                 <Anomalies ft=r.ft.clone() seg=r.seg.clone()/>
                 <Transforms ft=r.ft.clone() seg=r.seg.clone() open=transforms_open/>

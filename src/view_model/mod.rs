@@ -22,6 +22,7 @@ pub mod display;
 pub mod format;
 pub mod fragment;
 pub mod glossary;
+pub mod heatmap;
 pub mod inputs;
 pub mod left_out;
 pub mod notes;

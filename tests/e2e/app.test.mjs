@@ -231,6 +231,11 @@ test('segment names: generated in the field\'s words, editable, and carried into
   assert.ok(scree.length >= 2 && scree.every((r, i) => i === 0 || r[0] <= scree[i - 1][0]), `decreasing ratios: ${scree}`);
   assert.ok(Math.abs(scree[scree.length - 1][1] - 100) < 0.2, `cumulative ends at 100 %: ${scree[scree.length - 1]}`);
   assert.match(await page.locator('details.scree > summary').innerText(), new RegExp(`explain ${(scree[1][1]).toFixed(1)} %`));
+  // The profile heatmap: drawn, and a hovered cell says its segment, feature and value.
+  const heat = page.getByRole('img', { name: 'Segment profile heatmap' });
+  assert.ok((await colouredPixels(heat)) > 500, 'the heatmap is drawn');
+  await heat.hover({ position: { x: 190 + 17, y: 120 + 13 } });
+  await page.waitForFunction(() => /^Segment 1 \(.+\) · [a-z_]+: [+-]\d+\.\d\d SD from the overall centre$/.test(document.querySelector('details.heatmap p.hint')?.textContent ?? ''));
   // The glossary explains the terms the results use.
   const terms = await page.locator('details.glossary dt').allTextContents();
   for (const t of ['Calinski-Harabasz index', 'Davies-Bouldin index', 'Adjusted Rand index (ARI)', 'Yeo-Johnson', 'PC1, PC2']) assert.ok(terms.includes(t), `glossary: ${t}`);
