@@ -272,6 +272,14 @@ pub async fn yield_now() {
     let _ = JsFuture::from(p).await;
 }
 
+/// Waits `ms` milliseconds (a timer: the event loop runs meanwhile).
+pub async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, ms);
+    });
+    let _ = JsFuture::from(p).await;
+}
+
 /// Runs `f` once, `ms` milliseconds from now.
 pub fn after(ms: i32, f: impl FnOnce() + 'static) {
     let cb = Closure::once_into_js(f);

@@ -286,6 +286,9 @@ impl AppState {
         }
     }
 
+    /// How long after a file's first result its SHA-256 starts, milliseconds.
+    const HASH_DELAY_MS: i32 = 1000;
+
     /// Computes the SHA-256 of the file on screen, once per file, in the
     /// page after its first result (not while the worker reads it): 1 MiB
     /// at a time, yielding between, so no task blocks input for long. A
@@ -299,6 +302,8 @@ impl AppState {
         self.sha256.set(None);
         leptos::task::spawn_local(async move {
             use sha2::Digest;
+            // After the result is painted: the hashing never competes with the first paint.
+            browser::sleep(Self::HASH_DELAY_MS).await;
             let mut h = sha2::Sha256::new();
             let current = move || self.hashed.get_value() == Some(file.id);
             let mut pieces: Vec<Vec<u8>> = Vec::new();
