@@ -14,6 +14,18 @@ use leptos::prelude::*;
 /// value is taken (Enter or leaving the field takes it at once).
 pub const TYPING_PAUSE_MS: i32 = 800;
 
+/// Applies `text` after [`TYPING_PAUSE_MS`] unless more was typed meanwhile
+/// (`typed` counts what was typed).
+fn after_pause(typed: StoredValue<u64>, text: String, apply: impl FnOnce(String) + 'static) {
+    typed.update_value(|n| *n += 1);
+    let mine = typed.get_value();
+    browser::after(TYPING_PAUSE_MS, move || {
+        if typed.get_value() == mine {
+            apply(text);
+        }
+    });
+}
+
 #[component]
 pub fn Controls() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -61,26 +73,8 @@ pub fn Controls() -> impl IntoView {
     let typed = StoredValue::new(0u64);
     let on_k = move |ev: leptos::ev::Event| apply_k(event_target_value(&ev));
     let on_seed = move |ev: leptos::ev::Event| apply_seed(event_target_value(&ev));
-    let on_k_input = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        typed.update_value(|n| *n += 1);
-        let mine = typed.get_value();
-        browser::after(TYPING_PAUSE_MS, move || {
-            if typed.get_value() == mine {
-                apply_k(text);
-            }
-        });
-    };
-    let on_seed_input = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        typed.update_value(|n| *n += 1);
-        let mine = typed.get_value();
-        browser::after(TYPING_PAUSE_MS, move || {
-            if typed.get_value() == mine {
-                apply_seed(text);
-            }
-        });
-    };
+    let on_k_input = move |ev: leptos::ev::Event| after_pause(typed, event_target_value(&ev), apply_k);
+    let on_seed_input = move |ev: leptos::ev::Event| after_pause(typed, event_target_value(&ev), apply_seed);
     let on_min_cluster = move |ev: leptos::ev::Event| {
         if state.set_min_cluster_size(&event_target_value(&ev)) {
             min_taken.notify();

@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync, truncateSync, closeSync, openSync, statSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { join, resolve, dirname, basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -116,6 +116,14 @@ async function expectResult(page, label) {
   await page.waitForFunction(() => /render \d+ ms/.test(document.querySelector('.timings')?.textContent ?? ''));
   timings.push((await page.locator('.timings').innerText()) + ` · k=${k}`);
   return k;
+}
+
+/** Uploads the file at `path` (written with `body` first, when given) and waits for its result. */
+async function upload(page, path, body) {
+  if (body !== undefined) writeFileSync(path, body);
+  await page.getByLabel('Upload data').setInputFiles(path);
+  await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), basename(path));
+  await expectResult(page, basename(path));
 }
 
 async function download(page) {
@@ -572,11 +580,7 @@ test('gzip, UTF-16, Windows-1252, decimal commas and repeated header names are r
     { name: 'customers-dup.csv', body: text.replace('visits\n', 'visits,visits\n').replace(/(\d)\n/g, '$1,1\n'), note: /Column 5 repeats the name "visits"; it is called "visits \(2\)" here/ },
   ];
   for (const f of files) {
-    const path = join(tmp, f.name);
-    writeFileSync(path, f.body);
-    await page.getByLabel('Upload data').setInputFiles(path);
-    await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), f.name);
-    await expectResult(page, f.name);
+    await upload(page, join(tmp, f.name), f.body);
     const notes = (await page.locator('details.mapping').innerText()) + (await page.locator('.data-notes').innerText());
     assert.match(notes, f.note, f.name);
     const l = lines((await download(page)).text);
@@ -593,9 +597,7 @@ test('Binance\'s spot export (units attached to amounts) gives the assignments o
   const fixtures = join(root, 'tests/fixtures');
   const got = {};
   for (const name of ['binance_spot_plain.csv', 'binance_spot.csv']) {
-    await page.getByLabel('Upload data').setInputFiles(join(fixtures, name));
-    await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), name);
-    await expectResult(page, name);
+    await upload(page, join(fixtures, name));
     got[name] = (await download(page)).text;
   }
   const selected = async (label) => page.getByLabel(label, { exact: true }).evaluate((s) => s.selectedOptions[0].textContent);
@@ -634,11 +636,7 @@ test('JSON as exchange APIs return it (an array, one object per line, a wrapped 
   await expectResult(page, 'sample');
   const want = (await download(page)).text;
   for (const f of files) {
-    const path = join(tmp, f.name);
-    writeFileSync(path, f.body);
-    await page.getByLabel('Upload data').setInputFiles(path);
-    await page.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), f.name);
-    await expectResult(page, f.name);
+    await upload(page, join(tmp, f.name), f.body);
     assert.match(await page.locator('details.mapping').innerText(), /JSON/);
     assert.match(await page.locator('.data-notes').innerText() + await page.locator('details.mapping').innerText(), f.note, f.name);
     assert.equal((await download(page)).text, want, `${f.name}: the sample's assignments, byte for byte`);
