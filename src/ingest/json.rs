@@ -50,8 +50,9 @@ fn rows_of(doc: Value) -> Result<(Vec<Value>, Option<String>), String> {
         Value::Array(items) => Ok((items, None)),
         Value::Object(map) => {
             // The largest array of objects inside (breadth first, by depth).
-            let mut best: Option<(String, usize)> = None;
-            let mut level: Vec<(String, &Value)> = map.iter().map(|(k, v)| (k.clone(), v)).collect();
+            // Paths as their keys (a key may itself hold a dot).
+            let mut best: Option<(Vec<String>, usize)> = None;
+            let mut level: Vec<(Vec<String>, &Value)> = map.iter().map(|(k, v)| (vec![k.clone()], v)).collect();
             for _ in 0..WRAP_DEPTH {
                 let mut next = Vec::new();
                 for (path, v) in level {
@@ -63,7 +64,11 @@ fn rows_of(doc: Value) -> Result<(Vec<Value>, Option<String>), String> {
                         {
                             best = Some((path, a.len()));
                         }
-                        Value::Object(m) => next.extend(m.iter().map(|(k, v)| (format!("{path}.{k}"), v))),
+                        Value::Object(m) => next.extend(m.iter().map(|(k, v)| {
+                            let mut p = path.clone();
+                            p.push(k.clone());
+                            (p, v)
+                        })),
                         _ => {}
                     }
                 }
@@ -72,11 +77,11 @@ fn rows_of(doc: Value) -> Result<(Vec<Value>, Option<String>), String> {
             match best {
                 Some((path, _)) => {
                     let mut v = Value::Object(map);
-                    for k in path.split('.') {
+                    for k in &path {
                         v = v.get_mut(k).map(Value::take).unwrap_or(Value::Null);
                     }
                     match v {
-                        Value::Array(items) => Ok((items, Some(path))),
+                        Value::Array(items) => Ok((items, Some(path.join(".")))),
                         _ => Err("the array of rows could not be taken out".into()),
                     }
                 }
@@ -238,6 +243,8 @@ mod tests {
         assert_eq!(cells(&t), [vec!["1"], vec!["2"]]);
         assert!(t.source_notes[0].contains("\"result.list\""), "{:?}", t.source_notes);
         assert_eq!(t.record_no(0), 2, "the first object is row 2, as a CSV file's first data row");
+        let dotted = br#"{"v1.0": {"list": [{"a": 1}]}}"#;
+        assert_eq!(cells(&read_json(dotted).unwrap().1), [vec!["1"]], "a key holding a dot");
     }
 
     #[test]
