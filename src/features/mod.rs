@@ -97,6 +97,23 @@ pub struct FeatureTable {
 }
 
 impl FeatureTable {
+    /// A table of `values` (`ids.len() x defs.len()`) with nothing read:
+    /// no notes, skips or risk inputs (tests, and tables built by hand).
+    pub fn from_parts(ids: Vec<String>, defs: Vec<FeatureDef>, values: Array2<f64>) -> FeatureTable {
+        FeatureTable {
+            ids,
+            defs,
+            values,
+            not_computed: vec![],
+            rows_used: 0,
+            skipped: vec![],
+            ignored_cells: vec![],
+            accounts_left_out: 0,
+            notes: vec![],
+            risk: None,
+        }
+    }
+
     /// This table without its rows (no ids, `0 x n_features` values): the
     /// definitions, notes and counts, for sending the rows separately.
     pub fn without_rows(&self) -> FeatureTable {

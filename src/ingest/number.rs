@@ -18,7 +18,7 @@
 //! (`(12.50)`). A column whose values need it is read with
 //! [`NumberFormat::affixes`] set ([`split_unit`] says what is stripped); its
 //! units are counted by [`units`] so that the page shows them and amounts in
-//! different units are never added up (see `Mapping::mixed_units`).
+//! different units are never added up (see `Mapping::summable`).
 
 /// `s.trim()` (Unicode whitespace at both ends), without decoding
 /// characters when `s` starts and ends with a visible ASCII byte, as almost
@@ -215,6 +215,7 @@ impl NumberFormat {
 /// then decided on the numbers without their units.
 pub fn detect<'a>(values: impl Iterator<Item = &'a str>) -> NumberFormat {
     let values: Vec<&str> = values.map(str::trim).filter(|v| v.bytes().any(|b| b.is_ascii_digit())).collect();
+    // Cheap for a plain column: split_unit runs only on a value no other format reads.
     let needs_affix = values.iter().any(|v| parse_number(v).is_none() && !looks_numeric(v) && split_unit(v).is_some());
     if needs_affix {
         let split: Vec<Affixed> = values.iter().filter_map(|v| split_unit(v)).collect();

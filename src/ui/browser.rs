@@ -19,7 +19,10 @@ fn js_err(e: JsValue) -> IngestError {
     )
 }
 
-async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, IngestError> {
+/// Bytes `start..end` of `blob`.
+///
+/// Errors: the browser's read error.
+pub async fn read_slice(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, IngestError> {
     bytes_of(start_slice(blob, start, end)?).await
 }
 

@@ -306,33 +306,21 @@ impl AppState {
             browser::sleep(Self::HASH_DELAY_MS).await;
             let mut h = sha2::Sha256::new();
             let current = move || self.hashed.get_value() == Some(file.id);
-            let mut pieces: Vec<Vec<u8>> = Vec::new();
-            let mut offset = 0.0;
-            let size = blob.size();
+            let (mut offset, size) = (0.0, blob.size());
             while offset < size && current() {
                 let end = (offset + browser::CHUNK_BYTES).min(size);
-                let read = browser::read_range(
-                    &blob,
-                    offset,
-                    end,
-                    |_, b| {
-                        pieces.push(b.to_vec());
-                        Ok(browser::Flow::Stop)
-                    },
-                    |_| {},
-                )
-                .await;
-                if let Err(e) = read {
-                    if current() {
-                        self.sha256.set(Some(Err(e.to_string())));
+                let bytes = match browser::read_slice(&blob, offset, end).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        if current() {
+                            self.sha256.set(Some(Err(e.to_string())));
+                        }
+                        return;
                     }
-                    return;
-                }
-                for piece in pieces.drain(..) {
-                    for part in piece.chunks(1 << 20) {
-                        h.update(part);
-                        browser::yield_now().await;
-                    }
+                };
+                for part in bytes.chunks(1 << 20) {
+                    h.update(part);
+                    browser::yield_now().await;
                 }
                 offset = end;
             }

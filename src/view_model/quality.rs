@@ -189,21 +189,12 @@ mod tests {
     use ndarray::Array2;
 
     fn table(values: Array2<f64>, keys: &[&str]) -> FeatureTable {
-        FeatureTable {
-            ids: (0..values.nrows()).map(|i| i.to_string()).collect(),
-            defs: keys
-                .iter()
-                .map(|k| FeatureDef { key: k.to_string(), unit: String::new(), formula: String::new(), feature: None })
-                .collect(),
-            values,
-            not_computed: vec![],
-            rows_used: 0,
-            skipped: vec![],
-            ignored_cells: vec![],
-            accounts_left_out: 0,
-            notes: vec![],
-            risk: None,
-        }
+        let ids = (0..values.nrows()).map(|i| i.to_string()).collect();
+        let defs = keys
+            .iter()
+            .map(|k| FeatureDef { key: k.to_string(), unit: String::new(), formula: String::new(), feature: None })
+            .collect();
+        FeatureTable::from_parts(ids, defs, values)
     }
 
     /// 200 accounts in two groups far apart, plus `outliers` accounts far

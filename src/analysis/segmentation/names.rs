@@ -265,18 +265,7 @@ mod tests {
             .iter()
             .map(|&(k, f)| FeatureDef { key: k.into(), unit: String::new(), formula: String::new(), feature: f })
             .collect();
-        FeatureTable {
-            ids: vec![],
-            defs,
-            values: Array2::zeros((0, keys.len())),
-            not_computed: vec![],
-            rows_used: 0,
-            skipped: vec![],
-            ignored_cells: vec![],
-            accounts_left_out: 0,
-            notes: vec![],
-            risk: None,
-        }
+        FeatureTable::from_parts(vec![], defs, Array2::zeros((0, keys.len())))
     }
 
     fn profile(id: usize, means: Vec<f64>, distinguishing: Vec<(usize, f64)>) -> SegmentProfile {

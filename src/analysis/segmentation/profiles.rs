@@ -168,17 +168,9 @@ mod tests {
             formula: String::new(),
             feature: catalogue.then_some(key),
         };
-        let ft = |catalogue: bool| FeatureTable {
-            ids: vec![],
-            defs: vec![def(FeatureKey::MaxLeverage, catalogue), def(FeatureKey::RecencyDays, catalogue)],
-            values: Array2::zeros((0, 2)),
-            not_computed: vec![],
-            rows_used: 0,
-            skipped: vec![],
-            ignored_cells: vec![],
-            accounts_left_out: 0,
-            notes: vec![],
-            risk: None,
+        let ft = |catalogue: bool| {
+            let defs = vec![def(FeatureKey::MaxLeverage, catalogue), def(FeatureKey::RecencyDays, catalogue)];
+            FeatureTable::from_parts(vec![], defs, Array2::zeros((0, 2)))
         };
         let (means, overall) = ([25.0, 40.0], [10.0, 12.0]);
         assert_eq!(

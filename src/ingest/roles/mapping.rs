@@ -309,11 +309,10 @@ impl Mapping {
             for &c in &numeric {
                 note_format(&mut self.notes, c);
                 if let Some(u) = self.unit_label(c) {
-                    let e = self.units(c).first().map(|(u, _)| u.as_str()).unwrap_or_default();
                     self.notes.push(format!(
-                        "Column \"{}\" writes its numbers with a unit ({u}{}); read as numbers, the unit left off{}.",
+                        "Column \"{}\" writes its numbers with a unit ({u}, e.g. 12.5 {}); read as numbers, the unit left off{}.",
                         t.headers[c],
-                        if e.is_empty() { String::new() } else { format!(", e.g. 12.5 {e}") },
+                        self.units(c)[0].0,
                         if self.units(c).len() > 1 { ": it mixes units, so compare its values with care" } else { "" }
                     ));
                 }
