@@ -71,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: path.clone(),
         ragged: Default::default(),
         quoting: Default::default(),
+        sheet: None,
         mapping: None,
         edits: vec![],
         settings: Settings { k, ..Default::default() },

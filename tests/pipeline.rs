@@ -353,6 +353,7 @@ fn real_files_streamed_give_the_whole_tables_features() {
             name: name.into(),
             ragged: Default::default(),
             quoting: Default::default(),
+            sheet: None,
             mapping: None,
             edits: vec![],
             settings: Settings::default(),

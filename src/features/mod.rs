@@ -183,14 +183,7 @@ impl fmt::Display for FeatureError {
 
 impl std::error::Error for FeatureError {}
 
-/// `"1 row"` / `"3 rows"`: a count with the right noun (and verb) form.
-pub fn count_of(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
+pub use crate::ingest::count_of;
 
 #[cfg(test)]
 mod tests {

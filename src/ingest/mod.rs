@@ -13,6 +13,7 @@ pub mod limits;
 pub mod number;
 pub mod roles;
 pub mod time;
+pub mod workbook;
 
 pub use csv::{detect_dialect, parse_bytes, Dialect, Quoting, RaggedRows, StreamParser, Table, TableReader};
 pub use number::{is_missing, parse_number, trim};
@@ -60,6 +61,10 @@ pub enum IngestError {
     /// A file that starts as JSON but cannot be read as rows; the text says
     /// what and where (serde_json's line and column, or the item).
     Json(String),
+    /// A file that starts as a spreadsheet workbook (ZIP or OLE signature)
+    /// but cannot be read as rows; the text says what (calamine's error, the
+    /// sheet, or the header row without data).
+    Workbook(String),
 }
 
 impl fmt::Display for IngestError {
@@ -69,6 +74,10 @@ impl fmt::Display for IngestError {
             IngestError::Json(why) => write!(
                 f,
                 "This file starts as JSON but cannot be read as rows: {why}. segscope reads an array of objects (one per trade or customer), one object per line, or a response that wraps such an array; check the file is complete, or export it as CSV."
+            ),
+            IngestError::Workbook(why) => write!(
+                f,
+                "This file is a spreadsheet workbook (Excel or OpenDocument) but cannot be read as rows: {why}. Check that the file is complete (download or save it again), or save the sheet as CSV from the spreadsheet program and load that."
             ),
             IngestError::Binary => write!(
                 f,
@@ -181,6 +190,41 @@ fn sizes(bytes: u64, max: u64) -> (String, String) {
     }
 }
 
+/// A note when file `name`'s extension names another kind of file than the
+/// content read (`d`: text, JSON or a workbook), e.g. a CSV file saved as
+/// `.xlsx`: the file is read by its content, and the note says so. `None`
+/// when they agree or the extension is not one of the kinds (`.gz` is looked
+/// through: `trades.json.gz`).
+pub fn content_note(name: &str, d: Dialect) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.strip_suffix(".gz").unwrap_or(&lower);
+    let ext = base.rsplit_once('.')?.1;
+    let named = match ext {
+        "csv" | "tsv" | "txt" => "CSV text",
+        "json" | "ndjson" | "jsonl" => "JSON",
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => "a spreadsheet workbook",
+        _ => return None,
+    };
+    let holds = if d.is_json() {
+        "JSON"
+    } else if d.is_workbook() {
+        "a spreadsheet workbook"
+    } else {
+        "CSV text"
+    };
+    (named != holds)
+        .then(|| format!("The file is named .{ext} but holds {holds}: it was read as {holds}, by its content."))
+}
+
+/// `"1 row"` / `"3 rows"`: a count with the right noun (and verb) form.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// `1234567` -> `"1,234,567"`: counts and sizes in messages.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
@@ -204,3 +248,23 @@ fn count_noun(n: usize, one: &str, many: &str) -> String {
 }
 
 impl std::error::Error for IngestError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_read_by_its_content_with_a_note_when_its_name_says_otherwise() {
+        let csv = Dialect { delimiter: b',', quote: Some(b'"') };
+        assert_eq!(
+            content_note("trades.csv", Dialect::WORKBOOK).unwrap(),
+            "The file is named .csv but holds a spreadsheet workbook: it was read as a spreadsheet workbook, by its content."
+        );
+        assert!(content_note("trades.xlsx", csv).unwrap().contains("holds CSV text"));
+        assert!(content_note("trades.JSON.gz", csv).unwrap().contains("named .json"));
+        assert_eq!(content_note("trades.xlsx", Dialect::WORKBOOK), None);
+        assert_eq!(content_note("trades.tsv", csv), None);
+        assert_eq!(content_note("trades.dat", Dialect::JSON), None);
+        assert_eq!(content_note("trades", Dialect::JSON), None);
+    }
+}

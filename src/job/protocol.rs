@@ -138,6 +138,9 @@ pub struct TableSummary {
     pub renamed_headers: Vec<(usize, String, String)>,
     pub invalid_utf8_cells: usize,
     pub unnamed_columns: usize,
+    /// As [`Table::sheets`] and [`Table::sheet`] (a workbook's; empty and `None` for text).
+    pub sheets: Vec<String>,
+    pub sheet: Option<String>,
 }
 
 impl TableSummary {
@@ -153,6 +156,8 @@ impl TableSummary {
             renamed_headers: t.renamed_headers.clone(),
             invalid_utf8_cells: t.invalid_utf8_cells,
             unnamed_columns: t.unnamed_columns,
+            sheets: t.sheets.clone(),
+            sheet: t.sheet.clone(),
         }
     }
 }
@@ -200,6 +205,9 @@ pub struct Request {
     /// streamed, and a part read by a second worker gets the dialect
     /// without a quote in its [`PartSpec`].
     pub quoting: Quoting,
+    /// The workbook sheet to read (select **Sheet**); `None` = the first
+    /// with a filled cell. Like `quoting`, a change comes with a new `file` id.
+    pub sheet: Option<String>,
     /// The page's mapping; `None` = detect it from the file.
     pub mapping: Option<Mapping>,
     /// Changes to apply to the mapping first, in order: every change made

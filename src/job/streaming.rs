@@ -200,7 +200,12 @@ impl Streaming {
     /// first `head_rows` data rows ([`HEAD_ROWS`] in the app).
     pub fn new(req: &Request, size: u64, head_rows: usize) -> Self {
         Streaming {
-            reader: TableReader::new().ragged(req.ragged).quoting(req.quoting).size_hint(size).streamed(),
+            reader: TableReader::new()
+                .ragged(req.ragged)
+                .quoting(req.quoting)
+                .sheet(req.sheet.clone())
+                .size_hint(size)
+                .streamed(),
             head_rows: head_rows.max(1),
             mapping: req.mapping.clone(),
             model: if req.mapping.is_none() { req.model().ok().flatten() } else { None },

@@ -24,6 +24,7 @@ pub(super) fn request(mapping: Option<Mapping>, edits: Vec<MappingEdit>) -> Requ
         name: "f.csv".into(),
         ragged: RaggedRows::Skip,
         quoting: Default::default(),
+        sheet: None,
         mapping,
         edits,
         settings: Settings::default(),

@@ -191,7 +191,7 @@ pub fn CompareView() -> impl IntoView {
             <p class="hint">"Score the next period's file with these segments (no refit): who moved, which features drifted, and whether to refit."</p>
             <label class="file">
                 <span>"Upload next period: "</span>
-                <input type="file" aria-label="Upload next period" accept=".csv,.tsv,.txt,.gz,text/csv,text/plain,application/gzip" on:change=on_file/>
+                <input type="file" aria-label="Upload next period" accept=crate::ui::controls::DATA_FILES on:change=on_file/>
             </label>
             <button class="secondary" on:click=move |_| state.load_sample_next_period()>"Score the sample's next period"</button>
             {body}

@@ -26,6 +26,11 @@ fn after_pause(typed: StoredValue<u64>, text: String, apply: impl FnOnce(String)
     });
 }
 
+/// What the file inputs offer (by extension and media type): text tables
+/// (CSV, TSV, gzip), JSON, and spreadsheet workbooks. A file is read by its
+/// content whatever its name.
+pub const DATA_FILES: &str = ".csv,.tsv,.txt,.gz,.json,.ndjson,.jsonl,.xlsx,.xlsm,.xlsb,.xls,.ods,text/csv,text/plain,application/gzip,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet";
+
 #[component]
 pub fn Controls() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -105,11 +110,23 @@ pub fn Controls() -> impl IntoView {
             on:dragleave=move |_| dragging.set(false)
             on:drop=on_drop>
             <label class="file">
-                <span>"Drop a CSV or JSON file (or .csv.gz) here, or choose one: "</span>
-                <input type="file" aria-label="Upload data" accept=".csv,.tsv,.txt,.gz,.json,.ndjson,.jsonl,text/csv,text/plain,application/gzip,application/json" on:change=on_file/>
+                <span>"Drop a CSV, Excel or JSON file (or .csv.gz) here, or choose one: "</span>
+                <input type="file" aria-label="Upload data" accept=DATA_FILES on:change=on_file/>
             </label>
             // The input is emptied after each choice (so that the same file can be chosen again): say what is loaded.
             {move || state.loaded.get().map(|l| view! { <span class="loaded-name">"Loaded: "<FileText text=l.name/></span> })}
+            // A workbook with several sheets: which one is read.
+            {move || (state.sheets.with(Vec::len) > 1).then(|| view! {
+                <label>
+                    "Sheet "
+                    <select aria-label="Sheet" on:change=move |ev| state.set_sheet(event_target_value(&ev))>
+                        {state.sheets.get().into_iter().map(|s| {
+                            let chosen = state.sheet.get().as_deref() == Some(s.as_str());
+                            view! { <option value=s.clone() prop:selected=chosen>{s.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
             <button on:click=move |_| state.load_sample()>"Load sample"</button>
             <button class="secondary" on:click=move |_| state.save_sample()>"Save sample CSV"</button>
             <p class="hint">

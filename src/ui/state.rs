@@ -80,6 +80,11 @@ pub struct AppState {
     pub ragged: RwSignal<RaggedRows>,
     /// Whether quote characters are special when reading (select **Quoting**).
     pub quoting: RwSignal<Quoting>,
+    /// The workbook sheet read (select **Sheet**); `None`: the first with data.
+    pub sheet: RwSignal<Option<String>>,
+    /// The sheets of the workbook on screen (select **Sheet** when more than one);
+    /// kept when a sheet fails to read, so that another can be chosen.
+    pub sheets: RwSignal<Vec<String>>,
     /// The alert is a quote that does not close: button **Read with quoting
     /// off** is offered beside it.
     pub offer_quoting_off: RwSignal<bool>,
@@ -145,6 +150,8 @@ impl AppState {
             min_cluster_size_aside: StoredValue::new(DEFAULT_MIN_CLUSTER_SIZE),
             ragged: RwSignal::new(RaggedRows::Skip),
             quoting: RwSignal::new(Quoting::Auto),
+            sheet: RwSignal::new(None),
+            sheets: RwSignal::new(Vec::new()),
             offer_quoting_off: RwSignal::new(false),
             result: RwSignal::new(None),
             names: RwSignal::new(Vec::new()),
@@ -201,6 +208,7 @@ impl AppState {
             name: f.name,
             ragged: self.ragged.get_untracked(),
             quoting: self.quoting.get_untracked(),
+            sheet: self.sheet.get_untracked(),
             mapping: self.mapping.get_untracked(),
             edits: self.pending_edits.get_value(),
             settings: self.settings.get_untracked(),
@@ -226,7 +234,13 @@ impl AppState {
         let Some(change) = self.file.with_value(|f| reduce(r, current, f.as_ref())) else { return };
         match change {
             Change::Progress(b) => self.busy.set(b),
-            Change::Read(l) => self.loaded.set(Some(l)),
+            Change::Read(l) => {
+                if !l.summary.sheets.is_empty() {
+                    self.sheets.set(l.summary.sheets.clone());
+                    self.sheet.set(l.summary.sheet.clone());
+                }
+                self.loaded.set(Some(l))
+            }
             Change::Done { job, mapping, result } => {
                 // This task decoded the result; building the page from it is
                 // left to the next, so that neither blocks input for long.
@@ -343,6 +357,8 @@ impl AppState {
         self.last.set(None);
         self.pending_edits.set_value(Vec::new());
         self.settings.update(|s| s.overrides.clear());
+        self.sheet.set(None);
+        self.sheets.set(Vec::new());
         let id = self.file.get_value().map_or(1, |f| f.id + 1);
         self.file.set_value(Some(FileRef { id, name, bytes: blob.size() }));
         self.file_blob.set_value(Some(blob));
@@ -514,6 +530,8 @@ impl AppState {
             name: name.clone(),
             ragged: self.ragged.get_untracked(),
             quoting: self.quoting.get_untracked(),
+            // The next period's first sheet with data (its sheets may be named otherwise).
+            sheet: None,
             mapping: None,
             edits: Vec::new(),
             settings: self.settings.get_untracked(),
@@ -607,6 +625,21 @@ impl AppState {
         if let Some(f) = self.file.get_value() {
             self.file.set_value(Some(FileRef { id: f.id + 1, ..f }));
             self.loaded.set(None);
+            self.run(None);
+        }
+    }
+
+    /// Select **Sheet** changed: the workbook is read again from sheet
+    /// `name` (a new file id), with its columns detected afresh (another
+    /// sheet has other columns).
+    pub fn set_sheet(self, name: String) {
+        self.sheet.set(Some(name));
+        if let Some(f) = self.file.get_value() {
+            self.file.set_value(Some(FileRef { id: f.id + 1, ..f }));
+            self.loaded.set(None);
+            self.mapping.set(None);
+            self.pending_edits.set_value(Vec::new());
+            self.settings.update(|s| s.overrides.clear());
             self.run(None);
         }
     }

@@ -165,6 +165,7 @@ pub(crate) mod testing {
             name: "s.csv".into(),
             ragged: RaggedRows::Skip,
             quoting: Default::default(),
+            sheet: None,
             mapping: None,
             edits: Vec::new(),
             settings: Settings { k: Some(3), ..Default::default() },

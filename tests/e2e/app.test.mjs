@@ -561,6 +561,10 @@ const BROKEN = [
   { name: 'numbers.json', body: '[1, 2, 3]', alert: /item 1 is a number value, not an object with named fields/ },
   { name: 'empty-array.json', body: '[]', alert: /it holds no rows/ },
   { name: 'bad-line.ndjson', body: '{"account": "A1", "qty": 1}\n{"account": "A2", "qty": }\n', alert: /line 2: expected value/ },
+  // Workbooks: cut off (the archive's directory, at its end, is missing), a header and no data row, ZIP's signature over other bytes.
+  { name: 'cut.xlsx', body: readFileSync(join(root, 'tests/fixtures/binance_spot.xlsx')).subarray(0, 60_000), alert: /is a spreadsheet workbook \(Excel or OpenDocument\) but cannot be read as rows: .*save the sheet as CSV/ },
+  { name: 'empty-sheet.xlsx', body: readFileSync(join(root, 'tests/fixtures/workbook_empty.xlsx')), alert: /sheet "Empty" has a header in row 1 but no data row under it/ },
+  { name: 'not-a-zip.xlsx', body: Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('not an archive at all')]), alert: /is a spreadsheet workbook/ },
   // Row 42 opens a quote that never closes: 2,000 rows after it would have vanished into one field.
   {
     name: 'open-quote.csv',
@@ -612,6 +616,36 @@ test('Binance\'s spot export (units attached to amounts) gives the assignments o
   assert.match(header, /total_notional/);
   assert.match(header, /total_fees/);
   assert.equal(got['binance_spot.csv'], got['binance_spot_plain.csv'], 'the same assignments, features and segments, byte for byte');
+  assertPrivate(log);
+  await context.close();
+});
+
+test('An Excel workbook (a title over the header, Excel dates, merged column groups, two sheets) gives its CSV files\' assignments, sheet by sheet', async () => {
+  const { page, log, context } = await openApp();
+  const fixtures = join(root, 'tests/fixtures');
+  const want = {};
+  for (const name of ['binance_spot.csv', 'binance_spot_plain.csv']) {
+    await upload(page, join(fixtures, name));
+    want[name] = (await download(page)).text;
+  }
+  await upload(page, join(fixtures, 'binance_spot.xlsx'));
+  const notes = async () => (await page.locator('details.mapping').innerText()) + (await page.locator('.data-notes').innerText());
+  assert.match(await notes(), /sheet "Trades" of a workbook/);
+  assert.match(await notes(), /header in row 4 \(the 3 rows above it skipped as a title\)/);
+  assert.equal(await page.getByLabel('Sheet', { exact: true }).inputValue(), 'Trades', 'the first sheet with data');
+  assert.equal((await download(page)).text, want['binance_spot.csv'], 'sheet "Trades": the Binance CSV\'s assignments, byte for byte');
+  await page.getByLabel('Sheet', { exact: true }).selectOption('Plain');
+  await page.waitForFunction(() => /sheet "Plain" of a workbook/.test(document.querySelector('details.mapping')?.textContent ?? ''), null, { timeout: 60_000 });
+  await expectResult(page, 'sheet Plain');
+  assert.match(await notes(), /Row 1 holds groups of columns \(merged cells\)/);
+  const selected = async (label) => page.getByLabel(label, { exact: true }).evaluate((s) => s.selectedOptions[0].textContent);
+  assert.equal(await selected('Notional'), 'Trade amount');
+  assert.equal(await selected('Fee'), 'Fee amount');
+  assert.equal((await download(page)).text, want['binance_spot_plain.csv'], 'sheet "Plain": the plain CSV\'s assignments, byte for byte');
+  // A CSV file named .xlsx is read by its content, with a note.
+  await upload(page, join(tmp, 'really-csv.xlsx'), readFileSync(join(fixtures, 'binance_spot.csv')));
+  assert.match(await notes(), /named \.xlsx but holds CSV text: it was read as CSV text, by its content/);
+  assert.equal(await page.getByLabel('Sheet', { exact: true }).count(), 0, 'no Sheet select for a text file');
   assertPrivate(log);
   await context.close();
 });

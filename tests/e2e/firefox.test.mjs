@@ -94,3 +94,24 @@ test('Firefox: after load, a request the page tries reaches no server', async ()
   assert.equal(hits, 0, 'the probe server saw no request');
   await page.close();
 });
+
+test('Firefox: an Excel workbook and its CSV give the same segments', async () => {
+  const page = await browser.newPage();
+  const app = await openApp(page);
+  const input = await app.waitForSelector('input[aria-label="Upload data"]');
+  const summaryOf = async (file) => {
+    await input.uploadFile(resolve(root, 'tests/fixtures', file));
+    await app.waitForFunction((n) => document.querySelector('.timings')?.textContent?.startsWith(n), { timeout: 60_000 }, file);
+    await app.waitForFunction(() => !document.querySelector('[role="progressbar"]'), { timeout: 60_000 });
+    return app.evaluate(() => ({
+      rows: document.querySelector('table[aria-label="Segment summary"] tbody').innerText,
+      mapping: document.querySelector('details.mapping')?.textContent ?? '',
+    }));
+  };
+  const csv = await summaryOf('binance_spot.csv');
+  const xlsx = await summaryOf('binance_spot.xlsx');
+  assert.match(xlsx.mapping, /sheet "Trades" of a workbook/);
+  assert.ok(csv.rows.length > 50, 'a summary was drawn');
+  assert.equal(xlsx.rows, csv.rows, 'the same segment summary, cell for cell');
+  await page.close();
+});

@@ -191,6 +191,7 @@ fn check_stream(input: &[u8], chunk: usize, ragged: RaggedRows) {
         name: "fuzz.csv".into(),
         ragged,
         quoting: Default::default(),
+        sheet: None,
         mapping: None,
         edits: vec![],
         settings: Settings::default(),

@@ -57,6 +57,7 @@ impl Dialect {
     pub fn delimiter_name(&self) -> &'static str {
         match self.delimiter {
             0 => "JSON",
+            1 => "workbook",
             b',' => "comma",
             b';' => "semicolon",
             b'\t' => "tab",
@@ -73,6 +74,14 @@ impl Dialect {
     /// Whether the file was read as JSON.
     pub fn is_json(&self) -> bool {
         self.delimiter == 0
+    }
+
+    /// The "dialect" of a spreadsheet workbook ([`crate::ingest::workbook`]): cells, no delimiter.
+    pub const WORKBOOK: Dialect = Dialect { delimiter: 1, quote: None };
+
+    /// Whether the file was read as a workbook.
+    pub fn is_workbook(&self) -> bool {
+        self.delimiter == 1
     }
 }
 

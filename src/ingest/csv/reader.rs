@@ -43,6 +43,12 @@ pub struct TableReader {
     max_memory_bytes: u64,
     /// The text started as JSON ([`crate::ingest::json`]): it is held whole and read at the end.
     json: Option<Vec<u8>>,
+    /// The file started as a spreadsheet workbook ([`crate::ingest::workbook`]): its bytes, read at the end.
+    workbook: Option<Vec<u8>>,
+    /// The workbook sheet to read ([`TableReader::sheet`]).
+    sheet: Option<String>,
+    /// Raw bytes fed so far.
+    raw_bytes: u64,
 }
 
 impl TableReader {
@@ -99,6 +105,13 @@ impl TableReader {
         self
     }
 
+    /// Sets the sheet read from a workbook (by name); `None` (the default)
+    /// reads the first sheet with a filled cell. Text files ignore it.
+    pub fn sheet(mut self, name: Option<String>) -> Self {
+        self.sheet = name;
+        self
+    }
+
     /// Share of the file's text read so far, if it is known: plain text
     /// (not gzip, not UTF-16) and a size hint given.
     pub fn fraction_read(&self) -> Option<f64> {
@@ -117,6 +130,19 @@ impl TableReader {
     /// ([`IngestError::Empty`], [`IngestError::Binary`]), parsing, or
     /// [`IngestError::TooManyCells`] from the memory check.
     pub fn feed(&mut self, raw: &[u8]) -> Result<(), IngestError> {
+        // A workbook is told by its first bytes (the first chunk must hold
+        // them: the page's and the tests' chunks do), and held whole.
+        if self.raw_bytes == 0 && crate::ingest::workbook::looks_like_workbook(raw) {
+            self.workbook = Some(Vec::new());
+        }
+        self.raw_bytes += raw.len() as u64;
+        if let Some(w) = &mut self.workbook {
+            w.extend_from_slice(raw);
+            if w.len() as u64 > crate::ingest::workbook::MAX_WORKBOOK_BYTES {
+                return Err(IngestError::Workbook(crate::ingest::workbook::too_large()));
+            }
+            return Ok(());
+        }
         // A gzip stream is unpacked a piece at a time, so that the text limit
         // stops a file that unpacks to far more before its text is held.
         let step = if self.decoder.is_gzip(raw) { GZIP_PIECE } else { raw.len().max(1) };
@@ -248,6 +274,9 @@ impl TableReader {
     /// Errors: as [`TableReader::feed`], and [`StreamParser::finish`]'s
     /// (including [`IngestError::Ragged`] under [`RaggedRows::Reject`]).
     pub fn finish(mut self) -> Result<(Dialect, Table), IngestError> {
+        if let Some(bytes) = self.workbook.take() {
+            return crate::ingest::workbook::read_workbook(bytes, self.sheet.as_deref());
+        }
         let rest = self.decoder.finish()?;
         self.push(rest, true)?;
         if let Some(text) = self.json.take() {

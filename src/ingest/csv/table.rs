@@ -65,6 +65,10 @@ pub struct Table {
     pub source_notes: Vec<String>,
     /// Columns whose header repeated an earlier one: (index, name in the file, name given).
     pub renamed_headers: Vec<(usize, String, String)>,
+    /// A workbook's sheet names, in order ([`crate::ingest::workbook`]); empty for text.
+    pub sheets: Vec<String>,
+    /// The workbook sheet the rows come from; `None` for text.
+    pub sheet: Option<String>,
 }
 
 impl Table {
@@ -104,6 +108,14 @@ impl Table {
         }
         name_columns(&mut t);
         t
+    }
+
+    /// The same table with its rows' record numbers replaced by `numbers`
+    /// (one per row; e.g. a sheet's own row numbers). Panics if the count differs.
+    pub fn with_record_numbers(mut self, numbers: Vec<u32>) -> Table {
+        assert_eq!(numbers.len(), self.n_rows(), "one record number per row");
+        self.record_no = numbers;
+        self
     }
 
     /// Appends the rows of `other`, a table with the same columns (e.g.

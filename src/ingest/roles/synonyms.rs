@@ -68,7 +68,7 @@ pub const SYNONYMS: &[(Role, u32, &[&str])] = &[
     (Role::Price, 100, &["fillpx", "unitprice", "tradeprice", "executionprice"]),
     (Role::Price, 90, &["avgprice", "averageprice"]),
     (Role::Notional, 100, &["notional", "ntl", "notionalvalue", "execvalue"]),
-    (Role::Notional, 95, &["tradevalue", "quoteqty", "quotequantity"]),
+    (Role::Notional, 95, &["tradevalue", "tradeamount", "quoteqty", "quotequantity"]),
     (Role::Notional, 80, &["turnover"]),
     (Role::Notional, 70, &["value", "total"]),
     (Role::Notional, 60, &["sales", "revenue"]),

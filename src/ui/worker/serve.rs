@@ -153,6 +153,16 @@ enum Read {
 ///
 /// Errors: reading's ([`crate::ingest::IngestError`]).
 async fn read_file(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Result<Read, IngestError> {
+    let mut read = read_by_size(req, blob, post).await?;
+    match &mut read {
+        Read::Table(d, t) => t.source_notes.extend(crate::ingest::content_note(&req.name, *d)),
+        Read::Features(s, _, _) => s.source_notes.extend(crate::ingest::content_note(&req.name, s.dialect)),
+    }
+    Ok(read)
+}
+
+/// [`read_file`]'s reading: whole or streamed by the file's size.
+async fn read_by_size(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Result<Read, IngestError> {
     let (job, total) = (req.job, blob.size());
     if total <= job::STREAM_ABOVE as f64 {
         return read_whole(req, blob, post).await.map(|(d, t)| Read::Table(d, t));
@@ -261,7 +271,8 @@ async fn read_whole(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Resu
     let (job, total) = (req.job, blob.size());
     let progress = |done| post(Response::Progress { job, stage: Stage::Read, step: String::new(), done, total });
     progress(0.0);
-    let reader = TableReader::new().ragged(req.ragged).quoting(req.quoting).size_hint(total as u64);
+    let reader =
+        TableReader::new().ragged(req.ragged).quoting(req.quoting).sheet(req.sheet.clone()).size_hint(total as u64);
     browser::read_table(blob, reader, progress).await
 }
 

@@ -1,0 +1,100 @@
+//! Spreadsheet workbooks: the committed tests/fixtures/binance_spot.xlsx
+//! (written by tests/fixtures/make_workbooks.py from the committed CSV
+//! fixtures) gives the same feature table as its CSV, bit for bit, and the
+//! same segments, sheet by sheet; hostile workbooks give a message.
+
+use segscope::analysis::segment;
+use segscope::export::assignments_csv;
+use segscope::features::{extract, FeatureTable};
+use segscope::ingest::{detect_mapping, IngestError, Mapping, Role, Table, TableReader};
+use segscope::job::Settings;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+}
+
+/// Reads `bytes` in 64 KiB chunks, as the page does, from sheet `sheet`.
+fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Table, IngestError> {
+    let mut r = TableReader::new().sheet(sheet.map(str::to_string));
+    for c in bytes.chunks(65536) {
+        r.feed(c)?;
+    }
+    Ok(r.finish()?.1)
+}
+
+/// Features, mapping and the assignments download of a table.
+fn features(t: &Table) -> (FeatureTable, Mapping, String) {
+    let m = detect_mapping(t);
+    let ft = extract(t, &m).unwrap();
+    let s = segment(&ft, &Settings::default().options(&ft)).unwrap();
+    let csv = assignments_csv(&ft, &s, None, None);
+    (ft, m, csv)
+}
+
+fn assert_same(a: &FeatureTable, b: &FeatureTable) {
+    let keys = |ft: &FeatureTable| ft.defs.iter().map(|d| d.key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(a), keys(b));
+    assert_eq!(a.ids, b.ids);
+    assert_eq!(a.rows_used, b.rows_used);
+    let bits = |ft: &FeatureTable| ft.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert!(bits(a) == bits(b), "the same features, bit for bit");
+}
+
+#[test]
+fn binance_export_as_xlsx_reads_as_its_csv() {
+    let xlsx = fixture("binance_spot.xlsx");
+    let t = read(&xlsx, None).unwrap();
+    assert_eq!(t.sheets, ["Trades", "Plain"]);
+    assert_eq!(t.sheet.as_deref(), Some("Trades"), "the first sheet with data");
+    assert_eq!(t.headers, ["Date(UTC)", "Pair", "Side", "Price", "Executed", "Amount", "Fee", "User ID"]);
+    assert_eq!(t.record_no(0), 5, "the sheet's own row numbers: the header is in row 4");
+    let note = &t.source_notes[0];
+    assert!(note.contains("sheet \"Trades\" (1 of 2 sheets") && note.contains("header in row 4"), "{note}");
+    assert!(note.contains("the 3 rows above it skipped"), "{note}");
+    // Excel dates read as the CSV's timestamps.
+    assert_eq!(t.cell(0, 0), "2026-01-01 02:49:50");
+    let csv = segscope::ingest::parse_bytes(&fixture("binance_spot.csv")).unwrap().1;
+    let ((a, ma, csv_a), (b, mb, csv_b)) = (features(&csv), features(&t));
+    assert_eq!(ma.get(Role::Fee), mb.get(Role::Fee));
+    assert_eq!(mb.unit_label(mb.get(Role::Fee).unwrap()).as_deref(), Some("USDT"));
+    assert_same(&a, &b);
+    assert!(csv_a == csv_b, "the same segments");
+}
+
+#[test]
+fn a_sheet_under_merged_column_groups_reads_as_its_csv() {
+    let t = read(&fixture("binance_spot.xlsx"), Some("Plain")).unwrap();
+    assert_eq!(t.sheet.as_deref(), Some("Plain"));
+    // The group row ("Trade" merged over three columns) prefixes the name that repeats.
+    assert_eq!(
+        t.headers,
+        ["account_id", "timestamp", "instrument", "side", "quantity", "price", "Trade amount", "Fee amount", "asset"]
+    );
+    assert_eq!(t.record_no(0), 3);
+    assert!(t.source_notes[0].contains("Row 1 holds groups of columns"), "{:?}", t.source_notes);
+    let csv = segscope::ingest::parse_bytes(&fixture("binance_spot_plain.csv")).unwrap().1;
+    let ((a, ma, csv_a), (b, mb, csv_b)) = (features(&csv), features(&t));
+    let named = |m: &Mapping, t: &Table, r: Role| m.get(r).map(|c| t.headers[c].clone());
+    assert_eq!(named(&mb, &t, Role::Notional).as_deref(), Some("Trade amount"));
+    assert_eq!(named(&mb, &t, Role::Fee).as_deref(), Some("Fee amount"));
+    assert_eq!(named(&ma, &csv, Role::Fee).as_deref(), Some("fee"));
+    assert_same(&a, &b);
+    assert!(csv_a == csv_b, "the same segments");
+}
+
+#[test]
+fn hostile_workbooks_get_a_message_that_says_what() {
+    let err = |bytes: &[u8], sheet: Option<&str>| read(bytes, sheet).unwrap_err().to_string();
+    let xlsx = fixture("binance_spot.xlsx");
+    // Cut off: the archive's directory (at its end) is missing.
+    let e = err(&xlsx[..xlsx.len() / 2], None);
+    assert!(e.starts_with("This file is a spreadsheet workbook") && e.contains("save the sheet as CSV"), "{e}");
+    // A sheet that is not there.
+    assert!(err(&xlsx, Some("Sheet9")).contains("no sheet named \"Sheet9\""));
+    // A header and no data row.
+    let e = err(&fixture("workbook_empty.xlsx"), None);
+    assert!(e.contains("sheet \"Empty\" has a header in row 1 but no data row"), "{e}");
+    // Wrong magic: ZIP's signature over other bytes.
+    assert!(err(b"PK\x03\x04\x14\x00 this is no archive", None).contains("spreadsheet workbook"));
+}
