@@ -145,7 +145,13 @@ pub async fn blob_text(blob: &Blob) -> Result<String, JsValue> {
 /// Saves `text` as a file named `name` (JSON for a `.json` name, else
 /// CSV), built in the page (Blob + object URL): nothing is sent anywhere.
 pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
-    let mime = if name.ends_with(".json") { "application/json" } else { "text/csv;charset=utf-8" };
+    let mime = if name.ends_with(".json") {
+        "application/json"
+    } else if name.ends_with(".html") {
+        "text/html;charset=utf-8"
+    } else {
+        "text/csv;charset=utf-8"
+    };
     let blob = text_blob(text, mime)?;
     let url = Url::create_object_url_with_blob(&blob)?;
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
@@ -161,6 +167,15 @@ pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
     }
     Ok(())
+}
+
+/// The picture on the canvas with accessible name `label`, as a PNG
+/// `data:` URL; `None` if there is no such canvas (or it cannot be read).
+pub fn canvas_png(label: &str) -> Option<String> {
+    let doc = web_sys::window()?.document()?;
+    let c: web_sys::HtmlCanvasElement =
+        doc.query_selector(&format!("canvas[aria-label=\"{label}\"]")).ok()??.dyn_into().ok()?;
+    (c.width() > 0 && c.height() > 0).then(|| c.to_data_url().ok()).flatten()
 }
 
 /// The policy added once the app has loaded: every fetch directive falls

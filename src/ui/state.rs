@@ -779,6 +779,48 @@ impl AppState {
         self.save(&summary_file_name(&l.name, ext), &text);
     }
 
+    /// Button **Download report**: the self-contained HTML report of the
+    /// result shown ([`crate::export::report`]), with the charts as drawn.
+    pub fn download_report(self) {
+        use crate::export::report::{report_file_name, report_html, ReportImage, ReportInput};
+        let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
+        let (names, actions) = (self.names.get_untracked(), self.actions.get_untracked());
+        let sha = self.sha256.get_untracked();
+        let details = self.settings.with_untracked(|s| {
+            crate::view_model::run_details::run_details(&l.name, l.bytes, sha.as_ref(), &r.ft, &r.seg, s)
+        });
+        let charts = [
+            ("PCA scatter plot", "PCA scatter", "Accounts on the first two principal components, coloured by segment"),
+            (
+                "Segment profile heatmap",
+                "Segment profile heatmap",
+                "Segments by clustering features, standardised centres (table below)",
+            ),
+            ("Scree plot", "Explained variance", "Explained variance ratio per principal component, and cumulative"),
+            ("k sweep", "k sweep", "Quality scores for each number of segments tried"),
+        ];
+        let images = charts
+            .iter()
+            .filter_map(|(label, caption, alt)| {
+                browser::canvas_png(label).map(|data_url| ReportImage {
+                    caption: caption.to_string(),
+                    alt: alt.to_string(),
+                    data_url,
+                })
+            })
+            .collect();
+        let html = report_html(&ReportInput {
+            file_name: &l.name,
+            ft: &r.ft,
+            seg: &r.seg,
+            names: &names,
+            actions: &actions,
+            run_details: details,
+            images,
+        });
+        self.save(&report_file_name(&l.name), &html);
+    }
+
     /// Input **Actions for segment N**: the segment's actions as typed
     /// (`; ` between actions; whitespace runs made single spaces); empty
     /// means none. Nothing runs again.

@@ -111,6 +111,7 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
         <div class="downloads">
             <button class="secondary" on:click=move |_| state.download_summary(false)>"Download summary CSV"</button>
             <button class="secondary" on:click=move |_| state.download_summary(true)>"Download summary JSON"</button>
+            <button class="secondary" on:click=move |_| state.download_report()>"Download report"</button>
         </div>
         <p class="hint">{format!(
             "Each cell: segment mean / mean of all accounts, in the feature's raw unit. {} after the transform (see Feature transforms).",

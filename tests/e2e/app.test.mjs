@@ -258,6 +258,25 @@ test('segment names: generated in the field\'s words, editable, and carried into
   const model = JSON.parse((await save('Download model')).text);
   assert.equal(model.segments[0].name, edited, 'the model carries the edited name');
   assert.equal(model.input.sha256, sha, 'the model records the input\'s fingerprint');
+  // The report: one HTML file that, opened from disk, loads nothing else, with the names, the charts and the fingerprint.
+  const [rdl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report' }).click()]);
+  assert.equal(rdl.suggestedFilename(), 'sample_trades-report.html');
+  const reportPath = join(tmp, `${Date.now()}-report.html`);
+  await rdl.saveAs(reportPath);
+  const reader = await context.newPage();
+  const reportRequests = [];
+  reader.on('request', (r) => reportRequests.push(r.url()));
+  await reader.goto(pathToFileURL(reportPath).href);
+  assert.deepEqual(reportRequests.filter((u) => !u.startsWith('data:')), [pathToFileURL(reportPath).href], 'the report loads nothing but itself');
+  const reportNames = await reader.getByRole('table', { name: 'Segment summary' }).locator('tbody tr td:nth-child(2)').allInnerTexts();
+  assert.deepEqual(reportNames, [edited, ...names.slice(1)], 'the names in force, the edit included');
+  const pictures = await reader.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ alt: i.alt, w: i.naturalWidth })));
+  assert.ok(pictures.length >= 3 && pictures.every((p) => p.w > 100), `the scatter, heatmap and scree, decoded: ${JSON.stringify(pictures)}`);
+  assert.ok((await reader.locator('body').innerText()).includes(sha), 'the input\'s fingerprint');
+  assert.equal(await reader.evaluate(() => document.scripts.length), 0, 'no script');
+  const pdf = await reader.pdf();
+  assert.ok(pdf.length > 10_000, `it prints to PDF (${pdf.length} bytes)`);
+  await reader.close();
   // Hover a point of segment 1 (its colour, #4e79a7): the tooltip names its segment.
   const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
   const spot = await canvas.evaluate((c) => {

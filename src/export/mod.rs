@@ -1,5 +1,6 @@
-//! Exports: the segment assignments (CSV), the watchlist (CSV) and the
-//! segment summary (CSV and JSON), with each segment's name.
+//! Exports: the segment assignments (CSV), the watchlist (CSV), the
+//! segment summary (CSV and JSON), with each segment's name, and the
+//! self-contained HTML report ([`report`]).
 //!
 //! Text that came from the user's file (account ids, column names) is
 //! quoted per RFC 4180 and guarded against spreadsheet formula injection
@@ -7,6 +8,8 @@
 //! carriage return, or with their full-width forms (`＝`, `＋`, `－`, `＠`,
 //! which some spreadsheets read as the ASCII ones), gets a leading `'`, so
 //! Excel and LibreOffice show it as text.
+
+pub mod report;
 
 use crate::analysis::risk::{Flagged, SegmentRisk};
 use crate::analysis::{Method, Segmentation};
