@@ -137,7 +137,7 @@ fn Correlations(open: RwSignal<bool>) -> impl IntoView {
                 {move || open.get().then(|| { let names = names.clone(); let seg = seg.clone(); view! {
                 <table aria-label="Feature correlations" class="small heatmap">
                     <thead><tr>
-                        <th scope="col"></th>
+                        <th scope="col"><span class="visually-hidden">"Feature"</span></th>
                         {names.iter().map(|n| view! { <th scope="col" class="rot"><FileText text=n.clone() fixed=true/></th> }).collect_view()}
                     </tr></thead>
                     <tbody>

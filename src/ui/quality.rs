@@ -50,7 +50,7 @@ pub fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
                 ft.ids.len(), seg.k, seg.algorithm, seg.seed
             )}
         </p>
-        {stability.map(|s| view! { <p class="stability" aria-label="Stability">{s}</p> })}
+        {stability.map(|s| view! { <p class="stability" role="note" aria-label="Stability">{s}</p> })}
         {(!warnings.is_empty()).then(|| view! {
             <ul class="warnings" aria-label="Warnings">
                 {warnings.into_iter().map(|w| view! { <li><MessageText text=w/></li> }).collect_view()}

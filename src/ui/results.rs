@@ -49,7 +49,7 @@ pub fn Results() -> impl IntoView {
             <CompareView/>
             <RunDetails/>
             <Glossary/>
-            <p class="timings" aria-label="Timings">
+            <p class="timings" role="note" aria-label="Timings">
                 {move || match (state.loaded.get(), state.result.get()) {
                     (Some(l), Some(r)) => Some(view! { <MessageText text=timings_text(&l, &r, state.render_ms.get())/> }),
                     _ => None,

@@ -592,6 +592,34 @@ const BROKEN = [
   },
 ];
 
+/**
+ * axe-core's audit of the app's frame (WCAG 2.x A and AA rules, and axe's best practices), every
+ * `details` panel opened so that what it holds is audited too: the serious and critical violations.
+ * axe is evaluated in the frame through the driver (CDP), which the frame's locked policy does not govern.
+ */
+async function axeViolations(page) {
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.evaluate(readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  const r = await page.evaluate(() => axe.run(document, { resultTypes: ['violations'] }));
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+test('accessibility: axe-core finds no serious or critical violation on the empty page, a trades result (Risk included) and a customer table', async () => {
+  const { page, log, context } = await openApp();
+  assert.deepEqual(await axeViolations(page), [], 'the page before a file');
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  assert.deepEqual(await axeViolations(page), [], 'the sample\'s result, every panel open');
+  const customers = 'customer_id,spend,visits,tenure\n' + Array.from({ length: 300 }, (_, i) => `C${i},${(i * 37) % 1000},${(i % 9) + 1},${(i * 7) % 60}`).join('\n') + '\n';
+  await upload(page, join(tmp, 'customers-a11y.csv'), customers);
+  assert.deepEqual(await axeViolations(page), [], 'a customer table\'s result, every panel open');
+  assertPrivate(log);
+  await context.close();
+});
+
 test('gzip, UTF-16, Windows-1252, decimal commas and repeated header names are read, with a note saying how', async () => {
   const { page, log, context } = await openApp();
   const text = 'customer_id,city,spend,visits\n' + Array.from({ length: 60 }, (_, i) => `Müller-${i},Köln,${(i % 7) * 100 + i},${(i % 3) + 1}`).join('\n') + '\n';
