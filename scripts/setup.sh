@@ -3,7 +3,8 @@
 # whatever is already there at the pinned version. Safe to run any number of times.
 # Pinned: Trunk 0.21.14, wasm-bindgen-cli 0.2.130 (= Cargo.lock), binaryen 132
 # (wasm-opt; Debian's 108 produces broken wasm); for the tests, playwright-core
-# with Debian's Chromium and puppeteer-core with Debian's firefox-esr, and
+# with Debian's Chromium, puppeteer-core with Debian's firefox-esr, Debian's
+# WebKitGTK WebDriver (webkit2gtk-driver, under xvfb) and axe-core, and
 # duckdb 2.0.1, pyspark 4.3.0 and jpmml_evaluator 0.16.0 (with a Java runtime)
 # for the SQL and PMML checks. See ../shared/TOOLCHAIN.md for why.
 set -euo pipefail
@@ -50,10 +51,15 @@ if [ "${1:-}" = "--test" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends firefox-esr >/dev/null
   fi
-  want=$(node -p "const d = require('./tests/e2e/package.json').devDependencies; d['playwright-core'] + ' ' + d['puppeteer-core']")
-  have=$(node -p "['playwright-core', 'puppeteer-core'].map((p) => require('./tests/e2e/node_modules/' + p + '/package.json').version).join(' ')" 2>/dev/null || true)
+  if [ ! -x /usr/bin/WebKitWebDriver ] || [ ! -x /usr/bin/xvfb-run ] || ! command -v xauth >/dev/null; then
+    log "installing Debian's webkit2gtk-driver, xvfb and xauth (the WebKit end-to-end tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends webkit2gtk-driver xvfb xauth >/dev/null
+  fi
+  want=$(node -p "const d = require('./tests/e2e/package.json').devDependencies; Object.keys(d).sort().map((p) => d[p]).join(' ')")
+  have=$(node -p "Object.keys(require('./tests/e2e/package.json').devDependencies).sort().map((p) => require('./tests/e2e/node_modules/' + p + '/package.json').version).join(' ')" 2>/dev/null || true)
   if [ "$want" != "$have" ]; then
-    log "installing browser-test dependencies (playwright-core, puppeteer-core, pinned by tests/e2e/package-lock.json)"
+    log "installing browser-test dependencies (axe-core, playwright-core, puppeteer-core, pinned by tests/e2e/package-lock.json)"
     (cd tests/e2e && npm ci --silent --no-audit --no-fund >/dev/null)
   fi
   # The SQL engines the scoring scripts are checked in: DuckDB and Spark (local mode).

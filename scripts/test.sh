@@ -3,7 +3,7 @@
 # formatting, clippy with warnings denied (native and wasm32), native unit,
 # golden and pipeline tests, a release build of the app and of the single-file
 # app, the k-means kernel module, a seeded 1M-trade file (kept in target/bench-data), and the end-to-end
-# tests in headless Chromium.
+# tests in headless Chromium, Firefox and WebKit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -31,7 +31,7 @@ if [ ! -f "$data" ] || [ examples/bench_data.rs -nt "$data" ] || [ src/sample.rs
 fi
 step "the sample's population drawn again, for Compare periods (target/bench-data)"
 cargo run --locked --quiet --example bench_data -- target/bench-data periods
-step "end-to-end tests in headless Chromium"
+step "end-to-end tests in headless Chromium, Firefox (firefox.test.mjs) and WebKit (webkit.test.mjs, under xvfb)"
 rm -rf target/sql-cases  # one of the tests saves its SQL downloads there, for the SQL step below
 cd tests/e2e
 # Bounded: a test that hangs fails after 10 minutes, open handles left by a failed test
