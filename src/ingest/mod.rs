@@ -11,6 +11,7 @@ pub mod instrument;
 pub mod json;
 pub mod limits;
 pub mod number;
+pub mod parquet;
 pub mod roles;
 pub mod time;
 pub mod workbook;
@@ -65,6 +66,9 @@ pub enum IngestError {
     /// but cannot be read as rows; the text says what (calamine's error, the
     /// sheet, or the header row without data).
     Workbook(String),
+    /// A file that starts as Parquet (`PAR1`) but cannot be read as rows;
+    /// the text says what (the reader's error, or the codec and column).
+    Parquet(String),
 }
 
 impl fmt::Display for IngestError {
@@ -78,6 +82,10 @@ impl fmt::Display for IngestError {
             IngestError::Workbook(why) => write!(
                 f,
                 "This file is a spreadsheet workbook (Excel or OpenDocument) but cannot be read as rows: {why}. Check that the file is complete (download or save it again), or save the sheet as CSV from the spreadsheet program and load that."
+            ),
+            IngestError::Parquet(why) => write!(
+                f,
+                "This file is Parquet but cannot be read as rows: {why}. Check that the file is complete (copy or download it again), or export it as CSV and load that."
             ),
             IngestError::Binary => write!(
                 f,
@@ -191,7 +199,7 @@ fn sizes(bytes: u64, max: u64) -> (String, String) {
 }
 
 /// A note when file `name`'s extension names another kind of file than the
-/// content read (`d`: text, JSON or a workbook), e.g. a CSV file saved as
+/// content read (`d`: text, JSON, a workbook or Parquet), e.g. a CSV file saved as
 /// `.xlsx`: the file is read by its content, and the note says so. `None`
 /// when they agree or the extension is not one of the kinds (`.gz` is looked
 /// through: `trades.json.gz`).
@@ -203,10 +211,13 @@ pub fn content_note(name: &str, d: Dialect) -> Option<String> {
         "csv" | "tsv" | "txt" => "CSV text",
         "json" | "ndjson" | "jsonl" => "JSON",
         "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => "a spreadsheet workbook",
+        "parquet" | "parq" => "Parquet",
         _ => return None,
     };
     let holds = if d.is_json() {
         "JSON"
+    } else if d.is_parquet() {
+        "Parquet"
     } else if d.is_workbook() {
         "a spreadsheet workbook"
     } else {

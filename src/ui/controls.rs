@@ -29,7 +29,7 @@ fn after_pause(typed: StoredValue<u64>, text: String, apply: impl FnOnce(String)
 /// What the file inputs offer (by extension and media type): text tables
 /// (CSV, TSV, gzip), JSON, and spreadsheet workbooks. A file is read by its
 /// content whatever its name.
-pub const DATA_FILES: &str = ".csv,.tsv,.txt,.gz,.json,.ndjson,.jsonl,.xlsx,.xlsm,.xlsb,.xls,.ods,text/csv,text/plain,application/gzip,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet";
+pub const DATA_FILES: &str = ".csv,.tsv,.txt,.gz,.json,.ndjson,.jsonl,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet,text/csv,text/plain,application/gzip,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet";
 
 #[component]
 pub fn Controls() -> impl IntoView {
@@ -110,7 +110,7 @@ pub fn Controls() -> impl IntoView {
             on:dragleave=move |_| dragging.set(false)
             on:drop=on_drop>
             <label class="file">
-                <span>"Drop a CSV, Excel or JSON file (or .csv.gz) here, or choose one: "</span>
+                <span>"Drop a CSV, Excel, Parquet or JSON file (or .csv.gz) here, or choose one: "</span>
                 <input type="file" aria-label="Upload data" accept=DATA_FILES on:change=on_file/>
             </label>
             // The input is emptied after each choice (so that the same file can be chosen again): say what is loaded.

@@ -100,6 +100,8 @@ fn MappingPanel(loaded: Loaded, mapping: Mapping, picked: Picked) -> impl IntoVi
         table.headers.len(),
         if table.dialect.is_json() {
             "JSON".to_string()
+        } else if table.dialect.is_parquet() {
+            "Parquet".to_string()
         } else if table.dialect.is_workbook() {
             format!("sheet \"{}\" of a workbook", table.sheet.as_deref().unwrap_or_default())
         } else {

@@ -58,6 +58,7 @@ impl Dialect {
         match self.delimiter {
             0 => "JSON",
             1 => "workbook",
+            2 => "Parquet",
             b',' => "comma",
             b';' => "semicolon",
             b'\t' => "tab",
@@ -82,6 +83,14 @@ impl Dialect {
     /// Whether the file was read as a workbook.
     pub fn is_workbook(&self) -> bool {
         self.delimiter == 1
+    }
+
+    /// The "dialect" of a Parquet file ([`crate::ingest::parquet`]): typed columns, no delimiter.
+    pub const PARQUET: Dialect = Dialect { delimiter: 2, quote: None };
+
+    /// Whether the file was read as Parquet.
+    pub fn is_parquet(&self) -> bool {
+        self.delimiter == 2
     }
 }
 

@@ -43,8 +43,10 @@ pub struct TableReader {
     max_memory_bytes: u64,
     /// The text started as JSON ([`crate::ingest::json`]): it is held whole and read at the end.
     json: Option<Vec<u8>>,
-    /// The file started as a spreadsheet workbook ([`crate::ingest::workbook`]): its bytes, read at the end.
+    /// The file started as a spreadsheet workbook ([`crate::ingest::workbook`]) or as
+    /// Parquet ([`crate::ingest::parquet`]): its bytes, read at the end, and which.
     workbook: Option<Vec<u8>>,
+    parquet: bool,
     /// The workbook sheet to read ([`TableReader::sheet`]).
     sheet: Option<String>,
     /// Raw bytes fed so far.
@@ -135,10 +137,17 @@ impl TableReader {
         if self.raw_bytes == 0 && crate::ingest::workbook::looks_like_workbook(raw) {
             self.workbook = Some(Vec::new());
         }
+        if self.raw_bytes == 0 && crate::ingest::parquet::looks_like_parquet(raw) {
+            self.workbook = Some(Vec::new());
+            self.parquet = true;
+        }
         self.raw_bytes += raw.len() as u64;
         if let Some(w) = &mut self.workbook {
             w.extend_from_slice(raw);
-            if w.len() as u64 > crate::ingest::workbook::MAX_WORKBOOK_BYTES {
+            if self.parquet && w.len() as u64 > crate::ingest::parquet::MAX_PARQUET_BYTES {
+                return Err(IngestError::Parquet(crate::ingest::parquet::too_large()));
+            }
+            if !self.parquet && w.len() as u64 > crate::ingest::workbook::MAX_WORKBOOK_BYTES {
                 return Err(IngestError::Workbook(crate::ingest::workbook::too_large()));
             }
             return Ok(());
@@ -275,6 +284,9 @@ impl TableReader {
     /// (including [`IngestError::Ragged`] under [`RaggedRows::Reject`]).
     pub fn finish(mut self) -> Result<(Dialect, Table), IngestError> {
         if let Some(bytes) = self.workbook.take() {
+            if self.parquet {
+                return crate::ingest::parquet::read_parquet(bytes);
+            }
             return crate::ingest::workbook::read_workbook(bytes, self.sheet.as_deref());
         }
         let rest = self.decoder.finish()?;
