@@ -57,6 +57,7 @@ fn the_sample_report_is_self_contained_and_holds_no_account_row() {
     assert!(html.contains(&"ab".repeat(32)), "the input's SHA-256");
     assert!(html.contains("<dt>Accounts</dt><dd>3,000</dd>"));
     assert!(html.contains("aria-label=\"Segment profiles\""));
+    assert_eq!(html.matches("aria-label=\"Silhouette by segment\"").count(), 1);
     // No account row: no account id appears.
     assert!(!ft.ids.iter().any(|id| html.contains(id.as_str())), "an account id is in the report");
 }

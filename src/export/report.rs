@@ -2,7 +2,7 @@
 //! file, to hand to someone without access to the data. It holds the segment
 //! summary with names and suggested actions, the profiles (the heatmap's
 //! picture and its values as a table), the PCA scatter, the explained
-//! variance, the quality figures and the run details (settings, app
+//! variance, the quality figures (the silhouette by segment included) and the run details (settings, app
 //! version, the input's SHA-256, row and account counts). It holds no account
 //! rows: only per-segment figures, and the scatter's picture.
 //!
@@ -224,6 +224,23 @@ This report holds per-segment figures only, no account rows.</p>\n",
         fmt(two * 100.0, 1),
         ratios.len()
     );
+    let rows = crate::view_model::quality::silhouette_rows(seg);
+    if rows.iter().any(|r| r.accounts > 0) {
+        h.push_str("<table aria-label=\"Silhouette by segment\">\n<thead><tr><th scope=\"col\">Segment</th><th scope=\"col\">Sampled accounts</th><th scope=\"col\">Mean silhouette</th><th scope=\"col\">Lowest</th><th scope=\"col\">Below 0 (%)</th></tr></thead>\n<tbody>\n");
+        for r in rows {
+            let _ = writeln!(
+                h,
+                "<tr><td>{} {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                r.segment,
+                html_text(&name(r.segment)),
+                r.accounts,
+                fmt(r.mean, 3),
+                fmt(r.min, 3),
+                fmt(r.negative * 100.0, 1)
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
     // Run details.
     h.push_str("<h2>Run details</h2>\n<p class=\"note\">The same file and settings give the same segments, names and colours.</p>\n<dl>\n");
     for (k, v) in &r.run_details {

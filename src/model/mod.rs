@@ -698,6 +698,7 @@ impl Model {
             sweep: self.selection.sweep.iter().map(SweepRow::score).collect(),
             silhouette: self.quality.silhouette.unwrap_or(f64::NAN),
             silhouette_n: self.quality.silhouette_accounts,
+            silhouette_by_segment: Vec::new(),
             stability: None,
             k_requested: self.selection.k_requested,
             membership: None,

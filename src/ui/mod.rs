@@ -28,6 +28,8 @@ mod scatter;
 mod scatter_view;
 mod scree;
 mod scree_chart;
+mod silhouette;
+mod silhouette_chart;
 mod state;
 mod summary;
 mod sweep;

@@ -15,6 +15,7 @@ use super::risk::RiskView;
 use super::run_details::RunDetails;
 use super::scatter_view::ScatterPlot;
 use super::scree::Scree;
+use super::silhouette::Silhouette;
 use super::state::AppState;
 use super::summary::SummaryTable;
 use super::sweep::Sweep;
@@ -38,6 +39,7 @@ pub fn Results() -> impl IntoView {
                 <Quality seg=r.seg.clone() ft=r.ft.clone()/>
                 <Sweep seg=r.seg.clone()/>
                 <Scree seg=r.seg.clone()/>
+                <Silhouette seg=r.seg.clone() names=state.names.get_untracked()/>
                 <SummaryTable ft=r.ft.clone() seg=r.seg.clone()/>
                 <ProfileHeatmap ft=r.ft.clone() seg=r.seg.clone()/>
                 <button on:click=move |_| state.download_assignments()>"Download assignments"</button>

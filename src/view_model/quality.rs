@@ -285,3 +285,36 @@ mod tests {
         assert_eq!(anomalies_heading(7, 7, "x"), "Top anomalies: the 7 most unusual accounts (top 1%), by x");
     }
 }
+
+/// One row of table **Silhouette by segment**.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SilhouetteRow {
+    /// Segment number, `1..=k`.
+    pub segment: usize,
+    /// Its sampled accounts.
+    pub accounts: usize,
+    /// Their mean silhouette (NaN with none).
+    pub mean: f64,
+    /// The lowest.
+    pub min: f64,
+    /// Share (0 to 1) below 0: closer on average to another segment than to their own.
+    pub negative: f64,
+}
+
+/// The rows of table **Silhouette by segment**, from `seg.silhouette_by_segment`.
+pub fn silhouette_rows(seg: &Segmentation) -> Vec<SilhouetteRow> {
+    seg.silhouette_by_segment
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let n = v.len();
+            SilhouetteRow {
+                segment: i + 1,
+                accounts: n,
+                mean: if n == 0 { f64::NAN } else { v.iter().sum::<f64>() / n as f64 },
+                min: v.iter().copied().fold(f64::NAN, f64::min),
+                negative: if n == 0 { f64::NAN } else { v.iter().filter(|&&x| x < 0.0).count() as f64 / n as f64 },
+            }
+        })
+        .collect()
+}

@@ -239,6 +239,14 @@ test('segment names: generated in the field\'s words, editable, and carried into
   assert.ok(scree.length >= 2 && scree.every((r, i) => i === 0 || r[0] <= scree[i - 1][0]), `decreasing ratios: ${scree}`);
   assert.ok(Math.abs(scree[scree.length - 1][1] - 100) < 0.2, `cumulative ends at 100 %: ${scree[scree.length - 1]}`);
   assert.match(await page.locator('details.scree > summary').innerText(), new RegExp(`explain ${(scree[1][1]).toFixed(1)} %`));
+  // The silhouette plot: drawn when its panel opens; its table has one row per segment, means averaging to the overall.
+  await page.locator('details.silhouette > summary').click();
+  assert.ok((await colouredPixels(page.getByRole('img', { name: 'Silhouette plot' }))) > 500, 'the silhouette plot is drawn');
+  const sil = (await page.getByRole('table', { name: 'Silhouette by segment' }).locator('tbody tr').allInnerTexts()).map((r) => r.split('\t'));
+  assert.equal(sil.length, k);
+  const overall = Number(/mean (-?\d\.\d{3}) over (\d+) sampled accounts/.exec(await page.locator('details.silhouette > summary').innerText())[1]);
+  const weighted = sil.reduce((a, r) => a + Number(r[1]) * Number(r[2]), 0) / sil.reduce((a, r) => a + Number(r[1]), 0);
+  assert.ok(Math.abs(weighted - overall) < 0.002, `segment means ${weighted} average to the overall ${overall}`);
   // The profile heatmap: drawn, and a hovered cell says its segment, feature and value.
   const heat = page.getByRole('img', { name: 'Segment profile heatmap' });
   assert.ok((await colouredPixels(heat)) > 500, 'the heatmap is drawn');

@@ -62,7 +62,8 @@ pub fn score_timed(
     let noise = segments.iter().filter(|&&s| s == 0).count();
     mark("cluster");
 
-    let (silhouette, silhouette_n) = quality::silhouette(&segments, &sample, dist.view());
+    let quality::Silhouette { mean: silhouette, n: silhouette_n, by_segment: silhouette_by_segment } =
+        quality::silhouette(&segments, &sample, dist.view(), k);
     drop(dist);
     mark("silhouette and stability");
 
@@ -88,6 +89,7 @@ pub fn score_timed(
         sweep: fitted.sweep.clone(),
         silhouette,
         silhouette_n,
+        silhouette_by_segment,
         stability: None,
         membership: described.membership,
         anomaly_score: described.anomaly_score,

@@ -172,6 +172,10 @@ pub struct Segmentation {
     pub silhouette: f64,
     /// Accounts the silhouette was computed on.
     pub silhouette_n: usize,
+    /// Per segment `1..=k` (index `s - 1`): its sampled accounts' silhouettes
+    /// (scikit-learn's `silhouette_samples`), highest first; the silhouette plot.
+    #[serde(default)]
+    pub silhouette_by_segment: Vec<Vec<f64>>,
     /// Subsample-pair stability of the method at this k: `None` if skipped
     /// (`stability_runs == 0`, one segment, under 10 accounts), `Some(Err)`
     /// with the reason when a subsample could not be segmented.
@@ -351,7 +355,8 @@ pub fn segment_timed(
     if k == 0 {
         return Err(AnalysisError::NoSegments);
     }
-    let (silhouette, silhouette_n) = quality::silhouette(&segments, &sample, dist.view());
+    let quality::Silhouette { mean: silhouette, n: silhouette_n, by_segment: silhouette_by_segment } =
+        quality::silhouette(&segments, &sample, dist.view(), k);
     drop(dist);
     let stability = quality::stability(method, zs.view(), n, k, opts.stability_runs, opts.seed);
     mark("silhouette and stability");
@@ -391,6 +396,7 @@ pub fn segment_timed(
         sweep,
         silhouette,
         silhouette_n,
+        silhouette_by_segment,
         stability,
         k_requested: method.takes_k().then_some(k_req),
         membership: described.membership,

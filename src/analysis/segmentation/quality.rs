@@ -10,15 +10,25 @@ use crate::analysis::AnalysisError;
 use crate::analysis::FittedPca;
 use ndarray::{Array2, ArrayView2, Axis};
 
-/// Mean silhouette of the final `segments` (`n` long, 0 = noise) on the
+/// The silhouette of the final segments on the seeded sample ([`silhouette`]).
+pub(super) struct Silhouette {
+    /// Mean silhouette; NaN with fewer than two segments in the sample.
+    pub mean: f64,
+    /// Sampled accounts it was computed on (noise left out).
+    pub n: usize,
+    /// Per segment `1..=k` (index `s - 1`), its sampled accounts' silhouettes, highest first.
+    pub by_segment: Vec<Vec<f64>>,
+}
+
+/// Silhouette of the final `segments` (`n` long, `1..=k`, 0 = noise) on the
 /// sampled rows `sample`, whose pairwise distances are `dist`
-/// (`sample.len()` square), noise left out; NaN with fewer than two segments
-/// among them. Returns (silhouette, accounts it was computed on).
-pub(super) fn silhouette(segments: &[usize], sample: &[usize], dist: ArrayView2<f64>) -> (f64, usize) {
+/// (`sample.len()` square), noise left out: each sampled account's value
+/// (scikit-learn's `silhouette_samples`, with `metric="precomputed"`) and their mean.
+pub(super) fn silhouette(segments: &[usize], sample: &[usize], dist: ArrayView2<f64>, k: usize) -> Silhouette {
     let kept: Vec<usize> = (0..sample.len()).filter(|&p| segments[sample[p]] != 0).collect();
     let kept_labels: Vec<usize> = kept.iter().map(|&p| segments[sample[p]] - 1).collect();
     let distinct = kept_labels.iter().collect::<std::collections::BTreeSet<_>>().len();
-    let silhouette = if distinct >= 2 {
+    let silhouette: Vec<f64> = if distinct >= 2 {
         // Without noise every sampled account is kept: no copies of the distance matrix.
         let s = if kept.len() == sample.len() {
             silhouette_samples_precomputed(dist, &kept_labels)
@@ -26,11 +36,21 @@ pub(super) fn silhouette(segments: &[usize], sample: &[usize], dist: ArrayView2<
             let sub = dist.select(Axis(0), &kept).select(Axis(1), &kept);
             silhouette_samples_precomputed(sub.view(), &kept_labels)
         };
-        s.iter().sum::<f64>() / s.len() as f64
+        s
     } else {
-        f64::NAN
+        Vec::new()
     };
-    (silhouette, kept.len())
+    let mut by_segment = vec![Vec::new(); k];
+    for (&l, &v) in kept_labels.iter().zip(&silhouette) {
+        if let Some(b) = by_segment.get_mut(l) {
+            b.push(v);
+        }
+    }
+    for b in &mut by_segment {
+        b.sort_by(|a, b| b.total_cmp(a));
+    }
+    let mean = if silhouette.is_empty() { f64::NAN } else { silhouette.iter().sum::<f64>() / silhouette.len() as f64 };
+    Silhouette { mean, n: kept.len(), by_segment }
 }
 
 /// Labels with noise given a label of its own (one past the largest), for ARI.
@@ -173,4 +193,30 @@ pub(super) fn reconstruction_error(pca: &FittedPca, x: ArrayView2<f64>) -> f64 {
         total += (centred - kept).max(0.0);
     }
     total / x.nrows() as f64
+}
+
+#[cfg(test)]
+mod silhouette_tests {
+    use super::*;
+
+    #[test]
+    fn per_segment_values_are_the_samples_values_sorted_and_average_to_the_mean() {
+        // Five accounts on a line, the fourth (segment 2) sampled out, the last noise.
+        let x: [f64; 6] = [0.0, 1.0, 5.0, 9.0, 6.0, 3.0];
+        let segments = [1, 1, 2, 2, 2, 0];
+        let sample = [0, 1, 2, 4, 5];
+        let dist = Array2::from_shape_fn((5, 5), |(i, j)| (x[sample[i]] - x[sample[j]]).abs());
+        let s = silhouette(&segments, &sample, dist.view(), 2);
+        assert_eq!(s.n, 4, "noise left out");
+        let sub = dist.select(Axis(0), &[0, 1, 2, 3]).select(Axis(1), &[0, 1, 2, 3]);
+        let want = silhouette_samples_precomputed(sub.view(), &[0, 0, 1, 1]);
+        let mut seg1 = want[..2].to_vec();
+        seg1.sort_by(|a, b| b.total_cmp(a));
+        assert_eq!(s.by_segment[0], seg1);
+        assert_eq!(s.by_segment[1].len(), 2);
+        assert!(s.by_segment[1][0] >= s.by_segment[1][1], "highest first");
+        let all: Vec<f64> = s.by_segment.concat();
+        assert!((all.iter().sum::<f64>() / 4.0 - s.mean).abs() < 1e-12);
+        assert_eq!(want.iter().sum::<f64>() / 4.0, s.mean);
+    }
 }
