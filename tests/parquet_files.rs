@@ -4,41 +4,14 @@
 //! Snappy with UTC milliseconds; gzip with local microseconds and a nested
 //! struct; a zstd file is refused with a message naming the codec.
 
-use segscope::analysis::segment;
-use segscope::export::assignments_csv;
-use segscope::features::{extract, FeatureTable};
-use segscope::ingest::{detect_mapping, IngestError, Role, Table, TableReader};
-use segscope::job::Settings;
-use std::path::PathBuf;
+#[path = "common/formats.rs"]
+mod formats;
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
-}
+use formats::{assert_same_features as assert_same, features_and_segments as run, fixture};
+use segscope::ingest::{detect_mapping, IngestError, Role, Table};
 
-/// Reads `bytes` in 64 KiB chunks, as the page does.
 fn read(bytes: &[u8]) -> Result<Table, IngestError> {
-    let mut r = TableReader::new();
-    for c in bytes.chunks(65536) {
-        r.feed(c)?;
-    }
-    Ok(r.finish()?.1)
-}
-
-fn run(t: &Table) -> (FeatureTable, String) {
-    let m = detect_mapping(t);
-    let ft = extract(t, &m).unwrap();
-    let s = segment(&ft, &Settings::default().options(&ft)).unwrap();
-    let csv = assignments_csv(&ft, &s, None, None);
-    (ft, csv)
-}
-
-fn assert_same(a: &FeatureTable, b: &FeatureTable) {
-    let keys = |ft: &FeatureTable| ft.defs.iter().map(|d| d.key.clone()).collect::<Vec<_>>();
-    assert_eq!(keys(a), keys(b));
-    assert_eq!(a.ids, b.ids);
-    assert_eq!(a.rows_used, b.rows_used);
-    let bits = |ft: &FeatureTable| ft.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-    assert!(bits(a) == bits(b), "the same features, bit for bit");
+    formats::read(bytes, None)
 }
 
 #[test]

@@ -3,42 +3,17 @@
 //! fixtures) gives the same feature table as its CSV, bit for bit, and the
 //! same segments, sheet by sheet; hostile workbooks give a message.
 
-use segscope::analysis::segment;
-use segscope::export::assignments_csv;
-use segscope::features::{extract, FeatureTable};
-use segscope::ingest::{detect_mapping, IngestError, Mapping, Role, Table, TableReader};
-use segscope::job::Settings;
-use std::path::PathBuf;
+#[path = "common/formats.rs"]
+mod formats;
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
-}
-
-/// Reads `bytes` in 64 KiB chunks, as the page does, from sheet `sheet`.
-fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Table, IngestError> {
-    let mut r = TableReader::new().sheet(sheet.map(str::to_string));
-    for c in bytes.chunks(65536) {
-        r.feed(c)?;
-    }
-    Ok(r.finish()?.1)
-}
+use formats::{assert_same_features as assert_same, fixture, read};
+use segscope::features::FeatureTable;
+use segscope::ingest::{detect_mapping, Mapping, Role, Table};
 
 /// Features, mapping and the assignments download of a table.
 fn features(t: &Table) -> (FeatureTable, Mapping, String) {
-    let m = detect_mapping(t);
-    let ft = extract(t, &m).unwrap();
-    let s = segment(&ft, &Settings::default().options(&ft)).unwrap();
-    let csv = assignments_csv(&ft, &s, None, None);
-    (ft, m, csv)
-}
-
-fn assert_same(a: &FeatureTable, b: &FeatureTable) {
-    let keys = |ft: &FeatureTable| ft.defs.iter().map(|d| d.key.clone()).collect::<Vec<_>>();
-    assert_eq!(keys(a), keys(b));
-    assert_eq!(a.ids, b.ids);
-    assert_eq!(a.rows_used, b.rows_used);
-    let bits = |ft: &FeatureTable| ft.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-    assert!(bits(a) == bits(b), "the same features, bit for bit");
+    let (ft, csv) = formats::features_and_segments(t);
+    (ft, detect_mapping(t), csv)
 }
 
 #[test]
