@@ -4,6 +4,7 @@
 //! inside, near 0 on a border, below 0 closer to another segment). The plot
 //! is drawn when the panel is first opened, not before the page's first paint.
 
+use super::file_text::FileText;
 use super::silhouette_chart;
 use crate::analysis::Segmentation;
 use crate::view_model::format::fmt_num;
@@ -35,7 +36,8 @@ pub fn Silhouette(seg: Arc<Segmentation>, names: Vec<String>) -> impl IntoView {
             let name = names.get(r.segment - 1).cloned().unwrap_or_default();
             view! {
                 <tr>
-                    <td>{format!("{} {name}", r.segment)}</td>
+                    // A name can hold a column's name (a customer table's): hidden characters spelled out.
+                    <td>{r.segment}" "<FileText text=name/></td>
                     <td>{r.accounts}</td>
                     <td>{if r.mean.is_finite() { format!("{:.3}", r.mean) } else { "–".into() }}</td>
                     <td>{if r.min.is_finite() { format!("{:.3}", r.min) } else { "–".into() }}</td>
