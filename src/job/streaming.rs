@@ -485,6 +485,22 @@ mod tests {
     }
 
     #[test]
+    fn a_workbook_or_parquet_file_large_enough_to_stream_is_read_whole_as_its_table() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for (file, sheet) in [("binance_spot.xlsx", Some("Plain")), ("binance_spot.parquet", None)] {
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            let mut req = request(None, vec![]);
+            req.sheet = sheet.map(str::to_string);
+            let Streamed::Table { dialect, table } = stream(&bytes, &req, 4096, 100) else {
+                panic!("{file}: a workbook or Parquet file has no rows before its end: read whole");
+            };
+            assert!(dialect.is_workbook() || dialect.is_parquet(), "{file}");
+            assert_eq!(table.n_rows(), 1500, "{file}");
+            assert_eq!(table.sheet.as_deref(), sheet);
+        }
+    }
+
+    #[test]
     fn a_streamed_read_gives_the_features_of_the_whole_table() {
         let customers: String =
             std::iter::once("customer_id,age,spend,visits\n".to_string())
