@@ -190,7 +190,7 @@ fn assignments_csv_with(
 
 /// A segment's actions as the summary exports write them: the user's
 /// (`actions[s - 1]`, `; `-separated) when given, else the playbook's.
-fn actions_of(seg: &Segmentation, actions: Option<&[String]>, s: usize) -> String {
+pub(crate) fn actions_of(seg: &Segmentation, actions: Option<&[String]>, s: usize) -> String {
     actions
         .and_then(|a| a.get(s - 1).cloned())
         .or_else(|| seg.profiles.get(s - 1).map(|p| p.actions.join("; ")))
@@ -242,7 +242,7 @@ pub fn summary_csv(
 
 /// `high maker_share (+1.8); low trade_count (-0.9)`: a profile's
 /// distinguishing features, scaled units.
-fn distinguishing_text(ft: &FeatureTable, p: &crate::analysis::segmentation::SegmentProfile) -> String {
+pub(crate) fn distinguishing_text(ft: &FeatureTable, p: &crate::analysis::segmentation::SegmentProfile) -> String {
     p.distinguishing
         .iter()
         .map(|&(j, z)| format!("{} {} ({z:+.1})", if z >= 0.0 { "high" } else { "low" }, ft.defs[j].key))

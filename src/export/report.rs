@@ -122,14 +122,8 @@ This report holds per-segment figures only, no account rows.</p>\n",
     // The summary.
     h.push_str("<h2>Segment summary</h2>\n<table aria-label=\"Segment summary\">\n<thead><tr><th scope=\"col\">Segment</th><th scope=\"col\">Name</th><th scope=\"col\">Accounts</th><th scope=\"col\">Share (%)</th><th scope=\"col\">What sets it apart (SD from the overall centre)</th><th scope=\"col\">Suggested actions</th></tr></thead>\n<tbody>\n");
     for p in &seg.profiles {
-        let apart: Vec<String> = p
-            .distinguishing
-            .iter()
-            .map(|&(j, z)| {
-                format!("{} {} ({z:+.1})", if z >= 0.0 { "high" } else { "low" }, html_text(&ft.defs[j].key))
-            })
-            .collect();
-        let actions = r.actions.get(p.id - 1).cloned().unwrap_or_else(|| p.actions.join("; "));
+        let apart = super::distinguishing_text(ft, p);
+        let actions = super::actions_of(seg, Some(r.actions), p.id);
         let _ = writeln!(
             h,
             "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
@@ -137,7 +131,7 @@ This report holds per-segment figures only, no account rows.</p>\n",
             html_text(&name(p.id)),
             crate::ingest::thousands(p.size as u64),
             fmt(p.share * 100.0, 1),
-            apart.join("; "),
+            html_text(&apart),
             html_text(&actions)
         );
     }
