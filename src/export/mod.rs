@@ -1,6 +1,7 @@
 //! Exports: the segment assignments (CSV), the watchlist (CSV), the
 //! segment summary (CSV and JSON), with each segment's name, and the
-//! self-contained HTML report ([`report`]).
+//! self-contained HTML report ([`report`]), the scatter as SVG ([`svg`]) and
+//! a box selection's accounts (CSV).
 //!
 //! Text that came from the user's file (account ids, column names) is
 //! quoted per RFC 4180 and guarded against spreadsheet formula injection
@@ -10,6 +11,7 @@
 //! Excel and LibreOffice show it as text.
 
 pub mod report;
+pub mod svg;
 
 use crate::analysis::risk::{Flagged, SegmentRisk};
 use crate::analysis::{Method, Segmentation};
@@ -320,6 +322,54 @@ pub fn watchlist_csv(
         out.push('\n');
     }
     out
+}
+
+/// The accounts of a box selection on the scatter (button **Download
+/// selection**): `account_id,segment,segment_name`, the two components on
+/// the plot's axes (`pc<x+1>,pc<y+1>`, as in `projection`; `axes` 0-based),
+/// then every feature of `ft`, one row per account of `rows` in that order.
+/// Rows outside the table are skipped; an empty `rows` gives the header alone.
+pub fn selection_csv(
+    ft: &FeatureTable,
+    seg: &Segmentation,
+    names: Option<&[String]>,
+    axes: (usize, usize),
+    rows: &[usize],
+) -> String {
+    let mut out = String::with_capacity((rows.len() + 1) * (24 + 12 * ft.defs.len()));
+    let (ax, ay) = axes;
+    let _ = write!(out, "account_id,segment,segment_name,pc{},pc{}", ax + 1, ay + 1);
+    for d in &ft.defs {
+        out.push(',');
+        out.push_str(&escape_text(&d.key));
+    }
+    out.push('\n');
+    let cols = seg.projection.ncols();
+    for &i in rows.iter().filter(|&&i| i < ft.ids.len() && i < seg.segments.len()) {
+        let s = seg.segments[i];
+        let _ = write!(
+            out,
+            "{},{},{},",
+            escape_text(&ft.ids[i]),
+            segment_label(s),
+            escape_text(&segment_name(seg, names, s))
+        );
+        let at = |c: usize| if c < cols && i < seg.projection.nrows() { seg.projection[[i, c]] } else { f64::NAN };
+        number(&mut out, at(ax));
+        out.push(',');
+        number(&mut out, at(ay));
+        for j in 0..ft.defs.len() {
+            out.push(',');
+            number(&mut out, ft.values[[i, j]]);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Suggested selection name: `<input stem>-selection.csv`.
+pub fn selection_file_name(input: &str) -> String {
+    export_file_name(input).replace("-segments.csv", "-selection.csv")
 }
 
 /// Suggested download name: `<input stem>-segments.csv`.

@@ -152,8 +152,13 @@ pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
     } else {
         "text/csv;charset=utf-8"
     };
-    let blob = text_blob(text, mime)?;
-    let url = Url::create_object_url_with_blob(&blob)?;
+    download_blob(name, &text_blob(text, mime)?)
+}
+
+/// Saves `blob` as a file named `name` (object URL and a download link,
+/// revoked after a minute).
+pub fn download_blob(name: &str, blob: &Blob) -> Result<(), JsValue> {
+    let url = Url::create_object_url_with_blob(blob)?;
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a: HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
     a.set_href(&url);
@@ -167,6 +172,27 @@ pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
     }
     Ok(())
+}
+
+/// A canvas `width x height` not in the document (to draw a download on).
+pub fn new_canvas(width: u32, height: u32) -> Option<web_sys::HtmlCanvasElement> {
+    let doc = web_sys::window()?.document()?;
+    let c: web_sys::HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
+    c.set_width(width);
+    c.set_height(height);
+    Some(c)
+}
+
+/// Saves the picture on `canvas` as a PNG file named `name` (encoded by
+/// the browser, `canvas.toBlob`; saved when the encoding is done).
+pub fn download_canvas_png(canvas: &web_sys::HtmlCanvasElement, name: &str) -> Result<(), JsValue> {
+    let name = name.to_string();
+    let done = Closure::once_into_js(move |blob: JsValue| {
+        if let Ok(blob) = blob.dyn_into::<Blob>() {
+            let _ = download_blob(&name, &blob);
+        }
+    });
+    canvas.to_blob(done.unchecked_ref())
 }
 
 /// The picture on the canvas with accessible name `label`, as a PNG

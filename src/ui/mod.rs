@@ -28,6 +28,7 @@ mod scatter;
 mod scatter_view;
 mod scree;
 mod scree_chart;
+mod selection;
 mod silhouette;
 mod silhouette_chart;
 mod state;

@@ -1,5 +1,6 @@
 //! The results area: status **Rows left out** when more than 1 % of the
-//! file's rows or accounts were left out, the scatter plot, then the panels of the latest
+//! file's rows or accounts were left out, the scatter plot, the accounts
+//! selected on it, then the panels of the latest
 //! result in the order the page shows them, the **Risk** view, then the **Timings** line. A new
 //! view of a result is one more entry in [`Results`]' list.
 
@@ -15,6 +16,7 @@ use super::risk::RiskView;
 use super::run_details::RunDetails;
 use super::scatter_view::ScatterPlot;
 use super::scree::Scree;
+use super::selection::SelectedAccounts;
 use super::silhouette::Silhouette;
 use super::state::AppState;
 use super::summary::SummaryTable;
@@ -35,6 +37,7 @@ pub fn Results() -> impl IntoView {
                 <LeftOutWarning ft=r.ft.clone() table=state.loaded.get_untracked().map(|l| l.summary)/>
             })}
             <ScatterPlot/>
+            <SelectedAccounts/>
             {move || state.result.get().map(|r| view! {
                 <Quality seg=r.seg.clone() ft=r.ft.clone()/>
                 <Sweep seg=r.seg.clone()/>

@@ -5,13 +5,12 @@
 //! hover. Zoom and pan redraw within a [`View`]. The component that shows
 //! it and owns its zoom, pan and hover is `scatter_view`.
 
+use crate::view_model::explore::Axes;
 use ndarray::Array2;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
-
-pub use crate::view_model::colours::{NOISE, PALETTE};
 
 fn padded_range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
@@ -22,7 +21,7 @@ fn padded_range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     (lo - pad)..(hi + pad)
 }
 
-/// The part of the PC1 x PC2 plane shown, in data units.
+/// The part of the plane of the plotted components shown, in data units.
 #[derive(Clone, Debug, PartialEq)]
 pub struct View {
     pub x: std::ops::Range<f64>,
@@ -30,11 +29,12 @@ pub struct View {
 }
 
 impl View {
-    /// Every point, with a 5 % margin.
-    pub fn all(projection: &Array2<f64>) -> View {
+    /// Every point on `axes`, with a 5 % margin.
+    pub fn all(projection: &Array2<f64>, axes: Axes) -> View {
+        let axes = axes.within(projection.ncols());
         View {
-            x: padded_range(projection.column(0).iter().copied()),
-            y: padded_range(projection.column(1).iter().copied()),
+            x: padded_range(projection.column(axes.x).iter().copied()),
+            y: padded_range(projection.column(axes.y).iter().copied()),
         }
     }
 
@@ -76,6 +76,8 @@ pub struct Frame {
     pub height: u32,
     /// `width x height`, row-major: 1 + index of the account drawn last at that pixel, 0 = none.
     index: Vec<u32>,
+    /// The data ranges drawn.
+    view: View,
 }
 
 impl Frame {
@@ -99,49 +101,66 @@ impl Frame {
         best.map(|(_, i)| i)
     }
 
+    /// The data point (x, y in the plotted components' units) at canvas pixel `(x, y)`.
+    pub fn data_at(&self, x: f64, y: f64) -> (f64, f64) {
+        let (fx, fy) = self.fraction(x, y);
+        let v = &self.view;
+        (v.x.start + fx * (v.x.end - v.x.start), v.y.end - fy * (v.y.end - v.y.start))
+    }
+
     /// Fractions of the plotting area's width and height at canvas pixel `(x, y)`.
     pub fn fraction(&self, x: f64, y: f64) -> (f64, f64) {
         ((x - self.left as f64) / self.width as f64, (y - self.top as f64) / self.height as f64)
     }
 }
 
-/// Draws `projection` (`n x 2`, PC1 and PC2) within `view`, coloured by
-/// `segments` (`1..=k`, 0 = noise, drawn first and grey) on `canvas`; `evr`
-/// is the explained variance ratio of PC1 and PC2. Axes by plotters; the
-/// points straight into an RGBA buffer with 70 % opacity (overlaps darken,
-/// so dense regions show) and one `putImageData`, recording per pixel
-/// which account is on top for [`Frame::hit`].
+/// How [`draw`] paints the points: which components go on the axes and
+/// their titles, the order points are drawn in (later on top), each
+/// point's colour and opacity, and the drawing's scale (1 on screen, 2 for
+/// the PNG download: fonts, margins and dots twice the size).
+pub struct Paint<'a> {
+    pub axes: Axes,
+    pub x_desc: String,
+    pub y_desc: String,
+    /// Account indices, in drawing order (an account left out is not drawn).
+    pub order: &'a [usize],
+    /// Colour of account `i` and its opacity in tenths (7: 70 %).
+    pub colour: &'a dyn Fn(usize) -> ((u8, u8, u8), u16),
+    pub scale: u32,
+}
+
+/// Draws the columns `paint.axes` of `projection` (`n x m`) within `view`
+/// on `canvas`: axes by plotters; the points of `paint.order` straight into
+/// an RGBA buffer, each blended over what is there at its opacity (overlaps
+/// darken, so dense regions show), and one `putImageData`, recording per
+/// pixel which account is on top for [`Frame::hit`].
 ///
 /// Errors: the canvas has no 2D context, or drawing failed (message says which).
-pub fn draw(
-    canvas: &HtmlCanvasElement,
-    projection: &Array2<f64>,
-    segments: &[usize],
-    evr: (f64, f64),
-    view: &View,
-) -> Result<Frame, String> {
+pub fn draw(canvas: &HtmlCanvasElement, projection: &Array2<f64>, paint: &Paint, view: &View) -> Result<Frame, String> {
     let err = |e: &dyn std::fmt::Debug| format!("drawing the scatter plot failed: {e:?}");
+    let axes = paint.axes.within(projection.ncols());
+    let k = paint.scale.max(1);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     // A view that is not finite or empty (it should not happen: View::zoom
     // clamps) would make plotters panic; show every point instead.
     let ok = |r: &std::ops::Range<f64>| r.start.is_finite() && r.end.is_finite() && r.end > r.start;
-    let view = if ok(&view.x) && ok(&view.y) { view.clone() } else { View::all(projection) };
+    let view = if ok(&view.x) && ok(&view.y) { view.clone() } else { View::all(projection, axes) };
     let (xr, yr) = (view.x.clone(), view.y.clone());
     let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
+        .margin(12 * k)
+        .x_label_area_size(44 * k)
+        .y_label_area_size(56 * k)
         .build_cartesian_2d(xr.clone(), yr.clone())
         .map_err(|e| err(&e))?;
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_desc(format!("PC1 ({:.1}% of variance)", evr.0 * 100.0))
-        .y_desc(format!("PC2 ({:.1}% of variance)", evr.1 * 100.0))
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 14))
+        .x_desc(paint.x_desc.as_str())
+        .y_desc(paint.y_desc.as_str())
+        .label_style(("sans-serif", 13 * k))
+        .axis_desc_style(("sans-serif", 14 * k))
         .draw()
         .map_err(|e| err(&e))?;
     let (px, py) = chart.plotting_area().get_pixel_range();
@@ -160,41 +179,39 @@ pub fn draw(
         0..=20_000 => 2,
         20_001..=200_000 => 1,
         _ => 0,
-    };
+    } * k as i32
+        + (k as i32 - 1) / 2;
+    let (cols, n) = (projection.ncols(), projection.nrows());
     let xy = projection.as_standard_layout();
     let xy = xy.as_slice().ok_or("the projection is not contiguous")?;
-    let mut plot = |i: usize, s: usize| {
-        let x = ((xy[2 * i] - xr.start) * sx).round();
-        let y = ((yr.end - xy[2 * i + 1]) * sy).round();
+    for &i in paint.order.iter().filter(|&&i| i < n) {
+        let x = ((xy[cols * i + axes.x] - xr.start) * sx).round();
+        let y = ((yr.end - xy[cols * i + axes.y]) * sy).round();
         if !(x > -(r as f64) - 1.0 && y > -(r as f64) - 1.0 && x < (w as i32 + r) as f64 && y < (h as i32 + r) as f64) {
-            return; // outside the view (or not finite)
+            continue; // outside the view (or not finite)
         }
         let (x, y) = (x as i32, y as i32);
-        let (cr, cg, cb) = if s == 0 { NOISE } else { PALETTE[(s - 1) % PALETTE.len()] };
+        let ((cr, cg, cb), a) = (paint.colour)(i);
+        let a = a.min(10);
         let mut put = |p: usize| {
             let o = &mut rgba[p * 4..p * 4 + 3];
-            // 70 % of the segment colour over what is there.
-            o[0] = ((o[0] as u16 * 3 + cr as u16 * 7) / 10) as u8;
-            o[1] = ((o[1] as u16 * 3 + cg as u16 * 7) / 10) as u8;
-            o[2] = ((o[2] as u16 * 3 + cb as u16 * 7) / 10) as u8;
+            o[0] = ((o[0] as u16 * (10 - a) + cr as u16 * a) / 10) as u8;
+            o[1] = ((o[1] as u16 * (10 - a) + cg as u16 * a) / 10) as u8;
+            o[2] = ((o[2] as u16 * (10 - a) + cb as u16 * a) / 10) as u8;
             index[p] = i as u32 + 1;
         };
         let inside = x >= r && y >= r && x < w as i32 - r && y < h as i32 - r;
         for dy in -r..=r {
             for dx in -r..=r {
                 let (qx, qy) = (x + dx, y + dy);
-                let corner = r == 2 && dx.abs() == 2 && dy.abs() == 2;
+                // Round dots: the corners of the square left out.
+                let corner = r >= 2 && dx * dx + dy * dy > r * r + r / 2;
                 if !corner && (inside || (qx >= 0 && qy >= 0 && qx < w as i32 && qy < h as i32)) {
                     put((qy as u32 * w + qx as u32) as usize);
                 }
             }
         }
-    };
-    // Noise first, so that segments are drawn over it.
-    if segments.contains(&0) {
-        segments.iter().enumerate().filter(|(_, s)| **s == 0).for_each(|(i, _)| plot(i, 0));
     }
-    segments.iter().enumerate().filter(|(_, s)| **s != 0).for_each(|(i, &s)| plot(i, s));
     let ctx: CanvasRenderingContext2d = canvas
         .get_context("2d")
         .ok()
@@ -204,6 +221,7 @@ pub fn draw(
     let img = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), w, h).map_err(|e| err(&e))?;
     ctx.put_image_data(&img, px.start as f64, py.start as f64).map_err(|e| err(&e))?;
     ctx.set_stroke_style_str("#444");
+    ctx.set_line_width(k as f64);
     ctx.stroke_rect(px.start as f64 - 0.5, py.start as f64 - 0.5, w as f64 + 1.0, h as f64 + 1.0);
-    Ok(Frame { left: px.start, top: py.start, width: w, height: h, index })
+    Ok(Frame { left: px.start, top: py.start, width: w, height: h, index, view })
 }

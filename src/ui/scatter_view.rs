@@ -2,51 +2,72 @@
 //! [`super::scatter`]), its zoom, pan and hover (owned here), the tooltip
 //! **Point details**, the zoom buttons, the legend and the loadings.
 
-use super::browser::now_ms;
+use super::browser::{self, download_text, now_ms};
 use super::file_text::FileText;
-use super::scatter::{self, Frame, View};
+use super::scatter::{self, Frame, Paint, View};
 use super::state::AppState;
 use crate::analysis::Segmentation;
+use crate::export::svg::{scatter_file_name, scatter_svg, ScatterSvg};
 use crate::features::FeatureTable;
+use crate::view_model::explore::{
+    accounts_in_box, axis_value, parse_axis, Axes, ColourBy, ColourScale, Colouring, Selection,
+};
 use crate::view_model::fmt_num;
+use crate::view_model::ResultView;
 use leptos::html;
 use leptos::prelude::*;
 use std::sync::Arc;
 
+/// Axis title of component `c` (0-based): `PC3 (12.1% of variance)`.
+fn axis_title(seg: &Segmentation, c: usize) -> String {
+    let evr = seg.pca.explained_variance_ratio.get(c).copied().unwrap_or(0.0);
+    format!("PC{} ({:.1}% of variance)", c + 1, evr * 100.0)
+}
+
 /// The plot of the latest result. Owns what only the plot needs: the view
-/// (zoom and pan; `None`, or one made for another result: every point),
-/// the drawn frame (for hover), a drag in progress (start pixel and view)
-/// and the hovered account with the pointer's position. A view or hover
-/// carries the job of the result it was made on, so a new result shows
-/// every point and no stale tooltip.
+/// (zoom and pan; `None`, or one made for another result or other axes:
+/// every point), the drawn frame (for hover and box selection), a drag in
+/// progress (start pixel, view, and whether it draws a box) and the hovered
+/// account with the pointer's position. A view or hover carries the job of
+/// the result it was made on, so a new result shows every point and no
+/// stale tooltip. The axes, colouring, highlighted segment and selection
+/// are shared state ([`AppState::plot`], `highlight`, `selection`).
 #[component]
 pub fn ScatterPlot() -> impl IntoView {
     let state = expect_context::<AppState>();
     let result = state.result;
-    let view = RwSignal::new(None::<(u64, View)>);
+    let plot = state.plot;
+    let view = RwSignal::new(None::<(u64, Axes, View)>);
     let frame = StoredValue::new_local(None::<Frame>);
-    let drag = StoredValue::new(None::<(f64, f64, View)>);
+    let drag = StoredValue::new(None::<(f64, f64, View, bool)>);
+    // The box being drawn, in CSS pixels relative to the canvas: (x0, y0, x1, y1).
+    let drawing = RwSignal::new(None::<(f64, f64, f64, f64)>);
+    let box_mode = RwSignal::new(false);
     let hover = RwSignal::new(None::<(u64, usize, f64, f64)>);
     let canvas_ref = NodeRef::<html::Canvas>::new();
     let job = move || result.with_untracked(|r| r.as_ref().map(|r| r.job));
-    // The view of result `job`, if one was made for it.
-    let view_of = move |job: u64| view.get().filter(|(j, _)| *j == job).map(|(_, v)| v);
+    let axes_of = move |r: &ResultView| plot.with(|p| p.axes.within(r.seg.projection.ncols()));
+    // The view of result `job` on `axes`, if one was made for them.
+    let view_of = move |job: u64, axes: Axes| view.get().filter(|(j, a, _)| *j == job && *a == axes).map(|(.., v)| v);
     let set_view = move |v: View| {
-        if let Some(j) = job() {
-            view.set(Some((j, v)));
+        if let Some(r) = result.get_untracked() {
+            let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
+            view.set(Some((r.job, axes, v)));
         }
     };
 
-    // Redraw the scatter plot whenever the result or the view changes.
+    // Redraw the scatter plot whenever the result, the view, the axes, the
+    // colouring or the highlighted segment changes.
     Effect::new(move |_| {
         let (Some(r), Some(canvas)) = (result.get(), canvas_ref.get()) else { return };
-        let v = view_of(r.job).unwrap_or_else(|| View::all(&r.seg.projection));
+        let axes = axes_of(&r);
+        let v = view_of(r.job, axes).unwrap_or_else(|| View::all(&r.seg.projection, axes));
+        let colour_by = plot.with(|p| p.colour_by.clone());
+        let highlight = state.highlight.get().filter(|(j, _)| *j == r.job).map(|(_, s)| s);
         // No hover on a stale index while (or if) this draw fails.
         frame.set_value(None);
         let t0 = now_ms();
-        let evr = &r.seg.pca.explained_variance_ratio;
-        let evr = (evr[0], evr.get(1).copied().unwrap_or(0.0));
-        match scatter::draw(&canvas, &r.seg.projection, &r.seg.segments, evr, &v) {
+        match draw_result(&canvas, &r, axes, &colour_by, highlight, &v, 1) {
             Ok(f) => {
                 frame.set_value(Some(f));
                 state.render_ms.set(Some(now_ms() - t0));
@@ -62,18 +83,32 @@ pub fn ScatterPlot() -> impl IntoView {
     };
     let current_view = move || {
         let r = result.get_untracked()?;
-        let v = view.get_untracked().filter(|(j, _)| *j == r.job).map(|(_, v)| v);
-        Some(v.unwrap_or_else(|| View::all(&r.seg.projection)))
+        let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
+        let v = view.get_untracked().filter(|(j, a, _)| *j == r.job && *a == axes).map(|(.., v)| v);
+        Some((v.unwrap_or_else(|| View::all(&r.seg.projection, axes)), View::all(&r.seg.projection, axes)))
     };
     let zoom_at = move |factor: f64, fx: f64, fy: f64| {
-        if let (Some(v), Some(r)) = (current_view(), result.get_untracked()) {
+        if let Some((v, full)) = current_view() {
             hover.set(None);
-            set_view(v.zoom(factor, fx, fy, &View::all(&r.seg.projection)));
+            set_view(v.zoom(factor, fx, fy, &full));
         }
     };
+    let pan_by = move |dx: f64, dy: f64| {
+        if let Some((v, _)) = current_view() {
+            hover.set(None);
+            set_view(v.pan(dx, dy));
+        }
+    };
+    let is_focused = move || {
+        let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+        let canvas = canvas_ref.get_untracked();
+        matches!((active, canvas), (Some(a), Some(c)) if a == **c)
+    };
     let on_wheel = move |ev: web_sys::WheelEvent| {
-        if ev.delta_y() == 0.0 {
-            return; // a sideways scroll
+        // The wheel scrolls the page unless the plot has focus (click or
+        // Tab to it) or Ctrl or Cmd is held: scrolling past the plot never zooms it.
+        if ev.delta_y() == 0.0 || !(is_focused() || ev.ctrl_key() || ev.meta_key()) {
+            return;
         }
         ev.prevent_default();
         let (x, y) = canvas_xy(&ev);
@@ -81,15 +116,43 @@ pub fn ScatterPlot() -> impl IntoView {
         // Proportional to the scroll (a mouse notch is about 100; trackpads send many small steps).
         zoom_at((-ev.delta_y() * 0.002).exp().clamp(0.5, 2.0), fx, fy);
     };
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        let step = 0.1;
+        match ev.key().as_str() {
+            "ArrowLeft" => pan_by(step, 0.0),
+            "ArrowRight" => pan_by(-step, 0.0),
+            "ArrowUp" => pan_by(0.0, step),
+            "ArrowDown" => pan_by(0.0, -step),
+            "+" | "=" => zoom_at(1.5, 0.5, 0.5),
+            "-" | "_" => zoom_at(1.0 / 1.5, 0.5, 0.5),
+            "0" | "Home" => view.set(None),
+            _ => return,
+        }
+        ev.prevent_default();
+    };
     let on_mousedown = move |ev: web_sys::MouseEvent| {
         let (x, y) = canvas_xy(&ev);
-        if let Some(v) = current_view() {
-            drag.set_value(Some((x, y, v)));
+        let boxing = box_mode.get_untracked() || ev.shift_key();
+        if let Some((v, _)) = current_view() {
+            drag.set_value(Some((x, y, v, boxing)));
+        }
+        if boxing {
+            ev.prevent_default(); // no text selection while drawing
+            let (cx, cy) = (ev.offset_x() as f64, ev.offset_y() as f64);
+            drawing.set(Some((cx, cy, cx, cy)));
         }
     };
     let on_mousemove = move |ev: web_sys::MouseEvent| {
         let (x, y) = canvas_xy(&ev);
-        if let Some((x0, y0, v0)) = drag.get_value() {
+        if let Some((x0, y0, v0, boxing)) = drag.get_value() {
+            if boxing {
+                drawing.update(|d| {
+                    if let Some(d) = d {
+                        (d.2, d.3) = (ev.offset_x() as f64, ev.offset_y() as f64);
+                    }
+                });
+                return;
+            }
             let size = frame.with_value(|f| f.as_ref().map(|f| (f.width as f64, f.height as f64)));
             if let Some((w, h)) = size.filter(|_| (x - x0).abs() + (y - y0).abs() > 2.0) {
                 hover.set(None);
@@ -100,34 +163,207 @@ pub fn ScatterPlot() -> impl IntoView {
         let hit = frame.with_value(|f| f.as_ref().and_then(|f| f.hit(x as i32, y as i32)));
         hover.set(hit.zip(job()).map(|(i, j)| (j, i, ev.offset_x() as f64, ev.offset_y() as f64)));
     };
-    let end_drag = move |_| drag.set_value(None);
+    let on_mouseup = move |ev: web_sys::MouseEvent| {
+        let Some((x0, y0, _, true)) = drag.get_value() else {
+            drag.set_value(None);
+            return;
+        };
+        drag.set_value(None);
+        drawing.set(None);
+        let (x1, y1) = canvas_xy(&ev);
+        if (x1 - x0).abs() < 3.0 && (y1 - y0).abs() < 3.0 {
+            return; // a click, not a box
+        }
+        let Some(r) = result.get_untracked() else { return };
+        let corners = frame.with_value(|f| f.as_ref().map(|f| (f.data_at(x0, y0), f.data_at(x1, y1))));
+        let Some(((ax, ay), (bx, by))) = corners else { return };
+        let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
+        let rows = accounts_in_box(&r.seg.projection, axes, (ax, bx), (ay, by));
+        state.selection.set(Some(Selection {
+            job: r.job,
+            axes,
+            x: (ax.min(bx), ax.max(bx)),
+            y: (ay.min(by), ay.max(by)),
+            rows: Arc::new(rows),
+        }));
+    };
+    // Buttons Download scatter PNG (twice the canvas's size) and SVG: the plot as shown.
+    let download = move |svg: bool| {
+        let (Some(r), Some(l), Some((v, _))) = (result.get_untracked(), state.loaded.get_untracked(), current_view())
+        else {
+            return;
+        };
+        let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
+        let colour_by = plot.with_untracked(|p| p.colour_by.clone());
+        let highlight = state.highlight.get_untracked().filter(|(j, _)| *j == r.job).map(|(_, s)| s);
+        let outcome = if svg {
+            let colouring = Colouring::new(&r.ft, &r.seg, &colour_by, highlight);
+            let names = state.names.get_untracked();
+            let feature = colouring.scale.as_ref().map(|(j, _)| r.ft.defs[*j].key.as_str());
+            scatter_svg(&ScatterSvg {
+                seg: &r.seg,
+                colouring: &colouring,
+                axes,
+                x: v.x.clone(),
+                y: v.y.clone(),
+                x_desc: axis_title(&r.seg, axes.x),
+                y_desc: axis_title(&r.seg, axes.y),
+                names: &names,
+                feature,
+            })
+            .and_then(|text| {
+                download_text(&scatter_file_name(&l.name, "svg"), &text)
+                    .map_err(|_| "The browser refused to save the file.".into())
+            })
+        } else {
+            let (w, h) = canvas_ref.get_untracked().map_or((760, 500), |c| (c.width(), c.height()));
+            browser::new_canvas(2 * w, 2 * h)
+                .ok_or_else(|| "The browser could not make a canvas for the PNG.".to_string())
+                .and_then(|c| draw_result(&c, &r, axes, &colour_by, highlight, &v, 2).map(|_| c))
+                .and_then(|c| {
+                    browser::download_canvas_png(&c, &scatter_file_name(&l.name, "png"))
+                        .map_err(|_| "The browser refused to save the file.".into())
+                })
+        };
+        if let Err(e) = outcome {
+            state.error.set(Some(e));
+        }
+    };
     // The hovered account of the result shown, and where the pointer is (CSS pixels).
     let hovered = move || {
         let (h, r) = (hover.get(), result.get());
         h.zip(r).filter(|((j, ..), r)| *j == r.job).map(|((_, i, x, y), r)| (i, x, y, r))
     };
-    let zoomed = move || result.with(|r| r.as_ref().map(|r| r.job)).and_then(view_of).is_some();
+    let zoomed =
+        move || result.with(|r| r.as_ref().map(|r| (r.job, axes_of(r)))).and_then(|(j, a)| view_of(j, a)).is_some();
 
     view! {
         <div class="plot">
+            {move || result.get().map(|r| view! { <PlotControls ft=r.ft.clone() seg=r.seg.clone()/> })}
             <div class="canvas-wrap">
-                <canvas node_ref=canvas_ref aria-label="PCA scatter plot" role="img" width="760" height="500"
-                    on:wheel=on_wheel on:mousedown=on_mousedown on:mousemove=on_mousemove on:mouseup=end_drag
-                    on:mouseleave=move |_| { drag.set_value(None); hover.set(None); }
+                <canvas node_ref=canvas_ref aria-label="PCA scatter plot" role="img" width="760" height="500" tabindex="0"
+                    aria-describedby="scatter-keys"
+                    class:boxing=move || box_mode.get()
+                    on:wheel=on_wheel on:keydown=on_keydown on:mousedown=on_mousedown on:mousemove=on_mousemove
+                    on:mouseup=on_mouseup
+                    on:mouseleave=move |_| { drag.set_value(None); drawing.set(None); hover.set(None); }
                     on:dblclick=move |_| view.set(None)></canvas>
-                {move || hovered().map(|(i, x, y, r)| view! {
-                    <div class="tooltip" role="tooltip" aria-label="Point details" style:left=format!("{}px", x + 12.0) style:top=format!("{}px", y + 12.0)>
-                        <PointDetails ft=r.ft.clone() seg=r.seg.clone() i=i/>
-                    </div>
+                {move || drawing.get().map(|(x0, y0, x1, y1)| view! {
+                    <div class="box-select" aria-hidden="true"
+                        style:left=format!("{}px", x0.min(x1)) style:top=format!("{}px", y0.min(y1))
+                        style:width=format!("{}px", (x1 - x0).abs()) style:height=format!("{}px", (y1 - y0).abs())></div>
+                })}
+                {move || hovered().map(|(i, x, y, r)| {
+                    // Flip to the pointer's left (or above) near the plot's right (or bottom) edge.
+                    let (w, h) = canvas_ref.get_untracked().map_or((760.0, 500.0), |c| (c.client_width() as f64, c.client_height() as f64));
+                    let left = if x > w * 0.6 { format!("calc({}px - 100% - 12px)", x) } else { format!("{}px", x + 12.0) };
+                    let top = if y > h * 0.6 { format!("calc({}px - 100% - 12px)", y) } else { format!("{}px", y + 12.0) };
+                    let axes = axes_of(&r);
+                    view! {
+                        <div class="tooltip" role="tooltip" aria-label="Point details" style:left=left style:top=top>
+                            <PointDetails ft=r.ft.clone() seg=r.seg.clone() i=i axes=axes/>
+                        </div>
+                    }
                 })}
             </div>
             <div class="zoom">
                 <button class="secondary" on:click=move |_| zoom_at(1.5, 0.5, 0.5)>"Zoom in"</button>
                 <button class="secondary" on:click=move |_| zoom_at(1.0 / 1.5, 0.5, 0.5)>"Zoom out"</button>
                 <button class="secondary" disabled=move || !zoomed() on:click=move |_| view.set(None)>"Reset view"</button>
-                <span class="hint">"Scroll to zoom, drag to pan, double-click to reset; hover a point for its account."</span>
+                <button class="secondary" aria-pressed=move || box_mode.get().to_string()
+                    on:click=move |_| box_mode.update(|b| *b = !*b)>"Box select"</button>
+                <button class="secondary" on:click=move |_| download(false)>"Download scatter PNG"</button>
+                <button class="secondary" on:click=move |_| download(true)>"Download scatter SVG"</button>
+                <span class="hint" id="scatter-keys">"Click the plot (or Tab to it), then scroll or press + and - to zoom, arrow keys or drag to pan, 0 or double-click to reset; Ctrl+scroll zooms without focus. Shift-drag, or Box select then drag, lists the accounts in a box. Hover a point for its account."</span>
             </div>
-            {move || result.get().map(|r| view! { <Legend seg=r.seg.clone()/><Loadings ft=r.ft.clone() seg=r.seg.clone()/> })}
+            {move || result.get().map(|r| view! { <Legend ft=r.ft.clone() seg=r.seg.clone() job=r.job/><Loadings ft=r.ft.clone() seg=r.seg.clone()/> })}
+        </div>
+    }
+}
+
+/// Draws result `r` on `canvas` at `scale` (1 on screen, 2 for the PNG
+/// download) on `axes` within `view`, coloured by `colour_by`; with a
+/// `highlight`ed segment, the others faded. See [`scatter::draw`].
+pub fn draw_result(
+    canvas: &web_sys::HtmlCanvasElement,
+    r: &ResultView,
+    axes: Axes,
+    colour_by: &ColourBy,
+    highlight: Option<usize>,
+    view: &View,
+    scale: u32,
+) -> Result<Frame, String> {
+    let seg = &r.seg;
+    let colouring = Colouring::new(&r.ft, seg, colour_by, highlight);
+    let colour = |i: usize| colouring.paint(i);
+    let paint = Paint {
+        axes,
+        x_desc: axis_title(seg, axes.x),
+        y_desc: axis_title(seg, axes.y),
+        order: &colouring.order,
+        colour: &colour,
+        scale,
+    };
+    scatter::draw(canvas, &seg.projection, &paint, view)
+}
+
+/// Selects **X axis**, **Y axis** (`pc1`, `pc2`, ... each named with its
+/// share of variance) and **Colour by** (`segment` or any feature's key).
+#[component]
+fn PlotControls(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let plot = state.plot;
+    let m = seg.projection.ncols();
+    let axes = move || plot.with(|p| p.axes.within(m));
+    let axis_options = move |selected: usize| {
+        (0..m)
+            .map(|c| {
+                let label = axis_title(&seg, c).replace(" of variance", "");
+                view! { <option value=axis_value(c) selected=c == selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    let (x_options, y_options) = (axis_options.clone(), axis_options);
+    let set_axis = move |x: bool, value: String| {
+        if let Some(c) = parse_axis(&value).filter(|&c| c < m) {
+            plot.update(|p| {
+                let mut a = p.axes.within(m);
+                if x {
+                    a.x = c
+                } else {
+                    a.y = c
+                }
+                p.axes = a;
+            });
+        }
+    };
+    let ft_colour = ft.clone();
+    view! {
+        <div class="plot-controls">
+            <label>"X axis "
+                <select aria-label="X axis" on:change=move |ev| set_axis(true, event_target_value(&ev))>
+                    {move || x_options(axes().x)}
+                </select>
+            </label>
+            <label>"Y axis "
+                <select aria-label="Y axis" on:change=move |ev| set_axis(false, event_target_value(&ev))>
+                    {move || y_options(axes().y)}
+                </select>
+            </label>
+            <label>"Colour by "
+                <select aria-label="Colour by" on:change=move |ev| {
+                    let c = ColourBy::parse(&event_target_value(&ev), &ft_colour);
+                    plot.update(|p| p.colour_by = c);
+                }>
+                    <option value="segment" selected=move || plot.with(|p| p.colour_by == ColourBy::Segment)>"segment"</option>
+                    {ft.defs.iter().map(|d| {
+                        let key = d.key.clone();
+                        let k2 = key.clone();
+                        // The option's text is the key as the file wrote it; shown escaped.
+                        view! { <option value=key selected=move || plot.with(|p| p.colour_by.value() == k2)>{crate::view_model::display::escaped_short(&d.key, 60)}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
         </div>
     }
 }
@@ -135,7 +371,7 @@ pub fn ScatterPlot() -> impl IntoView {
 /// The hovered account: id, segment, position and its values of the
 /// features that set its segment apart.
 #[component]
-fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl IntoView {
+fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize, axes: Axes) -> impl IntoView {
     if i >= ft.ids.len() || i >= seg.segments.len() {
         return ().into_any();
     }
@@ -153,7 +389,7 @@ fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl
             view! { {format!(" · segment {s}: ")}<FileText text=name fixed=true/> }.into_any()
         }}</span>
         <br/>
-        <small>{format!("PC1 {:.2}, PC2 {:.2}", seg.projection[[i, 0]], seg.projection[[i, 1]])}</small>
+        <small>{format!("PC{} {:.2}, PC{} {:.2}", axes.x + 1, seg.projection[[i, axes.x]], axes.y + 1, seg.projection[[i, axes.y]])}</small>
         <ul>
             {features.into_iter().map(|j| view! { <li><FileText text=ft.defs[j].key.clone() fixed=true/>{format!(": {}", fmt_num(ft.values[[i, j]]))}</li> }).collect_view()}
         </ul>
@@ -161,20 +397,64 @@ fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize) -> impl
     .into_any()
 }
 
+/// List **Legend**: by segment, one button per segment (pressed: the
+/// segment highlighted, its accounts over the others, which fade; press
+/// again to clear); by a feature, the colour scale from its low end to its
+/// high end with the values there.
 #[component]
-fn Legend(seg: Arc<Segmentation>) -> impl IntoView {
+fn Legend(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, job: u64) -> impl IntoView {
     let state = expect_context::<AppState>();
-    view! {
-        <ul class="legend" aria-label="Legend">
-            {seg.profiles.iter().map(|p| { let (id, size) = (p.id, p.size); view! {
-                <li><span class=format!("swatch seg-{}", (id - 1) % 10 + 1)></span>{move || {
-                    // The name may hold a column's name from the file: shown as file text.
-                    let name = state.names.with(|n| n.get(id - 1).cloned().unwrap_or_default());
-                    view! { {format!("{id} · ")}<FileText text=name fixed=true/>{format!(" ({size})")} }
-                }}</li>
-            }}).collect_view()}
-            {(seg.noise > 0).then(|| view! { <li><span class="swatch seg-noise"></span>{format!("Noise ({})", seg.noise)}</li> })}
-        </ul>
+    let highlighted = move |id: usize| state.highlight.get() == Some((job, id));
+    let toggle = move |id: usize| {
+        state.highlight.update(|h| *h = if *h == Some((job, id)) { None } else { Some((job, id)) });
+    };
+    move || {
+        let colour_by = state.plot.with(|p| p.colour_by.clone());
+        let feature = match &colour_by {
+            ColourBy::Feature(key) => ft.defs.iter().position(|d| &d.key == key),
+            ColourBy::Segment => None,
+        };
+        if let Some(j) = feature {
+            let Some(sc) = ColourScale::of(ft.values.column(j).iter().copied()) else {
+                return view! { <p class="legend" aria-label="Legend">"No value of this feature to colour by."</p> }
+                    .into_any();
+            };
+            let stops: Vec<String> = (0..=8)
+                .map(|t| {
+                    let (r, g, b) = crate::view_model::explore::viridis(t as f64 / 8.0);
+                    format!("rgb({r},{g},{b}) {}%", t * 100 / 8)
+                })
+                .collect();
+            let spacing = if sc.log { "log scale" } else { "linear scale" };
+            let missing = (sc.missing > 0).then(|| format!("; {} accounts without a value in grey", sc.missing));
+            return view! {
+                <p class="legend colour-scale" aria-label="Legend">
+                    <FileText text=ft.defs[j].key.clone() fixed=true/>": "
+                    {fmt_num(sc.lo)}
+                    <span class="ramp" aria-hidden="true" style:background=format!("linear-gradient(to right, {})", stops.join(", "))></span>
+                    {fmt_num(sc.hi)}
+                    <small>{format!(" ({spacing}, ends at the 2nd and 98th percentiles{})", missing.unwrap_or_default())}</small>
+                </p>
+            }
+            .into_any();
+        }
+        view! {
+            <ul class="legend" aria-label="Legend">
+                {seg.profiles.iter().map(|p| { let (id, size) = (p.id, p.size); view! {
+                    <li><button class="legend-entry" aria-pressed=move || highlighted(id).to_string()
+                        title="Highlight this segment (press again to clear)"
+                        on:click=move |_| toggle(id)>
+                        <span class=format!("swatch seg-{}", (id - 1) % 10 + 1)></span>{move || {
+                            // The name may hold a column's name from the file: shown as file text.
+                            let name = state.names.with(|n| n.get(id - 1).cloned().unwrap_or_default());
+                            view! { {format!("{id} · ")}<FileText text=name fixed=true/>{format!(" ({size})")} }
+                        }}
+                    </button></li>
+                }}).collect_view()}
+                {(seg.noise > 0).then(|| view! { <li><span class="swatch seg-noise"></span>{format!("Noise ({})", seg.noise)}</li> })}
+            </ul>
+        }
+        .into_any()
     }
 }
 

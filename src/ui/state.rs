@@ -19,6 +19,7 @@ use crate::model::Model;
 use crate::sample::sample_next_period;
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use crate::view_model::compare::{segments_before, NextPeriod};
+use crate::view_model::explore::{PlotChoice, Selection};
 use crate::view_model::fragment::{from_fragment, to_fragment};
 use crate::view_model::inputs;
 use crate::view_model::job_of;
@@ -107,6 +108,15 @@ pub struct AppState {
     hashed: StoredValue<Option<u64>>,
     /// Time of the scatter plot's last draw, milliseconds.
     pub render_ms: RwSignal<Option<f64>>,
+    /// The scatter's axes and colouring (selects **X axis**, **Y axis**,
+    /// **Colour by**), kept from one result to the next.
+    pub plot: RwSignal<PlotChoice>,
+    /// The segment whose legend entry is pressed, on the result of the job
+    /// given: its accounts drawn over the others, which fade.
+    pub highlight: RwSignal<Option<(u64, usize)>>,
+    /// The box drawn on the scatter (table **Selected accounts**); it
+    /// belongs to one result's job.
+    pub selection: RwSignal<Option<Selection>>,
     /// The features and segmentation of the latest result, kept after a
     /// failed run (e.g. no feature chosen) so that the feature picker stays.
     pub last: RwSignal<Option<ResultView>>,
@@ -159,6 +169,9 @@ impl AppState {
             sha256: RwSignal::new(None),
             hashed: StoredValue::new(None),
             render_ms: RwSignal::new(None),
+            plot: RwSignal::new(PlotChoice::default()),
+            highlight: RwSignal::new(None),
+            selection: RwSignal::new(None),
             last: RwSignal::new(None),
             risk: RwSignal::new(RiskParams::default()),
             model: RwSignal::new(None),
@@ -777,6 +790,17 @@ impl AppState {
             false => (summary_csv(&r.ft, &r.seg, Some(&names), Some(&actions)), "csv"),
         };
         self.save(&summary_file_name(&l.name, ext), &text);
+    }
+
+    /// Button **Download selection**: the accounts of the box drawn on the
+    /// scatter of the result shown ([`crate::export::selection_csv`]), in
+    /// account order.
+    pub fn download_selection(self) {
+        let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
+        let Some(sel) = self.selection.get_untracked().filter(|s| s.job == r.job) else { return };
+        let names = self.names.get_untracked();
+        let csv = crate::export::selection_csv(&r.ft, &r.seg, Some(&names), (sel.axes.x, sel.axes.y), &sel.rows);
+        self.save(&crate::export::selection_file_name(&l.name), &csv);
     }
 
     /// Button **Download report**: the self-contained HTML report of the

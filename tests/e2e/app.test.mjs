@@ -1341,6 +1341,11 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   assert.equal(await page.getByRole('button', { name: 'Reset view' }).isDisabled(), true);
   const box = await canvas.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // Scrolling past the plot scrolls the page: the wheel zooms only once the plot has focus.
+  await page.mouse.wheel(0, -300);
+  await page.waitForTimeout(200);
+  assert.equal(await snapshot(), before, 'the wheel does not zoom a plot without focus');
+  await canvas.focus();
   await page.mouse.wheel(0, -300);
   const resetDisabled = () => [...document.querySelectorAll('button')].find((b) => b.textContent === 'Reset view').disabled;
   await page.waitForFunction(`!(${resetDisabled})()`);
@@ -1362,6 +1367,143 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   await page.getByRole('button', { name: 'Reset view' }).click();
   await page.waitForFunction(`(${resetDisabled})()`);
   assert.equal(await snapshot(), before, 'Reset view restores the full plot exactly');
+  assertPrivate(log);
+  await context.close();
+});
+
+test('explore the scatter: axes, colour by a feature, a highlighted segment, a box selection and its download, PNG at 2x and SVG', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'sample');
+  const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
+  const snapshot = () => canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+    return h;
+  });
+  const changed = (from) => page.waitForFunction((z) => {
+    const c = document.querySelector('canvas[aria-label="PCA scatter plot"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+    return h !== z;
+  }, from);
+  const save = async (button) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+    const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
+    await dl.saveAs(path);
+    return { name: dl.suggestedFilename(), path, text: readFileSync(path, 'utf8') };
+  };
+  const first = await snapshot();
+
+  // Axes: PC3 across; the tooltip and the title follow.
+  const xAxis = page.getByRole('combobox', { name: 'X axis' });
+  const options = await xAxis.locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(options.length >= 3 && options[0] === 'pc1' && options[2] === 'pc3', `components offered: ${options}`);
+  await xAxis.selectOption('pc3');
+  await changed(first);
+  await xAxis.selectOption('pc1');
+  await page.waitForFunction((z) => {
+    const c = document.querySelector('canvas[aria-label="PCA scatter plot"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+    return h === z;
+  }, first);
+
+  // Colour by a feature: a continuous scale and its legend; back to segments.
+  const colourBy = page.getByRole('combobox', { name: 'Colour by' });
+  await colourBy.selectOption('trade_count');
+  await changed(first);
+  assert.match((await page.getByLabel('Legend').textContent()).replace(/\s+/g, ' '), /trade_count: [\d.]+ ?[\d.]+ \(log scale/);
+  await colourBy.selectOption('segment');
+  assert.match(await page.getByLabel('Legend').innerText(), /1 · /);
+
+  // A legend entry highlights its segment (pressed), and pressing it again clears it.
+  const entry = page.getByLabel('Legend').getByRole('button').first();
+  await entry.click();
+  assert.equal(await entry.getAttribute('aria-pressed'), 'true');
+  await changed(first);
+  await entry.click();
+  assert.equal(await entry.getAttribute('aria-pressed'), 'false');
+
+  // Box selection by shift-drag over the middle of the plot.
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  const [cx, cy] = [box.x + box.width * 0.55, box.y + box.height * 0.45];
+  await page.keyboard.down('Shift');
+  await page.mouse.move(cx - 120, cy - 90);
+  await page.mouse.down();
+  await page.mouse.move(cx + 120, cy + 90, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const table = page.getByRole('table', { name: 'Selected accounts' });
+  await table.waitFor({ timeout: 5_000 });
+  const [x0, x1, y0, y1] = (await page.locator('section.selection').getAttribute('data-box')).split(' ').map(Number);
+  const heading = await page.locator('section.selection h3').innerText();
+  const count = Number(/\((\d+)\)/.exec(heading)[1]);
+  assert.ok(count > 20 && count < 3000, `${count} accounts in the box`);
+  const rendered = await table.locator('tbody tr:not(.spacer)').count();
+  assert.ok(rendered < Math.min(count, 40), `virtualised: ${rendered} of ${count} rows in the document`);
+
+  // Download selection: exactly the accounts of the assignments whose pc1, pc2 lie in the box.
+  const sel = await save('Download selection');
+  assert.equal(sel.name, 'sample_trades-selection.csv');
+  const selRows = lines(sel.text);
+  assert.match(selRows[0], /^account_id,segment,segment_name,pc1,pc2,trade_count,/);
+  const selected = new Set(selRows.slice(1).map((l) => csvFields(l)[0]));
+  assert.equal(selected.size, count);
+  const assign = lines((await download(page)).text);
+  const head = csvFields(assign[0]);
+  const [ip1, ip2] = [head.indexOf('pc1'), head.indexOf('pc2')];
+  const inside = assign.slice(1).map(csvFields).filter((f) => {
+    const [a, b] = [Number(f[ip1]), Number(f[ip2])];
+    return a >= x0 && a <= x1 && b >= y0 && b <= y1;
+  }).map((f) => f[0]);
+  assert.deepEqual([...inside].sort(), [...selected].sort(), 'the selection is the accounts inside the box');
+
+  // Search by id, and sort by a column.
+  const someId = [...selected][0];
+  await page.getByLabel('Search accounts').fill(someId.slice(-4));
+  await page.waitForFunction(() => /match/.test(document.querySelector('section.selection [role=status]').textContent));
+  const ids = await table.locator('tbody tr:not(.spacer) th').allInnerTexts();
+  assert.ok(ids.length >= 1 && ids.every((id) => id.includes(someId.slice(-4))), `search: ${ids}`);
+  await page.getByLabel('Search accounts').fill('');
+  const sortButton = table.getByRole('button', { name: 'trade_count' });
+  await sortButton.click();
+  await sortButton.click();
+  assert.equal(await sortButton.evaluate((b) => b.closest('th').getAttribute('aria-sort')), 'descending');
+  const top = await table.locator('tbody tr:not(.spacer)').first().locator('td.num').first().innerText();
+  const maxCount = Math.max(...selRows.slice(1).map((l) => Number(csvFields(l)[5])));
+  assert.equal(Number(top.replace(/,/g, '')), maxCount, 'sorted by trade_count, highest first');
+
+  // PNG at twice the canvas's size; SVG that parses, with one legend mark per segment.
+  const png = await save('Download scatter PNG');
+  assert.equal(png.name, 'sample_trades-scatter.png');
+  const bytes = readFileSync(png.path);
+  assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+  const [cw, ch] = await canvas.evaluate((c) => [c.width, c.height]);
+  assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [2 * cw, 2 * ch], 'the PNG is drawn at 2x');
+  const svg = await save('Download scatter SVG');
+  assert.equal(svg.name, 'sample_trades-scatter.svg');
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return {
+      error: doc.querySelector('parsererror') !== null,
+      marks: doc.querySelectorAll('g.legend rect.legend-mark').length,
+      circles: doc.querySelectorAll('circle').length,
+      legend: doc.querySelector('g.legend')?.textContent ?? '',
+    };
+  }, svg.text);
+  assert.equal(parsed.error, false, 'the SVG parses');
+  assert.equal(parsed.marks, k, 'one legend mark per segment');
+  assert.equal(parsed.circles, 3000, 'every account is a point');
+  const name1 = await page.getByLabel('Name of segment 1').inputValue();
+  assert.ok(parsed.legend.includes(name1), `the legend names segment 1: ${parsed.legend}`);
+
+  await page.getByRole('button', { name: 'Clear selection' }).click();
+  await table.waitFor({ state: 'detached' });
   assertPrivate(log);
   await context.close();
 });

@@ -67,7 +67,7 @@ pub fn score_timed(
     drop(dist);
     mark("silhouette and stability");
 
-    let projection = super::first_two(&fitted.pca, x);
+    let projection = super::plotted(&fitted.pca, x);
     mark("PCA");
 
     let inputs = DescribeInputs { ft, z: z.view(), kept: &pre.kept, used: &fitted.used, segments: &segments, k };

@@ -152,7 +152,10 @@ pub struct Segmentation {
     /// silhouette before noise is left out).
     pub sample_size: usize,
     pub pca: FittedPca,
-    /// `n x 2`: PC1 and PC2 of each account.
+    /// `n x m`: each account's coordinates on the first `m` principal
+    /// components, `m = min(d, PLOT_COMPONENTS)` and at least 2 (the second
+    /// column 0 with one feature). Columns 0 and 1 are PC1 and PC2, the
+    /// scatter's default axes and the assignments' `pc1`, `pc2`.
     pub projection: Array2<f64>,
     /// Segment of each account, `1..=k` (largest segment = 1); 0 = noise (HDBSCAN only).
     pub segments: Vec<usize>,
@@ -591,19 +594,25 @@ impl ClusterSpace {
 }
 
 /// Stage "PCA": the PCA of the scaled accounts `z` (`n x d`) and their
-/// projection on PC1 and PC2 (`n x 2`; the second column 0 with one feature).
+/// projection on the first components ([`plotted`]).
 ///
 /// Errors: as [`Pca::fit`].
 fn project(z: ArrayView2<f64>) -> Result<(FittedPca, Array2<f64>), AnalysisError> {
     let pca = Pca { n_components: None }.fit(z)?;
-    let projection = first_two(&pca, z);
+    let projection = plotted(&pca, z);
     Ok((pca, projection))
 }
 
-/// PC1 and PC2 of the rows of `z` under `pca` (`n x 2`; the second column 0
-/// with one feature, the plot's second axis).
-fn first_two(pca: &FittedPca, z: ArrayView2<f64>) -> Array2<f64> {
-    let projection = pca.transform_first(z, 2);
+/// Principal components kept per account for the scatter's axes (selects
+/// **X axis** and **Y axis**): the first ten, which hold nearly all the
+/// variance of any feature table segscope builds, at 80 bytes an account.
+pub const PLOT_COMPONENTS: usize = 10;
+
+/// The rows of `z` on the first `min(d, PLOT_COMPONENTS)` components of
+/// `pca` (`n x m`, at least 2 columns: the second is 0 with one feature, the
+/// plot's second axis).
+fn plotted(pca: &FittedPca, z: ArrayView2<f64>) -> Array2<f64> {
+    let projection = pca.transform_first(z, PLOT_COMPONENTS);
     if projection.ncols() < 2 {
         return ndarray::concatenate![Axis(1), projection, Array2::zeros((z.nrows(), 1))];
     }
