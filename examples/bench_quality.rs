@@ -231,7 +231,7 @@ fn sweep(z: ArrayView2<f64>, seed: u64) -> Sweep {
         s.gap_sd.push(sd * (1.0 + 1.0 / logw.len() as f64).sqrt());
         let g = GaussianMixture::new(k).covariance_type(CovarianceType::Diag).seed(seed).fit(zs.view());
         s.bic.push(g.map(|g| g.bic(zs.view())).unwrap_or(f64::INFINITY));
-        let st = subsample_stability(zs.view(), 5, 0.8, seed, |x, sd| {
+        let st = subsample_stability(zs.view(), 5, 0.8, seed, None, |x, sd| {
             Ok(KMeans::new(k.min(x.nrows())).seed(sd).n_init(1).fit(x)?.labels)
         });
         s.stability.push(st.map(|s| s.mean_ari).unwrap_or(0.0));

@@ -210,6 +210,14 @@ This report holds per-segment figures only, no account rows.</p>\n",
         None => "not measured".into(),
     };
     let _ = writeln!(h, "<dt>Stability</dt><dd>{stability}</dd>");
+    if let Some(t) = seg
+        .stability
+        .as_ref()
+        .and_then(|s| s.as_ref().ok())
+        .and_then(crate::view_model::quality::segment_stability_text)
+    {
+        let _ = writeln!(h, "<dt>Stability per segment</dt><dd>{}</dd>", html_text(&t));
+    }
     let ratios = &seg.pca.explained_variance_ratio;
     let two: f64 = ratios.iter().take(2).sum();
     let _ = writeln!(

@@ -9,6 +9,8 @@ mod app;
 mod browser;
 mod compare;
 mod controls;
+mod distributions;
+mod distributions_chart;
 mod feature_picker;
 mod file_text;
 mod glossary;

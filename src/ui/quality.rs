@@ -38,9 +38,10 @@ pub fn Quality(seg: Arc<Segmentation>, ft: Arc<FeatureTable>) -> impl IntoView {
             a if a >= 0.5 => "unstable: treat segment boundaries with care",
             _ => "very unstable: these segments may be an artefact; try another k or method",
         };
+        let per_segment = crate::view_model::quality::segment_stability_text(s).map(|t| format!(" {t}"));
         format!(
-            "Stability: mean adjusted Rand index {:.2} (lowest {:.2}) between segmentations of {} pairs of random {}-account subsamples; {verdict}.",
-            s.mean_ari, s.min_ari, s.runs, s.subsample
+            "Stability: mean adjusted Rand index {:.2} (lowest {:.2}) between segmentations of {} pairs of random {}-account subsamples; {verdict}.{}",
+            s.mean_ari, s.min_ari, s.runs, s.subsample, per_segment.unwrap_or_default()
         )
     });
     view! {

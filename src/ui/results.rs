@@ -6,6 +6,7 @@
 
 use super::anomalies::Anomalies;
 use super::compare::CompareView;
+use super::distributions::Distributions;
 use super::file_text::MessageText;
 use super::glossary::Glossary;
 use super::heatmap::ProfileHeatmap;
@@ -45,6 +46,7 @@ pub fn Results() -> impl IntoView {
                 <Silhouette seg=r.seg.clone() names=state.names.get_untracked()/>
                 <SummaryTable ft=r.ft.clone() seg=r.seg.clone()/>
                 <ProfileHeatmap ft=r.ft.clone() seg=r.seg.clone()/>
+                <Distributions ft=r.ft.clone() seg=r.seg.clone()/>
                 <button on:click=move |_| state.download_assignments()>"Download assignments"</button>
                 <Anomalies ft=r.ft.clone() seg=r.seg.clone()/>
                 <Transforms ft=r.ft.clone() seg=r.seg.clone() open=transforms_open/>

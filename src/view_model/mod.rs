@@ -19,6 +19,7 @@ pub mod colours;
 pub mod columns;
 pub mod compare;
 pub mod display;
+pub mod distributions;
 pub mod explore;
 pub mod format;
 pub mod fragment;

@@ -171,6 +171,32 @@ pub fn features_text(seg: &Segmentation, ft: &FeatureTable, set: &str) -> String
 
 /// The heading of table **Top anomalies**: how many accounts are the top
 /// 1 % (`flagged`, all marked in the download), by what score (`unit`), and
+/// Each segment's stability as a sentence: `Per segment (clusterwise
+/// Jaccard, ...): 1: 0.98, 2: 0.91, 3: 0.55 (dissolves).` from
+/// [`crate::analysis::Stability::by_segment`]; `None` when it was not measured.
+/// Hennig's (2007) reading: 0.85 and above highly stable, 0.5 or below
+/// dissolved (the segment's accounts mostly do not come back together).
+pub fn segment_stability_text(s: &crate::analysis::Stability) -> Option<String> {
+    if s.by_segment.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = s
+        .by_segment
+        .iter()
+        .enumerate()
+        .map(|(i, &j)| match j {
+            j if !j.is_finite() => format!("{}: –", i + 1),
+            j if j <= 0.5 => format!("{}: {j:.2} (dissolves)", i + 1),
+            j if j < 0.75 => format!("{}: {j:.2} (doubtful)", i + 1),
+            j => format!("{}: {j:.2}", i + 1),
+        })
+        .collect();
+    Some(format!(
+        "Per segment, how often its accounts come back together on a subsample (mean clusterwise Jaccard, Hennig 2007; 0.85 and above: highly stable, 0.5 or below: dissolves): {}.",
+        parts.join(", ")
+    ))
+}
+
 /// how many of them the table lists (`listed`) when that is fewer.
 pub fn anomalies_heading(flagged: usize, listed: usize, unit: &str) -> String {
     let head = format!("Top anomalies: the {flagged} most unusual accounts (top 1%), by {unit}");
@@ -184,6 +210,20 @@ pub fn anomalies_heading(flagged: usize, listed: usize, unit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segment_stability_reads_as_hennig_does() {
+        let s = crate::analysis::Stability {
+            mean_ari: 0.8,
+            min_ari: 0.7,
+            runs: 5,
+            subsample: 100,
+            by_segment: vec![0.97, 0.7, 0.41, f64::NAN],
+        };
+        let t = segment_stability_text(&s).unwrap();
+        assert!(t.ends_with(": 1: 0.97, 2: 0.70 (doubtful), 3: 0.41 (dissolves), 4: –."), "{t}");
+        assert!(segment_stability_text(&crate::analysis::Stability { by_segment: vec![], ..s }).is_none());
+    }
     use crate::analysis::{segment, SegmentOptions};
     use crate::features::{FeatureDef, FeatureTable};
     use ndarray::Array2;

@@ -152,6 +152,10 @@ test('the sample: scatter, one row per segment, export with one row per account,
   assert.ok(firstTwo === readFileSync(join(root, 'tests/golden/sample_segments.csv'), 'utf8'), 'wasm segments equal native');
   // Model quality: stability, the k sweep (chart and table), top anomalies.
   assert.match(await page.getByLabel('Stability').innerText(), /mean adjusted Rand index (0|1)\.\d\d/);
+  // Per-segment stability: one clusterwise Jaccard per segment.
+  const perSegment = /clusterwise Jaccard.*or below: dissolves\): (.*)\.$/.exec(await page.getByLabel('Stability').innerText());
+  assert.ok(perSegment, 'per-segment stability is given');
+  assert.equal(perSegment[1].split(', ').length, k, perSegment[1]);
   assert.equal(await page.getByRole('table', { name: 'k sweep scores' }).locator('tbody tr').count(), 9);
   assert.ok((await colouredPixels(page.getByRole('img', { name: 'k sweep' }))) > 50, 'the k sweep chart is drawn');
   assert.equal(await page.getByRole('table', { name: 'Top anomalies' }).locator('tbody tr').count(), 15);
@@ -618,7 +622,7 @@ async function axeViolations(page) {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
-test('accessibility: axe-core finds no serious or critical violation on the empty page, a trades result (Risk included) and a customer table', async () => {
+test('accessibility: axe-core finds no serious or critical violation on the empty page, a trades result (Risk included), a customer table and in the dark colour scheme', async () => {
   const { page, log, context } = await openApp();
   assert.deepEqual(await axeViolations(page), [], 'the page before a file');
   await page.getByRole('button', { name: 'Load sample' }).click();
@@ -627,6 +631,14 @@ test('accessibility: axe-core finds no serious or critical violation on the empt
   const customers = 'customer_id,spend,visits,tenure\n' + Array.from({ length: 300 }, (_, i) => `C${i},${(i * 37) % 1000},${(i % 9) + 1},${(i * 7) % 60}`).join('\n') + '\n';
   await upload(page, join(tmp, 'customers-a11y.csv'), customers);
   assert.deepEqual(await axeViolations(page), [], 'a customer table\'s result, every panel open');
+  // The dark colour scheme (prefers-color-scheme): dark surfaces, and still no violation (contrast included).
+  await context.pages()[0].emulateMedia({ colorScheme: 'dark' });
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 120, `a dark page background: ${bg}`);
+  assert.deepEqual(await axeViolations(page), [], 'the sample\'s result in the dark colour scheme, every panel open');
   assertPrivate(log);
   await context.close();
 });
@@ -1504,6 +1516,38 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
 
   await page.getByRole('button', { name: 'Clear selection' }).click();
   await table.waitFor({ state: 'detached' });
+  assertPrivate(log);
+  await context.close();
+});
+
+test('distributions: box plots by segment for a chosen feature, on a log axis when heavy-tailed, with each segment\'s median and IQR next to all accounts\'', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'sample');
+  await page.locator('details.distributions > summary').click();
+  await page.getByRole('combobox', { name: 'Distribution of' }).selectOption({ label: 'trade_count' });
+  const canvas = page.getByRole('img', { name: 'Distribution by segment' });
+  await page.waitForFunction(() => {
+    const c = document.querySelector('canvas[aria-label="Distribution by segment"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40) n++;
+    return n > 500;
+  });
+  assert.ok(await colouredPixels(canvas) > 500, 'the boxes are drawn in the segments\' colours');
+  const table = page.getByRole('table', { name: 'Medians by segment' });
+  const rows = await table.locator('tbody tr').allInnerTexts();
+  assert.equal(rows.length, k + 1, 'one row per segment and one for all accounts');
+  // All accounts' median of trade_count is numpy's median of the assignments' column.
+  const assign = lines((await download(page)).text);
+  const j = csvFields(assign[0]).indexOf('trade_count');
+  const v = assign.slice(1).map((l) => Number(csvFields(l)[j])).sort((a, b) => a - b);
+  const median = (v[1499] + v[1500]) / 2;
+  const shown = /^All accounts\s+(\d+)\s+([\d.,]+) \(/.exec(rows[k]);
+  assert.ok(shown, rows[k]);
+  assert.equal(Number(shown[1]), 3000);
+  // Shown to 3 significant digits (fmt_num).
+  assert.ok(Math.abs(Number(shown[2]) - median) <= Math.max(0.005, 0.005 * median), `median ${shown[2]} shown, numpy gives ${median}`);
   assertPrivate(log);
   await context.close();
 });

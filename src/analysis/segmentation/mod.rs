@@ -361,7 +361,8 @@ pub fn segment_timed(
     let quality::Silhouette { mean: silhouette, n: silhouette_n, by_segment: silhouette_by_segment } =
         quality::silhouette(&segments, &sample, dist.view(), k);
     drop(dist);
-    let stability = quality::stability(method, zs.view(), n, k, opts.stability_runs, opts.seed);
+    let sampled_segments: Vec<usize> = sample.iter().map(|&i| segments[i]).collect();
+    let stability = quality::stability(method, zs.view(), &sampled_segments, n, k, opts.stability_runs, opts.seed);
     mark("silhouette and stability");
 
     let (pca, projection) = project(x)?;
@@ -835,6 +836,7 @@ mod tests {
         assert!(m.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-9));
         let st = s.stability.unwrap().unwrap();
         assert!(st.mean_ari > 0.9, "{st:?} {:?}", s.segments);
+        assert!(st.by_segment.len() == 2 && st.by_segment.iter().all(|&j| j > 0.9), "{st:?}");
     }
 
     #[test]

@@ -62,12 +62,15 @@ fn with_noise(labels: &[Option<usize>]) -> Vec<usize> {
 /// Subsample-pair stability ([`subsample_stability`], `runs` pairs of 80 %
 /// subsamples of `zs`, the sampled scaled rows) of `method` at `k` segments,
 /// for data of `n` accounts: `None` when skipped (`runs == 0`, fewer than two
-/// segments, under 10 sampled accounts), `Some(Err)` with the reason when a
+/// segments, under 10 sampled accounts), with each segment's clusterwise
+/// Jaccard against `reference` (the final segment of each row of `zs`,
+/// 0 = noise), `Some(Err)` with the reason when a
 /// subsample could not be segmented. HDBSCAN's min cluster size is scaled to
 /// each subsample.
 pub(super) fn stability(
     method: Method,
     zs: ArrayView2<f64>,
+    reference: &[usize],
     n: usize,
     k: usize,
     runs: usize,
@@ -90,7 +93,7 @@ pub(super) fn stability(
             }
             Ok(with_noise(&labels))
         };
-        Some(subsample_stability(zs, runs, 0.8, seed, fit).map_err(|e| match e {
+        Some(subsample_stability(zs, runs, 0.8, seed, Some((reference, k)), fit).map_err(|e| match e {
             AnalysisError::NoSegments => "a subsample gave fewer than two segments".to_string(),
             e => e.to_string(),
         }))
