@@ -405,9 +405,7 @@ fn PointDetails(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, i: usize, axes: A
 fn Legend(ft: Arc<FeatureTable>, seg: Arc<Segmentation>, job: u64) -> impl IntoView {
     let state = expect_context::<AppState>();
     let highlighted = move |id: usize| state.highlight.get() == Some((job, id));
-    let toggle = move |id: usize| {
-        state.highlight.update(|h| *h = if *h == Some((job, id)) { None } else { Some((job, id)) });
-    };
+    let toggle = move |id: usize| state.toggle_highlight(job, id);
     move || {
         let colour_by = state.plot.with(|p| p.colour_by.clone());
         let feature = match &colour_by {

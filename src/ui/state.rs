@@ -792,6 +792,13 @@ impl AppState {
         self.save(&summary_file_name(&l.name, ext), &text);
     }
 
+    /// A legend entry or a summary row's **Highlight segment N** pressed:
+    /// highlights segment `s` of result `job` on the scatter, or clears the
+    /// highlight when it is that segment already.
+    pub fn toggle_highlight(self, job: u64, s: usize) {
+        self.highlight.update(|h| *h = if *h == Some((job, s)) { None } else { Some((job, s)) });
+    }
+
     /// Button **Download selection**: the accounts of the box drawn on the
     /// scatter of the result shown ([`crate::export::selection_csv`]), in
     /// account order.

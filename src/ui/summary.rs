@@ -1,6 +1,7 @@
 //! Table **Segment summary**: one row per segment (its name, editable in an
 //! input **Name of segment N**, size, share, what sets it apart, flags,
-//! every feature's mean against all accounts), noise and all accounts in
+//! every feature's mean against all accounts; its number a button **Highlight
+//! segment N** that highlights it on the scatter), noise and all accounts in
 //! the footer; buttons **Download summary CSV** and **Download summary JSON**.
 
 use super::file_text::FileText;
@@ -16,6 +17,8 @@ use std::sync::Arc;
 pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let defs = ft.defs.clone();
+    // The result these rows belong to: a highlight is of one result's segment.
+    let job = state.result.with_untracked(|r| r.as_ref().map_or(0, |r| r.job));
     let unit = if seg.preprocessor.scaling == Scaling::Robust { "IQR" } else { "SD" };
     let apart = |p: &crate::analysis::segmentation::SegmentProfile| {
         if p.distinguishing.is_empty() {
@@ -66,7 +69,10 @@ pub fn SummaryTable(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoV
                                     title="Edit the name: it is used in the legend, tables, exports and the saved model. Clear it to get the generated name back."
                                     on:change=move |ev| state.rename(id, &event_target_value(&ev))/>
                             </th>
-                            <td>{id}</td>
+                            <td><button class="legend-entry" aria-label=format!("Highlight segment {id}")
+                                aria-pressed=move || (state.highlight.get() == Some((job, id))).to_string()
+                                title="Highlight this segment on the scatter (press again to clear)"
+                                on:click=move |_| state.toggle_highlight(job, id)>{id}</button></td>
                             <td>{p.size}</td>
                             <td>{format!("{:.1}%", p.share * 100.0)}</td>
                             <td class="apart">{apart(p)}</td>

@@ -32,7 +32,7 @@ pub fn Sweep(seg: Arc<Segmentation>) -> impl IntoView {
                     KRule::Bic if bic => "BIC",
                     _ => "Calinski-Harabasz index",
                 }, if rule == KRule::Bic && bic { "lowest" } else { "highest" })}</summary>
-                <canvas node_ref=canvas aria-label="k sweep" role="img" width="360" height="180"></canvas>
+                <canvas node_ref=canvas aria-label="k sweep" role="img" width="420" height="210"></canvas>
                 {move || chart_error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
                 <table aria-label="k sweep scores" class="small">
                     <thead><tr>

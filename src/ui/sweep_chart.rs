@@ -22,8 +22,10 @@ pub fn draw(canvas: &HtmlCanvasElement, sweep: &[KScore], chosen: usize, rule: K
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
-        .x_label_area_size(30)
-        .y_label_area_size(if rule == KRule::Silhouette { 46 } else { 62 })
+        // Room for the tick labels and, beyond them, the axis title (the
+        // title drew over the ticks with less).
+        .x_label_area_size(42)
+        .y_label_area_size(if rule == KRule::Silhouette { 60 } else { 84 })
         .build_cartesian_2d((first.0 - 0.3)..(last.0 + 0.3), (lo - pad)..(hi + pad))
         .map_err(|e| err(&e))?;
     chart

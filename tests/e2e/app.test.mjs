@@ -1439,6 +1439,12 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
   await changed(first);
   await entry.click();
   assert.equal(await entry.getAttribute('aria-pressed'), 'false');
+  // The summary's Highlight segment N is the same highlight.
+  const rowButton = page.getByRole('button', { name: 'Highlight segment 1' });
+  await rowButton.click();
+  assert.equal(await entry.getAttribute('aria-pressed'), 'true', 'the legend shows the highlight made in the summary');
+  await rowButton.click();
+  assert.equal(await rowButton.getAttribute('aria-pressed'), 'false');
 
   // Box selection by shift-drag over the middle of the plot.
   await canvas.scrollIntoViewIfNeeded();
