@@ -28,13 +28,17 @@ pub fn App() -> impl IntoView {
     AppState::provide();
     view! {
         <Header/>
+        // The data and settings in a side panel beside the results on wide
+        // screens (style/main.css), above them otherwise.
         <main>
-            <Controls/>
-            <ModelPanel/>
-            <Progress/>
-            <Messages/>
-            <ColumnMapping/>
-            <FeaturePicker/>
+            <div class="side">
+                <Controls/>
+                <ModelPanel/>
+                <Progress/>
+                <Messages/>
+                <ColumnMapping/>
+                <FeaturePicker/>
+            </div>
             <Results/>
         </main>
         <Footer/>

@@ -43,7 +43,7 @@ pub fn draw(canvas: &HtmlCanvasElement, d: &Distribution, key: &str) -> Result<(
     let label = |v: &f64| fmt_num(if d.log { v.exp_m1() } else { *v });
     chart
         .configure_mesh()
-        .disable_y_mesh()
+        .disable_mesh()
         .x_labels(6)
         .y_labels(0)
         .x_label_formatter(&label)

@@ -38,6 +38,7 @@ mod summary;
 mod sweep;
 mod sweep_chart;
 mod transforms;
+mod views_nav;
 mod worker;
 
 /// The entry point of the page and of its analysis worker. In the page

@@ -1,5 +1,5 @@
 //! The results area: status **Rows left out** when more than 1 % of the
-//! file's rows or accounts were left out, the scatter plot, the accounts
+//! file's rows or accounts were left out, the navigation **Views**, the scatter plot, the accounts
 //! selected on it, then the panels of the latest
 //! result in the order the page shows them, the **Risk** view, then the **Timings** line. A new
 //! view of a result is one more entry in [`Results`]' list.
@@ -23,6 +23,7 @@ use super::state::AppState;
 use super::summary::SummaryTable;
 use super::sweep::Sweep;
 use super::transforms::Transforms;
+use super::views_nav::ViewsNav;
 use crate::view_model::timings_text;
 use leptos::prelude::*;
 
@@ -37,6 +38,7 @@ pub fn Results() -> impl IntoView {
             {move || state.result.get().map(|r| view! {
                 <LeftOutWarning ft=r.ft.clone() table=state.loaded.get_untracked().map(|l| l.summary)/>
             })}
+            <ViewsNav/>
             <ScatterPlot/>
             <SelectedAccounts/>
             {move || state.result.get().map(|r| view! {

@@ -126,6 +126,29 @@ async function upload(page, path, body) {
   await expectResult(page, basename(path));
 }
 
+/** Clicks button `button` (in `scope`, else anywhere) and saves the download it starts: its suggested name, saved path and text. */
+async function saveDownload(page, button, scope = page) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), scope.getByRole('button', { name: button }).click()]);
+  const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), path, text: readFileSync(path, 'utf8') };
+}
+
+/**
+ * In the page: a hash of the pixels of the canvas named `name` (to see a redraw); given `hash`, whether the
+ * canvas now hashes otherwise (or, with `same`, equally). Self-contained: the driver sends its source.
+ */
+function canvasPixels([name, hash, same]) {
+  const c = document.querySelector(`canvas[aria-label="${name}"]`);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let h = 0;
+  for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+  return hash === undefined ? h : same ? h === hash : h !== hash;
+}
+const canvasHash = (page, name) => page.evaluate(canvasPixels, [name]);
+/** Waits until the canvas named `name` hashes other than `hash` (or, with `same`, equal to it). */
+const canvasRedrawn = (page, name, hash, same = false) => page.waitForFunction(canvasPixels, [name, hash, same]);
+
 async function download(page) {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download assignments' }).click()]);
   const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
@@ -194,12 +217,7 @@ test('segment names: generated in the field\'s words, editable, and carried into
   assert.match(await page.getByLabel('Legend').innerText(), /1 · Spot holders \(\d+\)/);
 
   // Summary JSON: k objects whose names are the table's; summary CSV: one row per segment.
-  const save = async (button) => {
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-    const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
-    await dl.saveAs(path);
-    return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8') };
-  };
+  const save = (button) => saveDownload(page, button);
   const json = await save('Download summary JSON');
   assert.equal(json.name, 'sample_trades-summary.json');
   const summary = JSON.parse(json.text);
@@ -1322,12 +1340,7 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   await page.getByRole('button', { name: 'Load sample' }).click();
   await expectResult(page, 'sample');
   const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
-  const snapshot = () => canvas.evaluate((c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 0;
-    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
-    return h;
-  });
+  const snapshot = () => canvasHash(page, 'PCA scatter plot');
   const renders = async () => /render (\d+) ms/.exec(await page.locator('.timings').innerText())[1];
   // A coloured pixel, in CSS pixels relative to the canvas.
   const spot = await canvas.evaluate((c) => {
@@ -1368,13 +1381,7 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   await page.mouse.down();
   await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 40, { steps: 4 });
   await page.mouse.up();
-  await page.waitForFunction((z) => {
-    const c = document.querySelector('canvas[aria-label="PCA scatter plot"]');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 0;
-    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
-    return h !== z;
-  }, zoomed);
+  await canvasRedrawn(page, 'PCA scatter plot', zoomed);
   await page.getByRole('button', { name: 'Zoom out' }).click();
   await page.getByRole('button', { name: 'Reset view' }).click();
   await page.waitForFunction(`(${resetDisabled})()`);
@@ -1388,25 +1395,9 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
   await page.getByRole('button', { name: 'Load sample' }).click();
   const k = await expectResult(page, 'sample');
   const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
-  const snapshot = () => canvas.evaluate((c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 0;
-    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
-    return h;
-  });
-  const changed = (from) => page.waitForFunction((z) => {
-    const c = document.querySelector('canvas[aria-label="PCA scatter plot"]');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 0;
-    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
-    return h !== z;
-  }, from);
-  const save = async (button) => {
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-    const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
-    await dl.saveAs(path);
-    return { name: dl.suggestedFilename(), path, text: readFileSync(path, 'utf8') };
-  };
+  const snapshot = () => canvasHash(page, 'PCA scatter plot');
+  const changed = (from) => canvasRedrawn(page, 'PCA scatter plot', from);
+  const save = (button) => saveDownload(page, button);
   const first = await snapshot();
 
   // Axes: PC3 across; the tooltip and the title follow.
@@ -1416,13 +1407,7 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
   await xAxis.selectOption('pc3');
   await changed(first);
   await xAxis.selectOption('pc1');
-  await page.waitForFunction((z) => {
-    const c = document.querySelector('canvas[aria-label="PCA scatter plot"]');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 0;
-    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
-    return h === z;
-  }, first);
+  await canvasRedrawn(page, 'PCA scatter plot', first, true);
 
   // Colour by a feature: a continuous scale and its legend; back to segments.
   const colourBy = page.getByRole('combobox', { name: 'Colour by' });
@@ -1522,6 +1507,15 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
 
   await page.getByRole('button', { name: 'Clear selection' }).click();
   await table.waitFor({ state: 'detached' });
+
+  // Navigation Views: each button brings its view into sight and gives it focus; Distributions opens its panel.
+  const views = page.getByRole('navigation', { name: 'Views' });
+  await views.getByRole('button', { name: 'Distributions' }).click();
+  assert.equal(await page.locator('details.distributions').evaluate((d) => d.open && document.activeElement === d), true);
+  await views.getByRole('button', { name: 'Risk' }).click();
+  assert.equal(await page.locator('section.risk').evaluate((s) => document.activeElement === s), true);
+  await views.getByRole('button', { name: 'Overview' }).click();
+  assert.equal(await page.locator('.results .plot').evaluate((p) => document.activeElement === p && p.getBoundingClientRect().top < innerHeight), true);
   assertPrivate(log);
   await context.close();
 });
@@ -1554,6 +1548,19 @@ test('distributions: box plots by segment for a chosen feature, on a log axis wh
   assert.equal(Number(shown[1]), 3000);
   // Shown to 3 significant digits (fmt_num).
   assert.ok(Math.abs(Number(shown[2]) - median) <= Math.max(0.005, 0.005 * median), `median ${shown[2]} shown, numpy gives ${median}`);
+  assertPrivate(log);
+  await context.close();
+});
+
+test('a 390 px wide screen: with every panel open, nothing makes the page scroll sideways', async () => {
+  const { page, log, context } = await openApp();
+  await context.pages()[0].setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= width, `the page is ${scroll} px wide in a ${width} px frame`);
   assertPrivate(log);
   await context.close();
 });
@@ -1761,12 +1768,7 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
   assert.match(await compare.locator('p.verdict').innerText(), /^Segments still hold/);
   assert.equal(await compare.getByRole('table', { name: 'Feature drift' }).locator('tbody tr').count(), 20);
   await compare.getByRole('img', { name: 'Segment migration flows' }).waitFor();
-  const save = async (name) => {
-    const [dl] = await Promise.all([page.waitForEvent('download'), compare.getByRole('button', { name }).click()]);
-    const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
-    await dl.saveAs(path);
-    return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8') };
-  };
+  const save = (name) => saveDownload(page, name, compare);
   const next = await save('Download next-period assignments');
   assert.equal(next.name, 'sample_trades_next_period-segments.csv');
   const nl = lines(next.text);
