@@ -75,11 +75,18 @@ pub fn RiskView() -> impl IntoView {
                 _ => (Vec::new(), 0),
             })
         });
+        let names = state.names.get();
         let shown = rows
             .into_iter()
             .map(|[id, rules, evidence, segment]| {
+                // The segment's number and its name in force (noise has none).
+                let name = segment.parse::<usize>().ok().and_then(|s| names.get(s.wrapping_sub(1)).cloned());
+                let segment = match name {
+                    Some(n) => format!("{segment} · {n}"),
+                    None => segment,
+                };
                 view! {
-                    <tr><td class="account"><FileText text=id/></td><td>{rules}</td><td class="evidence">{evidence}</td><td>{segment}</td></tr>
+                    <tr><td class="account"><FileText text=id/></td><td>{rules}</td><td class="evidence">{evidence}</td><td><FileText text=segment fixed=true/></td></tr>
                 }
             })
             .collect_view();

@@ -50,7 +50,22 @@ async function run(script, ...args) {
   }
 }
 const ref = (v) => v[ELEMENT];
-const find = async (css) => ref(await cmd('POST', '/element', { using: 'css selector', value: css }));
+/** Enters the app's frame again from the top (the driver can be left in the shell, or in a frame document that was replaced). */
+async function reenter() {
+  await cmd('POST', '/frame', { id: null }).catch(() => {});
+  await cmd('POST', '/frame', { id: 0 }).catch(() => {});
+}
+/** Finds an element in the app's frame, entering the frame again once if the driver is not in it. */
+async function element(using, value) {
+  try {
+    return ref(await cmd('POST', '/element', { using, value }));
+  } catch (e) {
+    if (!/no such (element|window|frame)/.test(e.message)) throw e;
+    await reenter();
+    return ref(await cmd('POST', '/element', { using, value }));
+  }
+}
+const find = (css) => element('css selector', css);
 
 /** Waits until `script` returns a truthy value in the app's frame; returns it. */
 async function until(script, what, timeout = 60_000) {
@@ -71,8 +86,20 @@ async function openApp() {
   await cmd('POST', '/url', { url: server.url });
   await until('return !!document.querySelector("iframe#segscope")', 'the shell page');
   // The shell shows the app in its only frame (WebKitWebDriver takes the frame by index, not by element).
-  await cmd('POST', '/frame', { id: 0 });
-  await until('return !!document.querySelector(\'meta[data-segscope="locked"]\')', 'the locked policy');
+  // The frame's first document can be replaced by the app's while the driver is in it: enter it again
+  // from the top on each try, until the app has locked its policy.
+  const end = Date.now() + 60_000;
+  for (;;) {
+    await reenter();
+    const locked = await cmd('POST', '/execute/sync', { script: 'return !!document.querySelector(\'meta[data-segscope="locked"]\')', args: [] }).catch(() => false);
+    if (locked) return;
+    if (Date.now() > end) {
+      await cmd('POST', '/frame', { id: null }).catch(() => {});
+      const shell = await cmd('POST', '/execute/sync', { script: 'return location.href + " " + document.readyState + " frames=" + frames.length + " " + document.body.innerText.slice(0, 300)', args: [] }).catch((e) => String(e));
+      throw new Error(`timed out waiting for the app to lock its policy; the shell: ${shell}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** The result on screen once no job runs: summary rows, k, the scatter's coloured pixels, the mapping text. */
@@ -114,7 +141,7 @@ after(async () => {
 test('WebKit: Load sample, then a CSV and its Excel workbook give the same segments; the scatter is drawn', { skip }, async () => {
   await openApp();
   const started = Date.now();
-  const load = ref(await cmd('POST', '/element', { using: 'xpath', value: "//button[normalize-space()='Load sample']" }));
+  const load = await element('xpath', "//button[normalize-space()='Load sample']");
   await cmd('POST', `/element/${load}/click`, {});
   const sample = await until(`${RESULT}`, 'the sample\'s result');
   console.log(`# WebKit: Load sample to the summary in ${((Date.now() - started) / 1000).toFixed(1)} s; ${sample.timings}`);
@@ -157,7 +184,7 @@ test('WebKit: after load, a request the page tries reaches no server', { skip },
 test('WebKit: a crash in the analysis worker is contained: the page says so and works on', { skip }, async () => {
   await openApp();
   const loadSample = async () => {
-    const load = ref(await cmd('POST', '/element', { using: 'xpath', value: "//button[normalize-space()='Load sample']" }));
+    const load = await element('xpath', "//button[normalize-space()='Load sample']");
     await cmd('POST', `/element/${load}/click`, {});
   };
   // Test hook: the worker panics at the start of each job.
