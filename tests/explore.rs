@@ -8,7 +8,7 @@ use segscope::export::{assignments_csv, selection_csv};
 use segscope::features::{extract, FeatureTable};
 use segscope::ingest::{detect_mapping, parse_bytes};
 use segscope::job::Settings;
-use segscope::view_model::explore::{accounts_in_box, selected_rows, Axes, ColourScale, SortKey};
+use segscope::view_model::explore::{accounts_in_box, biplot_arrows, selected_rows, Axes, ColourScale, SortKey};
 
 fn sample() -> (FeatureTable, Segmentation) {
     let (_, t) = parse_bytes(segscope::sample::sample_csv().as_bytes()).unwrap();
@@ -164,4 +164,23 @@ fn the_scatter_svg_parses_and_has_one_legend_mark_per_segment() {
     let (_, marks, legend) = parse(&svg_of(&ColourBy::Feature("trade_count".into()), -100.0..100.0));
     assert_eq!(marks, 3);
     assert!(legend.contains("trade_count (log scale)"), "{legend}");
+}
+
+#[test]
+fn biplot_arrows_share_one_scale_and_the_longest_reaches_80_percent_of_the_room() {
+    let (_, seg) = sample();
+    let axes = Axes { x: 0, y: 2 };
+    // Room from the origin: 2 across (to x = 2), 1 down (to y = -1).
+    let arrows = biplot_arrows(&seg, axes, -4.0..2.0, -1.0..3.0, 4);
+    assert_eq!(arrows.len(), 4);
+    assert!((arrows[0].1.hypot(arrows[0].2) - 0.8).abs() < 1e-12, "{arrows:?}");
+    // Each arrow is its feature's loadings on PC1 and PC3, times one scale.
+    let c = &seg.pca.components;
+    let o = |j: usize| seg.used.iter().position(|&u| u == j).unwrap();
+    let scale = arrows[0].1 / c[[0, o(arrows[0].0)]];
+    for &(j, x, y) in &arrows {
+        assert!((x - scale * c[[0, o(j)]]).abs() < 1e-12 && (y - scale * c[[2, o(j)]]).abs() < 1e-12);
+    }
+    assert!(arrows.windows(2).all(|w| w[0].1.hypot(w[0].2) >= w[1].1.hypot(w[1].2)), "longest first");
+    assert!(biplot_arrows(&seg, Axes { x: 0, y: 40 }, -1.0..1.0, -1.0..1.0, 4).is_empty());
 }

@@ -1,6 +1,6 @@
 //! Panel `details.distributions`: select **Distribution of** (any
 //! feature's key), canvas **Distribution by segment** (box plots, drawn
-//! when the panel opens and at each choice) and table **Medians by
+//! when the panel opens and at each choice; nothing is computed before) and table **Medians by
 //! segment**, its text alternative: each segment's median and
 //! interquartile range next to all accounts'.
 
@@ -54,7 +54,12 @@ pub fn Distributions(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl Into
         .enumerate()
         .map(|(j, d)| view! { <option value=j.to_string() selected=move || feature.get() == j>{escaped_short(&d.key, 60)}</option> })
         .collect_view();
+    // Computed and shown once the panel is open: a closed panel costs the
+    // result nothing (the statistics sort every account's value).
     let rows = move || {
+        if !open.get() {
+            return None;
+        }
         let d = dist.get()?;
         let names = state.names.get();
         let overall = d.overall.clone();
@@ -81,6 +86,9 @@ pub fn Distributions(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl Into
         )
     };
     let overall_row = move || {
+        if !open.get() {
+            return None;
+        }
         let d = dist.get()?;
         Some(view! {
             <tr><th scope="row">"All accounts"</th><td class="num">{d.overall.as_ref().map_or(0, |b| b.n)}</td>

@@ -114,6 +114,57 @@ impl Frame {
     }
 }
 
+/// The biplot arrows of `paint` from the data origin, dark with a white
+/// halo on their labels so they read over the points; clipped to the plot.
+fn draw_arrows(
+    ctx: &CanvasRenderingContext2d,
+    paint: &Paint,
+    (left, top): (f64, f64),
+    (sx, sy): (f64, f64),
+    (xr, yr): (&std::ops::Range<f64>, &std::ops::Range<f64>),
+    k: f64,
+) {
+    if paint.arrows.is_empty() {
+        return;
+    }
+    let at = |x: f64, y: f64| (left + (x - xr.start) * sx, top + (yr.end - y) * sy);
+    let (w, h) = ((xr.end - xr.start) * sx, (yr.end - yr.start) * sy);
+    ctx.save();
+    ctx.begin_path();
+    ctx.rect(left, top, w, h);
+    ctx.clip();
+    let (ox, oy) = at(0.0, 0.0);
+    ctx.set_stroke_style_str("#222");
+    ctx.set_fill_style_str("#222");
+    ctx.set_line_width(1.5 * k);
+    ctx.set_font(&format!("{}px sans-serif", 12.0 * k));
+    for (label, dx, dy) in paint.arrows {
+        let (ex, ey) = at(*dx, *dy);
+        let angle = (ey - oy).atan2(ex - ox);
+        ctx.begin_path();
+        ctx.move_to(ox, oy);
+        ctx.line_to(ex, ey);
+        ctx.stroke();
+        // The head: two short strokes back from the tip.
+        let head = 7.0 * k;
+        ctx.begin_path();
+        ctx.move_to(ex, ey);
+        ctx.line_to(ex - head * (angle - 0.4).cos(), ey - head * (angle - 0.4).sin());
+        ctx.move_to(ex, ey);
+        ctx.line_to(ex - head * (angle + 0.4).cos(), ey - head * (angle + 0.4).sin());
+        ctx.stroke();
+        let (tx, ty) = (ex + 4.0 * k * angle.cos(), ey + 4.0 * k * angle.sin());
+        ctx.set_text_align(if angle.cos() >= 0.0 { "left" } else { "right" });
+        ctx.set_line_width(3.0 * k);
+        ctx.set_stroke_style_str("rgba(255,255,255,0.85)");
+        let _ = ctx.stroke_text(label, tx, ty);
+        let _ = ctx.fill_text(label, tx, ty);
+        ctx.set_stroke_style_str("#222");
+        ctx.set_line_width(1.5 * k);
+    }
+    ctx.restore();
+}
+
 /// How [`draw`] paints the points: which components go on the axes and
 /// their titles, the order points are drawn in (later on top), each
 /// point's colour and opacity, and the drawing's scale (1 on screen, 2 for
@@ -127,6 +178,8 @@ pub struct Paint<'a> {
     /// Colour of account `i` and its opacity in tenths (7: 70 %).
     pub colour: &'a dyn Fn(usize) -> ((u8, u8, u8), u16),
     pub scale: u32,
+    /// Biplot arrows from the origin, in data units, with their labels.
+    pub arrows: &'a [(String, f64, f64)],
 }
 
 /// Draws the columns `paint.axes` of `projection` (`n x m`) within `view`
@@ -223,5 +276,6 @@ pub fn draw(canvas: &HtmlCanvasElement, projection: &Array2<f64>, paint: &Paint,
     ctx.set_stroke_style_str("#444");
     ctx.set_line_width(k as f64);
     ctx.stroke_rect(px.start as f64 - 0.5, py.start as f64 - 0.5, w as f64 + 1.0, h as f64 + 1.0);
+    draw_arrows(&ctx, paint, (px.start as f64, py.start as f64), (sx, sy), (&xr, &yr), k as f64);
     Ok(Frame { left: px.start, top: py.start, width: w, height: h, index, view })
 }

@@ -9,8 +9,10 @@ use super::state::AppState;
 use crate::analysis::Segmentation;
 use crate::export::svg::{scatter_file_name, scatter_svg, ScatterSvg};
 use crate::features::FeatureTable;
+use crate::view_model::display::escaped_short;
 use crate::view_model::explore::{
-    accounts_in_box, axis_value, parse_axis, Axes, ColourBy, ColourScale, Colouring, Selection,
+    accounts_in_box, axis_value, biplot_arrows, parse_axis, Axes, ColourBy, ColourScale, Colouring, PlotChoice,
+    Selection,
 };
 use crate::view_model::fmt_num;
 use crate::view_model::ResultView;
@@ -62,12 +64,12 @@ pub fn ScatterPlot() -> impl IntoView {
         let (Some(r), Some(canvas)) = (result.get(), canvas_ref.get()) else { return };
         let axes = axes_of(&r);
         let v = view_of(r.job, axes).unwrap_or_else(|| View::all(&r.seg.projection, axes));
-        let colour_by = plot.with(|p| p.colour_by.clone());
+        let choice = plot.get();
         let highlight = state.highlight.get().filter(|(j, _)| *j == r.job).map(|(_, s)| s);
         // No hover on a stale index while (or if) this draw fails.
         frame.set_value(None);
         let t0 = now_ms();
-        match draw_result(&canvas, &r, axes, &colour_by, highlight, &v, 1) {
+        match draw_result(&canvas, &r, &choice, highlight, &v, 1) {
             Ok(f) => {
                 frame.set_value(Some(f));
                 state.render_ms.set(Some(now_ms() - t0));
@@ -219,7 +221,7 @@ pub fn ScatterPlot() -> impl IntoView {
             let (w, h) = canvas_ref.get_untracked().map_or((760, 500), |c| (c.width(), c.height()));
             browser::new_canvas(2 * w, 2 * h)
                 .ok_or_else(|| "The browser could not make a canvas for the PNG.".to_string())
-                .and_then(|c| draw_result(&c, &r, axes, &colour_by, highlight, &v, 2).map(|_| c))
+                .and_then(|c| draw_result(&c, &r, &plot.get_untracked(), highlight, &v, 2).map(|_| c))
                 .and_then(|c| {
                     browser::download_canvas_png(&c, &scatter_file_name(&l.name, "png"))
                         .map_err(|_| "The browser refused to save the file.".into())
@@ -281,20 +283,31 @@ pub fn ScatterPlot() -> impl IntoView {
     }
 }
 
+/// Biplot arrows drawn: the features with the longest loadings on the axes.
+const BIPLOT_ARROWS: usize = 8;
+
 /// Draws result `r` on `canvas` at `scale` (1 on screen, 2 for the PNG
-/// download) on `axes` within `view`, coloured by `colour_by`; with a
-/// `highlight`ed segment, the others faded. See [`scatter::draw`].
+/// download) as `plot` chooses (axes, colouring, biplot arrows) within
+/// `view`; with a `highlight`ed segment, the others faded. See [`scatter::draw`].
 pub fn draw_result(
     canvas: &web_sys::HtmlCanvasElement,
     r: &ResultView,
-    axes: Axes,
-    colour_by: &ColourBy,
+    plot: &PlotChoice,
     highlight: Option<usize>,
     view: &View,
     scale: u32,
 ) -> Result<Frame, String> {
+    let axes = plot.axes.within(r.seg.projection.ncols());
+    let (colour_by, biplot) = (&plot.colour_by, plot.biplot);
     let seg = &r.seg;
     let colouring = Colouring::new(&r.ft, seg, colour_by, highlight);
+    let arrows: Vec<(String, f64, f64)> = match biplot {
+        true => biplot_arrows(seg, axes, view.x.clone(), view.y.clone(), BIPLOT_ARROWS)
+            .into_iter()
+            .map(|(j, x, y)| (escaped_short(&r.ft.defs[j].key, 28), x, y))
+            .collect(),
+        false => Vec::new(),
+    };
     let colour = |i: usize| colouring.paint(i);
     let paint = Paint {
         axes,
@@ -303,6 +316,7 @@ pub fn draw_result(
         order: &colouring.order,
         colour: &colour,
         scale,
+        arrows: &arrows,
     };
     scatter::draw(canvas, &seg.projection, &paint, view)
 }
@@ -349,6 +363,11 @@ fn PlotControls(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl IntoView 
                 <select aria-label="Y axis" on:change=move |ev| set_axis(false, event_target_value(&ev))>
                     {move || y_options(axes().y)}
                 </select>
+            </label>
+            <label class="check">
+                <input type="checkbox" aria-label="Biplot arrows" prop:checked=move || plot.with(|p| p.biplot)
+                    on:change=move |ev| plot.update(|p| p.biplot = event_target_checked(&ev))/>
+                " Biplot arrows (loadings)"
             </label>
             <label>"Colour by "
                 <select aria-label="Colour by" on:change=move |ev| {

@@ -182,6 +182,8 @@ pub fn accounts_in_box(projection: &Array2<f64>, axes: Axes, x: (f64, f64), y: (
 pub struct PlotChoice {
     pub axes: Axes,
     pub colour_by: ColourBy,
+    /// Draw the loadings as biplot arrows (checkbox **Biplot arrows**).
+    pub biplot: bool,
 }
 
 /// A box drawn on the scatter of result `job`: its corners in data units
@@ -249,6 +251,45 @@ impl<'a> Colouring<'a> {
         };
         (c, alpha)
     }
+}
+
+/// Biplot arrows (Gabriel, "The biplot graphic display of matrices",
+/// *Biometrika* 58(3), 1971): for the features of the clustering space
+/// (`seg.used`), their loadings on the plotted components, as (index into
+/// the feature table's defs, x, y) in the plot's data units, the longest
+/// `max` first. All arrows share one scale, chosen so that the longest
+/// reaches 80 % of the way from the origin to the nearest edge of the view
+/// `x` by `y` (so their lengths compare; an origin outside the view: the
+/// view's half-size). Empty when no loading is nonzero.
+pub fn biplot_arrows(
+    seg: &Segmentation,
+    axes: Axes,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    max: usize,
+) -> Vec<(usize, f64, f64)> {
+    let comps = &seg.pca.components;
+    if axes.x >= comps.nrows() || axes.y >= comps.nrows() {
+        return Vec::new();
+    }
+    let mut arrows: Vec<(usize, f64, f64)> =
+        seg.used.iter().enumerate().map(|(o, &j)| (j, comps[[axes.x, o]], comps[[axes.y, o]])).collect();
+    arrows.sort_by(|a, b| (b.1.hypot(b.2)).total_cmp(&a.1.hypot(a.2)));
+    arrows.truncate(max);
+    let longest = arrows.first().map_or(0.0, |a| a.1.hypot(a.2));
+    if longest <= 0.0 || !longest.is_finite() {
+        return Vec::new();
+    }
+    let room = |r: &std::ops::Range<f64>| {
+        if r.start < 0.0 && r.end > 0.0 {
+            (-r.start).min(r.end)
+        } else {
+            (r.end - r.start) / 2.0
+        }
+    };
+    let reach = 0.8 * room(&x).min(room(&y));
+    let k = reach / longest;
+    arrows.into_iter().map(|(j, a, b)| (j, a * k, b * k)).collect()
 }
 
 /// A column the table **Selected accounts** can be sorted by.

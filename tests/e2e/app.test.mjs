@@ -1409,6 +1409,13 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
   await xAxis.selectOption('pc1');
   await canvasRedrawn(page, 'PCA scatter plot', first, true);
 
+  // Biplot arrows: drawn over the points, and gone again when unticked.
+  const biplot = page.getByRole('checkbox', { name: 'Biplot arrows' });
+  await biplot.check();
+  await changed(first);
+  await biplot.uncheck();
+  await canvasRedrawn(page, 'PCA scatter plot', first, true);
+
   // Colour by a feature: a continuous scale and its legend; back to segments.
   const colourBy = page.getByRole('combobox', { name: 'Colour by' });
   await colourBy.selectOption('trade_count');
