@@ -142,13 +142,15 @@ pub async fn blob_text(blob: &Blob) -> Result<String, JsValue> {
     JsFuture::from(blob.text()).await?.as_string().ok_or_else(|| JsValue::from_str("not text"))
 }
 
-/// Saves `text` as a file named `name` (JSON for a `.json` name, else
-/// CSV), built in the page (Blob + object URL): nothing is sent anywhere.
+/// Saves `text` as a file named `name` (JSON for a `.json` name, HTML for
+/// `.html`, SVG for `.svg`, else CSV), built in the page (Blob + object URL): nothing is sent anywhere.
 pub fn download_text(name: &str, text: &str) -> Result<(), JsValue> {
     let mime = if name.ends_with(".json") {
         "application/json"
     } else if name.ends_with(".html") {
         "text/html;charset=utf-8"
+    } else if name.ends_with(".svg") {
+        "image/svg+xml"
     } else {
         "text/csv;charset=utf-8"
     };
