@@ -119,11 +119,7 @@ fn legend(p: &ScatterSvg) -> String {
             let spacing = if sc.log { "log" } else { "linear" };
             let _ = writeln!(g, "<text x=\"0\" y=\"11\">{}</text>", xml(&format!("{key} ({spacing} scale)")));
             for (row, t) in [1.0, 0.5, 0.0].into_iter().enumerate() {
-                // The value at position t (inverted along the scale's spacing).
-                let f = |v: f64| if sc.log { crate::analysis::preprocess::signed_log1p(v) } else { v };
-                let v = f(sc.lo) + t * (f(sc.hi) - f(sc.lo));
-                let v = if sc.log { v.signum() * v.abs().exp_m1() } else { v };
-                entry(&mut g, row + 1, viridis(t), &fmt_num(v));
+                entry(&mut g, row + 1, viridis(t), &fmt_num(sc.value_at(t)));
             }
         }
         _ => {

@@ -47,25 +47,21 @@ fn SelectionTable(r: ResultView, sel: Selection) -> impl IntoView {
             Arc::new(selected_rows(&ft, &seg, &sel.rows, &search.get(), &key, desc))
         })
     };
-    let header = {
-        let ft = ft.clone();
-        move |label: String, key: SortKey, from_file: bool| {
-            let k2 = key.clone();
-            let aria_sort = move || match sort.get() {
-                (k, false) if k == k2 => "ascending",
-                (k, true) if k == k2 => "descending",
-                _ => "none",
-            };
-            let _ = &ft;
-            view! {
-                <th scope="col" aria-sort=aria_sort>
-                    <button class="sort" on:click=move |_| sort.update(|(k, d)| {
-                        if *k == key { *d = !*d } else { (*k, *d) = (key.clone(), false) }
-                    })>
-                        {if from_file { view! { <FileText text=label fixed=true/> }.into_any() } else { label.into_any() }}
-                    </button>
-                </th>
-            }
+    let header = move |label: String, key: SortKey, from_file: bool| {
+        let k2 = key.clone();
+        let aria_sort = move || match sort.get() {
+            (k, false) if k == k2 => "ascending",
+            (k, true) if k == k2 => "descending",
+            _ => "none",
+        };
+        view! {
+            <th scope="col" aria-sort=aria_sort>
+                <button class="sort" on:click=move |_| sort.update(|(k, d)| {
+                    if *k == key { *d = !*d } else { (*k, *d) = (key.clone(), false) }
+                })>
+                    {if from_file { view! { <FileText text=label fixed=true/> }.into_any() } else { label.into_any() }}
+                </button>
+            </th>
         }
     };
     let n_cols = 2 + shown.len();

@@ -150,6 +150,18 @@ impl ColourScale {
         ((f(x) - a) / (b - a)).clamp(0.0, 1.0)
     }
 
+    /// The value at position `t` in `[0, 1]` of the scale, the inverse of
+    /// [`ColourScale::position`] between the ends (for a legend's stops).
+    pub fn value_at(&self, t: f64) -> f64 {
+        let f = |v: f64| if self.log { signed_log1p(v) } else { v };
+        let v = f(self.lo) + t * (f(self.hi) - f(self.lo));
+        if self.log {
+            v.signum() * v.abs().exp_m1()
+        } else {
+            v
+        }
+    }
+
     /// The colour of value `x`; the noise grey for a missing value.
     pub fn colour(&self, x: f64) -> (u8, u8, u8) {
         let t = self.position(x);
@@ -381,6 +393,9 @@ mod tests {
         assert!(s.log && s.missing == 1, "{s:?}");
         assert!(s.position(2f64.powi(15)) > 0.4, "log spacing puts the middle power near the middle");
         assert!(ColourScale::of([f64::NAN].into_iter()).is_none());
+        // value_at inverts position between the ends.
+        assert!((s.value_at(s.position(2f64.powi(15))) - 2f64.powi(15)).abs() < 1e-6);
+        assert_eq!(s.value_at(0.0), s.lo);
         // Constant: every point mid-scale.
         assert_eq!(ColourScale::of([3.0, 3.0].into_iter()).unwrap().position(3.0), 0.5);
     }
