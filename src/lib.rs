@@ -8,6 +8,7 @@
 //! Everything but `ui` is plain Rust, tested natively.
 
 pub mod analysis;
+pub mod charts;
 pub mod export;
 pub mod features;
 pub mod hashing;

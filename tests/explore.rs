@@ -110,6 +110,8 @@ fn the_scatter_svg_parses_and_has_one_legend_mark_per_segment() {
     let (ft, seg) = sample();
     let mut names: Vec<String> = seg.profiles.iter().map(|p| p.name.clone()).collect();
     names[0] = "<b>Whales</b> & \"co\"\u{7}".into();
+    let no_arrows: Vec<(String, f64, f64)> = Vec::new();
+    let arrows = std::cell::RefCell::new(no_arrows.clone());
     let svg_of = |colour_by: &ColourBy, x: std::ops::Range<f64>| {
         let colouring = Colouring::new(&ft, &seg, colour_by, Some(2));
         scatter_svg(&ScatterSvg {
@@ -122,6 +124,7 @@ fn the_scatter_svg_parses_and_has_one_legend_mark_per_segment() {
             y_desc: "PC2".into(),
             names: &names,
             feature: colouring.scale.as_ref().map(|(j, _)| ft.defs[*j].key.as_str()),
+            arrows: &arrows.borrow(),
         })
         .unwrap()
     };
@@ -164,6 +167,15 @@ fn the_scatter_svg_parses_and_has_one_legend_mark_per_segment() {
     let (_, marks, legend) = parse(&svg_of(&ColourBy::Feature("trade_count".into()), -100.0..100.0));
     assert_eq!(marks, 3);
     assert!(legend.contains("trade_count (log scale)"), "{legend}");
+    // Biplot arrows, as on screen: a path and a label each, in a group clipped to the plot.
+    assert!(!svg.contains("class=\"biplot\""));
+    *arrows.borrow_mut() = vec![("spot_share".into(), 1.0, 2.0), ("a<b".into(), -3.0, 0.5)];
+    let svg = svg_of(&ColourBy::Segment, -100.0..100.0);
+    let group = &svg[svg.find("<g class=\"biplot\" clip-path=\"url(#plot-area)\"").expect("a biplot group")..];
+    let group = &group[..group.find("</g>").unwrap()];
+    assert_eq!(group.matches("<path ").count(), 2);
+    assert!(group.contains(">spot_share</text>") && group.contains(">a&lt;b</text>"), "{group}");
+    assert_eq!(parse(&svg).0, ft.ids.len(), "the SVG still parses");
 }
 
 #[test]

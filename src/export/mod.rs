@@ -379,6 +379,15 @@ pub fn export_file_name(input: &str) -> String {
     format!("{}-segments.csv", if safe.is_empty() { "segscope" } else { &safe })
 }
 
+/// Suggested name of a chart's download: `<input stem>-<chart>.<extension>`
+/// (`sample_trades-scree.png`), `chart` made safe as the stem is
+/// (characters other than letters, digits, `-` and `_` become `_`).
+pub fn chart_file_name(input: &str, chart: &str, extension: &str) -> String {
+    let chart: String =
+        chart.chars().take(60).map(|c| if c.is_alphanumeric() || "-_".contains(c) { c } else { '_' }).collect();
+    export_file_name(input).replace("-segments.csv", &format!("-{chart}.{extension}"))
+}
+
 /// Suggested name of the assignments download: `<input stem>-<method>-k<k>-segments.csv`
 /// (method `kmeans`, `gmm-full`, `gmm-diag`, `hdbscan`; `-model` instead of
 /// the method when a saved model scored the accounts), so that runs with

@@ -30,6 +30,8 @@ pub struct ScatterSvg<'a> {
     pub names: &'a [String],
     /// When coloured by a feature: its key.
     pub feature: Option<&'a str>,
+    /// Biplot arrows from the origin, in data units, with their labels (as on screen).
+    pub arrows: &'a [(String, f64, f64)],
 }
 
 /// Escapes text for an SVG text node or attribute.
@@ -62,6 +64,8 @@ pub fn scatter_svg(p: &ScatterSvg) -> Result<String, String> {
     let proj = &p.seg.projection;
     let axes = p.axes.within(proj.ncols());
     let mut out = String::new();
+    // The plotting area (left, top, right, bottom) and the arrows' origin and tips, pixels.
+    let (area, arrows): (Area, Vec<Arrow>);
     {
         let root = SVGBackend::with_string(&mut out, (PLOT_W + LEGEND_W, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
@@ -90,13 +94,57 @@ pub fn scatter_svg(p: &ScatterSvg) -> Result<String, String> {
             Circle::new((proj[[i, axes.x]], proj[[i, axes.y]]), 2, RGBColor(r, g, b).mix(a as f64 / 10.0).filled())
         });
         chart.draw_series(points).map_err(|e| err(&e))?;
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        area = (xs.start, ys.start, xs.end, ys.end);
+        let origin = chart.backend_coord(&(0.0, 0.0));
+        arrows =
+            p.arrows.iter().map(|(label, x, y)| (label.as_str(), origin, chart.backend_coord(&(*x, *y)))).collect();
         root.present().map_err(|e| err(&e))?;
     }
     let Some(end) = out.rfind("</svg>") else { return Err("plotters wrote no closing </svg>".into()) };
     out.truncate(end);
+    out.push_str(&biplot(area, &arrows));
     out.push_str(&legend(p));
     out.push_str("</svg>\n");
     Ok(out)
+}
+
+/// A rectangle (left, top, right, bottom), pixels.
+type Area = (i32, i32, i32, i32);
+/// A biplot arrow: its label, origin and tip, pixels.
+type Arrow<'a> = (&'a str, (i32, i32), (i32, i32));
+
+/// The biplot arrows as a group `g.biplot` clipped to the plotting area
+/// `(left, top, right, bottom)`: a line from the origin to each tip, a head
+/// of two short strokes and the label past the tip, as on screen.
+fn biplot(area: Area, arrows: &[Arrow]) -> String {
+    if arrows.is_empty() {
+        return String::new();
+    }
+    let (l, t, r, b) = area;
+    let mut g = format!(
+        "<defs><clipPath id=\"plot-area\"><rect x=\"{l}\" y=\"{t}\" width=\"{}\" height=\"{}\"/></clipPath></defs>\n\
+         <g class=\"biplot\" clip-path=\"url(#plot-area)\" stroke=\"#222\" stroke-width=\"1.5\" fill=\"none\" \
+         font-family=\"sans-serif\" font-size=\"12\">\n",
+        r - l,
+        b - t
+    );
+    for &(label, (ox, oy), (ex, ey)) in arrows {
+        let (ex, ey, ox, oy) = (ex as f64, ey as f64, ox as f64, oy as f64);
+        let angle = (ey - oy).atan2(ex - ox);
+        let head = |turn: f64| (ex - 7.0 * (angle + turn).cos(), ey - 7.0 * (angle + turn).sin());
+        let ((ax, ay), (bx, by)) = (head(-0.4), head(0.4));
+        let (tx, ty) = (ex + 4.0 * angle.cos(), ey + 4.0 * angle.sin());
+        let anchor = if angle.cos() >= 0.0 { "start" } else { "end" };
+        let _ = writeln!(
+            g,
+            "<path d=\"M{ox:.1} {oy:.1}L{ex:.1} {ey:.1}M{ax:.1} {ay:.1}L{ex:.1} {ey:.1}L{bx:.1} {by:.1}\"/>\
+             <text x=\"{tx:.1}\" y=\"{ty:.1}\" text-anchor=\"{anchor}\" fill=\"#222\" stroke=\"none\">{}</text>",
+            xml(label)
+        );
+    }
+    g.push_str("</g>\n");
+    g
 }
 
 /// The legend group, at the right of the plot.
@@ -141,9 +189,4 @@ fn legend(p: &ScatterSvg) -> String {
     }
     g.push_str("</g>\n");
     g
-}
-
-/// Suggested name: `<input stem>-scatter.svg` (or `.png`, `extension`).
-pub fn scatter_file_name(input: &str, extension: &str) -> String {
-    super::export_file_name(input).replace("-segments.csv", &format!("-scatter.{extension}"))
 }

@@ -4,10 +4,11 @@
 //! segment**, its text alternative: each segment's median and
 //! interquartile range next to all accounts'.
 
-use super::distributions_chart;
+use super::chart_canvas::{self, ChartDownloads};
 use super::file_text::FileText;
 use super::state::AppState;
 use crate::analysis::Segmentation;
+use crate::charts::boxes::Boxes;
 use crate::features::FeatureTable;
 use crate::view_model::display::escaped_short;
 use crate::view_model::distributions::{distribution, BoxStats};
@@ -46,8 +47,15 @@ pub fn Distributions(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl Into
     Effect::new(move |_| {
         let (true, Some(c), Some(d)) = (open.get(), canvas.get(), dist.get()) else { return };
         let key = escaped_short(&key_for_chart(d.feature), 60);
-        error.set(distributions_chart::draw(&c, &d, &key).err());
+        error.set(chart_canvas::draw_on(&c, &Boxes { d: &d, key: &key }).err());
     });
+    let key_for_file = key_of.clone();
+    let save = move |svg| {
+        let Some(d) = dist.get_untracked() else { return Ok(()) };
+        let key = key_for_file(d.feature);
+        let chart = Boxes { d: &d, key: &escaped_short(&key, 60) };
+        chart_canvas::save(&chart, &format!("distribution-{key}"), svg)
+    };
     let options = ft
         .defs
         .iter()
@@ -106,6 +114,7 @@ pub fn Distributions(ft: Arc<FeatureTable>, seg: Arc<Segmentation>) -> impl Into
                 }>{options}</select>
             </label>
             <canvas node_ref=canvas aria-label="Distribution by segment" role="img" width="640" height="320"></canvas>
+            <ChartDownloads what="box plots" save=save/>
             {move || error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
             <table aria-label="Medians by segment" class="small">
                 <thead><tr><th scope="col">"Segment"</th><th scope="col">"Accounts with a value"</th>

@@ -7,7 +7,8 @@ use super::file_text::FileText;
 use super::scatter::{self, Frame, Paint, View};
 use super::state::AppState;
 use crate::analysis::Segmentation;
-use crate::export::svg::{scatter_file_name, scatter_svg, ScatterSvg};
+use crate::export::chart_file_name;
+use crate::export::svg::{scatter_svg, ScatterSvg};
 use crate::features::FeatureTable;
 use crate::view_model::display::escaped_short;
 use crate::view_model::explore::{
@@ -69,7 +70,15 @@ pub fn ScatterPlot() -> impl IntoView {
         // No hover on a stale index while (or if) this draw fails.
         frame.set_value(None);
         let t0 = now_ms();
-        match draw_result(&canvas, &r, &choice, highlight, &v, 1) {
+        // At the screen's pixel density: the canvas has that many pixels
+        // per CSS pixel, and fonts, margins and dots are drawn that much larger.
+        let k = super::chart_canvas::device_scale();
+        if canvas.width() != SCATTER_W * k {
+            canvas.set_width(SCATTER_W * k);
+            canvas.set_height(SCATTER_H * k);
+            let _ = web_sys::HtmlElement::style(&canvas).set_property("width", &format!("{SCATTER_W}px"));
+        }
+        match draw_result(&canvas, &r, &choice, highlight, &v, k) {
             Ok(f) => {
                 frame.set_value(Some(f));
                 state.render_ms.set(Some(now_ms() - t0));
@@ -165,6 +174,19 @@ pub fn ScatterPlot() -> impl IntoView {
         let hit = frame.with_value(|f| f.as_ref().and_then(|f| f.hit(x as i32, y as i32)));
         hover.set(hit.zip(job()).map(|(i, j)| (j, i, ev.offset_x() as f64, ev.offset_y() as f64)));
     };
+    // Selects the accounts inside x and y ranges (data units, either order) on the axes shown.
+    let select = move |(ax, bx): (f64, f64), (ay, by): (f64, f64)| {
+        let Some(r) = result.get_untracked() else { return };
+        let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
+        let rows = accounts_in_box(&r.seg.projection, axes, (ax, bx), (ay, by));
+        state.selection.set(Some(Selection {
+            job: r.job,
+            axes,
+            x: (ax.min(bx), ax.max(bx)),
+            y: (ay.min(by), ay.max(by)),
+            rows: Arc::new(rows),
+        }));
+    };
     let on_mouseup = move |ev: web_sys::MouseEvent| {
         let Some((x0, y0, _, true)) = drag.get_value() else {
             drag.set_value(None);
@@ -176,20 +198,19 @@ pub fn ScatterPlot() -> impl IntoView {
         if (x1 - x0).abs() < 3.0 && (y1 - y0).abs() < 3.0 {
             return; // a click, not a box
         }
-        let Some(r) = result.get_untracked() else { return };
         let corners = frame.with_value(|f| f.as_ref().map(|f| (f.data_at(x0, y0), f.data_at(x1, y1))));
-        let Some(((ax, ay), (bx, by))) = corners else { return };
-        let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
-        let rows = accounts_in_box(&r.seg.projection, axes, (ax, bx), (ay, by));
-        state.selection.set(Some(Selection {
-            job: r.job,
-            axes,
-            x: (ax.min(bx), ax.max(bx)),
-            y: (ay.min(by), ay.max(by)),
-            rows: Arc::new(rows),
-        }));
+        if let Some(((ax, ay), (bx, by))) = corners {
+            select((ax, bx), (ay, by));
+        }
     };
-    // Buttons Download scatter PNG (twice the canvas's size) and SVG: the plot as shown.
+    // Button Select accounts in view: the box is the view (zoom and pan
+    // with the keyboard first), so a keyboard alone can select.
+    let select_view = move || {
+        if let Some((v, _)) = current_view() {
+            select((v.x.start, v.x.end), (v.y.start, v.y.end));
+        }
+    };
+    // Buttons Download scatter PNG (twice the plot's CSS size) and SVG: the plot as shown.
     let download = move |svg: bool| {
         let (Some(r), Some(l), Some((v, _))) = (result.get_untracked(), state.loaded.get_untracked(), current_view())
         else {
@@ -202,6 +223,10 @@ pub fn ScatterPlot() -> impl IntoView {
             let colouring = Colouring::new(&r.ft, &r.seg, &colour_by, highlight);
             let names = state.names.get_untracked();
             let feature = colouring.scale.as_ref().map(|(j, _)| r.ft.defs[*j].key.as_str());
+            let arrows = match plot.with_untracked(|p| p.biplot) {
+                true => arrows_of(&r, axes, &v),
+                false => Vec::new(),
+            };
             scatter_svg(&ScatterSvg {
                 seg: &r.seg,
                 colouring: &colouring,
@@ -212,18 +237,18 @@ pub fn ScatterPlot() -> impl IntoView {
                 y_desc: axis_title(&r.seg, axes.y),
                 names: &names,
                 feature,
+                arrows: &arrows,
             })
             .and_then(|text| {
-                download_text(&scatter_file_name(&l.name, "svg"), &text)
+                download_text(&chart_file_name(&l.name, "scatter", "svg"), &text)
                     .map_err(|_| "The browser refused to save the file.".into())
             })
         } else {
-            let (w, h) = canvas_ref.get_untracked().map_or((760, 500), |c| (c.width(), c.height()));
-            browser::new_canvas(2 * w, 2 * h)
+            browser::new_canvas(2 * SCATTER_W, 2 * SCATTER_H)
                 .ok_or_else(|| "The browser could not make a canvas for the PNG.".to_string())
                 .and_then(|c| draw_result(&c, &r, &plot.get_untracked(), highlight, &v, 2).map(|_| c))
                 .and_then(|c| {
-                    browser::download_canvas_png(&c, &scatter_file_name(&l.name, "png"))
+                    browser::download_canvas_png(&c, &chart_file_name(&l.name, "scatter", "png"))
                         .map_err(|_| "The browser refused to save the file.".into())
                 })
         };
@@ -274,17 +299,31 @@ pub fn ScatterPlot() -> impl IntoView {
                 <button class="secondary" disabled=move || !zoomed() on:click=move |_| view.set(None)>"Reset view"</button>
                 <button class="secondary" aria-pressed=move || box_mode.get().to_string()
                     on:click=move |_| box_mode.update(|b| *b = !*b)>"Box select"</button>
+                <button class="secondary" on:click=move |_| select_view()>"Select accounts in view"</button>
                 <button class="secondary" on:click=move |_| download(false)>"Download scatter PNG"</button>
                 <button class="secondary" on:click=move |_| download(true)>"Download scatter SVG"</button>
-                <span class="hint" id="scatter-keys">"Click the plot (or Tab to it), then scroll or press + and - to zoom, arrow keys or drag to pan, 0 or double-click to reset; Ctrl+scroll zooms without focus. Shift-drag, or Box select then drag, lists the accounts in a box. Hover a point for its account."</span>
+                <span class="hint" id="scatter-keys">"Click the plot (or Tab to it), then scroll or press + and - to zoom, arrow keys or drag to pan, 0 or double-click to reset; Ctrl+scroll zooms without focus. Shift-drag, or Box select then drag, lists the accounts in a box; Select accounts in view lists those in the view (zoom and pan to it first). Hover a point for its account."</span>
             </div>
             {move || result.get().map(|r| view! { <Legend ft=r.ft.clone() seg=r.seg.clone() job=r.job/><Loadings ft=r.ft.clone() seg=r.seg.clone()/> })}
         </div>
     }
 }
 
+/// The scatter's size on the page, CSS pixels.
+const SCATTER_W: u32 = 760;
+const SCATTER_H: u32 = 500;
+
 /// Biplot arrows drawn: the features with the longest loadings on the axes.
 const BIPLOT_ARROWS: usize = 8;
+
+/// The biplot arrows of result `r` on `axes` within `view`: each
+/// feature's label (shortened) and its tip in data units.
+fn arrows_of(r: &ResultView, axes: Axes, view: &View) -> Vec<(String, f64, f64)> {
+    biplot_arrows(&r.seg, axes, view.x.clone(), view.y.clone(), BIPLOT_ARROWS)
+        .into_iter()
+        .map(|(j, x, y)| (escaped_short(&r.ft.defs[j].key, 28), x, y))
+        .collect()
+}
 
 /// Draws result `r` on `canvas` at `scale` (1 on screen, 2 for the PNG
 /// download) as `plot` chooses (axes, colouring, biplot arrows) within
@@ -301,13 +340,7 @@ pub fn draw_result(
     let (colour_by, biplot) = (&plot.colour_by, plot.biplot);
     let seg = &r.seg;
     let colouring = Colouring::new(&r.ft, seg, colour_by, highlight);
-    let arrows: Vec<(String, f64, f64)> = match biplot {
-        true => biplot_arrows(seg, axes, view.x.clone(), view.y.clone(), BIPLOT_ARROWS)
-            .into_iter()
-            .map(|(j, x, y)| (escaped_short(&r.ft.defs[j].key, 28), x, y))
-            .collect(),
-        false => Vec::new(),
-    };
+    let arrows = if biplot { arrows_of(r, axes, view) } else { Vec::new() };
     let colour = |i: usize| colouring.paint(i);
     let paint = Paint {
         axes,

@@ -3,8 +3,9 @@
 //! principal component explains, and the running total, for the first
 //! [`SCREE_COMPONENTS`] components. The scatter shows PC1 and PC2.
 
-use super::scree_chart;
+use super::chart_canvas::{self, ChartDownloads};
 use crate::analysis::Segmentation;
+use crate::charts::scree::Scree as ScreeChart;
 use leptos::html;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -20,11 +21,13 @@ pub fn Scree(seg: Arc<Segmentation>) -> impl IntoView {
     let drawn = ratios.clone();
     Effect::new(move |_| {
         if let Some(c) = canvas.get() {
-            if let Err(e) = scree_chart::draw(&c, &drawn) {
+            if let Err(e) = chart_canvas::draw_on(&c, &ScreeChart { ratios: &drawn }) {
                 error.set(Some(e));
             }
         }
     });
+    let saved = ratios.clone();
+    let save = move |svg| chart_canvas::save(&ScreeChart { ratios: &saved }, "scree", svg);
     let total = seg.pca.explained_variance_ratio.len();
     let two: f64 = ratios.iter().take(2).sum();
     let rows = ratios
@@ -40,6 +43,7 @@ pub fn Scree(seg: Arc<Segmentation>) -> impl IntoView {
         <details class="scree">
             <summary>{format!("PCA: the scatter's two components explain {:.1} % of the variance ({total} components)", two * 100.0)}</summary>
             <canvas node_ref=canvas aria-label="Scree plot" role="img" width="360" height="200"></canvas>
+            <ChartDownloads what="scree plot" save=save/>
             {move || error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
             <table aria-label="Explained variance" class="small">
                 <thead><tr><th scope="col">"Component"</th><th scope="col">"Explained (%)"</th><th scope="col">"Cumulative (%)"</th></tr></thead>

@@ -4,9 +4,10 @@
 //! inside, near 0 on a border, below 0 closer to another segment). The plot
 //! is drawn when the panel is first opened, not before the page's first paint.
 
+use super::chart_canvas::{self, ChartDownloads};
 use super::file_text::FileText;
-use super::silhouette_chart;
 use crate::analysis::Segmentation;
+use crate::charts::silhouette::Silhouette as SilhouetteChart;
 use crate::view_model::format::fmt_num;
 use crate::view_model::quality::silhouette_rows;
 use leptos::html;
@@ -25,11 +26,19 @@ pub fn Silhouette(seg: Arc<Segmentation>, names: Vec<String>) -> impl IntoView {
             return done.unwrap_or(false);
         }
         let Some(c) = canvas.get() else { return false };
-        if let Err(e) = silhouette_chart::draw(&c, &drawn.silhouette_by_segment, drawn.silhouette) {
+        if let Err(e) = chart_canvas::draw_on(
+            &c,
+            &SilhouetteChart { by_segment: &drawn.silhouette_by_segment, mean: drawn.silhouette },
+        ) {
             error.set(Some(e));
         }
         true
     });
+    let saved = seg.clone();
+    let save = move |svg| {
+        let chart = SilhouetteChart { by_segment: &saved.silhouette_by_segment, mean: saved.silhouette };
+        chart_canvas::save(&chart, "silhouette", svg)
+    };
     let rows = silhouette_rows(&seg)
         .into_iter()
         .map(|r| {
@@ -57,6 +66,7 @@ pub fn Silhouette(seg: Arc<Segmentation>, names: Vec<String>) -> impl IntoView {
         }>
             <summary>{summary}</summary>
             <canvas node_ref=canvas aria-label="Silhouette plot" role="img" width="420" height="300"></canvas>
+            <ChartDownloads what="silhouette plot" save=save/>
             {move || error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
             <table aria-label="Silhouette by segment" class="small">
                 <thead><tr><th scope="col">"Segment"</th><th scope="col">"Sampled accounts"</th><th scope="col">"Mean"</th><th scope="col">"Lowest"</th><th scope="col">"Below 0"</th></tr></thead>

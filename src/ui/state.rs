@@ -20,7 +20,7 @@ use crate::sample::sample_next_period;
 use crate::sample::{sample_csv, SAMPLE_FILE_NAME};
 use crate::view_model::compare::{segments_before, NextPeriod};
 use crate::view_model::explore::{PlotChoice, Selection};
-use crate::view_model::fragment::{from_fragment, to_fragment};
+use crate::view_model::fragment::{from_fragment, plot_fragment, plot_from_fragment, to_fragment};
 use crate::view_model::inputs;
 use crate::view_model::job_of;
 use crate::view_model::refit::{matching_rows, refit_matching};
@@ -190,6 +190,14 @@ impl AppState {
         let (settings, _) = from_fragment(&browser::fragment(), Settings::default());
         state.settings.set(settings);
         state.risk.set(risk_from_fragment(&browser::fragment(), RiskParams::default()));
+        state.plot.set(plot_from_fragment(&browser::fragment()));
+        // The scatter's axes, colouring and arrows follow in the address.
+        Effect::new(move |first: Option<()>| {
+            state.plot.track();
+            if first.is_some() {
+                state.write_fragment();
+            }
+        });
         worker::listen(move |r| state.receive(r));
         state
     }
@@ -887,15 +895,18 @@ impl AppState {
         }
     }
 
-    /// Puts the settings in force, and the Risk view's thresholds that are
-    /// not the defaults, in the page's address (a bookmark brings them back).
+    /// Puts the settings in force, and the Risk view's thresholds and the
+    /// scatter's choices that are not the defaults, in the page's address
+    /// (a bookmark brings them back).
     /// Returns whether the address asks for the crash test hook.
     fn write_fragment(self) -> bool {
         let (_, crash_test) = from_fragment(&browser::fragment(), Settings::default());
         let mut fragment = to_fragment(&self.settings.get_untracked(), crash_test);
         let risk = risk_fragment(&self.risk.get_untracked());
-        if !risk.is_empty() {
-            fragment = format!("{fragment}&{risk}");
+        for part in [risk, plot_fragment(&self.plot.get_untracked())] {
+            if !part.is_empty() {
+                fragment = format!("{fragment}&{part}");
+            }
         }
         browser::set_fragment(&fragment);
         crash_test

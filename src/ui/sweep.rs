@@ -2,9 +2,10 @@
 //! Calinski-Harabasz, Davies-Bouldin, inertia or BIC per k; the chosen k
 //! marked), shown when the method swept k.
 
-use super::sweep_chart;
+use super::chart_canvas::{self, ChartDownloads};
 use crate::analysis::segmentation::KRule;
 use crate::analysis::Segmentation;
+use crate::charts::sweep::Sweep as SweepChart;
 use crate::view_model::fmt_num;
 use leptos::html;
 use leptos::prelude::*;
@@ -14,10 +15,12 @@ use std::sync::Arc;
 pub fn Sweep(seg: Arc<Segmentation>) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let (sweep, chosen, rule) = (seg.sweep.clone(), seg.k_requested.unwrap_or(seg.k), seg.k_rule);
+    let saved = sweep.clone();
+    let save = move |svg| chart_canvas::save(&SweepChart { sweep: &saved, chosen, rule }, "k-sweep", svg);
     let chart_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(c) = canvas.get() {
-            if let Err(e) = sweep_chart::draw(&c, &sweep, chosen, rule) {
+            if let Err(e) = chart_canvas::draw_on(&c, &SweepChart { sweep: &sweep, chosen, rule }) {
                 chart_error.set(Some(e));
             }
         }
@@ -33,6 +36,7 @@ pub fn Sweep(seg: Arc<Segmentation>) -> impl IntoView {
                     _ => "Calinski-Harabasz index",
                 }, if rule == KRule::Bic && bic { "lowest" } else { "highest" })}</summary>
                 <canvas node_ref=canvas aria-label="k sweep" role="img" width="420" height="210"></canvas>
+                <ChartDownloads what="k sweep" save=save/>
                 {move || chart_error.get().map(|e| view! { <p role="alert" class="error">{e}</p> })}
                 <table aria-label="k sweep scores" class="small">
                     <thead><tr>

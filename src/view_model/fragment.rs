@@ -8,10 +8,12 @@
 //! with `features=custom:<key>,<key>,...` for a custom feature set (keys
 //! percent-encoded), `mcs=<n>` for HDBSCAN's min cluster size, and the test
 //! hook `crash-test` as a bare word. The Risk view's thresholds follow when
-//! they are not the defaults ([`super::risk::risk_fragment`]); each reader
-//! ignores the other's keys. Missing or unreadable parts keep the
+//! they are not the defaults ([`super::risk::risk_fragment`]), and so do the
+//! scatter's axes, colouring and biplot arrows ([`plot_fragment`]); each
+//! reader ignores the others' keys. Missing or unreadable parts keep the
 //! defaults; nothing in it is ever sent anywhere.
 
+use super::explore::{axis_value, parse_axis, Axes, ColourBy, PlotChoice};
 use super::inputs::{parse_k, parse_min_cluster_size, parse_seed};
 use super::options::OptionValue;
 use crate::analysis::{Method, Scaling};
@@ -75,6 +77,46 @@ pub fn from_fragment(fragment: &str, base: Settings) -> (Settings, bool) {
     (s, crash_test)
 }
 
+/// The scatter's choices that are not the defaults, as fragment parts:
+/// `x=pc3&y=pc1` (the axes), `colour=<feature key, percent-encoded>` and
+/// `biplot=1`; empty for the defaults (PC1 x PC2, by segment, no arrows).
+pub fn plot_fragment(p: &PlotChoice) -> String {
+    let mut parts = Vec::new();
+    if p.axes != Axes::default() {
+        parts.push(format!("x={}&y={}", axis_value(p.axes.x), axis_value(p.axes.y)));
+    }
+    if let ColourBy::Feature(key) = &p.colour_by {
+        parts.push(format!("colour={}", encode(key)));
+    }
+    if p.biplot {
+        parts.push("biplot=1".into());
+    }
+    parts.join("&")
+}
+
+/// The scatter's choices `fragment` (with or without `#`) gives, starting
+/// from the defaults. Axes take effect only both together (`x` and `y`
+/// readable as `pc<n>`); a colouring key not in the next result's features
+/// colours by segment there ([`super::explore::Colouring`]).
+pub fn plot_from_fragment(fragment: &str) -> PlotChoice {
+    let mut p = PlotChoice::default();
+    let (mut x, mut y) = (None, None);
+    for part in fragment.trim_start_matches('#').split('&') {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        match key {
+            "x" => x = parse_axis(value),
+            "y" => y = parse_axis(value),
+            "colour" if !value.is_empty() => p.colour_by = ColourBy::Feature(decode(value)),
+            "biplot" => p.biplot = value == "1",
+            _ => {}
+        }
+    }
+    if let (Some(x), Some(y)) = (x, y) {
+        p.axes = Axes { x, y };
+    }
+    p
+}
+
 /// `%XX` for every byte but ASCII letters, digits, `_`, `-` and `.`.
 fn encode(s: &str) -> String {
     s.bytes()
@@ -135,6 +177,24 @@ mod tests {
             to_fragment(&Settings::default(), false),
             "seed=42&method=kmeans&scaling=standard&features=behaviour"
         );
+    }
+
+    #[test]
+    fn the_scatters_choices_round_trip_and_the_defaults_write_nothing() {
+        assert_eq!(plot_fragment(&PlotChoice::default()), "");
+        assert_eq!(plot_from_fragment("#k=6&seed=1"), PlotChoice::default());
+        let p =
+            PlotChoice { axes: Axes { x: 2, y: 0 }, colour_by: ColourBy::Feature("p&l share=é".into()), biplot: true };
+        let f = plot_fragment(&p);
+        assert_eq!(f, "x=pc3&y=pc1&colour=p%26l%20share%3D%C3%A9&biplot=1");
+        assert_eq!(plot_from_fragment(&format!("#k=6&{f}&shock=20")), p);
+        // The settings reader ignores these keys, and this one the settings'.
+        let (s, _) = from_fragment(&f, Settings::default());
+        assert_eq!(s, Settings::default());
+        // One axis alone, or an unreadable one, keeps PC1 x PC2.
+        assert_eq!(plot_from_fragment("x=pc3").axes, Axes::default());
+        assert_eq!(plot_from_fragment("x=pc3&y=foo").axes, Axes::default());
+        assert_eq!(plot_from_fragment("x=pc0&y=pc2").axes, Axes::default());
     }
 
     #[test]

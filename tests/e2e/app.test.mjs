@@ -56,9 +56,10 @@ after(async () => {
 /**
  * Opens the app in a fresh tab; returns the app (its frame, see appOf in serve.mjs,
  * as `page`), the tab's request log (every frame and worker of the tab) and the context.
+ * `options` go to the browser context; `using` is the browser (another launch, with other flags).
  */
-async function openApp() {
-  const context = await browser.newContext({ acceptDownloads: true });
+async function openApp(options = {}, using = browser) {
+  const context = await using.newContext({ acceptDownloads: true, ...options });
   const tab = await context.newPage();
   const log = { all: [], afterLoad: [], violations: [], csp: [], blocked: [] };
   let loaded = false;
@@ -1406,8 +1407,18 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
   assert.ok(options.length >= 3 && options[0] === 'pc1' && options[2] === 'pc3', `components offered: ${options}`);
   await xAxis.selectOption('pc3');
   await changed(first);
+  // The choice lives in the address: a bookmark brings it back for the next file.
+  const bookmarked = page.url();
+  assert.match(bookmarked, /#.*&x=pc3&y=pc2/);
+  const tab = await context.newPage();
+  const again = await gotoApp(tab, bookmarked);
+  await again.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(again, 'sample from a bookmarked address');
+  assert.equal(await again.getByRole('combobox', { name: 'X axis' }).inputValue(), 'pc3');
+  await tab.close();
   await xAxis.selectOption('pc1');
   await canvasRedrawn(page, 'PCA scatter plot', first, true);
+  assert.doesNotMatch(page.url(), /x=pc/, 'the defaults leave the address');
 
   // Biplot arrows: drawn over the points, and gone again when unticked.
   const biplot = page.getByRole('checkbox', { name: 'Biplot arrows' });
@@ -1515,6 +1526,25 @@ test('explore the scatter: axes, colour by a feature, a highlighted segment, a b
   await page.getByRole('button', { name: 'Clear selection' }).click();
   await table.waitFor({ state: 'detached' });
 
+  // By keyboard alone: zoom in with + on the focused plot, then Select accounts in view lists exactly the accounts in the view.
+  await canvas.focus();
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  await page.getByRole('button', { name: 'Select accounts in view' }).focus();
+  await page.keyboard.press('Enter');
+  await table.waitFor({ timeout: 5_000 });
+  const [v0, v1, w0, w1] = (await page.locator('section.selection').getAttribute('data-box')).split(' ').map(Number);
+  const inView = assign.slice(1).map(csvFields).filter((f) => {
+    const [a, b] = [Number(f[ip1]), Number(f[ip2])];
+    return a >= v0 && a <= v1 && b >= w0 && b <= w1;
+  }).length;
+  const viewCount = Number(/\((\d+)\)/.exec(await page.locator('section.selection h3').innerText())[1]);
+  assert.ok(inView > 0 && inView < 3000, `${inView} accounts in the zoomed view`);
+  assert.equal(viewCount, inView, 'the selection is the accounts in the view');
+  await page.getByRole('button', { name: 'Clear selection' }).click();
+  await table.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Reset view' }).click();
+
   // Navigation Views: each button brings its view into sight and gives it focus; Distributions opens its panel.
   const views = page.getByRole('navigation', { name: 'Views' });
   await views.getByRole('button', { name: 'Distributions' }).click();
@@ -1557,6 +1587,66 @@ test('distributions: box plots by segment for a chosen feature, on a log axis wh
   assert.ok(Math.abs(Number(shown[2]) - median) <= Math.max(0.005, 0.005 * median), `median ${shown[2]} shown, numpy gives ${median}`);
   assertPrivate(log);
   await context.close();
+});
+
+test('every chart downloads as a PNG at twice its size and as an SVG that parses; on a 2x screen the canvases have 2 device pixels per CSS pixel', async () => {
+  // A screen of 2 device pixels per CSS pixel, for every frame (the app's sandboxed frame runs in a
+  // process of its own, which the context's emulated scale factor does not reach).
+  const hidpi = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--force-device-scale-factor=2'],
+  });
+  const { page, log, context } = await openApp({}, hidpi);
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'sample');
+  // The scatter: 760 x 500 CSS pixels, twice as many canvas pixels; hover still finds accounts.
+  const scatter = page.getByRole('img', { name: 'PCA scatter plot' });
+  assert.equal(await page.evaluate(() => devicePixelRatio), 2);
+  await page.waitForFunction(() => document.querySelector('canvas[aria-label="PCA scatter plot"]').width === 1520);
+  assert.deepEqual(await scatter.evaluate((c) => [c.width, c.height, c.clientWidth]), [1520, 1000, 760]);
+  const charts = [
+    ['heatmap', 'Segment profile heatmap', null, 'heatmap'],
+    ['k sweep', 'k sweep', null, 'k-sweep'],
+    ['scree plot', 'Scree plot', 'details.scree', 'scree'],
+    ['silhouette plot', 'Silhouette plot', 'details.silhouette', 'silhouette'],
+    ['box plots', 'Distribution by segment', 'details.distributions', 'distribution-'],
+  ];
+  for (const [what, label, panel, stem] of charts) {
+    if (panel) await page.locator(`${panel} > summary`).click();
+    const canvas = page.getByRole('img', { name: label });
+    // Drawn at the screen's density: twice the CSS width in canvas pixels.
+    await page.waitForFunction((l) => {
+      const c = document.querySelector(`canvas[aria-label="${l}"]`);
+      return c.style.width !== '' && c.width === 2 * parseFloat(c.style.width);
+    }, label);
+    const [cssW, cw, ch] = await canvas.evaluate((c) => [parseFloat(c.style.width), c.width, c.height]);
+    const png = await saveDownload(page, `Download ${what} PNG`);
+    assert.ok(png.name.startsWith(`sample_trades-${stem}`) && png.name.endsWith('.png'), png.name);
+    const bytes = readFileSync(png.path);
+    assert.equal(bytes.subarray(1, 4).toString(), 'PNG', `${what}: a PNG`);
+    assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [cw, ch], `${what}: the PNG is 2x the chart's CSS size`);
+    assert.equal(cw, 2 * cssW);
+    const svg = await saveDownload(page, `Download ${what} SVG`);
+    assert.equal(svg.name, png.name.replace(/\.png$/, '.svg'));
+    const parsed = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      const root = doc.documentElement;
+      return { error: doc.querySelector('parsererror') !== null, width: Number(root.getAttribute('width')), texts: [...doc.querySelectorAll('text')].map((t) => t.textContent.trim()) };
+    }, svg.text);
+    assert.equal(parsed.error, false, `${what}: the SVG parses`);
+    assert.equal(parsed.width, cssW, `${what}: the SVG is the chart's size`);
+    if (what === 'heatmap') {
+      const name1 = await page.getByLabel('Name of segment 1').inputValue();
+      assert.ok(parsed.texts.some((t) => t.startsWith('1 ') && name1.startsWith(t.slice(2).replace(/…$/, ''))), `segment 1 named in the heatmap SVG: ${parsed.texts.slice(0, k)}`);
+    }
+  }
+  // The heatmap's hover maps CSS pixels to cells at any density: the first cell is segment 1's.
+  const heatmap = page.getByRole('img', { name: 'Segment profile heatmap' });
+  await heatmap.hover({ position: { x: 190 + 17, y: 150 + 13 } });
+  await page.waitForFunction(() => /^Segment 1 /.test(document.querySelector('details.heatmap p.hint').textContent));
+  assertPrivate(log);
+  await context.close();
+  await hidpi.close();
 });
 
 test('a 390 px wide screen: with every panel open, nothing makes the page scroll sideways', async () => {
