@@ -5,7 +5,7 @@
 
 use ndarray::Axis;
 use segscope::analysis::segment;
-use segscope::analysis::segmentation::{segment_names, suggested_actions, SegmentProfile};
+use segscope::analysis::segmentation::{actions_for, default_actions, playbook_rules, segment_names, SegmentProfile};
 use segscope::features::{extract, FeatureTable};
 use segscope::ingest::{detect_mapping, parse_bytes};
 use segscope::job::Settings;
@@ -69,6 +69,7 @@ fn each_of_the_samples_six_trader_types_gets_the_name_its_rules_predict() {
                 anomalies: 0,
                 name: String::new(),
                 actions: vec![],
+                playbook: vec![],
             }
         })
         .collect();
@@ -79,7 +80,11 @@ fn each_of_the_samples_six_trader_types_gets_the_name_its_rules_predict() {
         assert!(n.starts_with(want(*a)), "{}", report.join("\n"));
     }
     // The playbook's first action for each type.
-    let actions = suggested_actions(&ft, &profiles, &overall, &seg.preprocessor.kept);
+    let texts = default_actions();
+    let actions: Vec<Vec<String>> = playbook_rules(&ft, &profiles, &overall, &seg.preprocessor.kept)
+        .iter()
+        .map(|r| actions_for(r, &texts))
+        .collect();
     let first = |a: Archetype| match a {
         Archetype::Retail => "Leverage education and a margin review",
         Archetype::SpotHolder => "Savings or staking for idle balances",

@@ -21,6 +21,7 @@ mod mapping_panel;
 mod messages;
 mod model_panel;
 mod notes;
+mod playbook;
 mod progress;
 mod quality;
 mod results;

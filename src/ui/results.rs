@@ -12,6 +12,7 @@ use super::glossary::Glossary;
 use super::heatmap::ProfileHeatmap;
 use super::left_out::LeftOutWarning;
 use super::notes::DataNotes;
+use super::playbook::Playbook;
 use super::quality::Quality;
 use super::risk::RiskView;
 use super::run_details::RunDetails;
@@ -47,6 +48,7 @@ pub fn Results() -> impl IntoView {
                 <Scree seg=r.seg.clone()/>
                 <Silhouette seg=r.seg.clone() names=state.names.get_untracked()/>
                 <SummaryTable ft=r.ft.clone() seg=r.seg.clone()/>
+                <Playbook seg=r.seg.clone()/>
                 <ProfileHeatmap ft=r.ft.clone() seg=r.seg.clone()/>
                 <Distributions ft=r.ft.clone() seg=r.seg.clone()/>
                 <button on:click=move |_| state.download_assignments()>"Download assignments"</button>

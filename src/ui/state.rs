@@ -97,9 +97,16 @@ pub struct AppState {
     /// model use them.
     pub names: RwSignal<Vec<String>>,
     /// The suggested actions of each segment `1..=k` (`; `-separated):
-    /// the playbook's ([`crate::analysis::segmentation::suggested_actions`])
+    /// the playbook's ([`crate::analysis::segmentation::actions_for`])
     /// or the user's edit; the summary exports carry them.
     pub actions: RwSignal<Vec<String>>,
+    /// Which segments' actions the user typed (input **Actions for segment
+    /// N**): an edit of the playbook leaves those alone.
+    pub actions_edited: RwSignal<Vec<bool>>,
+    /// The playbook's action per rule of
+    /// [`crate::analysis::segmentation::PLAYBOOK`], as the user left them
+    /// (table **Playbook**; empty turns a rule off). Outlives each result.
+    pub playbook: RwSignal<Vec<String>>,
     /// The SHA-256 of the file on screen (lower-case hex), computed in the
     /// page after its first result ([`AppState::fingerprint_file`]): `None`
     /// while it is computed, `Some(Err)` if the browser could not read it.
@@ -166,6 +173,8 @@ impl AppState {
             result: RwSignal::new(None),
             names: RwSignal::new(Vec::new()),
             actions: RwSignal::new(Vec::new()),
+            actions_edited: RwSignal::new(Vec::new()),
+            playbook: RwSignal::new(crate::analysis::segmentation::default_actions()),
             sha256: RwSignal::new(None),
             hashed: StoredValue::new(None),
             render_ms: RwSignal::new(None),
@@ -297,7 +306,8 @@ impl AppState {
                     }
                     self.names.set(names);
                     self.fingerprint_file();
-                    self.actions.set(result.seg.profiles.iter().map(|p| p.actions.join("; ")).collect());
+                    self.actions_edited.set(vec![false; result.seg.profiles.len()]);
+                    self.actions.set(self.playbook_actions(&result.seg));
                     // A new result: the scatter shows every point (its view belongs to `result.job`).
                     self.last.set(Some(result.clone()));
                     self.next.set(None);
@@ -868,6 +878,46 @@ impl AppState {
         self.actions.update(|a| {
             if let Some(slot) = a.get_mut(s.wrapping_sub(1)) {
                 *slot = text;
+            }
+        });
+        self.actions_edited.update(|e| {
+            if let Some(slot) = e.get_mut(s.wrapping_sub(1)) {
+                *slot = true;
+            }
+        });
+    }
+
+    /// Each segment's actions (`; `-separated) under the playbook as the
+    /// user left it, from the rules that hold for the segment.
+    fn playbook_actions(self, seg: &crate::analysis::Segmentation) -> Vec<String> {
+        use crate::analysis::segmentation::actions_for;
+        self.playbook.with_untracked(|t| seg.profiles.iter().map(|p| actions_for(&p.playbook, t).join("; ")).collect())
+    }
+
+    /// Input **Action for rule N** (1-based; whitespace runs made single
+    /// spaces, empty turns the rule off), or, with `None`, button **Restore
+    /// playbook**: the playbook changes, and so do the actions of every
+    /// segment whose actions the user did not type. Nothing runs again.
+    pub fn set_playbook(self, rule: Option<(usize, &str)>) {
+        match rule {
+            Some((n, text)) => {
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                self.playbook.update(|p| {
+                    if let Some(slot) = p.get_mut(n.wrapping_sub(1)) {
+                        *slot = text;
+                    }
+                });
+            }
+            None => self.playbook.set(crate::analysis::segmentation::default_actions()),
+        }
+        let Some(r) = self.result.get_untracked() else { return };
+        let fresh = self.playbook_actions(&r.seg);
+        let edited = self.actions_edited.get_untracked();
+        self.actions.update(|a| {
+            for (i, f) in fresh.into_iter().enumerate() {
+                if let (Some(slot), false) = (a.get_mut(i), edited.get(i).copied().unwrap_or(false)) {
+                    *slot = f;
+                }
             }
         });
     }

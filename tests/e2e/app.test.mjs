@@ -358,6 +358,47 @@ function csvFields(line) {
   return out;
 }
 
+test('the playbook: a rule\'s edited action reaches the segments it holds for (not those typed by hand) and the summary JSON; emptied, the rule is off; Restore playbook brings it back', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  const k = await expectResult(page, 'sample');
+  await page.locator('details.playbook > summary').click();
+  const table = page.getByRole('table', { name: 'Playbook' });
+  const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.children[2].textContent.trim()));
+  assert.equal(rows.length, 11);
+  // The first rule that holds for a segment of the sample (the hedgers' options tooling, say).
+  const r = rows.findIndex((h) => h !== '–') + 1;
+  assert.ok(r >= 1, `a rule holds for some segment: ${rows}`);
+  const holds = rows[r - 1].split(', ').map(Number);
+  assert.ok(holds.every((n) => n >= 1 && n <= k), `rule ${r} holds for ${holds}`);
+  const rule = page.getByLabel(`Action for rule ${r}`, { exact: true });
+  const original = await rule.inputValue();
+  const s = holds[0];
+  const actions = page.getByLabel(`Actions for segment ${s}`, { exact: true });
+  assert.ok((await actions.inputValue()).includes(original), `segment ${s} is suggested "${original}"`);
+  await rule.fill('VIP desk programme');
+  await rule.press('Tab');
+  await page.waitForFunction((n) => document.querySelector(`input[aria-label="Actions for segment ${n}"]`).value.includes('VIP desk programme'), s);
+  assert.ok(!(await actions.inputValue()).includes(original));
+  const json = JSON.parse((await saveDownload(page, 'Download summary JSON')).text);
+  assert.ok(json[s - 1].actions.includes('VIP desk programme'), 'the summary JSON carries the edited action');
+  // Typed by hand: the playbook leaves it alone; an emptied rule is off for the others.
+  await actions.fill('Call them first');
+  await actions.press('Tab');
+  await rule.fill('');
+  await rule.press('Tab');
+  assert.equal(await actions.inputValue(), 'Call them first');
+  for (const t of holds.slice(1)) {
+    const text = await page.getByLabel(`Actions for segment ${t}`, { exact: true }).inputValue();
+    assert.ok(!text.includes('VIP desk') && !text.includes(original), `rule ${r} is off for segment ${t}: ${text}`);
+  }
+  await page.getByRole('button', { name: 'Restore playbook' }).click();
+  assert.equal(await rule.inputValue(), original);
+  assert.equal(await actions.inputValue(), 'Call them first');
+  assertPrivate(log);
+  await context.close();
+});
+
 test('the Risk view on the sample: stress, margin multiplier, red flags and the watchlist, without reading again', async () => {
   const { page, log, context } = await openApp();
   await page.getByRole('button', { name: 'Load sample' }).click();

@@ -30,7 +30,7 @@ pub use anomalies::segment_centres;
 pub use apply::{clustering_space, score_timed};
 pub use fit::{MINI_BATCH_ABOVE, RESTARTS_ON_SAMPLE_ABOVE, RESTART_SAMPLE};
 pub use names::segment_names;
-pub use playbook::{suggested_actions, MAX_ACTIONS};
+pub use playbook::{actions_for, default_actions, playbook_rules, Rule, MAX_ACTIONS, PLAYBOOK};
 pub use profiles::{SegmentProfile, MIN_DISTINGUISHING};
 pub use quality::{NEAR_TIE, RECONSTRUCTION_VARIANCE};
 pub use sweep::{best, runner_up, KRule, KScore, KVote};
@@ -479,10 +479,12 @@ impl DescribeInputs<'_> {
         drop(xz);
         let (overall_means, mut profiles) = profiles::profiles(ft, segments, &z_centres, kept, used, &top);
         let names = names::segment_names(ft, &profiles, &overall_means, kept);
-        let actions = playbook::suggested_actions(ft, &profiles, &overall_means, kept);
-        for ((p, name), actions) in profiles.iter_mut().zip(names).zip(actions) {
+        let rules = playbook::playbook_rules(ft, &profiles, &overall_means, kept);
+        let texts = playbook::default_actions();
+        for ((p, name), rules) in profiles.iter_mut().zip(names).zip(rules) {
             p.name = name;
-            p.actions = actions;
+            p.actions = playbook::actions_for(&rules, &texts);
+            p.playbook = rules;
         }
         Described {
             anomaly_score: score,

@@ -280,6 +280,7 @@ mod tests {
             anomalies: 0,
             name: String::new(),
             actions: vec![],
+            playbook: vec![],
         }
     }
 

@@ -37,9 +37,14 @@ pub struct SegmentProfile {
     /// or the saved model's when a model scored the accounts.
     #[serde(default)]
     pub name: String,
-    /// Suggested actions from the playbook ([`super::suggested_actions`]).
+    /// Suggested actions from the playbook as it ships ([`super::actions_for`]).
     #[serde(default)]
     pub actions: Vec<String>,
+    /// Indices into [`super::PLAYBOOK`] of every rule that holds for the
+    /// segment ([`super::playbook_rules`]): the page suggests the actions of
+    /// an edited playbook from them.
+    #[serde(default)]
+    pub playbook: Vec<usize>,
 }
 
 /// Per-column mean of the finite values of `rows` (NaN where none) (each `ncols` long), in one pass over the
@@ -105,6 +110,7 @@ pub(super) fn profiles(
             anomalies,
             name: String::new(),
             actions: Vec::new(),
+            playbook: Vec::new(),
         });
     }
     (overall_means, profiles)
