@@ -183,3 +183,36 @@ fn a_chart_drawn_at_twice_the_scale_fills_twice_the_size() {
     assert!(one > 0.8 * w as f64, "{one}");
     assert!((two - 2.0 * one).abs() <= 4.0, "at scale 2 the bars end at {two}, at 1 at {one}");
 }
+
+#[test]
+fn a_chart_svg_carries_the_runs_record_in_its_desc_and_still_parses() {
+    let (_, seg) = sample();
+    let ratios = seg.pca.explained_variance_ratio.to_vec();
+    let run =
+        vec![("File", "a<b>.csv".to_string()), ("SHA-256 of the file", "ab".repeat(32)), ("Seed", "42".to_string())];
+    let s = segscope::export::svg::with_run(svg(&Scree { ratios: &ratios }).unwrap(), &run);
+    let desc = &s[s.find("<desc>").expect("a desc")..s.find("</desc>").unwrap()];
+    assert!(s.find("<desc>") < s.find("<rect"), "the desc comes first");
+    assert!(
+        desc.contains("File: a&lt;b&gt;.csv") && desc.contains(&format!("SHA-256 of the file: {}", "ab".repeat(32)))
+    );
+    assert_eq!(parse(&s).rects, ratios.len(), "the SVG still parses");
+}
+
+#[test]
+fn the_summary_json_carries_the_runs_record_in_every_segment() {
+    let (ft, seg) = sample();
+    let run = vec![("SHA-256 of the file", "cd".repeat(32)), ("Seed", "42".to_string())];
+    let v: serde_json::Value =
+        serde_json::from_str(&segscope::export::summary_json(&ft, &seg, None, None, Some(&run))).unwrap();
+    let items = v.as_array().expect("an array");
+    assert_eq!(items.len(), seg.k);
+    for item in items {
+        assert_eq!(item["run"]["SHA-256 of the file"], "cd".repeat(32));
+        assert_eq!(item["run"]["Seed"], "42");
+        assert!(item["name"].is_string() && item["size"].is_u64());
+    }
+    let without: serde_json::Value =
+        serde_json::from_str(&segscope::export::summary_json(&ft, &seg, None, None, None)).unwrap();
+    assert!(without[0].get("run").is_none());
+}

@@ -57,6 +57,14 @@ fn the_sample_report_is_self_contained_and_holds_no_account_row() {
     assert!(html.contains(&"ab".repeat(32)), "the input's SHA-256");
     assert!(html.contains("<dt>Accounts</dt><dd>3,000</dd>"));
     assert!(html.contains("aria-label=\"Segment profiles\""));
+    // The other charts as inline SVG, drawn by the page's chart code: the heatmap names each segment.
+    for chart in ["Segment profile heatmap", "Scree plot", "k sweep", "Silhouette plot"] {
+        assert_eq!(html.matches(&format!("<figure role=\"img\" aria-label=\"{chart}\"><svg ")).count(), 1, "{chart}");
+    }
+    let heatmap = &html[html.find("aria-label=\"Segment profile heatmap\"><svg").unwrap()..];
+    let heatmap = &heatmap[..heatmap.find("</svg>").unwrap()];
+    assert!(heatmap.contains("1 &lt;script&gt;"), "the hostile name escaped in the SVG too");
+    assert!(heatmap.contains(&format!("2 {}", segscope::view_model::display::escaped_short(&names[1], 26))));
     assert_eq!(html.matches("aria-label=\"Silhouette by segment\"").count(), 1);
     // No account row: no account id appears.
     assert!(!ft.ids.iter().any(|id| html.contains(id.as_str())), "an account id is in the report");

@@ -256,22 +256,28 @@ pub(crate) fn distinguishing_text(ft: &FeatureTable, p: &crate::analysis::segmen
 /// (`1..=k`, noise not included), each with `segment` (number), `name`,
 /// `size` (accounts), `share` (of all accounts, 0 to 1), `distinguishing`
 /// (`[{feature, z}]`, scaled units from the overall centre), `actions`
-/// (the suggested actions, as edited: an array of text) and `means`
-/// (`{feature key: mean in the raw unit}`, `null` where no account has a value).
+/// (the suggested actions, as edited: an array of text), `means`
+/// (`{feature key: mean in the raw unit}`, `null` where no account has a
+/// value) and, given `run`, `run`: the run's record as region **Run
+/// details** shows it (`{label: value}`: file, its SHA-256, rows, accounts,
+/// app version, k, method, seed, ...), the same in every object, so that a
+/// segment taken out of the array still says where it came from.
 pub fn summary_json(
     ft: &FeatureTable,
     seg: &Segmentation,
     names: Option<&[String]>,
     actions: Option<&[String]>,
+    run: Option<&[(&'static str, String)]>,
 ) -> String {
     use serde_json::{json, Map, Value};
     let num = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+    let run: Option<Map<String, Value>> = run.map(|r| r.iter().map(|(k, v)| (k.to_string(), json!(v))).collect());
     let items: Vec<Value> = seg
         .profiles
         .iter()
         .map(|p| {
             let means: Map<String, Value> = ft.defs.iter().zip(&p.means).map(|(d, &m)| (d.key.clone(), num(m))).collect();
-            json!({
+            let mut item = json!({
                 "segment": p.id,
                 "name": segment_name(seg, names, p.id),
                 "size": p.size,
@@ -279,7 +285,11 @@ pub fn summary_json(
                 "distinguishing": p.distinguishing.iter().map(|&(j, z)| json!({ "feature": ft.defs[j].key, "z": num(z) })).collect::<Vec<_>>(),
                 "actions": actions_of(seg, actions, p.id).split("; ").filter(|a| !a.is_empty()).collect::<Vec<_>>(),
                 "means": means,
-            })
+            });
+            if let (Some(run), Value::Object(o)) = (&run, &mut item) {
+                o.insert("run".into(), Value::Object(run.clone()));
+            }
+            item
         })
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())

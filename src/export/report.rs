@@ -1,13 +1,15 @@
 //! **Download report**: the result on screen as one self-contained HTML
 //! file, to hand to someone without access to the data. It holds the segment
-//! summary with names and suggested actions, the profiles (the heatmap's
-//! picture and its values as a table), the PCA scatter, the explained
-//! variance, the quality figures (the silhouette by segment included) and the run details (settings, app
+//! summary with names and suggested actions, the PCA scatter (the page's
+//! picture), the profile heatmap, scree plot, k sweep and silhouette plot
+//! (drawn here as inline SVG by `crate::charts`, the page's own code for
+//! them) with the heatmap's values as a table, the quality figures (the
+//! silhouette by segment included) and the run details (settings, app
 //! version, the input's SHA-256, row and account counts). It holds no account
 //! rows: only per-segment figures, and the scatter's picture.
 //!
-//! The file opens offline from disk and makes no request: pictures are
-//! `data:` PNGs inside it, styles are inline, there is no script, and its own
+//! The file opens offline from disk and makes no request: the scatter is a
+//! `data:` PNG inside it, the other charts inline SVG, styles are inline, there is no script, and its own
 //! Content-Security-Policy ([`REPORT_CSP`]) says so to the browser that opens
 //! it. A print style sheet keeps tables whole and drops the page's colours
 //! behind text, so the browser's "Print to PDF" gives a clean document.
@@ -52,6 +54,47 @@ pub struct ReportInput<'a> {
     pub images: Vec<ReportImage>,
 }
 
+/// The charts drawn into the report as SVG: (caption, what it shows, the
+/// SVG document or why it could not be drawn). The k sweep only when k was
+/// swept; the silhouette plot only when it is defined.
+fn charts(
+    seg: &Segmentation,
+    hm: &Heatmap,
+    names: &[String],
+) -> Vec<(&'static str, &'static str, Result<String, String>)> {
+    use crate::charts::{heatmap::HeatmapChart, scree::Scree, silhouette::Silhouette, svg, sweep::Sweep};
+    let mut out = Vec::new();
+    if !hm.features.is_empty() {
+        out.push((
+            "Segment profile heatmap",
+            "Each segment's centre on each clustering feature, in SD (IQR with robust scaling) from the overall centre; values in the table below.",
+            svg(&HeatmapChart { h: hm, names }),
+        ));
+    }
+    let ratios: Vec<f64> = seg.pca.explained_variance_ratio.iter().copied().take(20).collect();
+    out.push((
+        "Scree plot",
+        "Explained variance ratio per principal component (bars) and cumulative (line).",
+        svg(&Scree { ratios: &ratios }),
+    ));
+    if !seg.sweep.is_empty() {
+        let chosen = seg.k_requested.unwrap_or(seg.k);
+        out.push((
+            "k sweep",
+            "The score the k rule maximises for each number of segments tried; the chosen k in red.",
+            svg(&Sweep { sweep: &seg.sweep, chosen, rule: seg.k_rule }),
+        ));
+    }
+    if seg.silhouette.is_finite() {
+        out.push((
+            "Silhouette plot",
+            "Each sampled account's silhouette, grouped by segment and sorted; the dashed line is the mean.",
+            svg(&Silhouette { by_segment: &seg.silhouette_by_segment, mean: seg.silhouette }),
+        ));
+    }
+    out
+}
+
 /// `<stem>-report.html` for input file `input`.
 pub fn report_file_name(input: &str) -> String {
     super::export_file_name(input).replace("-segments.csv", "-report.html")
@@ -86,9 +129,9 @@ const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;color:#1d2433;max-
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccd;padding-bottom:4px}\
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ccd;padding:3px 8px;text-align:left;vertical-align:top}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef1f6}\
-img{max-width:100%;border:1px solid #ccd}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
+img,figure svg{max-width:100%;height:auto;border:1px solid #ccd}figure{margin:8px 0}figcaption{color:#555;font-size:13px}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
 .note{color:#555}.pos{background:#fbe3e0}.neg{background:#e0e9fb}\
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,img,dl{break-inside:avoid}th{background:none}.pos,.neg{background:none}}";
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,img,dl,figure{break-inside:avoid}th{background:none}.pos,.neg{background:none}}";
 
 fn fmt(v: f64, digits: usize) -> String {
     if v.is_finite() {
@@ -154,8 +197,19 @@ This report holds per-segment figures only, no account rows.</p>\n",
             html_text(&img.alt)
         );
     }
-    // Profiles: the heatmap's values.
+    // The other charts, drawn here as vector graphics (the page's code for
+    // them, src/charts/): sharp in print, whether or not the page drew them.
     let hm = Heatmap::of(ft, seg);
+    for (caption, alt, svg) in charts(seg, &hm, r.names) {
+        let Ok(svg) = svg else { continue };
+        // Inline in HTML the namespace is implied: no address in the report but data: pictures.
+        let svg = svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
+        let _ = writeln!(
+            h,
+            "<h2>{caption}</h2>\n<figure role=\"img\" aria-label=\"{caption}\">{svg}<figcaption>{alt}</figcaption></figure>"
+        );
+    }
+    // Profiles: the heatmap's values.
     if !hm.features.is_empty() {
         h.push_str("<h2>Segment profiles</h2>\n<p class=\"note\">Each segment's centre on each clustering feature, in SD (IQR with robust scaling) from the overall centre, after the transform; features (rows) ordered by how much they separate the segments. Shaded: at least 0.5 above (red) or below (blue).</p>\n<table aria-label=\"Segment profiles\">\n<thead><tr><th scope=\"col\">Feature</th>");
         for s in &hm.segments {

@@ -35,7 +35,7 @@ pub struct ScatterSvg<'a> {
 }
 
 /// Escapes text for an SVG text node or attribute.
-fn xml(text: &str) -> String {
+pub(crate) fn xml(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '&' => "&amp;".into(),
@@ -189,4 +189,20 @@ fn legend(p: &ScatterSvg) -> String {
     }
     g.push_str("</g>\n");
     g
+}
+
+/// `svg` with a `<desc>` right after its opening tag holding `run` (the
+/// run's record, as region **Run details** shows it: file, SHA-256, app
+/// version, k, method, seed, ...) one `label: value` per line, so that a
+/// chart handed on says what it was made from. `svg` unchanged if it has
+/// no `<svg` tag.
+pub fn with_run(svg: String, run: &[(&'static str, String)]) -> String {
+    let Some(open) = svg.find("<svg").and_then(|at| svg[at..].find('>').map(|end| at + end + 1)) else { return svg };
+    let lines: Vec<String> = run.iter().map(|(k, v)| xml(&format!("{k}: {v}"))).collect();
+    format!(
+        "{}\n<desc>Made with segscope in the analyst's browser.\n{}</desc>{}",
+        &svg[..open],
+        lines.join("\n"),
+        &svg[open..]
+    )
 }

@@ -51,7 +51,8 @@ pub fn chart_xy(canvas: &HtmlCanvasElement, size: (u32, u32), ev: &web_sys::Mous
     (ev.offset_x() as f64 * s, ev.offset_y() as f64 * s)
 }
 
-/// Saves `chart` as `<input stem>-<stem>.svg`, or as a PNG twice its size.
+/// Saves `chart` as `<input stem>-<stem>.svg` (with the run's record in
+/// its `<desc>`), or as a PNG twice its size.
 ///
 /// Errors: drawing failed, the browser has no canvas for the PNG, or it
 /// refused to save the file.
@@ -60,7 +61,7 @@ pub fn save<C: Chart>(chart: &C, stem: &str, svg: bool) -> Result<(), String> {
     let input = state.loaded.with_untracked(|l| l.as_ref().map(|l| l.name.clone())).unwrap_or_default();
     let refused = |_| "The browser refused to save the file.".to_string();
     if svg {
-        let text = charts::svg(chart)?;
+        let text = crate::export::svg::with_run(charts::svg(chart)?, &state.run_record().unwrap_or_default());
         return browser::download_text(&chart_file_name(&input, stem, "svg"), &text).map_err(refused);
     }
     let (w, h) = chart.size();

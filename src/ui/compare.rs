@@ -9,17 +9,19 @@
 //! segment. The comparison is computed on the page ([`NextPeriod::of`])
 //! when the next period's result arrives.
 
+use super::file_text::FileText;
 use super::state::{AppState, ComparisonFile};
 use crate::view_model::colours::segment_colour;
-use crate::view_model::compare::NextPeriod;
+use crate::view_model::compare::{segment_name, NextPeriod};
 use crate::view_model::fmt_num;
 use leptos::prelude::*;
 
 /// Sankey diagram of the migration: first-period rows on the left, next
 /// period's columns on the right, bands as wide as their account counts.
-fn sankey(next: &NextPeriod) -> impl IntoView {
+fn sankey(next: &NextPeriod, names: &[String]) -> impl IntoView {
     let m = &next.comparison.migration;
-    let (w, h, node, gap) = (560.0, 280.0, 14.0, 6.0);
+    // Room each side for a label: "Segment N · " and a name cut to fit.
+    let (w, h, node, gap, side) = (760.0, 280.0, 14.0, 6.0, 190.0);
     let rows: Vec<usize> = (0..=m.k_before + 1).filter(|&r| m.row_total(r) > 0).collect();
     let col_total = |c: usize| m.counts.iter().map(|r| r[c]).sum::<usize>();
     let cols: Vec<usize> = (0..=m.k_after + 1).filter(|&c| col_total(c) > 0).collect();
@@ -31,10 +33,9 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
     let label = |s: usize, last: usize, end: &str| {
         if s == last {
             end.to_string()
-        } else if s == 0 {
-            "Noise".into()
         } else {
-            format!("Segment {s}")
+            // Text of an SVG node: hidden characters spelled out, cut to fit.
+            crate::view_model::display::escaped_short(&segment_name(s, names), 28)
         }
     };
     // Node tops.
@@ -58,7 +59,7 @@ fn sankey(next: &NextPeriod) -> impl IntoView {
         .collect();
     let mut out_y: Vec<f64> = left.iter().map(|l| l.1).collect();
     let mut in_y: Vec<f64> = right.iter().map(|r| r.1).collect();
-    let (x0, x1) = (110.0 + node, w - 110.0 - node);
+    let (x0, x1) = (side + node, w - side - node);
     let mut bands = Vec::new();
     for (li, &(r, _)) in left.iter().enumerate() {
         for (ri, &(c, _)) in right.iter().enumerate() {
@@ -127,13 +128,15 @@ pub fn CompareView() -> impl IntoView {
     };
     let body = move || {
         state.next.get().map(|next| {
-            let (header, rows) = next.migration_table();
-            let head = header.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view();
+            let names = state.names.get();
+            let (header, rows) = next.migration_table(&names);
+            // Names can hold a column's name (a customer table's): hidden characters spelled out.
+            let head = header.into_iter().map(|h| view! { <th scope="col"><FileText text=h/></th> }).collect_view();
             let body = rows
                 .into_iter()
                 .map(|(name, cells)| {
                     let cells = cells.into_iter().map(|(n, share)| view! { <td title=share>{n}</td> }).collect_view();
-                    view! { <tr><th scope="row">{name}</th>{cells}</tr> }
+                    view! { <tr><th scope="row"><FileText text=name/></th>{cells}</tr> }
                 })
                 .collect_view();
             let drift = next
@@ -145,9 +148,9 @@ pub fn CompareView() -> impl IntoView {
                 })
                 .collect_view();
             let health = next
-                .health_rows()
+                .health_rows(&names)
                 .into_iter()
-                .map(|[name, b, a, d, sb, sa, tb, ta]| view! { <tr><th scope="row">{name}</th><td>{b}</td><td>{a}</td><td>{d}</td><td>{sb}</td><td>{sa}</td><td>{tb}</td><td>{ta}</td></tr> })
+                .map(|[name, b, a, d, sb, sa, tb, ta]| view! { <tr><th scope="row"><FileText text=name/></th><td>{b}</td><td>{a}</td><td>{d}</td><td>{sb}</td><td>{sa}</td><td>{tb}</td><td>{ta}</td></tr> })
                 .collect_view();
             let c = &next.comparison;
             let recon = format!(
@@ -166,7 +169,7 @@ pub fn CompareView() -> impl IntoView {
                     <thead><tr>{head}</tr></thead>
                     <tbody>{body}</tbody>
                 </table>
-                {sankey(&next)}
+                {sankey(&next, &names)}
                 <table aria-label="Feature drift">
                     <caption>"Feature drift, largest first: population stability index (PSI, deciles of this period; 0.1 moderate, 0.25 major), two-sample Kolmogorov-Smirnov statistic, and the medians."</caption>
                     <thead><tr><th scope="col">"Feature"</th><th scope="col">"PSI"</th><th scope="col">"Drift"</th><th scope="col">"KS"</th><th scope="col">"Median this period"</th><th scope="col">"Median next period"</th><th scope="col">"Defines segments"</th></tr></thead>
@@ -196,7 +199,7 @@ pub fn CompareView() -> impl IntoView {
             <button class="secondary" on:click=move |_| state.load_sample_next_period()>"Score the sample's next period"</button>
             {body}
             {move || state.matching.get().map(|rows| {
-                let rows = rows.into_iter().map(|[a, b]| view! { <tr><th scope="row">{a}</th><td>{b}</td></tr> }).collect_view();
+                let rows = rows.into_iter().map(|[a, b]| view! { <tr><th scope="row"><FileText text=a/></th><td>{b}</td></tr> }).collect_view();
                 view! {
                     <table aria-label="Segment matching">
                         <caption>"Refit on the next period: what became of this file's previous segments (Hungarian matching on member overlap and centre distance; MONIC's survived, split, merged, disappeared, emerged). Matched segments keep their numbers and colours."</caption>

@@ -240,6 +240,7 @@ pub fn ScatterPlot() -> impl IntoView {
                 arrows: &arrows,
             })
             .and_then(|text| {
+                let text = crate::export::svg::with_run(text, &state.run_record().unwrap_or_default());
                 download_text(&chart_file_name(&l.name, "scatter", "svg"), &text)
                     .map_err(|_| "The browser refused to save the file.".into())
             })

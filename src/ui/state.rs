@@ -302,7 +302,7 @@ impl AppState {
                                 }
                             }
                         }
-                        self.matching.set(Some(matching_rows(&m)));
+                        self.matching.set(Some(matching_rows(&m, &before)));
                     }
                     self.names.set(names);
                     self.fingerprint_file();
@@ -612,7 +612,7 @@ impl AppState {
         let (Some(next), Some(first)) = (self.next.get_untracked(), self.result.get_untracked()) else { return };
         let stem = next.name.rsplit_once('.').map_or(next.name.as_str(), |(s, _)| s).to_string();
         let (suffix, text) = match what {
-            ComparisonFile::Migration => ("migration", next.migration_csv()),
+            ComparisonFile::Migration => ("migration", next.migration_csv(&self.names.get_untracked())),
             ComparisonFile::Drift => ("drift", next.drift_csv()),
             ComparisonFile::Assignments => {
                 let before = segments_before((&first.ft, &first.seg), &next.ft);
@@ -804,7 +804,7 @@ impl AppState {
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
         let (names, actions) = (self.names.get_untracked(), self.actions.get_untracked());
         let (text, ext) = match json {
-            true => (summary_json(&r.ft, &r.seg, Some(&names), Some(&actions)), "json"),
+            true => (summary_json(&r.ft, &r.seg, Some(&names), Some(&actions), self.run_record().as_deref()), "json"),
             false => (summary_csv(&r.ft, &r.seg, Some(&names), Some(&actions)), "csv"),
         };
         self.save(&summary_file_name(&l.name, ext), &text);
@@ -828,26 +828,30 @@ impl AppState {
         self.save(&crate::export::selection_file_name(&l.name), &csv);
     }
 
+    /// The record of the result on screen, as region **Run details** shows
+    /// it (file, SHA-256, rows, accounts, app version, k, method, seed, ...),
+    /// for the exports that carry it; `None` without a result.
+    pub fn run_record(self) -> Option<Vec<(&'static str, String)>> {
+        let (r, l) = (self.result.get_untracked()?, self.loaded.get_untracked()?);
+        let sha = self.sha256.get_untracked();
+        Some(self.settings.with_untracked(|s| {
+            crate::view_model::run_details::run_details(&l.name, l.bytes, sha.as_ref(), &r.ft, &r.seg, s)
+        }))
+    }
+
     /// Button **Download report**: the self-contained HTML report of the
     /// result shown ([`crate::export::report`]), with the charts as drawn.
     pub fn download_report(self) {
         use crate::export::report::{report_file_name, report_html, ReportImage, ReportInput};
         let (Some(r), Some(l)) = (self.result.get_untracked(), self.loaded.get_untracked()) else { return };
         let (names, actions) = (self.names.get_untracked(), self.actions.get_untracked());
-        let sha = self.sha256.get_untracked();
-        let details = self.settings.with_untracked(|s| {
-            crate::view_model::run_details::run_details(&l.name, l.bytes, sha.as_ref(), &r.ft, &r.seg, s)
-        });
-        let charts = [
-            ("PCA scatter plot", "PCA scatter", "Accounts on the first two principal components, coloured by segment"),
-            (
-                "Segment profile heatmap",
-                "Segment profile heatmap",
-                "Segments by clustering features, standardised centres (table below)",
-            ),
-            ("Scree plot", "Explained variance", "Explained variance ratio per principal component, and cumulative"),
-            ("k sweep", "k sweep", "Quality scores for each number of segments tried"),
-        ];
+        let details = self.run_record().unwrap_or_default();
+        // The scatter as the page shows it (the report draws the other charts itself).
+        let charts = [(
+            "PCA scatter plot",
+            "PCA scatter",
+            "Accounts on the plotted principal components, coloured as on screen",
+        )];
         let images = charts
             .iter()
             .filter_map(|(label, caption, alt)| {

@@ -42,16 +42,16 @@ impl NextPeriod {
     /// names, `Churned`), then one row per first-period segment and a last
     /// row `New`, each (name, counts, each count's share of its row as
     /// text). Noise (row or column) only when an account is in it.
-    pub fn migration_table(&self) -> (Vec<String>, Vec<MigrationRow>) {
+    pub fn migration_table(&self, names: &[String]) -> (Vec<String>, Vec<MigrationRow>) {
         let m = &self.comparison.migration;
         let noise_row = m.counts[0].iter().any(|&c| c > 0);
         let noise_col = m.counts.iter().any(|r| r[0] > 0);
         let cols: Vec<usize> = (if noise_col { 0 } else { 1 }..=m.k_after + 1).collect();
         let mut header = vec!["From \\ to".to_string()];
-        header.extend(cols.iter().map(|&c| if c == m.k_after + 1 { "Churned".into() } else { segment_name(c) }));
+        header.extend(cols.iter().map(|&c| if c == m.k_after + 1 { "Churned".into() } else { segment_name(c, names) }));
         let rows = (if noise_row { 0 } else { 1 }..=m.k_before + 1)
             .map(|r| {
-                let name = if r == m.k_before + 1 { "New".to_string() } else { segment_name(r) };
+                let name = if r == m.k_before + 1 { "New".to_string() } else { segment_name(r, names) };
                 let total = m.row_total(r).max(1) as f64;
                 let cells = cols
                     .iter()
@@ -85,14 +85,14 @@ impl NextPeriod {
 
     /// Table **Segment health**: per segment (name, accounts before, after,
     /// change, mean anomaly score before, after, near-tie share before, after).
-    pub fn health_rows(&self) -> Vec<[String; 8]> {
+    pub fn health_rows(&self, names: &[String]) -> Vec<[String; 8]> {
         let pct = |v: f64| if v.is_finite() { format!("{:.1} %", 100.0 * v) } else { "–".into() };
         self.comparison
             .health
             .iter()
             .map(|h| {
                 [
-                    segment_name(h.segment),
+                    segment_name(h.segment, names),
                     h.size_before.to_string(),
                     h.size_after.to_string(),
                     format!("{:+}", h.size_after as i64 - h.size_before as i64),
@@ -107,8 +107,8 @@ impl NextPeriod {
 
     /// The migration matrix as CSV: `from,<to segment names...>,Churned`,
     /// one row per first-period segment (and `noise` when any), then `New`.
-    pub fn migration_csv(&self) -> String {
-        let (header, rows) = self.migration_table();
+    pub fn migration_csv(&self, names: &[String]) -> String {
+        let (header, rows) = self.migration_table(names);
         let mut out = header.iter().map(|h| escape_text(h)).collect::<Vec<_>>().join(",");
         out.replace_range(..escape_text(&header[0]).len(), "from");
         out.push('\n');
@@ -156,12 +156,14 @@ impl NextPeriod {
     }
 }
 
-/// A segment's name in the comparison's tables: "Segment N", or "Noise".
-pub fn segment_name(s: usize) -> String {
-    if s == 0 {
-        "Noise".into()
-    } else {
-        format!("Segment {s}")
+/// A segment's name in the comparison's tables: "Segment N · <name>"
+/// (`names[N - 1]`, the names in force: the next period is scored by the
+/// first's segments), "Segment N" without a name, or "Noise".
+pub fn segment_name(s: usize, names: &[String]) -> String {
+    match names.get(s.wrapping_sub(1)).filter(|n| !n.is_empty()) {
+        _ if s == 0 => "Noise".into(),
+        Some(name) => format!("Segment {s} · {name}"),
+        None => format!("Segment {s}"),
     }
 }
 
@@ -195,7 +197,7 @@ mod tests {
         // The same file as the next period: nobody moves, no drift.
         let (ft2, seg2) = model.score(&ft, &m, &|| 0.0, &mut |_| {}).unwrap();
         let next = NextPeriod::of((&ft, &seg), "b.csv".into(), Arc::new(ft2), Arc::new(seg2));
-        let (header, rows) = next.migration_table();
+        let (header, rows) = next.migration_table(&[]);
         assert_eq!(header, ["From \\ to", "Segment 1", "Segment 2", "Segment 3", "Churned"]);
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[3].0, "New");
@@ -203,8 +205,15 @@ mod tests {
         assert_eq!(rows[0].1[0].1, "100.0 %");
         assert!(next.verdict_text().starts_with("Segments still hold: "));
         assert!(next.drift_rows().iter().all(|r| r[1] == "0.000"));
-        let csv = next.migration_csv();
+        let csv = next.migration_csv(&[]);
         assert!(csv.starts_with("from,Segment 1,Segment 2,Segment 3,Churned\nSegment 1,"), "{csv}");
+        // With the names in force: each segment named, CSV-quoted where it holds a comma.
+        let names = ["Spot holders".to_string(), "Whales, large".into(), String::new()];
+        let (header, _) = next.migration_table(&names);
+        assert_eq!(header[1..4], ["Segment 1 · Spot holders", "Segment 2 · Whales, large", "Segment 3"]);
+        let csv = next.migration_csv(&names);
+        assert!(csv.starts_with("from,Segment 1 · Spot holders,\"Segment 2 · Whales, large\",Segment 3,"), "{csv}");
+        assert!(next.health_rows(&names)[1][0] == "Segment 2 · Whales, large");
         assert!(csv.ends_with("New,0,0,0,0\n"), "{csv}");
         assert!(next.drift_csv().starts_with("feature,psi,level,ks,median_before,median_after,defines_segments\n"));
         assert_eq!(segments_before((&ft, &seg), &next.ft)[0], segment_label(seg.segments[0]));

@@ -47,9 +47,11 @@ pub fn refit_matching(
     match_segments(&overlap, &size(s0, k0), &size(s1, k1), &distance)
 }
 
-/// Table **Segment matching**: per first-period segment, (its name, its
-/// fate); then a row per emerged segment.
-pub fn matching_rows(m: &Matching) -> Vec<[String; 2]> {
+/// Table **Segment matching**: per first-period segment, (its number and
+/// its name before the refit, `before[s - 1]`, as
+/// [`super::compare::segment_name`] writes them; its fate); then a row per
+/// emerged segment.
+pub fn matching_rows(m: &Matching, before: &[String]) -> Vec<[String; 2]> {
     let names = |v: &[usize]| {
         let mut v: Vec<usize> = v.to_vec();
         v.sort_unstable();
@@ -66,7 +68,7 @@ pub fn matching_rows(m: &Matching) -> Vec<[String; 2]> {
                 Fate::Merged { into } => format!("merged into Segment {into}"),
                 Fate::Disappeared => "disappeared".into(),
             };
-            [format!("Segment {}", i + 1), fate]
+            [super::compare::segment_name(i + 1, before), fate]
         })
         .collect();
     rows.extend(m.emerged.iter().map(|&s| ["(none)".to_string(), format!("Segment {s} emerged")]));
@@ -101,7 +103,9 @@ mod tests {
         refit.renumber(&matching.renumber);
         let agree = first.segments.iter().zip(&refit.segments).filter(|(a, b)| a == b).count();
         assert!(agree as f64 >= 0.95 * ft.ids.len() as f64, "{agree} of {} keep their number", ft.ids.len());
-        assert_eq!(matching_rows(&matching)[0], ["Segment 1".to_string(), "survived as Segment 1".to_string()]);
+        assert_eq!(matching_rows(&matching, &[])[0], ["Segment 1".to_string(), "survived as Segment 1".to_string()]);
+        let names = ["Spot holders".to_string()];
+        assert_eq!(matching_rows(&matching, &names)[0][0], "Segment 1 · Spot holders");
         assert_eq!(refit.profiles.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1, 2, 3]);
     }
 }

@@ -273,7 +273,7 @@ test('segment names: generated in the field\'s words, editable, and carried into
   // The profile heatmap: drawn, and a hovered cell says its segment, feature and value.
   const heat = page.getByRole('img', { name: 'Segment profile heatmap' });
   assert.ok((await colouredPixels(heat)) > 500, 'the heatmap is drawn');
-  await heat.hover({ position: { x: 190 + 17, y: 120 + 13 } });
+  await heat.hover({ position: { x: 190 + 17, y: 150 + 13 } });
   await page.waitForFunction(() => /^Segment 1 \(.+\) · [a-z_]+: [+-]\d+\.\d\d SD from the overall centre$/.test(document.querySelector('details.heatmap p.hint')?.textContent ?? ''));
   // The glossary explains the terms the results use.
   const terms = await page.locator('details.glossary dt').allTextContents();
@@ -302,7 +302,13 @@ test('segment names: generated in the field\'s words, editable, and carried into
   const reportNames = await reader.getByRole('table', { name: 'Segment summary' }).locator('tbody tr td:nth-child(2)').allInnerTexts();
   assert.deepEqual(reportNames, [edited, ...names.slice(1)], 'the names in force, the edit included');
   const pictures = await reader.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ alt: i.alt, w: i.naturalWidth })));
-  assert.ok(pictures.length >= 3 && pictures.every((p) => p.w > 100), `the scatter, heatmap and scree, decoded: ${JSON.stringify(pictures)}`);
+  assert.ok(pictures.length === 1 && pictures[0].w > 100, `the scatter, decoded: ${JSON.stringify(pictures)}`);
+  // The other charts as inline SVG, drawn by the page's chart code: each segment named in the heatmap.
+  const figures = await reader.locator('figure[role=img]').evaluateAll((fs) => fs.map((f) => [f.getAttribute('aria-label'), f.querySelector('svg').getBoundingClientRect().width]));
+  assert.deepEqual(figures.map((f) => f[0]), ['Segment profile heatmap', 'Scree plot', 'k sweep', 'Silhouette plot']);
+  assert.ok(figures.every((f) => f[1] > 100), `the charts are laid out: ${JSON.stringify(figures)}`);
+  const heatTexts = await reader.locator('figure[aria-label="Segment profile heatmap"] svg text').allTextContents();
+  assert.ok(heatTexts.some((t) => t.trim().startsWith('1 ' + edited.slice(0, 20))), `the edited name in the report's heatmap: ${heatTexts.slice(0, 4)}`);
   assert.ok((await reader.locator('body').innerText()).includes(sha), 'the input\'s fingerprint');
   assert.equal(await reader.evaluate(() => document.scripts.length), 0, 'no script');
   const pdf = await reader.pdf();
@@ -382,6 +388,8 @@ test('the playbook: a rule\'s edited action reaches the segments it holds for (n
   assert.ok(!(await actions.inputValue()).includes(original));
   const json = JSON.parse((await saveDownload(page, 'Download summary JSON')).text);
   assert.ok(json[s - 1].actions.includes('VIP desk programme'), 'the summary JSON carries the edited action');
+  assert.equal(json[s - 1].run.File, 'sample_trades.csv', 'each segment of the summary JSON carries the run\'s record');
+  assert.match(json[s - 1].run['SHA-256 of the file'], /^([0-9a-f]{64}|computing.*)$/);
   // Typed by hand: the playbook leaves it alone; an emptied rule is off for the others.
   await actions.fill('Call them first');
   await actions.press('Tab');
@@ -1675,6 +1683,7 @@ test('every chart downloads as a PNG at twice its size and as an SVG that parses
       return { error: doc.querySelector('parsererror') !== null, width: Number(root.getAttribute('width')), texts: [...doc.querySelectorAll('text')].map((t) => t.textContent.trim()) };
     }, svg.text);
     assert.equal(parsed.error, false, `${what}: the SVG parses`);
+    assert.match(svg.text, /<desc>Made with segscope[^<]*\nFile: sample_trades\.csv\n[^<]*SHA-256 of the file: /, `${what}: the run's record`);
     assert.equal(parsed.width, cssW, `${what}: the SVG is the chart's size`);
     if (what === 'heatmap') {
       const name1 = await page.getByLabel('Name of segment 1').inputValue();
@@ -1893,8 +1902,14 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
   await compare.getByRole('button', { name: 'Score the sample\'s next period' }).click();
   const migration = compare.getByRole('table', { name: 'Segment migration' });
   await migration.waitFor({ timeout: 60_000 });
-  assert.deepEqual(await migration.locator('thead th').allInnerTexts(), ['From \\ to', 'Segment 1', 'Segment 2', 'Segment 3', 'Churned']);
-  const rows = await migration.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  // Each segment under its number and the name in force.
+  const names = [];
+  for (let s = 1; s <= k; s++) names.push(await page.getByLabel(`Name of segment ${s}`).inputValue());
+  const header = await migration.locator('thead th').allInnerTexts();
+  assert.deepEqual(header, ['From \\ to', ...names.map((n, i) => `Segment ${i + 1} · ${n}`), 'Churned']);
+  const number = (t) => t.replace(/ · .*$/, '');
+  const rows = await migration.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())))
+    .then((rs) => rs.map(([first, ...rest]) => [first.replace(/ · .*$/, ''), ...rest]));
   // The same matrix as tests/periods.rs computes natively: 100 churned (every 30th account),
   // 120 new, and the 60 spot holders who became whales moved from segment 1 to segment 3.
   assert.deepEqual(rows, [
@@ -1913,7 +1928,10 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
   assert.match(nl[0], /^account_id,segment_before,segment,pc1,/);
   assert.equal(nl.length - 1, 3000 - 100 + 120, 'one row per account of the next period');
   assert.equal(nl.filter((l) => csvFields(l)[1] === '').length, 120, 'new accounts have no segment before');
-  assert.equal(lines((await save('Download migration')).text)[4], 'New,45,45,30,0');
+  const migrationCsv = lines((await save('Download migration')).text);
+  assert.equal(number(csvFields(migrationCsv[0])[1]), 'Segment 1');
+  assert.equal(csvFields(migrationCsv[1])[0], `Segment 1 · ${names[0]}`, 'the migration CSV names each segment');
+  assert.equal(migrationCsv[4], 'New,45,45,30,0');
   assert.match(lines((await save('Download drift')).text)[0], /^feature,psi,level,ks,/);
   // A second draw of the same population: no PSI above 0.1, the segments hold.
   const second = join(root, 'target/bench-data/sample_second_draw.csv');
@@ -1934,7 +1952,7 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
   await matching.waitFor({ timeout: 60_000 });
   await expectResult(page, 'refit');
   const fates = await matching.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
-  assert.deepEqual(fates.slice(0, 3).map((r) => r[0]), ['Segment 1', 'Segment 2', 'Segment 3']);
+  assert.deepEqual(fates.slice(0, 3).map((r) => r[0]), names.map((n, i) => `Segment ${i + 1} · ${n}`), 'each previous segment by number and name');
   for (const [, fate] of fates) assert.match(fate, /^(survived as Segment \d|split into Segment|merged into Segment \d|disappeared|Segment \d+ emerged)/);
   // A second draw of the same population keeps every segment, under its number.
   if (existsSync(second)) assert.deepEqual(fates.map((r) => r[1]), ['survived as Segment 1', 'survived as Segment 2', 'survived as Segment 3']);
