@@ -429,6 +429,35 @@ pub fn binance_spot_layouts(bnb_fees: bool, max_rows: usize) -> (String, String)
     (plain, binance)
 }
 
+/// The plain CSV of [`binance_spot_layouts`] in Kraken's trade-history
+/// export layout (`trades.csv`: `"txid","ordertxid","pair","time","type",
+/// "ordertype","price","cost","fee","vol","margin","misc","ledgers"`, text
+/// quoted, numbers bare), with a `"User ID"` column added as a user merging
+/// several accounts' exports would: Kraken's `XBT` for bitcoin in the pair
+/// (`XBTUSDT`), times with four decimals of a second, `type` the side in
+/// lower case, `cost` the notional and `vol` the quantity, each with the
+/// plain file's digits. Read, it must give the plain file's features
+/// (tests/layouts.rs; `tests/fixtures/kraken_trades.csv` is this of the
+/// committed plain fixture).
+pub fn kraken_trades_layout(plain: &str) -> String {
+    let mut out = String::from(
+        "\"txid\",\"ordertxid\",\"pair\",\"time\",\"type\",\"ordertype\",\"price\",\"cost\",\"fee\",\"vol\",\"margin\",\"misc\",\"ledgers\",\"User ID\"\n",
+    );
+    for (n, line) in plain.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let [account, time, instrument, side, qty, price, notional, fee] = f[..] else { continue };
+        let pair = instrument.replacen("BTC", "XBT", 1);
+        let order = if n % 4 == 0 { "market" } else { "limit" };
+        let _ = writeln!(
+            out,
+            "\"T{n:05X}-SGSCP-{:06X}\",\"O{:05X}-SGSCP-{n:06X}\",\"{pair}\",\"{time}.0000\",\"{side}\",\"{order}\",{price},{notional},{fee},{qty},0.00000,\"\",\"L{n:05X}-SGSCP-LEDGER\",\"{account}\"",
+            n * 7919 % 0xFFFFFF,
+            n / 2
+        );
+    }
+    out
+}
+
 /// The sample's next period, with known changes: the same accounts of the
 /// same types drawn again (seed [`SAMPLE_SEED`] + 1), except that the first
 /// [`NEXT_PERIOD_LAPSING`] retail perpetual traders lapse (trade as lapsed

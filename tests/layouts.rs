@@ -1,12 +1,13 @@
 //! Exchange export layouts: the same fills written as a plain CSV and in an
-//! exchange's own layout (units attached to amounts) give the same features,
+//! exchange's own layout (Binance's, units attached to amounts; Kraken's
+//! trades.csv, its own column names) give the same features,
 //! bit for bit, and a fee column that mixes units is never summed.
 //! The committed fixtures in tests/fixtures/ are kept equal to their
 //! generator (`SEGSCOPE_WRITE_FIXTURES=1 cargo test --test layouts` rewrites them).
 
 use segscope::features::{extract, FeatureTable};
 use segscope::ingest::{detect_mapping, parse_bytes, Mapping, Role};
-use segscope::sample::{binance_spot_layouts, LAYOUT_FIXTURE_ROWS};
+use segscope::sample::{binance_spot_layouts, kraken_trades_layout, LAYOUT_FIXTURE_ROWS};
 
 fn read(csv: &str) -> (FeatureTable, Mapping, Vec<String>) {
     let (_, t) = parse_bytes(csv.as_bytes()).unwrap();
@@ -40,6 +41,33 @@ fn binance_spot_export_reads_as_its_plain_equivalent() {
     for k in ["total_notional", "total_fees", "median_notional"] {
         assert!(keys(&b).iter().any(|x| x == k), "{k} computed from the Binance layout: {:?}", b.not_computed);
     }
+    assert_eq!(a.ids, b.ids);
+    assert_eq!(a.rows_used, b.rows_used);
+    let bits = |ft: &FeatureTable| ft.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert!(bits(&a) == bits(&b), "the same features, bit for bit");
+}
+
+#[test]
+fn krakens_trade_history_export_reads_as_its_plain_equivalent() {
+    let (plain, _) = binance_spot_layouts(false, usize::MAX);
+    let kraken = kraken_trades_layout(&plain);
+    let (a, _, _) = read(&plain);
+    let (b, m, h) = read(&kraken);
+    for (role, name) in [
+        (Role::Account, "User ID"),
+        (Role::Timestamp, "time"),
+        (Role::Instrument, "pair"),
+        (Role::Side, "type"),
+        (Role::Quantity, "vol"),
+        (Role::Price, "price"),
+        (Role::Notional, "cost"),
+        (Role::Fee, "fee"),
+        (Role::Order, "ordertxid"),
+    ] {
+        assert_eq!(col(&m, &h, role), Some(name), "{role:?}");
+    }
+    let keys = |ft: &FeatureTable| ft.defs.iter().map(|d| d.key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(&a), keys(&b), "the same features: {:?}", b.not_computed);
     assert_eq!(a.ids, b.ids);
     assert_eq!(a.rows_used, b.rows_used);
     let bits = |ft: &FeatureTable| ft.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
@@ -106,7 +134,10 @@ fn the_sample_as_json_reads_as_its_csv() {
 fn committed_fixtures_equal_their_generator() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let (plain, binance) = binance_spot_layouts(false, LAYOUT_FIXTURE_ROWS);
-    for (name, want) in [("binance_spot_plain.csv", plain), ("binance_spot.csv", binance)] {
+    let kraken = kraken_trades_layout(&plain);
+    for (name, want) in
+        [("binance_spot_plain.csv", plain), ("binance_spot.csv", binance), ("kraken_trades.csv", kraken)]
+    {
         let path = dir.join(name);
         if std::env::var_os("SEGSCOPE_WRITE_FIXTURES").is_some() {
             std::fs::write(&path, &want).unwrap();

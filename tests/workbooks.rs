@@ -1,7 +1,8 @@
-//! Spreadsheet workbooks: the committed tests/fixtures/binance_spot.xlsx
-//! (written by tests/fixtures/make_workbooks.py from the committed CSV
-//! fixtures) gives the same feature table as its CSV, bit for bit, and the
-//! same segments, sheet by sheet; hostile workbooks give a message.
+//! Spreadsheet workbooks: the committed tests/fixtures/binance_spot.xlsx,
+//! .ods and .xls (written by tests/fixtures/make_workbooks.py from the
+//! committed CSV fixtures) give the same feature table as their CSV, bit
+//! for bit, and the same segments, sheet by sheet; hostile workbooks give a
+//! message.
 
 #[path = "common/formats.rs"]
 mod formats;
@@ -35,6 +36,24 @@ fn binance_export_as_xlsx_reads_as_its_csv() {
     assert_eq!(mb.unit_label(mb.get(Role::Fee).unwrap()).as_deref(), Some("USDT"));
     assert_same(&a, &b);
     assert!(csv_a == csv_b, "the same segments");
+}
+
+#[test]
+fn the_same_export_as_ods_and_as_xls_reads_as_its_csv() {
+    let csv = segscope::ingest::parse_bytes(&fixture("binance_spot.csv")).unwrap().1;
+    let (a, _, csv_a) = features(&csv);
+    for (file, first) in [("binance_spot.ods", "2026-01-01T02:49:50"), ("binance_spot.xls", "2026-01-01 02:49:50")] {
+        let t = read(&fixture(file), None).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(t.sheets, ["Trades"], "{file}");
+        assert_eq!(t.headers, ["Date(UTC)", "Pair", "Side", "Price", "Executed", "Amount", "Fee", "User ID"], "{file}");
+        assert_eq!(t.record_no(0), 5, "{file}: the header found under the title rows, in row 4");
+        // ODS stores a date as an ISO date value, XLS as a serial number with a date format.
+        assert_eq!(t.cell(0, 0), first, "{file}");
+        let (b, mb, csv_b) = features(&t);
+        assert_eq!(mb.unit_label(mb.get(Role::Fee).unwrap()).as_deref(), Some("USDT"), "{file}");
+        assert_same(&a, &b);
+        assert!(csv_a == csv_b, "{file}: the same segments");
+    }
 }
 
 #[test]

@@ -734,7 +734,7 @@ test('gzip, UTF-16, Windows-1252, decimal commas and repeated header names are r
   await context.close();
 });
 
-test('Binance\'s spot export (units attached to amounts) gives the assignments of its plain equivalent, and the unit is shown', async () => {
+test('Binance\'s spot export (units attached to amounts) and Kraken\'s trades.csv give the assignments of their plain equivalent, and the unit is shown', async () => {
   const { page, log, context } = await openApp();
   const fixtures = join(root, 'tests/fixtures');
   const got = {};
@@ -754,6 +754,11 @@ test('Binance\'s spot export (units attached to amounts) gives the assignments o
   assert.match(header, /total_notional/);
   assert.match(header, /total_fees/);
   assert.equal(got['binance_spot.csv'], got['binance_spot_plain.csv'], 'the same assignments, features and segments, byte for byte');
+  // Kraken's trades.csv (its own names: pair, type, vol, cost; XBT for bitcoin): the same again.
+  await upload(page, join(fixtures, 'kraken_trades.csv'));
+  assert.equal(await selected('Quantity'), 'vol');
+  assert.equal(await selected('Notional'), 'cost');
+  assert.equal((await download(page)).text, got['binance_spot_plain.csv'], 'Kraken\'s layout: the same assignments, byte for byte');
   assertPrivate(log);
   await context.close();
 });

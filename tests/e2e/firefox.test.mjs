@@ -1,12 +1,17 @@
 // End-to-end tests in Firefox (Debian's firefox-esr, headless, driven over
 // WebDriver BiDi by puppeteer-core): the sample is segmented in the analysis
 // worker (not on the page's thread after the 10 s wait, as when the locked
-// policy kept Firefox from instantiating the worker's wasm), and the locked
-// policy holds: a request the page tries after load never reaches a server.
+// policy kept Firefox from instantiating the worker's wasm), the assignments
+// download lands on disk (Firefox's own download manager, told by its
+// preferences to save without asking), the locked policy holds (a request
+// the page tries after load never reaches a server), an Excel workbook gives
+// its CSV's segments, and a crash in the worker is contained.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { resolve, dirname } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { serveDist } from './serve.mjs';
@@ -14,10 +19,24 @@ import { serveDist } from './serve.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIREFOX = '/usr/bin/firefox-esr';
 let server, browser;
+/** Where Firefox saves downloads, without asking. */
+const downloads = mkdtempSync(join(tmpdir(), 'segscope-firefox-'));
 
 before(async () => {
   server = await serveDist(resolve(root, 'dist'));
-  browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+  browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    extraPrefsFirefox: {
+      'browser.download.folderList': 2,
+      'browser.download.dir': downloads,
+      'browser.download.useDownloadDir': true,
+      'browser.download.always_ask_before_handling_new_types': false,
+      'browser.helperApps.neverAsk.saveToDisk': 'text/csv',
+      'browser.download.start_downloads_in_tmp_dir': false,
+    },
+  });
 });
 
 after(async () => {
@@ -65,6 +84,15 @@ test('Firefox: Load sample segments in the analysis worker, with the summary and
   assert.ok(coloured > 20, `the scatter has coloured pixels (${coloured})`);
   // The page says on its console when no worker could start and the job ran on its own thread.
   assert.deepEqual(logs.filter((l) => /no analysis worker|Content.Security.Policy/i.test(l)), [], 'the job ran in the worker; no CSP report');
+  // Download assignments: the file Firefox saves has a header and one row per account.
+  await app.locator('::-p-aria(Download assignments[role="button"])').click();
+  const name = 'sample_trades-kmeans-k' + k + '-segments.csv';
+  const saved = join(downloads, name);
+  for (let i = 0; i < 200 && !(existsSync(saved) && readFileSync(saved, 'utf8').endsWith('\n')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(saved), `Firefox saved ${name}: ${readdirSync(downloads)}`);
+  const lines = readFileSync(saved, 'utf8').trimEnd().split('\n');
+  assert.match(lines[0], /^account_id,segment,pc1,pc2,/);
+  assert.equal(lines.length - 1, 3000, 'one row per account');
   await page.close();
 });
 
@@ -113,5 +141,28 @@ test('Firefox: an Excel workbook and its CSV give the same segments', async () =
   assert.match(xlsx.mapping, /sheet "Trades" of a workbook/);
   assert.ok(csv.rows.length > 50, 'a summary was drawn');
   assert.equal(xlsx.rows, csv.rows, 'the same segment summary, cell for cell');
+  await page.close();
+});
+
+test('Firefox: a crash in the analysis worker is contained: the page says so and works on', async () => {
+  const page = await browser.newPage();
+  const app = await openApp(page);
+  await app.evaluate(() => {
+    window.__sameDocument = true; // gone if the page were reloaded
+    location.hash = 'crash-test'; // test hook: the worker panics at the start of each job
+  });
+  await app.locator('::-p-aria(Load sample[role="button"])').click();
+  const alert = await app.waitForFunction(() => {
+    const a = document.querySelector('[role="alert"]');
+    return a && !document.querySelector('[role="progressbar"]') ? a.innerText : null;
+  }, { timeout: 60_000 }).then((h) => h.jsonValue());
+  assert.match(alert, /^sample_trades\.csv: segscope hit an internal error while analysing this file/);
+  assert.match(alert, /the page still works/);
+  await app.evaluate(() => history.replaceState(null, '', location.href.split('#')[0]));
+  await app.locator('::-p-aria(Load sample[role="button"])').click();
+  await app.waitForSelector('table[aria-label="Segment summary"] tbody tr', { timeout: 60_000 });
+  await app.waitForFunction(() => !document.querySelector('[role="progressbar"]'), { timeout: 60_000 });
+  assert.equal(await app.evaluate(() => window.__sameDocument === true), true, 'no reload happened');
+  assert.equal(await app.evaluate(() => document.querySelectorAll('[role="alert"]').length), 0, 'the alert is cleared by the next run');
   await page.close();
 });
