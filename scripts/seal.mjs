@@ -97,7 +97,9 @@ app = app
 
 // The shell. The fragment (the settings, never data) is handed to the frame as
 // data-fragment and comes back by postMessage when the settings change; the
-// shell accepts only that message, only from its frame, only fragment characters.
+// shell accepts only that message, only from its frame, only fragment
+// characters, and one more: a file to save ({segscope: 'download', name, blob}),
+// which it downloads by its own link.
 const shellCss = 'html,body{margin:0;height:100%;overflow:hidden}iframe{display:block;border:0;width:100%;height:100%}';
 const shellJs = `(() => {
   const FRAGMENT = /^[A-Za-z0-9._~!$&'()*+,;=:@/?%-]{0,2000}$/;
@@ -111,9 +113,24 @@ const shellJs = `(() => {
   frame.srcdoc = app.replace('<html lang="en">', '<html lang="en" data-fragment="' + attr(FRAGMENT.test(own) ? own : '') + '">');
   document.body.append(frame);
   frame.focus();
+  // A file the app saves: the shell's own link downloads it, since Firefox saves nothing a
+  // sandboxed frame's link downloads. It stays on this machine: a download is no request.
+  const NAME = /^[^\\\\/:*?"<>|\\u0000-\\u001f]{1,255}$/;
+  const save = (name, blob) => {
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  };
   addEventListener('message', (e) => {
     const d = e.data;
-    if (e.source !== frame.contentWindow || !d || d.segscope !== 'fragment' || typeof d.value !== 'string' || !FRAGMENT.test(d.value)) return;
+    if (e.source !== frame.contentWindow || !d) return;
+    if (d.segscope === 'download' && typeof d.name === 'string' && NAME.test(d.name) && d.blob instanceof Blob) return save(d.name, d.blob);
+    if (d.segscope !== 'fragment' || typeof d.value !== 'string' || !FRAGMENT.test(d.value)) return;
     if (location.hash.slice(1) !== d.value) history.replaceState(null, '', '#' + d.value);
   });
   const lock = () => {

@@ -2,8 +2,8 @@
 // WebDriver BiDi by puppeteer-core): the sample is segmented in the analysis
 // worker (not on the page's thread after the 10 s wait, as when the locked
 // policy kept Firefox from instantiating the worker's wasm), the assignments
-// download lands on disk (Firefox's own download manager, told by its
-// preferences to save without asking), the locked policy holds (a request
+// download lands on disk (Firefox's own download manager, allowed to save to
+// a folder by WebDriver BiDi's browser.setDownloadBehavior), the locked policy holds (a request
 // the page tries after load never reaches a server), an Excel workbook gives
 // its CSV's segments, and a crash in the worker is contained.
 import { test, before, after } from 'node:test';
@@ -24,19 +24,7 @@ const downloads = mkdtempSync(join(tmpdir(), 'segscope-firefox-'));
 
 before(async () => {
   server = await serveDist(resolve(root, 'dist'));
-  browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-    extraPrefsFirefox: {
-      'browser.download.folderList': 2,
-      'browser.download.dir': downloads,
-      'browser.download.useDownloadDir': true,
-      'browser.download.always_ask_before_handling_new_types': false,
-      'browser.helperApps.neverAsk.saveToDisk': 'text/csv',
-      'browser.download.start_downloads_in_tmp_dir': false,
-    },
-  });
+  browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
 });
 
 after(async () => {
@@ -57,8 +45,10 @@ async function openApp(page) {
   return frame;
 }
 
-test('Firefox: Load sample segments in the analysis worker, with the summary and the scatter', async () => {
-  const page = await browser.newPage();
+test('Firefox: Load sample segments in the analysis worker, with the summary and the scatter, and the assignments download is saved', async () => {
+  // A user context whose downloads are saved to `downloads` without asking (BiDi browser.setDownloadBehavior).
+  const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
+  const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
   const app = await openApp(page);
@@ -93,7 +83,7 @@ test('Firefox: Load sample segments in the analysis worker, with the summary and
   const lines = readFileSync(saved, 'utf8').trimEnd().split('\n');
   assert.match(lines[0], /^account_id,segment,pc1,pc2,/);
   assert.equal(lines.length - 1, 3000, 'one row per account');
-  await page.close();
+  await context.close();
 });
 
 test('Firefox: after load, a request the page tries reaches no server', async () => {
