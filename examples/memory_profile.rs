@@ -78,8 +78,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         crash_test: false,
         model: None,
     };
-    // As the worker reads: a file over job::STREAM_ABOVE is streamed, features computed as it is parsed.
-    let streamed = if bytes.len() as u64 > job::STREAM_ABOVE {
+    // As the worker reads: a file over job::STREAM_ABOVE, or any Parquet file, is streamed,
+    // features computed as it is parsed.
+    let parquet = segscope::ingest::parquet::looks_like_parquet(&bytes);
+    let streamed = if bytes.len() as u64 > job::STREAM_ABOVE || parquet {
         let mut s = Streaming::new(&req, bytes.len() as u64, job::HEAD_ROWS);
         for chunk in bytes.chunks(4 << 20) {
             s.feed(chunk)?;

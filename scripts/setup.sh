@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what segscope needs to build (and, with --test, to test), skipping
 # whatever is already there at the pinned version. Safe to run any number of times.
-# Pinned: Trunk 0.21.14, wasm-bindgen-cli 0.2.130 (= Cargo.lock), binaryen 132
+# Pinned: Debian's clang (zstd's C for wasm32), Trunk 0.21.14, wasm-bindgen-cli 0.2.130 (= Cargo.lock), binaryen 132
 # (wasm-opt; Debian's 108 produces broken wasm); for the tests, playwright-core
 # with Debian's Chromium, puppeteer-core with Debian's firefox-esr, Debian's
 # WebKitGTK WebDriver (webkit2gtk-driver, under xvfb) and axe-core, and
@@ -25,6 +25,12 @@ for comp in clippy rustfmt; do
   rustup component list --installed | grep -q "^$comp" || rustup component add "$comp"
 done
 
+# zstd-sys (zstd-compressed Parquet) compiles its C for wasm32 with clang; gcc has no wasm32 target.
+if ! command -v clang >/dev/null; then
+  log "installing Debian's clang (compiles zstd's C for wasm32)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang >/dev/null
+fi
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
   log "installing trunk $TRUNK_VERSION (about 15 minutes on 2 cores)"
   cargo install --locked "trunk@$TRUNK_VERSION"

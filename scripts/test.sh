@@ -2,7 +2,7 @@
 # Sets up what is missing (scripts/setup.sh --test) and runs every check:
 # formatting, clippy with warnings denied (native and wasm32), native unit,
 # golden and pipeline tests, a release build of the app and of the single-file
-# app, the k-means kernel module, a seeded 1M-trade file (kept in target/bench-data), and the end-to-end
+# app, the k-means kernel module, a seeded 1M-trade file (kept in target/bench-data, also as Parquet), and the end-to-end
 # tests in headless Chromium, Firefox and WebKit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,12 @@ step "a 1M-trade file for the end-to-end scale test (seeded, target/bench-data)"
 data=target/bench-data/trades_1m.csv
 if [ ! -f "$data" ] || [ examples/bench_data.rs -nt "$data" ] || [ src/sample.rs -nt "$data" ]; then
   cargo run --locked --quiet --example bench_data -- target/bench-data 1m
+fi
+step "the same 1M trades as Parquet, written by DuckDB (Snappy, its row groups of 122,880 rows)"
+pq=target/bench-data/trades_1m.parquet
+if [ ! -f "$pq" ] || [ "$data" -nt "$pq" ]; then
+  .tools/sqlvenv/bin/python -c 'import sys, duckdb; duckdb.sql(f"COPY (SELECT * FROM read_csv({sys.argv[1]!r})) TO {sys.argv[2]!r} (FORMAT parquet, COMPRESSION snappy)")' "$data" "$pq.part"
+  mv "$pq.part" "$pq"
 fi
 step "the sample's population drawn again, for Compare periods (target/bench-data)"
 cargo run --locked --quiet --example bench_data -- target/bench-data periods

@@ -2,7 +2,8 @@
 //! tests/fixtures/make_parquet.py with pyarrow from the committed CSV) give
 //! the same feature table as the CSV, bit for bit, and the same segments:
 //! Snappy with UTC milliseconds; gzip with local microseconds and a nested
-//! struct; a zstd file is refused with a message naming the codec.
+//! struct; zstd with nanoseconds; a Brotli file is refused with a message
+//! naming the codec.
 
 #[path = "common/formats.rs"]
 mod formats;
@@ -42,13 +43,23 @@ fn parquet_reads_as_its_csv() {
     let (c, csv_c) = run(&t);
     assert_same(&a, &c);
     assert!(csv_a == csv_c, "the same segments");
+
+    let t = read(&fixture("binance_spot_zstd.parquet")).unwrap();
+    assert!(t.source_notes[0].contains("; ZSTD compression"), "{:?}", t.source_notes);
+    assert_eq!(t.cell(0, 1), "2026-01-01 02:49:50", "timestamp[ns, UTC] as the CSV's text");
+    let (d, csv_d) = run(&t);
+    assert_same(&a, &d);
+    assert!(csv_a == csv_d, "the same segments");
 }
 
 #[test]
 fn hostile_parquet_gets_a_message_that_says_what() {
     let err = |b: &[u8]| read(b).unwrap_err().to_string();
-    let e = err(&fixture("binance_spot_zstd.parquet"));
-    assert!(e.contains("column \"account_id\" is compressed with ZSTD") && e.contains("compression=\"snappy\""), "{e}");
+    let e = err(&fixture("binance_spot_brotli.parquet"));
+    assert!(
+        e.contains("column \"account_id\" is compressed with BROTLI") && e.contains("compression=\"snappy\""),
+        "{e}"
+    );
     let good = fixture("binance_spot.parquet");
     let e = err(&good[..good.len() / 2]);
     assert!(e.starts_with("This file is Parquet but cannot be read as rows"), "{e}");

@@ -1,6 +1,6 @@
 //! Parquet files read into the same [`Table`] as a CSV file, so that column
 //! detection, mapping, features and views do not change. The format is read
-//! by arrow-rs's [`parquet`] crate (its row API, without Arrow); this module
+//! by arrow-rs's [`parquet`] crate (its column and row APIs, without Arrow); this module
 //! turns each value into the text a CSV file would hold:
 //!
 //! - columns are the schema's leaf fields in schema order; a nested group's
@@ -9,28 +9,43 @@
 //! - integers as digits; `double` in Rust's shortest round-trip form (the same
 //!   `f64`, bit for bit), `float` in the shortest form of its `f32`; decimals
 //!   with their scale (`123.45`); booleans as `true` / `false`;
-//! - timestamps (milliseconds or microseconds; Parquet's `INT96` too) as
+//! - timestamps (milliseconds, microseconds, nanoseconds to the microsecond
+//!   as pandas writes them; Parquet's `INT96` too) as
 //!   `YYYY-MM-DD HH:MM:SS[.fff[fff]]` in UTC; a column whose schema says its
 //!   timestamps are not adjusted to UTC (local times with no zone) is read as
 //!   UTC too, and a note says so; dates as `YYYY-MM-DD`; times of day as
 //!   `HH:MM:SS.fff`;
-//! - `null` as an empty cell; bytes that are not UTF-8 with U+FFFD.
+//! - `null` as an empty cell; bytes that are not UTF-8 with U+FFFD;
+//! - a column of a type the crate does not convert (an `INTERVAL`, say) is
+//!   refused when the file is opened, naming it.
 //!
-//! Compression: uncompressed, Snappy, gzip, LZ4 and LZ4_RAW pages are read
-//! (the codecs that build for wasm32 in pure Rust). A file with pages in
-//! another codec (zstd, Brotli, LZO) is refused with a message naming the
-//! codec and column and saying how to re-save the file with Snappy.
+//! A flat file (no nested or repeated column: what pandas, polars, DuckDB and
+//! Spark write from a table) is decoded column by column, a chunk of rows at
+//! a time; another through the crate's row API, which names every cell's
+//! field and is several times slower. Both give the same text.
+//!
+//! Compression: uncompressed, Snappy, gzip, LZ4, LZ4_RAW and zstd pages are
+//! read (zstd through the reference C library, which builds for wasm32 with
+//! clang and the `zstd-sys` crate's own libc shim; the others in pure Rust).
+//! A file with pages in another codec (Brotli, LZO) is refused with a message
+//! naming the codec and column and saying how to re-save the file with Snappy.
 //!
 //! Limits: the file is held whole (Parquet's metadata is at its end) up to
-//! [`MAX_PARQUET_BYTES`], and read row group by row group into one table held
-//! to the same memory limit as a CSV file read whole.
+//! [`MAX_PARQUET_BYTES`]. Its rows are decoded row group by row group, a
+//! chunk at a time ([`ParquetRows`]): into one table held to the same memory
+//! limit as a CSV file read whole ([`read_parquet`]), or, for a large file,
+//! straight into the features ([`crate::job::Streaming`]).
 
 use super::csv::{Dialect, Table};
 use super::IngestError;
-use parquet::basic::{Compression, LogicalType};
+use parquet::basic::{Compression, ConvertedType, LogicalType, TimeUnit, Type as Physical};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::DataType;
+use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::reader::RowIter;
 use parquet::record::Field;
-use parquet::schema::types::Type;
+use parquet::schema::types::{ColumnDescPtr, Type};
 
 /// Most bytes of Parquet file read (512 MiB): the file is held whole while
 /// its rows are read, next to the table they make.
@@ -58,6 +73,7 @@ fn supported(c: Compression) -> bool {
             | Compression::GZIP(_)
             | Compression::LZ4
             | Compression::LZ4_RAW
+            | Compression::ZSTD(_)
     )
 }
 
@@ -144,85 +160,338 @@ fn flatten(prefix: &str, row: &parquet::record::Row, out: &mut Vec<(String, Stri
     }
 }
 
-/// Reads a Parquet file into a [`Table`] with a note saying how it was read.
-/// Row numbers in messages count rows from 2 (the first row is row 2, as the
-/// first data row of a CSV file).
+/// Rows of a Parquet file in a chunk ([`ParquetRows::next_chunk`]) when the
+/// caller has no reason to choose: about as many as a 4 MB slice of CSV holds.
+pub const CHUNK_ROWS: usize = 32_768;
+
+/// A Parquet file opened for reading its rows a chunk at a time, each chunk
+/// a [`Table`] with the file's columns (see the module docs for the cells),
+/// so that a large file can go into the features as it is decoded, as a
+/// large CSV file does ([`crate::job::Streaming`]), without its rows ever
+/// all being in memory: what is held is the file's bytes (compressed, as
+/// stored) and the pages being decoded, row group by row group.
+pub struct ParquetRows {
+    rows: Source,
+    headers: Vec<String>,
+    /// Column of each dotted leaf name; `None` when the schema is flat (no
+    /// group other than lists and maps), where a row's fields come in column order.
+    index: Option<crate::hashing::HashMap<String, usize>>,
+    total: u64,
+    read: u64,
+    file_bytes: u64,
+    note: String,
+}
+
+impl ParquetRows {
+    /// Opens a Parquet file's bytes: reads its metadata and schema and
+    /// checks every column chunk's codec, before any row is decoded.
+    ///
+    /// Errors: [`IngestError::Parquet`] for a file the crate cannot read
+    /// (damaged, cut off, encrypted), pages in a codec not read here, or no row.
+    pub fn open(bytes: Vec<u8>) -> Result<ParquetRows, IngestError> {
+        let file_bytes = bytes.len() as u64;
+        let reader =
+            SerializedFileReader::new(bytes::Bytes::from(bytes)).map_err(|e| IngestError::Parquet(e.to_string()))?;
+        let meta = reader.metadata();
+        let schema = meta.file_metadata().schema_descr();
+        let mut codecs: Vec<String> = Vec::new();
+        for rg in meta.row_groups() {
+            for c in rg.columns() {
+                let codec = c.compression();
+                if !supported(codec) {
+                    return Err(IngestError::Parquet(format!(
+                        "column \"{}\" is compressed with {}, which segscope does not read (it reads uncompressed, Snappy, gzip, LZ4 and zstd Parquet); save the file again with Snappy compression (pandas: df.to_parquet(path, compression=\"snappy\"); polars: df.write_parquet(path, compression=\"snappy\"); DuckDB: COPY ... TO 'file.parquet' (FORMAT parquet, COMPRESSION snappy)) or as CSV",
+                        c.column_path().string(),
+                        codec_name(codec)
+                    )));
+                }
+                let name = codec_name(codec);
+                if !codecs.contains(&name) {
+                    codecs.push(name);
+                }
+            }
+        }
+        let total = meta.file_metadata().num_rows().max(0) as u64;
+        let (mut headers, mut local_times) = (Vec::new(), Vec::new());
+        columns(schema.root_schema(), "", &mut headers, &mut local_times);
+        if total == 0 {
+            return Err(IngestError::Parquet("it holds no rows".into()));
+        }
+        let top = schema.root_schema().get_fields();
+        let flat = top.len() == headers.len() && top.iter().zip(&headers).all(|(f, h)| f.name() == h);
+        let index = (!flat).then(|| {
+            let mut m = crate::hashing::HashMap::with_hasher(crate::hashing::state());
+            for (i, h) in headers.iter().enumerate() {
+                m.entry(h.clone()).or_insert(i);
+            }
+            m
+        });
+        let mut note = format!(
+            "Read as Parquet: {} rows in {} of {} columns; {} compression.",
+            super::thousands(total),
+            super::count_of(meta.num_row_groups(), "row group", "row groups"),
+            headers.len(),
+            codecs.join(", "),
+        );
+        if !local_times.is_empty() {
+            note.push_str(&format!(
+                " Timestamps of {} have no time zone in the file (not adjusted to UTC): read as UTC.",
+                local_times.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let leaves = schema.columns();
+        if let Some(c) = leaves.iter().find(|c| !convertible(c)) {
+            return Err(IngestError::Parquet(format!(
+                "column \"{}\" holds {} values typed as {:?}, which segscope does not read; cast the column to a number, a string or a timestamp, or export the rows as CSV",
+                c.path().string(),
+                c.physical_type(),
+                c.converted_type()
+            )));
+        }
+        // Flat columns of single values are read column by column (several times faster than
+        // the row API, which builds a named field for every cell); nested or repeated ones by row.
+        let by_column = flat
+            && leaves.len() == headers.len()
+            && leaves.iter().all(|c| c.max_rep_level() == 0 && c.physical_type() != Physical::FIXED_LEN_BYTE_ARRAY);
+        let rows = if by_column {
+            Source::Columns(Columns { descr: leaves.to_vec(), file: reader, group: 0, left: 0, readers: Vec::new() })
+        } else {
+            Source::Rows(RowIter::from_file_into(Box::new(reader)))
+        };
+        Ok(ParquetRows { rows, headers, index, total, read: 0, file_bytes, note })
+    }
+
+    /// The columns' names, in schema order (nested fields dotted).
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Rows in the file, from its metadata.
+    pub fn total_rows(&self) -> u64 {
+        self.total
+    }
+
+    /// Rows decoded so far.
+    pub fn rows_read(&self) -> u64 {
+        self.read
+    }
+
+    /// The file's size in bytes.
+    pub fn file_bytes(&self) -> u64 {
+        self.file_bytes
+    }
+
+    /// The note saying how the file was read (rows, row groups, columns,
+    /// codecs, timestamps without a zone), for [`Table::source_notes`].
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+
+    /// A table with the file's columns and no row, carrying [`ParquetRows::note`].
+    pub fn empty_table(&self) -> Table {
+        let mut t = Table::from_records(self.headers.clone(), std::iter::empty());
+        t.source_notes.push(self.note.clone());
+        t
+    }
+
+    /// The next `max_rows` rows at most (at least one; a flat file's chunk
+    /// ends at its row group's end) as a table, numbered as file records
+    /// from 2 on across chunks; `None` after the last row.
+    ///
+    /// Errors: [`IngestError::Parquet`] for a row the crate cannot decode
+    /// (a damaged page), saying after how many rows.
+    pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Table>, IngestError> {
+        let n = self.headers.len();
+        let mut failed: Option<String> = None;
+        let index = &self.index;
+        let t = match &mut self.rows {
+            Source::Columns(cols) => match cols.next(max_rows.max(1)) {
+                Ok(Some(columns)) => {
+                    let mut columns: Vec<_> = columns.into_iter().map(Vec::into_iter).collect();
+                    let rows = columns.first().map_or(0, |c| c.len());
+                    let records = (0..rows).map(|_| {
+                        columns.iter_mut().enumerate().filter_map(|(c, v)| v.next().map(|t| (c, t))).collect()
+                    });
+                    Table::from_records(self.headers.clone(), records)
+                }
+                Ok(None) => Table::from_records(self.headers.clone(), std::iter::empty()),
+                Err(e) => {
+                    failed = Some(e.to_string());
+                    Table::from_records(self.headers.clone(), std::iter::empty())
+                }
+            },
+            Source::Rows(rows) => {
+                let records = rows.by_ref().take(max_rows.max(1)).map_while(|row| match row {
+                    Ok(row) => Some(match index {
+                        None => row.get_column_iter().enumerate().map(|(c, (_, f))| (c, text(f))).take(n).collect(),
+                        Some(index) => {
+                            let mut pairs = Vec::with_capacity(index.len());
+                            flatten("", &row, &mut pairs);
+                            let mut cells: Vec<(usize, String)> =
+                                pairs.into_iter().filter_map(|(n, t)| index.get(&n).map(|&c| (c, t))).collect();
+                            cells.sort_by_key(|(c, _)| *c);
+                            cells.dedup_by_key(|(c, _)| *c);
+                            cells
+                        }
+                    }),
+                    Err(e) => {
+                        failed = Some(e.to_string());
+                        None
+                    }
+                });
+                Table::from_records(self.headers.clone(), records)
+            }
+        };
+        let first = self.read;
+        self.read += t.n_rows() as u64;
+        if let Some(e) = failed {
+            return Err(IngestError::Parquet(format!("after {} rows: {e}", super::thousands(self.read))));
+        }
+        if t.n_rows() == 0 {
+            return Ok(None);
+        }
+        let numbers = (0..t.n_rows() as u64).map(|r| u32::try_from(first + r + 2).unwrap_or(u32::MAX)).collect();
+        Ok(Some(t.with_record_numbers(numbers)))
+    }
+}
+
+/// Where [`ParquetRows`] takes its rows from.
+enum Source {
+    /// Flat columns of single values: column by column ([`Columns`]).
+    Columns(Columns),
+    /// Nested or repeated columns: the crate's row API.
+    Rows(RowIter<'static>),
+}
+
+/// A flat file's column readers over its open row group.
+struct Columns {
+    file: SerializedFileReader<bytes::Bytes>,
+    descr: Vec<ColumnDescPtr>,
+    /// The next row group to open, and the rows left in the open one.
+    group: usize,
+    left: usize,
+    readers: Vec<ColumnReader>,
+}
+
+impl Columns {
+    /// The next `max` rows at most (none past a row group's end), each
+    /// column's cells as text; `None` after the last row group.
+    fn next(&mut self, max: usize) -> Result<Option<Vec<Vec<String>>>, ParquetError> {
+        while self.left == 0 {
+            if self.group >= self.file.num_row_groups() {
+                return Ok(None);
+            }
+            let rg = self.file.get_row_group(self.group)?;
+            self.left = usize::try_from(rg.metadata().num_rows()).unwrap_or(0);
+            self.readers = (0..self.descr.len()).map(|c| rg.get_column_reader(c)).collect::<Result<_, _>>()?;
+            self.group += 1;
+        }
+        let n = max.min(self.left);
+        let mut out = Vec::with_capacity(self.descr.len());
+        for (r, d) in self.readers.iter_mut().zip(&self.descr) {
+            out.push(match r {
+                ColumnReader::BoolColumnReader(r) => texts(r, d, n, |d, v| Ok(Field::convert_bool(d, v)))?,
+                ColumnReader::Int32ColumnReader(r) => texts(r, d, n, |d, v| Ok(Field::convert_int32(d, v)))?,
+                ColumnReader::Int64ColumnReader(r) => {
+                    let nanos =
+                        matches!(d.logical_type_ref(), Some(LogicalType::Timestamp(t)) if t.unit == TimeUnit::NANOS);
+                    texts(r, d, n, |d, v| {
+                        Ok(if nanos { Field::TimestampMicros(v.div_euclid(1000)) } else { Field::convert_int64(d, v) })
+                    })?
+                }
+                ColumnReader::Int96ColumnReader(r) => texts(r, d, n, |d, v| Ok(Field::convert_int96(d, v)))?,
+                ColumnReader::FloatColumnReader(r) => texts(r, d, n, |d, v| Ok(Field::convert_float(d, v)))?,
+                ColumnReader::DoubleColumnReader(r) => texts(r, d, n, |d, v| Ok(Field::convert_double(d, v)))?,
+                ColumnReader::ByteArrayColumnReader(r) => texts(r, d, n, Field::convert_byte_array)?,
+                ColumnReader::FixedLenByteArrayColumnReader(_) => {
+                    return Err(ParquetError::General("fixed-length byte arrays are read by row".into()))
+                }
+            });
+        }
+        self.left -= n;
+        Ok(Some(out))
+    }
+}
+
+/// The next `n` cells of column `d` from reader `r` as text (see the
+/// module docs), an empty cell for a null: `convert` makes each value the
+/// field the row API would give.
+fn texts<T: DataType>(
+    r: &mut ColumnReaderImpl<T>,
+    d: &ColumnDescPtr,
+    n: usize,
+    convert: impl Fn(&ColumnDescPtr, T::T) -> Result<Field, ParquetError>,
+) -> Result<Vec<String>, ParquetError> {
+    let nullable = d.max_def_level() > 0;
+    let (mut levels, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut records = 0;
+    while records < n {
+        let (read, _, _) = r.read_records(n - records, nullable.then_some(&mut levels), None, &mut values)?;
+        if read == 0 {
+            return Err(ParquetError::General(format!(
+                "column \"{}\" ends before its row group's rows",
+                d.path().string()
+            )));
+        }
+        records += read;
+    }
+    let mut values = values.into_iter();
+    let cell = |v: Option<T::T>| -> Result<String, ParquetError> {
+        let v = v.ok_or_else(|| {
+            ParquetError::General(format!("column \"{}\" has fewer values than its levels say", d.path().string()))
+        })?;
+        Ok(text(&convert(d, v)?))
+    };
+    if !nullable {
+        return (0..n).map(|_| cell(values.next())).collect();
+    }
+    let max = d.max_def_level();
+    levels.iter().map(|&l| if l == max { cell(values.next()) } else { Ok(String::new()) }).collect()
+}
+
+/// Whether the crate converts column `c`'s values to fields (its row API
+/// stops the program on the others, such as an `INTERVAL`).
+fn convertible(c: &ColumnDescPtr) -> bool {
+    use ConvertedType as C;
+    match c.physical_type() {
+        Physical::BOOLEAN | Physical::INT96 | Physical::FLOAT | Physical::DOUBLE => true,
+        Physical::INT32 => matches!(
+            c.converted_type(),
+            C::INT_8
+                | C::INT_16
+                | C::INT_32
+                | C::NONE
+                | C::UINT_8
+                | C::UINT_16
+                | C::UINT_32
+                | C::DATE
+                | C::TIME_MILLIS
+                | C::DECIMAL
+        ),
+        Physical::INT64 => matches!(
+            c.converted_type(),
+            C::INT_64 | C::NONE | C::UINT_64 | C::TIME_MICROS | C::TIMESTAMP_MILLIS | C::TIMESTAMP_MICROS | C::DECIMAL
+        ),
+        Physical::BYTE_ARRAY => {
+            matches!(c.converted_type(), C::UTF8 | C::ENUM | C::JSON | C::BSON | C::NONE | C::DECIMAL)
+        }
+        Physical::FIXED_LEN_BYTE_ARRAY => matches!(c.converted_type(), C::DECIMAL | C::NONE),
+    }
+}
+
+/// Reads a Parquet file whole into a [`Table`] with a note saying how it was
+/// read. Row numbers in messages count rows from 2 (the first row is row 2,
+/// as the first data row of a CSV file).
 ///
-/// Errors: [`IngestError::Parquet`] for a file the crate cannot read
-/// (damaged, cut off, encrypted), pages in a codec not read here, or no row;
+/// Errors: [`ParquetRows::open`]'s and [`ParquetRows::next_chunk`]'s;
 /// [`IngestError::TooManyCells`] for a table over the memory limit.
 pub fn read_parquet(bytes: Vec<u8>) -> Result<(Dialect, Table), IngestError> {
-    let file_bytes = bytes.len() as u64;
-    let reader =
-        SerializedFileReader::new(bytes::Bytes::from(bytes)).map_err(|e| IngestError::Parquet(e.to_string()))?;
-    let meta = reader.metadata();
-    let schema = meta.file_metadata().schema_descr();
-    let mut codecs: Vec<String> = Vec::new();
-    for rg in meta.row_groups() {
-        for c in rg.columns() {
-            let codec = c.compression();
-            if !supported(codec) {
-                return Err(IngestError::Parquet(format!(
-                    "column \"{}\" is compressed with {}, which segscope does not read (it reads uncompressed, Snappy, gzip and LZ4 Parquet); save the file again with Snappy compression (pandas: df.to_parquet(path, compression=\"snappy\"); polars: df.write_parquet(path, compression=\"snappy\"); DuckDB: COPY ... TO 'file.parquet' (FORMAT parquet, COMPRESSION snappy)) or as CSV",
-                    c.column_path().string(),
-                    codec_name(codec)
-                )));
-            }
-            let name = codec_name(codec);
-            if !codecs.contains(&name) {
-                codecs.push(name);
-            }
-        }
+    let mut rows = ParquetRows::open(bytes)?;
+    super::limits::check_table(rows.file_bytes(), rows.total_rows(), rows.headers().len() as u64, 0)?;
+    let mut t = rows.empty_table();
+    while let Some(chunk) = rows.next_chunk(CHUNK_ROWS)? {
+        t.append(chunk);
     }
-    let rows = meta.file_metadata().num_rows().max(0) as u64;
-    let (mut headers, mut local_times) = (Vec::new(), Vec::new());
-    columns(schema.root_schema(), "", &mut headers, &mut local_times);
-    if rows == 0 {
-        return Err(IngestError::Parquet("it holds no rows".into()));
-    }
-    super::limits::check_table(file_bytes, rows, headers.len() as u64, 0)?;
-    let index: crate::hashing::HashMap<String, usize> = {
-        let mut m = crate::hashing::HashMap::with_hasher(crate::hashing::state());
-        for (i, h) in headers.iter().enumerate() {
-            m.entry(h.clone()).or_insert(i);
-        }
-        m
-    };
-    let iter = reader.get_row_iter(None).map_err(|e| IngestError::Parquet(e.to_string()))?;
-    let mut failed: Option<String> = None;
-    let records = iter.map_while(|row| match row {
-        Ok(row) => {
-            let mut pairs = Vec::with_capacity(index.len());
-            flatten("", &row, &mut pairs);
-            let mut cells: Vec<(usize, String)> =
-                pairs.into_iter().filter_map(|(n, t)| index.get(&n).map(|&c| (c, t))).collect();
-            cells.sort_by_key(|(c, _)| *c);
-            cells.dedup_by_key(|(c, _)| *c);
-            Some(cells)
-        }
-        Err(e) => {
-            failed = Some(e.to_string());
-            None
-        }
-    });
-    let mut t = Table::from_records(headers, records);
-    if let Some(e) = failed {
-        return Err(IngestError::Parquet(format!("after {} rows: {e}", super::thousands(t.n_rows() as u64))));
-    }
-    let mut note = format!(
-        "Read as Parquet: {} rows in {} of {} columns; {} compression.",
-        super::thousands(t.n_rows() as u64),
-        super::count_of(meta.num_row_groups(), "row group", "row groups"),
-        t.n_cols(),
-        codecs.join(", "),
-    );
-    if !local_times.is_empty() {
-        note.push_str(&format!(
-            " Timestamps of {} have no time zone in the file (not adjusted to UTC): read as UTC.",
-            local_times.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    t.source_notes.push(note);
     Ok((Dialect::PARQUET, t))
 }
 

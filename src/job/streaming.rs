@@ -7,6 +7,7 @@ use super::parts::{header_parser, PARTS_NOTE};
 use super::{MappingEdit, PartResult, PartSpec, Request, TableSummary};
 use crate::features::{FeatureBuilder, FeatureError, FeatureTable};
 use crate::ingest::limits;
+use crate::ingest::parquet::{self, ParquetRows};
 use crate::ingest::roles::{detect_mapping_with_unique, is_row_index, MAX_FEATURE_COLUMNS};
 use crate::ingest::{
     is_missing, parse_number, DataKind, Dialect, IngestError, Mapping, RaggedRows, Role, Table, TableReader,
@@ -77,6 +78,19 @@ pub struct Streaming {
     max_memory: u64,
     /// The file was refused once its columns were decided (too large for memory).
     refused: Option<IngestError>,
+    /// A Parquet file being decoded ([`Streaming::finish`]): its rows and
+    /// file size, and the rows held whole when the mapping needs every row.
+    parquet: Option<ParquetState>,
+    /// Rows of a Parquet file decoded at a time ([`parquet::CHUNK_ROWS`]).
+    parquet_chunk_rows: usize,
+}
+
+/// What [`Streaming`] keeps while it decodes a Parquet file's rows.
+struct ParquetState {
+    rows_total: u64,
+    rows_read: u64,
+    file_bytes: u64,
+    held: Option<Table>,
 }
 
 // One value per file read: the variants' sizes do not matter.
@@ -215,6 +229,8 @@ impl Streaming {
             merged_part: false,
             max_memory: 0,
             refused: None,
+            parquet: None,
+            parquet_chunk_rows: parquet::CHUNK_ROWS,
         }
     }
 
@@ -226,6 +242,13 @@ impl Streaming {
     pub fn memory_limit(mut self, bytes: u64) -> Self {
         self.max_memory = bytes;
         self.reader = self.reader.memory_limit(bytes);
+        self
+    }
+
+    /// Sets how many rows of a Parquet file are decoded at a time
+    /// ([`parquet::CHUNK_ROWS`] by default; tests lower it).
+    pub fn parquet_chunk_rows(mut self, rows: usize) -> Self {
+        self.parquet_chunk_rows = rows.max(1);
         self
     }
 
@@ -249,6 +272,13 @@ impl Streaming {
             return;
         }
         let Some(chunk) = self.reader.take_rows() else { return };
+        self.accept(chunk);
+    }
+
+    /// Takes a chunk of rows: into the head until the columns are decided,
+    /// then into the features (or, once the file is read whole, into the
+    /// table held for a Parquet file; the reader holds a text file's).
+    fn accept(&mut self, chunk: Table) {
         self.push_pending();
         match &mut self.state {
             State::Stream { builder, checks, .. } => push_checked(builder, checks, &mut self.rows, &chunk),
@@ -266,7 +296,36 @@ impl Streaming {
                     self.state = State::Head(Some(head));
                 }
             }
-            State::Whole => {}
+            State::Whole => {
+                if let Some(p) = &mut self.parquet {
+                    p.held = Some(append(p.held.take(), chunk));
+                }
+            }
+        }
+    }
+
+    /// The share of the file read so far, if known: of a Parquet file's rows
+    /// while they are decoded, else of a plain text file's bytes.
+    fn fraction_read(&self) -> Option<f64> {
+        match &self.parquet {
+            Some(p) => Some(p.rows_read as f64 / p.rows_total.max(1) as f64),
+            None => self.reader.fraction_read(),
+        }
+    }
+
+    /// Gives back the rows taken so far, to be read whole: to the reader,
+    /// or held here for a Parquet file, checked against the memory limit
+    /// for all the file's rows.
+    fn put_back(&mut self, all: Table) {
+        match &mut self.parquet {
+            Some(p) => {
+                let cols = all.n_cols() as u64;
+                if let Err(e) = limits::check_table(p.file_bytes, p.rows_total, cols, self.max_memory) {
+                    self.refused = Some(e);
+                }
+                p.held = Some(all);
+            }
+            None => self.reader.put_back(all),
         }
     }
 
@@ -281,7 +340,7 @@ impl Streaming {
         let (rows, cols) = (head.n_rows().max(1) as f64, head.n_cols() as u64);
         let offsets = head.n_rows() * head.n_cols() * std::mem::size_of::<usize>();
         let held = head.heap_bytes().saturating_sub(offsets) as f64;
-        let f = self.reader.fraction_read().filter(|f| *f > 0.0).map_or(1.0, |f| f.min(1.0));
+        let f = self.fraction_read().filter(|f| *f > 0.0).map_or(1.0, |f| f.min(1.0));
         let will_hold = (rows / f).min((self.head_rows as f64).max(rows));
         let text = held * will_hold / rows;
         limits::check_table(text as u64, will_hold.ceil() as u64, cols, self.max_memory)
@@ -313,7 +372,7 @@ impl Streaming {
         let Some(mut builder) = builder else {
             let mut all = head;
             all.append(rest);
-            self.reader.put_back(all);
+            self.put_back(all);
             self.state = State::Whole;
             return;
         };
@@ -342,7 +401,7 @@ impl Streaming {
             hasher: crate::hashing::quality_state(),
         };
         let seen = head.n_rows() + rest.n_rows();
-        let fraction = self.reader.fraction_read().filter(|f| *f > 0.0).map(|f| f.min(1.0));
+        let fraction = self.fraction_read().filter(|f| *f > 0.0).map(|f| f.min(1.0));
         if m.kind == DataKind::CustomerTable {
             // Refused before the rest is read if its features would not fit (rows estimated from the size).
             let rows = fraction.map_or(seen as f64, |f| seen as f64 / f).ceil() as u64;
@@ -428,8 +487,26 @@ impl Streaming {
 
     /// Ends the file.
     ///
-    /// Errors: the reader's ([`TableReader::finish`]).
-    pub fn finish(mut self) -> Result<Streamed, IngestError> {
+    /// Errors: the reader's ([`TableReader::finish`]), or, for a Parquet
+    /// file, [`Streaming::finish_with_progress`]'s.
+    pub fn finish(self) -> Result<Streamed, IngestError> {
+        self.finish_with_progress(&mut |_, _| {})
+    }
+
+    /// Ends the file, as [`Streaming::finish`]. A Parquet file is held
+    /// whole as it is fed (its metadata is at its end) and its rows are
+    /// decoded here, a chunk at a time, through the same head, detection,
+    /// checks and features as a text file's rows: `progress(rows decoded,
+    /// rows in the file)` after each chunk.
+    ///
+    /// Errors: the reader's ([`TableReader::finish`]); for a Parquet file,
+    /// [`ParquetRows::open`]'s and [`ParquetRows::next_chunk`]'s, or
+    /// [`IngestError::TooManyCells`] if its rows must be held whole and
+    /// would not fit in memory.
+    pub fn finish_with_progress(mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Streamed, IngestError> {
+        if let Some(bytes) = self.reader.take_parquet() {
+            return self.finish_parquet(bytes, progress);
+        }
         self.push_pending();
         let Streaming { mut reader, state, rows, merged_part, .. } = self;
         match state {
@@ -454,6 +531,53 @@ impl Streaming {
                 }
                 let (dialect, table) = reader.finish()?;
                 Ok(Streamed::Table { dialect, table })
+            }
+        }
+    }
+}
+
+impl Streaming {
+    /// [`Streaming::finish_with_progress`] for a Parquet file's `bytes`.
+    fn finish_parquet(mut self, bytes: Vec<u8>, progress: &mut dyn FnMut(u64, u64)) -> Result<Streamed, IngestError> {
+        let mut rows = ParquetRows::open(bytes)?;
+        self.parquet = Some(ParquetState {
+            rows_total: rows.total_rows(),
+            rows_read: 0,
+            file_bytes: rows.file_bytes(),
+            held: None,
+        });
+        while let Some(chunk) = rows.next_chunk(self.parquet_chunk_rows)? {
+            if let Some(p) = &mut self.parquet {
+                p.rows_read += chunk.n_rows() as u64;
+            }
+            self.accept(chunk);
+            if let Some(e) = self.refused.take() {
+                return Err(e);
+            }
+            progress(rows.rows_read(), rows.total_rows());
+        }
+        self.push_pending();
+        let held = self.parquet.take().and_then(|p| p.held);
+        let with_note = |mut t: Table| {
+            t.source_notes.push(rows.note().to_string());
+            t
+        };
+        match self.state {
+            State::Stream { mapping, builder, checks, .. } => {
+                if let Some(why) = checks.broken {
+                    return Ok(Streamed::ReadAgain { why });
+                }
+                let mut summary = TableSummary::of(&rows.empty_table(), Dialect::PARQUET);
+                summary.n_rows = self.rows;
+                Ok(Streamed::Features { summary, mapping, ft: builder.finish() })
+            }
+            State::Head(head) => {
+                let table = head.map_or_else(|| rows.empty_table(), with_note);
+                Ok(Streamed::Table { dialect: Dialect::PARQUET, table })
+            }
+            State::Whole => {
+                let table = held.map_or_else(|| rows.empty_table(), with_note);
+                Ok(Streamed::Table { dialect: Dialect::PARQUET, table })
             }
         }
     }
@@ -485,19 +609,58 @@ mod tests {
     }
 
     #[test]
-    fn a_workbook_or_parquet_file_large_enough_to_stream_is_read_whole_as_its_table() {
+    fn a_workbook_large_enough_to_stream_is_read_whole_as_its_table() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        for (file, sheet) in [("binance_spot.xlsx", Some("Plain")), ("binance_spot.parquet", None)] {
-            let bytes = std::fs::read(dir.join(file)).unwrap();
-            let mut req = request(None, vec![]);
-            req.sheet = sheet.map(str::to_string);
-            let Streamed::Table { dialect, table } = stream(&bytes, &req, 4096, 100) else {
-                panic!("{file}: a workbook or Parquet file has no rows before its end: read whole");
-            };
-            assert!(dialect.is_workbook() || dialect.is_parquet(), "{file}");
-            assert_eq!(table.n_rows(), 1500, "{file}");
-            assert_eq!(table.sheet.as_deref(), sheet);
-        }
+        let bytes = std::fs::read(dir.join("binance_spot.xlsx")).unwrap();
+        let mut req = request(None, vec![]);
+        req.sheet = Some("Plain".into());
+        let Streamed::Table { dialect, table } = stream(&bytes, &req, 4096, 100) else {
+            panic!("a workbook has no rows before its end: read whole");
+        };
+        assert!(dialect.is_workbook());
+        assert_eq!(table.n_rows(), 1500);
+        assert_eq!(table.sheet.as_deref(), Some("Plain"));
+    }
+
+    #[test]
+    fn a_parquet_file_streams_into_the_features_of_its_whole_table_row_group_by_row_group() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        // Three row groups of 500 rows, decoded 200 rows at a time (a chunk ends with its row group).
+        let bytes = std::fs::read(dir.join("binance_spot.parquet")).unwrap();
+        let (_, whole) = crate::ingest::parquet::read_parquet(bytes.clone()).unwrap();
+        let parquet_stream = |req: &Request| {
+            let mut s = Streaming::new(req, bytes.len() as u64, 300).parquet_chunk_rows(200);
+            for c in bytes.chunks(4096) {
+                s.feed(c).unwrap();
+            }
+            let mut seen = Vec::new();
+            let out = s.finish_with_progress(&mut |done, total| seen.push((done, total))).unwrap();
+            (out, seen)
+        };
+        let (out, seen) = parquet_stream(&request(None, vec![]));
+        assert_eq!(seen, [200, 400, 500, 700, 900, 1000, 1200, 1400, 1500].map(|d| (d, 1500)));
+        let Streamed::Features { summary, mapping, ft } = out else { panic!("{}", describe(out)) };
+        assert!(summary.dialect.is_parquet());
+        assert_eq!((summary.n_rows, &summary.headers), (1500, &whole.headers));
+        assert!(summary.source_notes.iter().any(|n| n.starts_with("Read as Parquet: 1,500 rows in 3 row groups")));
+        assert!(mapping.notes.iter().any(|n| n.contains("first 300 rows")), "{:?}", mapping.notes);
+        let expected = extract_with_progress(&whole, &mapping, &mut |_, _| {}).unwrap();
+        assert_same_features(&ft.unwrap(), &expected);
+        // A mapping the features cannot use (no account) holds every row, as a whole read does.
+        let req = request(Some(detect_mapping(&whole)), vec![MappingEdit::Role(Role::Account, None)]);
+        let Streamed::Table { dialect, table } = parquet_stream(&req).0 else { panic!("not whole") };
+        assert!(dialect.is_parquet());
+        assert_eq!((table.n_rows(), table.record_no(1499)), (1500, 1501));
+        assert!((0..1500).step_by(97).all(|r| (0..table.n_cols()).all(|c| table.cell(r, c) == whole.cell(r, c))));
+        assert_eq!(table.source_notes, whole.source_notes);
+        // A file shorter than the head is its table.
+        let (out, _) = {
+            let mut s = Streaming::new(&request(None, vec![]), bytes.len() as u64, 5000).parquet_chunk_rows(200);
+            s.feed(&bytes).unwrap();
+            (s.finish().unwrap(), ())
+        };
+        let Streamed::Table { table, .. } = out else { panic!("not whole") };
+        assert_eq!((table.n_rows(), &table.source_notes), (1500, &whole.source_notes));
     }
 
     #[test]

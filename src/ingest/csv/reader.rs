@@ -247,6 +247,17 @@ impl TableReader {
         self.decoder.is_plain()
     }
 
+    /// The bytes of a Parquet file fed so far, moved out, so that its rows
+    /// can be decoded a chunk at a time ([`crate::ingest::parquet::ParquetRows`])
+    /// rather than whole by [`TableReader::finish`]; `None` for any other file.
+    pub fn take_parquet(&mut self) -> Option<Vec<u8>> {
+        if !self.parquet {
+            return None;
+        }
+        self.parquet = false;
+        self.workbook.take()
+    }
+
     /// The rows parsed so far, moved out (see [`StreamParser::take_rows`]);
     /// `None` while the dialect is still being detected (the first
     /// [`SNIFF_BYTES`] of text are held until then) or the header row is

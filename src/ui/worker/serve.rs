@@ -161,17 +161,26 @@ async fn read_file(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Resul
     Ok(read)
 }
 
-/// [`read_file`]'s reading: whole or streamed by the file's size.
+/// [`read_file`]'s reading: whole or streamed, by the file's size (and any Parquet file streamed).
 async fn read_by_size(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Result<Read, IngestError> {
     let (job, total) = (req.job, blob.size());
-    if total <= job::STREAM_ABOVE as f64 {
+    // Parquet is compressed: a file well under the size limit can hold a million rows.
+    // Its rows are streamed into the features whatever its size (one with no more
+    // rows than detection looks at still makes its table).
+    let parquet = crate::ingest::parquet::looks_like_parquet(&browser::read_slice(blob, 0.0, total.min(4.0)).await?);
+    if total <= job::STREAM_ABOVE as f64 && !parquet {
         return read_whole(req, blob, post).await.map(|(d, t)| Read::Table(d, t));
     }
     let stage = Stage::ReadFeatures;
     let progress = |done| post(Response::Progress { job, stage, step: String::new(), done, total });
     progress(0.0);
     let s = read_streamed(req, blob, &progress).await?;
-    Ok(match s.finish()? {
+    // A Parquet file's bytes are held as read (fast); its rows are decoded into the features at the end.
+    let mut decoded = |rows: u64, of: u64| {
+        let (stage, done, total) = (Stage::Features, rows as f64, of as f64);
+        post(Response::Progress { job, stage, step: String::new(), done, total })
+    };
+    Ok(match s.finish_with_progress(&mut decoded)? {
         Streamed::Features { summary, mapping, ft } => Read::Features(summary, mapping, ft),
         Streamed::Table { dialect, table } => Read::Table(dialect, table),
         Streamed::ReadAgain { why } => {
@@ -211,7 +220,8 @@ async fn read_streamed(req: &Request, blob: &Blob, progress: &dyn Fn(f64)) -> Re
     let header = if may_split { browser::first_line(blob).await? } else { Vec::new() };
     // Started now, so that it is ready when the columns are decided; ended unused if the file
     // cannot be read in parts (a customer table, say).
-    let helper = if may_split && !header.is_empty() { Helper::spawn().ok() } else { None };
+    let parquet = crate::ingest::parquet::looks_like_parquet(&header);
+    let helper = if may_split && !header.is_empty() && !parquet { Helper::spawn().ok() } else { None };
     let helper_done = || helper.as_ref().map_or(0.0, |h| h.done());
     // The bar never goes back (after a failed part, this worker reads what the helper had read).
     let shown = std::cell::Cell::new(0.0f64);
