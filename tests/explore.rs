@@ -8,7 +8,9 @@ use segscope::export::{assignments_csv, selection_csv};
 use segscope::features::{extract, FeatureTable};
 use segscope::ingest::{detect_mapping, parse_bytes};
 use segscope::job::Settings;
-use segscope::view_model::explore::{accounts_in_box, biplot_arrows, selected_rows, Axes, ColourScale, SortKey};
+use segscope::view_model::explore::{
+    accounts_in_box, biplot_arrows, scatter_description, selected_rows, step_in_view, Axes, ColourScale, SortKey,
+};
 
 fn sample() -> (FeatureTable, Segmentation) {
     let (_, t) = parse_bytes(segscope::sample::sample_csv().as_bytes()).unwrap();
@@ -195,4 +197,79 @@ fn biplot_arrows_share_one_scale_and_the_longest_reaches_80_percent_of_the_room(
     }
     assert!(arrows.windows(2).all(|w| w[0].1.hypot(w[0].2) >= w[1].1.hypot(w[1].2)), "longest first");
     assert!(biplot_arrows(&seg, Axes { x: 0, y: 40 }, -1.0..1.0, -1.0..1.0, 4).is_empty());
+}
+
+#[test]
+fn the_scatter_text_alternative_gives_each_segment_its_size_and_centre() {
+    let (_, seg) = sample();
+    let names: Vec<String> = seg.profiles.iter().map(|p| p.name.clone()).collect();
+    let text = scatter_description(&seg, Axes { x: 2, y: 0 }, &names, None);
+    let evr = |c: usize| seg.pca.explained_variance_ratio[c] * 100.0;
+    assert!(text.starts_with(&format!(
+        "PCA scatter plot of {} accounts, PC3 ({:.1}% of variance) across, PC1 ({:.1}%) up.",
+        seg.segments.len(),
+        evr(2),
+        evr(0)
+    )));
+    for p in &seg.profiles {
+        // The centre is the mean of the segment's coordinates on the axes shown.
+        let rows: Vec<usize> = (0..seg.segments.len()).filter(|&i| seg.segments[i] == p.id).collect();
+        let mean = |c: usize| rows.iter().map(|&i| seg.projection[[i, c]]).sum::<f64>() / rows.len() as f64;
+        let part = format!(
+            "Segment {} · {}: {} accounts ({:.1}%), centred at PC3 {:.2}, PC1 {:.2}.",
+            p.id,
+            p.name,
+            p.size,
+            p.share * 100.0,
+            mean(2),
+            mean(0)
+        );
+        assert!(text.contains(&part), "{part} not in {text}");
+    }
+    assert!(!text.contains("Zoomed"));
+    // Zoomed to the right half of PC3: the count in view is the box's.
+    let (lo, hi) = seg.projection.column(2).iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    let (ylo, yhi) = seg.projection.column(0).iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    let x = ((lo + hi) / 2.0, hi);
+    let inside = accounts_in_box(&seg.projection, Axes { x: 2, y: 0 }, x, (ylo, yhi)).len();
+    assert!(inside > 0 && inside < seg.segments.len());
+    let zoomed = scatter_description(&seg, Axes { x: 2, y: 0 }, &names, Some((x, (ylo, yhi))));
+    assert!(zoomed.ends_with(&format!(
+        " Zoomed: {inside} of {} accounts in view, PC3 {:.2} to {:.2}, PC1 {ylo:.2} to {yhi:.2}.",
+        seg.segments.len(),
+        x.0,
+        x.1
+    )));
+}
+
+#[test]
+fn the_keyboard_cursor_visits_every_point_in_view_left_to_right_and_wraps() {
+    let (_, seg) = sample();
+    let axes = Axes::default();
+    let p = &seg.projection;
+    let x = (-1.0, 2.0);
+    let y = (-1.5, 1.5);
+    let inside = accounts_in_box(p, axes, x, y);
+    assert!(inside.len() > 10 && inside.len() < p.nrows());
+    // Forward from nothing: the leftmost; then every account in view once, in x order.
+    let mut seen = Vec::new();
+    let mut cur = None;
+    for n in 0..inside.len() {
+        let (i, at, count) = step_in_view(p, axes, x, y, cur, 1).unwrap();
+        assert_eq!((at, count), (n, inside.len()));
+        if let Some(&last) = seen.last() {
+            assert!(p[[i, 0]] >= p[[last, 0]], "left to right");
+        }
+        seen.push(i);
+        cur = Some(i);
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(sorted, inside, "each account in view once");
+    // One more step wraps to the first; a step back from the first is the last.
+    assert_eq!(step_in_view(p, axes, x, y, cur, 1).unwrap().0, seen[0]);
+    assert_eq!(step_in_view(p, axes, x, y, Some(seen[0]), -1).unwrap().0, *seen.last().unwrap());
+    // Backward from nothing: the rightmost. An empty view: none.
+    assert_eq!(step_in_view(p, axes, x, y, None, -1).unwrap().0, *seen.last().unwrap());
+    assert_eq!(step_in_view(p, axes, (100.0, 101.0), y, None, 1), None);
 }

@@ -108,6 +108,16 @@ impl Frame {
         (v.x.start + fx * (v.x.end - v.x.start), v.y.end - fy * (v.y.end - v.y.start))
     }
 
+    /// The canvas pixel of data point `(x, y)` (the plotted components'
+    /// units): the inverse of [`Frame::data_at`].
+    pub fn pixel_of(&self, x: f64, y: f64) -> (f64, f64) {
+        let v = &self.view;
+        (
+            self.left as f64 + (x - v.x.start) / (v.x.end - v.x.start) * self.width as f64,
+            self.top as f64 + (v.y.end - y) / (v.y.end - v.y.start) * self.height as f64,
+        )
+    }
+
     /// Fractions of the plotting area's width and height at canvas pixel `(x, y)`.
     pub fn fraction(&self, x: f64, y: f64) -> (f64, f64) {
         ((x - self.left as f64) / self.width as f64, (y - self.top as f64) / self.height as f64)

@@ -12,8 +12,8 @@ use crate::export::svg::{scatter_svg, ScatterSvg};
 use crate::features::FeatureTable;
 use crate::view_model::display::escaped_short;
 use crate::view_model::explore::{
-    accounts_in_box, axis_value, biplot_arrows, parse_axis, Axes, ColourBy, ColourScale, Colouring, PlotChoice,
-    Selection,
+    accounts_in_box, axis_value, biplot_arrows, parse_axis, scatter_description, step_in_view, Axes, ColourBy,
+    ColourScale, Colouring, PlotChoice, Selection,
 };
 use crate::view_model::fmt_num;
 use crate::view_model::ResultView;
@@ -47,6 +47,10 @@ pub fn ScatterPlot() -> impl IntoView {
     let drawing = RwSignal::new(None::<(f64, f64, f64, f64)>);
     let box_mode = RwSignal::new(false);
     let hover = RwSignal::new(None::<(u64, usize, f64, f64)>);
+    // The keyboard cursor (keys n and p): the account it is on, of result `job`.
+    let cursor = RwSignal::new(None::<(u64, usize)>);
+    // What the polite live region announces: the cursor's point, or the view after a key zooms or pans.
+    let announce = RwSignal::new(String::new());
     let canvas_ref = NodeRef::<html::Canvas>::new();
     let job = move || result.with_untracked(|r| r.as_ref().map(|r| r.job));
     let axes_of = move |r: &ResultView| plot.with(|p| p.axes.within(r.seg.projection.ncols()));
@@ -127,6 +131,51 @@ pub fn ScatterPlot() -> impl IntoView {
         // Proportional to the scroll (a mouse notch is about 100; trackpads send many small steps).
         zoom_at((-ev.delta_y() * 0.002).exp().clamp(0.5, 2.0), fx, fy);
     };
+    // Keys n and p: the cursor to the next or previous account in view (left
+    // to right), its Point details shown there and announced.
+    let step_cursor = move |step: isize| {
+        let (Some(r), Some((v, _)), Some(canvas)) =
+            (result.get_untracked(), current_view(), canvas_ref.get_untracked())
+        else {
+            return;
+        };
+        let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
+        let current = cursor.get_untracked().filter(|(j, _)| *j == r.job).map(|(_, i)| i);
+        let Some((i, at, count)) =
+            step_in_view(&r.seg.projection, axes, (v.x.start, v.x.end), (v.y.start, v.y.end), current, step)
+        else {
+            announce.set("No account in view.".into());
+            return;
+        };
+        let (px, py) = (r.seg.projection[[i, axes.x]], r.seg.projection[[i, axes.y]]);
+        let Some((cx, cy)) = frame.with_value(|f| f.as_ref().map(|f| f.pixel_of(px, py))) else { return };
+        let scale = canvas.width() as f64 / (canvas.client_width().max(1) as f64);
+        cursor.set(Some((r.job, i)));
+        hover.set(Some((r.job, i, cx / scale, cy / scale)));
+        let s = r.seg.segments.get(i).copied().unwrap_or(0);
+        let segment = match s {
+            0 => "noise".to_string(),
+            s => match state.names.with_untracked(|n| n.get(s - 1).cloned().unwrap_or_default()) {
+                name if name.is_empty() => format!("segment {s}"),
+                name => format!("segment {s} · {name}"),
+            },
+        };
+        let id = r.ft.ids.get(i).map(|id| id.to_string()).unwrap_or_default();
+        announce.set(format!(
+            "{id}, {segment}, PC{} {px:.2}, PC{} {py:.2}: point {} of {count} in view.",
+            axes.x + 1,
+            axes.y + 1,
+            at + 1
+        ));
+    };
+    // After a key zooms or pans: how many accounts the view holds, announced.
+    let announce_view = move || {
+        if let (Some(r), Some((v, _))) = (result.get_untracked(), current_view()) {
+            let axes = plot.with_untracked(|p| p.axes.within(r.seg.projection.ncols()));
+            let inside = accounts_in_box(&r.seg.projection, axes, (v.x.start, v.x.end), (v.y.start, v.y.end)).len();
+            announce.set(format!("{inside} of {} accounts in view.", r.seg.projection.nrows()));
+        }
+    };
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         let step = 0.1;
         match ev.key().as_str() {
@@ -137,8 +186,19 @@ pub fn ScatterPlot() -> impl IntoView {
             "+" | "=" => zoom_at(1.5, 0.5, 0.5),
             "-" | "_" => zoom_at(1.0 / 1.5, 0.5, 0.5),
             "0" | "Home" => view.set(None),
+            "n" | "N" | "p" | "P" => {
+                step_cursor(if ev.key().eq_ignore_ascii_case("n") { 1 } else { -1 });
+                ev.prevent_default();
+                return;
+            }
+            "Escape" => {
+                hover.set(None);
+                cursor.set(None);
+                return;
+            }
             _ => return,
         }
+        announce_view();
         ev.prevent_default();
     };
     let on_mousedown = move |ev: web_sys::MouseEvent| {
@@ -172,6 +232,7 @@ pub fn ScatterPlot() -> impl IntoView {
             return;
         }
         let hit = frame.with_value(|f| f.as_ref().and_then(|f| f.hit(x as i32, y as i32)));
+        cursor.set(None);
         hover.set(hit.zip(job()).map(|(i, j)| (j, i, ev.offset_x() as f64, ev.offset_y() as f64)));
     };
     // Selects the accounts inside x and y ranges (data units, either order) on the axes shown.
@@ -270,7 +331,7 @@ pub fn ScatterPlot() -> impl IntoView {
             {move || result.get().map(|r| view! { <PlotControls ft=r.ft.clone() seg=r.seg.clone()/> })}
             <div class="canvas-wrap">
                 <canvas node_ref=canvas_ref aria-label="PCA scatter plot" role="img" width="760" height="500" tabindex="0"
-                    aria-describedby="scatter-keys"
+                    aria-describedby="scatter-summary scatter-keys"
                     class:boxing=move || box_mode.get()
                     on:wheel=on_wheel on:keydown=on_keydown on:mousedown=on_mousedown on:mousemove=on_mousemove
                     on:mouseup=on_mouseup
@@ -280,6 +341,10 @@ pub fn ScatterPlot() -> impl IntoView {
                     <div class="box-select" aria-hidden="true"
                         style:left=format!("{}px", x0.min(x1)) style:top=format!("{}px", y0.min(y1))
                         style:width=format!("{}px", (x1 - x0).abs()) style:height=format!("{}px", (y1 - y0).abs())></div>
+                })}
+                // The keyboard cursor's point, ringed.
+                {move || hovered().filter(|(i, ..)| cursor.get().is_some_and(|(_, c)| c == *i)).map(|(_, x, y, _)| view! {
+                    <div class="point-ring" aria-hidden="true" style:left=format!("{}px", x - 7.0) style:top=format!("{}px", y - 7.0)></div>
                 })}
                 {move || hovered().map(|(i, x, y, r)| {
                     // Flip to the pointer's left (or above) near the plot's right (or bottom) edge.
@@ -303,7 +368,15 @@ pub fn ScatterPlot() -> impl IntoView {
                 <button class="secondary" on:click=move |_| select_view()>"Select accounts in view"</button>
                 <button class="secondary" on:click=move |_| download(false)>"Download scatter PNG"</button>
                 <button class="secondary" on:click=move |_| download(true)>"Download scatter SVG"</button>
-                <span class="hint" id="scatter-keys">"Click the plot (or Tab to it), then scroll or press + and - to zoom, arrow keys or drag to pan, 0 or double-click to reset; Ctrl+scroll zooms without focus. Shift-drag, or Box select then drag, lists the accounts in a box; Select accounts in view lists those in the view (zoom and pan to it first). Hover a point for its account."</span>
+                <span class="hint" id="scatter-keys">"Click the plot (or Tab to it), then scroll or press + and - to zoom, arrow keys or drag to pan, 0 or double-click to reset; Ctrl+scroll zooms without focus. Shift-drag, or Box select then drag, lists the accounts in a box; Select accounts in view lists those in the view (zoom and pan to it first). Hover a point for its account, or press n and p to step through the points in view from left to right (Escape hides the details)."</span>
+                // The plot's text alternative (the canvas's description) and what keys change, for screen readers.
+                <p class="visually-hidden" id="scatter-summary">{move || {
+                    let r = result.get()?;
+                    let axes = axes_of(&r);
+                    let zoomed = view_of(r.job, axes).map(|v| ((v.x.start, v.x.end), (v.y.start, v.y.end)));
+                    Some(state.names.with(|n| scatter_description(&r.seg, axes, n, zoomed)))
+                }}</p>
+                <p class="visually-hidden" role="status" aria-label="Plot announcements">{move || announce.get()}</p>
             </div>
             {move || result.get().map(|r| view! { <Legend ft=r.ft.clone() seg=r.seg.clone() job=r.job/><Loadings ft=r.ft.clone() seg=r.seg.clone()/> })}
         </div>

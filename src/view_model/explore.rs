@@ -415,3 +415,100 @@ mod tests {
         assert_eq!(viridis(-3.0), viridis(0.0));
     }
 }
+
+/// The scatter's text alternative, read by screen readers with the plot
+/// (the canvas's `aria-describedby`): what is plotted, then each segment's
+/// size, share and centre on the plotted components (the mean of its
+/// accounts' coordinates), then noise. `names[s - 1]` is segment `s`'s name
+/// (empty: none). With `view` (the x and y ranges shown, data units) when
+/// zoomed, it ends with how many accounts the view holds.
+///
+/// Example: `PCA scatter plot of 600 accounts, PC1 (31.2% of variance)
+/// across, PC2 (18.0%) up. Segment 1 · Scalpers: 180 accounts (30.0%),
+/// centred at PC1 1.52, PC2 -0.31. ...`
+pub fn scatter_description(
+    seg: &Segmentation,
+    axes: Axes,
+    names: &[String],
+    view: Option<((f64, f64), (f64, f64))>,
+) -> String {
+    let p = &seg.projection;
+    let axes = axes.within(p.ncols());
+    let n = seg.segments.len().min(p.nrows());
+    let evr = |c: usize| seg.pca.explained_variance_ratio.get(c).copied().unwrap_or(0.0) * 100.0;
+    let mut out = format!(
+        "PCA scatter plot of {n} accounts, PC{} ({:.1}% of variance) across, PC{} ({:.1}%) up.",
+        axes.x + 1,
+        evr(axes.x),
+        axes.y + 1,
+        evr(axes.y)
+    );
+    // Sums of each segment's coordinates (index = segment number; 0 = noise).
+    let mut sums = vec![(0.0, 0.0, 0usize); seg.profiles.iter().map(|p| p.id).max().unwrap_or(0) + 1];
+    for i in 0..n {
+        if let Some(s) = sums.get_mut(seg.segments[i]) {
+            *s = (s.0 + p[[i, axes.x]], s.1 + p[[i, axes.y]], s.2 + 1);
+        }
+    }
+    for prof in &seg.profiles {
+        let (sx, sy, c) = sums[prof.id];
+        let name = names.get(prof.id - 1).filter(|s| !s.is_empty()).map(|s| format!(" · {s}")).unwrap_or_default();
+        out.push_str(&format!(" Segment {}{name}: {} accounts ({:.1}%)", prof.id, prof.size, prof.share * 100.0));
+        if c > 0 {
+            let (cx, cy) = (sx / c as f64, sy / c as f64);
+            out.push_str(&format!(", centred at PC{} {cx:.2}, PC{} {cy:.2}", axes.x + 1, axes.y + 1));
+        }
+        out.push('.');
+    }
+    if seg.noise > 0 {
+        out.push_str(&format!(" Noise: {} accounts.", seg.noise));
+    }
+    if let Some((x, y)) = view {
+        let inside = accounts_in_box(p, axes, x, y).len();
+        out.push_str(&format!(
+            " Zoomed: {inside} of {n} accounts in view, PC{} {:.2} to {:.2}, PC{} {:.2} to {:.2}.",
+            axes.x + 1,
+            x.0,
+            x.1,
+            axes.y + 1,
+            y.0,
+            y.1
+        ));
+    }
+    out
+}
+
+/// The account `step` places after `current` (before it for a negative
+/// `step`) among those inside the view `x` by `y` (data units), ordered
+/// left to right on `axes` (then bottom to top, then by row): the order the
+/// scatter's keyboard cursor visits points in (keys `n` and `p`). From no
+/// current account (or one outside the view) a forward step starts at the
+/// leftmost and a backward one at the rightmost; the order wraps round.
+/// Returns the account (row index) and its place (0-based) among the
+/// `count` in view; `None` when the view holds no account.
+pub fn step_in_view(
+    projection: &Array2<f64>,
+    axes: Axes,
+    x: (f64, f64),
+    y: (f64, f64),
+    current: Option<usize>,
+    step: isize,
+) -> Option<(usize, usize, usize)> {
+    let axes = axes.within(projection.ncols());
+    let mut rows = accounts_in_box(projection, axes, x, y);
+    if rows.is_empty() {
+        return None;
+    }
+    let key = |i: usize| (projection[[i, axes.x]], projection[[i, axes.y]]);
+    rows.sort_by(|&a, &b| {
+        let ((ax, ay), (bx, by)) = (key(a), key(b));
+        ax.total_cmp(&bx).then(ay.total_cmp(&by)).then(a.cmp(&b))
+    });
+    let n = rows.len() as isize;
+    let at = match current.and_then(|c| rows.iter().position(|&r| r == c)) {
+        Some(pos) => (pos as isize + step).rem_euclid(n),
+        None if step >= 0 => 0,
+        None => n - 1,
+    } as usize;
+    Some((rows[at], at, rows.len()))
+}

@@ -690,12 +690,38 @@ async function axeViolations(page) {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
-test('accessibility: axe-core finds no serious or critical violation on the empty page, a trades result (Risk included), a customer table and in the dark colour scheme', async () => {
+// Presses Tab until focus has gone round the frame's document twice over
+// and returns the visible, enabled controls (buttons, inputs, selects,
+// links, summaries, anything with tabindex >= 0) that focus never reached,
+// and how many there are.
+async function unreachableByTab(page) {
+  const total = await page.evaluate(() => {
+    const sel = 'button, input, select, textarea, a[href], summary, [tabindex]';
+    const all = [...document.querySelectorAll(sel)].filter((e) => !e.disabled && e.tabIndex >= 0 && e.getClientRects().length > 0
+      && !e.closest('[inert], [aria-hidden="true"]') && getComputedStyle(e).visibility !== 'hidden');
+    all.forEach((e, i) => { e.dataset.kb = String(i); });
+    window.__kbSeen = new Set();
+    document.addEventListener('focusin', (ev) => { if (ev.target.dataset?.kb) window.__kbSeen.add(ev.target.dataset.kb); });
+    document.activeElement?.blur();
+    return all.length;
+  });
+  for (let n = 0; n < total + 40; n++) await page.keyboard.press('Tab');
+  const missing = await page.evaluate(() => [...document.querySelectorAll('[data-kb]')].filter((e) => !window.__kbSeen.has(e.dataset.kb))
+    .map((e) => `${e.tagName.toLowerCase()} ${e.getAttribute('aria-label') ?? e.textContent.trim().slice(0, 40)}`));
+  return { total, missing };
+}
+
+test('accessibility: axe-core finds no serious or critical violation on the empty page, a trades result (Risk included), a customer table and in the dark colour scheme; Tab reaches every control', async () => {
   const { page, log, context } = await openApp();
   assert.deepEqual(await axeViolations(page), [], 'the page before a file');
   await page.getByRole('button', { name: 'Load sample' }).click();
   await expectResult(page, 'sample');
   assert.deepEqual(await axeViolations(page), [], 'the sample\'s result, every panel open');
+  // Every control of the result, every panel open, is reached by Tab alone.
+  const { total, missing } = await unreachableByTab(page);
+  assert.ok(total > 100, `${total} visible controls`);
+  assert.deepEqual(missing, [], `of ${total} visible controls, those Tab never reached`);
+  console.log(`# Tab reached every one of the sample result's ${total} visible controls`);
   const customers = 'customer_id,spend,visits,tenure\n' + Array.from({ length: 300 }, (_, i) => `C${i},${(i * 37) % 1000},${(i % 9) + 1},${(i * 7) % 60}`).join('\n') + '\n';
   await upload(page, join(tmp, 'customers-a11y.csv'), customers);
   assert.deepEqual(await axeViolations(page), [], 'a customer table\'s result, every panel open');
@@ -1443,6 +1469,81 @@ test('the scatter: hover shows the account, wheel zooms, drag pans, reset restor
   await page.getByRole('button', { name: 'Reset view' }).click();
   await page.waitForFunction(`(${resetDisabled})()`);
   assert.equal(await snapshot(), before, 'Reset view restores the full plot exactly');
+  assertPrivate(log);
+  await context.close();
+});
+
+test('the scatter by keyboard and screen reader: a text alternative with every segment, n and p step through the points with their details, zoom keys announce the view', async () => {
+  const { page, log, context } = await openApp();
+  await page.getByRole('button', { name: 'Load sample' }).click();
+  await expectResult(page, 'sample');
+  const canvas = page.getByRole('img', { name: 'PCA scatter plot' });
+  // The text alternative: the canvas's description names every segment of the legend with its size.
+  const description = () => canvas.evaluate((c) => c.getAttribute('aria-describedby').split(' ')
+    .map((id) => c.ownerDocument.getElementById(id).textContent).join(' '));
+  const text = await description();
+  assert.match(text, /^PCA scatter plot of 3000 accounts, PC1 \(\d+\.\d% of variance\) across, PC2 \(\d+\.\d%\) up\./);
+  const entries = await page.getByRole('list', { name: 'Legend' }).getByRole('button').allInnerTexts();
+  assert.ok(entries.length >= 2);
+  for (const entry of entries) {
+    const [, id, name, size] = /^(\d+) · (.+) \((\d+)\)$/.exec(entry.trim());
+    assert.ok(text.includes(`Segment ${id} · ${name}: ${size} accounts (`), `segment ${id} in the description: ${text}`);
+  }
+  assert.match(text, /, centred at PC1 -?\d+\.\d\d, PC2 -?\d+\.\d\d\./);
+  assert.match(text, /press n and p to step through the points/);
+
+  // n: the leftmost point, its details shown and announced; n again: the next to the right; p: back.
+  const status = page.getByRole('status', { name: 'Plot announcements' });
+  const tip = page.getByRole('tooltip', { name: 'Point details' });
+  await canvas.focus();
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => /point 1 of 3000 in view/.test(document.querySelector('[aria-label="Plot announcements"]').textContent));
+  const said = async () => /^(ACC\d{5}), (?:segment \d+ · .+|noise), PC1 (-?\d+\.\d\d), PC2 (-?\d+\.\d\d): point (\d+) of (\d+) in view\.$/.exec(await status.innerText());
+  const first = await said();
+  assert.ok(first, `announced: ${await status.innerText()}`);
+  await tip.waitFor({ timeout: 5_000 });
+  assert.ok((await tip.innerText()).startsWith(first[1]), 'the details are the announced account\'s');
+  assert.equal(await page.locator('.point-ring').count(), 1, 'the point is ringed');
+  // The ring sits on a drawn point: a coloured pixel at its centre.
+  const ringPixel = await page.locator('.point-ring').evaluate((r) => {
+    const c = r.parentElement.querySelector('canvas');
+    const k = c.width / c.clientWidth;
+    const x = Math.round((r.offsetLeft + r.offsetWidth / 2) * k), y = Math.round((r.offsetTop + r.offsetHeight / 2) * k);
+    const d = c.getContext('2d').getImageData(x - 2, y - 2, 5, 5).data;
+    let best = 0;
+    for (let i = 0; i < d.length; i += 4) best = Math.max(best, Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]));
+    return best;
+  });
+  assert.ok(ringPixel > 60, `a coloured point under the ring (chroma ${ringPixel})`);
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => /point 2 of 3000/.test(document.querySelector('[aria-label="Plot announcements"]').textContent));
+  const second = await said();
+  assert.ok(Number(second[2]) >= Number(first[2]), 'left to right');
+  assert.notEqual(second[1], first[1]);
+  assert.ok((await tip.innerText()).startsWith(second[1]));
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => /point 1 of 3000/.test(document.querySelector('[aria-label="Plot announcements"]').textContent));
+  assert.equal((await said())[1], first[1], 'p steps back');
+  // p from the first wraps to the rightmost.
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => /point 3000 of 3000/.test(document.querySelector('[aria-label="Plot announcements"]').textContent));
+  assert.ok(Number((await said())[2]) >= Number(second[2]));
+  await page.keyboard.press('Escape');
+  await tip.waitFor({ state: 'detached', timeout: 5_000 });
+  assert.equal(await page.locator('.point-ring').count(), 0);
+
+  // + zooms: the view's count is announced and the description says it; n now counts within the view.
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  await page.waitForFunction(() => /^\d+ of 3000 accounts in view\.$/.test(document.querySelector('[aria-label="Plot announcements"]').textContent));
+  const inView = Number(/^(\d+)/.exec(await status.innerText())[1]);
+  assert.ok(inView > 0 && inView < 3000, `${inView} in view`);
+  assert.ok((await description()).includes(`Zoomed: ${inView} of 3000 accounts in view, PC1 `));
+  await page.keyboard.press('n');
+  await page.waitForFunction((n) => new RegExp(`point 1 of ${n} in view`).test(document.querySelector('[aria-label="Plot announcements"]').textContent), inView);
+  await page.keyboard.press('0');
+  await page.waitForFunction(() => document.querySelector('[aria-label="Plot announcements"]').textContent === '3000 of 3000 accounts in view.');
+  assert.ok(!(await description()).includes('Zoomed'));
   assertPrivate(log);
   await context.close();
 });
