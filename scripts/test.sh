@@ -35,6 +35,12 @@ if [ ! -f "$pq" ] || [ "$data" -nt "$pq" ]; then
   .tools/sqlvenv/bin/python -c 'import sys, duckdb; duckdb.sql(f"COPY (SELECT * FROM read_csv({sys.argv[1]!r})) TO {sys.argv[2]!r} (FORMAT parquet, COMPRESSION snappy)")' "$data" "$pq.part"
   mv "$pq.part" "$pq"
 fi
+step "the same 1M trades as gzip (level 6, as gzip writes by default)"
+gz=target/bench-data/trades_1m.csv.gz
+if [ ! -f "$gz" ] || [ "$data" -nt "$gz" ]; then
+  gzip -6 -c "$data" > "$gz.part"
+  mv "$gz.part" "$gz"
+fi
 step "the sample's population drawn again, for Compare periods (target/bench-data)"
 cargo run --locked --quiet --example bench_data -- target/bench-data periods
 step "end-to-end tests in headless Chromium, Firefox (firefox.test.mjs) and WebKit (webkit.test.mjs, under xvfb)"

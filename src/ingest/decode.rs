@@ -227,9 +227,48 @@ pub fn decode_all(raw: &[u8]) -> Result<(Vec<u8>, Vec<String>), IngestError> {
     Ok((out, d.notes()))
 }
 
+/// Whether a gzip file of `stored` bytes whose last four bytes are
+/// `trailer` unpacks to more than `limit` bytes, or may: its trailer's ISIZE
+/// (RFC 1952, section 2.3.1: the last member's unpacked size modulo 2^32,
+/// little-endian) is over `limit`, or is smaller than the stored file, which
+/// a single member holding text does not do (ISIZE wrapped past 4 GiB,
+/// several members, a truncated file). Decides whether a small gzip is read
+/// as a stream, as a large file is: a 23 MB gzip can hold 83 MB of CSV.
+/// `false` for a `trailer` of fewer than four bytes.
+pub fn gzip_may_unpack_over(stored: u64, trailer: &[u8], limit: u64) -> bool {
+    let Some(isize) = trailer.get(trailer.len().wrapping_sub(4)..).and_then(|t| <[u8; 4]>::try_from(t).ok()) else {
+        return false;
+    };
+    let isize = u32::from_le_bytes(isize) as u64;
+    isize > limit || isize < stored
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gzip_trailer_says_how_large_the_text_is() {
+        use flate2::{write::GzEncoder, Compression};
+        let gz = |text: &[u8]| {
+            let mut e = GzEncoder::new(Vec::new(), Compression::default());
+            e.write_all(text).unwrap();
+            e.finish().unwrap()
+        };
+        let text = "account,side,qty\n".repeat(10_000);
+        let one = gz(text.as_bytes());
+        let size = one.len() as u64;
+        assert!(size < text.len() as u64 / 10);
+        // Over the limit by its unpacked size, not its stored size.
+        assert!(gzip_may_unpack_over(size, &one, text.len() as u64 - 1));
+        assert!(!gzip_may_unpack_over(size, &one, text.len() as u64));
+        // Two members: the trailer gives only the second's (small) size: may be more.
+        let mut two = one.clone();
+        two.extend(gz(b"x"));
+        assert!(gzip_may_unpack_over(two.len() as u64, &two, text.len() as u64 * 2));
+        // Too short to have a trailer.
+        assert!(!gzip_may_unpack_over(3, &one[..3], 0));
+    }
 
     fn chunked(raw: &[u8], size: usize) -> (String, Option<Encoding>) {
         let mut d = InputDecoder::new();

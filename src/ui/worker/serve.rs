@@ -144,7 +144,7 @@ enum Read {
 }
 
 /// Reads `blob` for job `req`: a file over [`job::STREAM_ABOVE`] bytes (as
-/// stored: a small gzip is read whole) is streamed ([`job::Streaming`],
+/// stored, or unpacked for gzip), and any Parquet file, is streamed ([`job::Streaming`],
 /// progress as [`Stage::ReadFeatures`]). If the rest of the file contradicts
 /// what was detected on its first rows, it is read again whole, with a note
 /// saying why; if the mapping needs every row (slash dates), the stream
@@ -161,14 +161,24 @@ async fn read_file(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Resul
     Ok(read)
 }
 
-/// [`read_file`]'s reading: whole or streamed, by the file's size (and any Parquet file streamed).
+/// [`read_file`]'s reading: whole or streamed, by the file's size (and any
+/// Parquet file, and a gzip that unpacks to more than the limit, streamed).
 async fn read_by_size(req: &Request, blob: &Blob, post: &dyn Fn(Response)) -> Result<Read, IngestError> {
     let (job, total) = (req.job, blob.size());
     // Parquet is compressed: a file well under the size limit can hold a million rows.
     // Its rows are streamed into the features whatever its size (one with no more
     // rows than detection looks at still makes its table).
-    let parquet = crate::ingest::parquet::looks_like_parquet(&browser::read_slice(blob, 0.0, total.min(4.0)).await?);
-    if total <= job::STREAM_ABOVE as f64 && !parquet {
+    let head = browser::read_slice(blob, 0.0, total.min(4.0)).await?;
+    let parquet = crate::ingest::parquet::looks_like_parquet(&head);
+    // So is gzip: streamed by the size its trailer gives (a 23 MB gzip held 83 MB of CSV
+    // and took 340 MB read whole, 182 MB streamed).
+    let big_gzip = head.starts_with(&[0x1f, 0x8b])
+        && crate::ingest::decode::gzip_may_unpack_over(
+            total as u64,
+            &browser::read_slice(blob, (total - 4.0).max(0.0), total).await?,
+            job::STREAM_ABOVE,
+        );
+    if total <= job::STREAM_ABOVE as f64 && !parquet && !big_gzip {
         return read_whole(req, blob, post).await.map(|(d, t)| Read::Table(d, t));
     }
     let stage = Stage::ReadFeatures;
