@@ -8,8 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveDist } from './serve.mjs';
 
@@ -21,6 +22,9 @@ const skip = missing.length ? `not installed: ${missing.join(', ')}` : false;
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 let server, driver, base, session;
+// MiniBrowser saves downloads into the home folder (GLib's download folder when
+// no user-dirs.dirs names one): the driver runs with a fresh one, where the test looks.
+const home = mkdtempSync(join(tmpdir(), 'segscope-webkit-home-'));
 
 /** One WebDriver command; throws with the driver's message on an error. */
 async function wd(method, path, body) {
@@ -119,7 +123,7 @@ before(async () => {
   if (skip) return;
   server = await serveDist(resolve(root, 'dist'));
   const port = 4400 + Math.floor(Math.random() * 500);
-  driver = spawn('xvfb-run', ['-a', DRIVER, `--port=${port}`], { detached: true, stdio: 'ignore' });
+  driver = spawn('xvfb-run', ['-a', DRIVER, `--port=${port}`], { detached: true, stdio: 'ignore', env: { ...process.env, HOME: home } });
   base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (await fetch(`${base}/status`).then((r) => r.ok, () => false)) break;
@@ -136,9 +140,10 @@ after(async () => {
   if (session) await cmd('DELETE', '').catch(() => {});
   if (driver) try { process.kill(-driver.pid); } catch {}
   await server?.stop();
+  rmSync(home, { recursive: true, force: true });
 });
 
-test('WebKit: Load sample, then a CSV and its Excel workbook give the same segments; the scatter is drawn', { skip }, async () => {
+test('WebKit: Load sample (the scatter drawn, the assignments downloaded), then a CSV and its Excel workbook give the same segments', { skip }, async () => {
   await openApp();
   const started = Date.now();
   const load = await element('xpath', "//button[normalize-space()='Load sample']");
@@ -148,6 +153,15 @@ test('WebKit: Load sample, then a CSV and its Excel workbook give the same segme
   assert.equal(sample.rows, sample.k, 'one summary row per segment');
   assert.ok(sample.coloured > 20, `the scatter has coloured pixels (${sample.coloured})`);
   assert.ok(!/on the page's thread|no analysis worker/i.test(sample.timings), 'the job ran in the worker');
+  // Download assignments: the file WebKit saves has a header and one row per account.
+  const download = await element('xpath', "//button[normalize-space()='Download assignments']");
+  await cmd('POST', `/element/${download}/click`, {});
+  const saved = join(home, `sample_trades-kmeans-k${sample.k}-segments.csv`);
+  for (let i = 0; i < 200 && !(existsSync(saved) && readFileSync(saved, 'utf8').endsWith('\n')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(saved), `WebKit saved ${saved}: ${readdirSync(home)}`);
+  const lines = readFileSync(saved, 'utf8').trimEnd().split('\n');
+  assert.match(lines[0], /^account_id,segment,pc1,pc2,/);
+  assert.equal(lines.length - 1, 3000, 'one row per account');
   const input = await find('input[aria-label="Upload data"]');
   const summaryOf = async (file) => {
     await cmd('POST', `/element/${input}/value`, { text: resolve(root, 'tests/fixtures', file) });
