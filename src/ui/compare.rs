@@ -30,14 +30,18 @@ fn sankey(next: &NextPeriod, names: &[String]) -> impl IntoView {
     let unit = (h - gap * (rows.len().max(cols.len()).max(1) - 1) as f64) / total;
     let scale = |n: usize| n as f64 * unit;
     let colour = |s: usize, last: usize| if s == last { "#9a9a9a".to_string() } else { segment_colour(s) };
-    let label = |s: usize, last: usize, end: &str| {
+    // At most `max` characters (hidden ones spelled out): 24 of the labels' 12 px
+    // text fit the 190 px each side (28 at the page's 16 px ran off the plot).
+    let label_of = |s: usize, last: usize, end: &str, max: usize| {
         if s == last {
             end.to_string()
         } else {
-            // Text of an SVG node: hidden characters spelled out, cut to fit.
-            crate::view_model::display::escaped_short(&segment_name(s, names), 28)
+            crate::view_model::display::escaped_short(&segment_name(s, names), max)
         }
     };
+    let label = |s: usize, last: usize, end: &str| label_of(s, last, end, 24);
+    // In a band's or node's tooltip: the whole name.
+    let full = |s: usize, last: usize, end: &str| label_of(s, last, end, 200);
     // Node tops.
     let mut y = 0.0;
     let left: Vec<(usize, f64)> = rows
@@ -79,7 +83,7 @@ fn sankey(next: &NextPeriod, names: &[String]) -> impl IntoView {
                 a + t,
                 a + t
             );
-            let title = format!("{} to {}: {n}", label(r, m.k_before + 1, "New"), label(c, m.k_after + 1, "Churned"));
+            let title = format!("{} to {}: {n}", full(r, m.k_before + 1, "New"), full(c, m.k_after + 1, "Churned"));
             bands.push(
                 view! { <path d=d fill=colour(r, m.k_before + 1) fill-opacity="0.45"><title>{title}</title></path> },
             );
@@ -91,7 +95,7 @@ fn sankey(next: &NextPeriod, names: &[String]) -> impl IntoView {
             let hgt = scale(m.row_total(r));
             view! {
                 <rect x=format!("{:.1}", x0 - node) y=format!("{top:.1}") width=node height=format!("{hgt:.1}") fill=colour(r, m.k_before + 1)/>
-                <text x=format!("{:.1}", x0 - node - 4.0) y=format!("{:.1}", top + hgt / 2.0 + 4.0) text-anchor="end">{label(r, m.k_before + 1, "New")}</text>
+                <text x=format!("{:.1}", x0 - node - 4.0) y=format!("{:.1}", top + hgt / 2.0 + 4.0) text-anchor="end">{label(r, m.k_before + 1, "New")}<title>{full(r, m.k_before + 1, "New")}</title></text>
             }
         })
         .collect_view();
@@ -101,12 +105,12 @@ fn sankey(next: &NextPeriod, names: &[String]) -> impl IntoView {
             let hgt = scale(col_total(c));
             view! {
                 <rect x=format!("{x1:.1}") y=format!("{top:.1}") width=node height=format!("{hgt:.1}") fill=colour(c, m.k_after + 1)/>
-                <text x=format!("{:.1}", x1 + node + 4.0) y=format!("{:.1}", top + hgt / 2.0 + 4.0)>{label(c, m.k_after + 1, "Churned")}</text>
+                <text x=format!("{:.1}", x1 + node + 4.0) y=format!("{:.1}", top + hgt / 2.0 + 4.0)>{label(c, m.k_after + 1, "Churned")}<title>{full(c, m.k_after + 1, "Churned")}</title></text>
             }
         })
         .collect_view();
     view! {
-        <svg class="sankey" role="img" aria-label="Segment migration flows" viewBox=format!("0 -4 {w} {}", h + 8.0) width=w height=h + 8.0>
+        <svg class="sankey" role="img" aria-label="Segment migration flows" font-size="12" viewBox=format!("0 -4 {w} {}", h + 8.0) width=w height=h + 8.0>
             <title>"Accounts from this period's segments (left) to the next period's (right)"</title>
             {bands}
             {nodes_left}

@@ -2077,6 +2077,15 @@ test('compare periods: the sample\'s next period shows its churn, new accounts a
   assert.match(await compare.locator('p.verdict').innerText(), /^Segments still hold/);
   assert.equal(await compare.getByRole('table', { name: 'Feature drift' }).locator('tbody tr').count(), 20);
   await compare.getByRole('img', { name: 'Segment migration flows' }).waitFor();
+  // Every label of the Sankey lies inside it (long names are cut, their whole text in a tooltip).
+  const outside = await compare.locator('svg.sankey').evaluate((svg) => {
+    const v = svg.viewBox.baseVal;
+    return [...svg.querySelectorAll(':scope > text')].map((t) => ({ b: t.getBBox(), text: t.firstChild.textContent, title: t.querySelector('title')?.textContent ?? '' }))
+      .filter(({ b }) => b.x < v.x || b.x + b.width > v.x + v.width).map(({ text }) => text);
+  });
+  assert.deepEqual(outside, [], 'no Sankey label runs off the plot');
+  const titles = await compare.locator('svg.sankey > text title').allTextContents();
+  assert.ok(titles.includes(`Segment 1 · ${names[0]}`), `the whole name of segment 1 in its tooltip: ${titles}`);
   const save = (name) => saveDownload(page, name, compare);
   const next = await save('Download next-period assignments');
   assert.equal(next.name, 'sample_trades_next_period-segments.csv');
