@@ -350,72 +350,6 @@ pub fn selected_rows(
     rows
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ndarray::array;
-
-    #[test]
-    fn axis_values_round_trip() {
-        for c in 0..12 {
-            assert_eq!(parse_axis(&axis_value(c)), Some(c));
-        }
-        for bad in ["pc0", "pc", "PC1", "x", "pc-1", ""] {
-            assert_eq!(parse_axis(bad), None, "{bad}");
-        }
-        assert_eq!(Axes { x: 2, y: 4 }.within(5), Axes { x: 2, y: 4 });
-        assert_eq!(Axes { x: 2, y: 5 }.within(5), Axes::default());
-    }
-
-    #[test]
-    fn the_box_holds_exactly_the_points_inside_it_on_the_chosen_axes() {
-        let p = array![[0.0, 0.0, 5.0], [1.0, 1.0, -5.0], [2.0, -1.0, 0.5], [1.0, 3.0, 0.0]];
-        // PC1 x PC2, ends in either order, ends included.
-        assert_eq!(accounts_in_box(&p, Axes::default(), (2.0, 0.5), (-1.0, 1.0)), vec![1, 2]);
-        // PC3 across, PC1 up.
-        assert_eq!(accounts_in_box(&p, Axes { x: 2, y: 0 }, (-1.0, 1.0), (0.5, 3.0)), vec![2, 3]);
-        assert!(accounts_in_box(&p, Axes::default(), (10.0, 11.0), (0.0, 1.0)).is_empty());
-    }
-
-    #[test]
-    fn the_colour_scale_clips_at_the_percentiles_and_goes_log_when_skewed() {
-        // 1..=100: not skewed, linear; ends at numpy.percentile([1..100], [2, 98]).
-        let s = ColourScale::of((1..=100).map(f64::from)).unwrap();
-        assert!((s.lo - 2.98).abs() < 1e-12 && (s.hi - 98.02).abs() < 1e-12, "{s:?}");
-        assert!(!s.log);
-        assert_eq!(s.position(0.0), 0.0);
-        assert_eq!(s.position(1e9), 1.0);
-        assert!((s.position(50.5) - 0.5).abs() < 1e-12);
-        assert_eq!(s.colour(1e9), (253, 231, 37));
-        assert_eq!(s.colour(f64::NAN), crate::view_model::colours::NOISE);
-        // Heavy-tailed (powers of two) with a missing value: log spacing.
-        let s = ColourScale::of((0..30).map(|e| 2f64.powi(e)).chain([f64::NAN])).unwrap();
-        assert!(s.log && s.missing == 1, "{s:?}");
-        assert!(s.position(2f64.powi(15)) > 0.4, "log spacing puts the middle power near the middle");
-        assert!(ColourScale::of([f64::NAN].into_iter()).is_none());
-        // value_at inverts position between the ends.
-        assert!((s.value_at(s.position(2f64.powi(15))) - 2f64.powi(15)).abs() < 1e-6);
-        assert_eq!(s.value_at(0.0), s.lo);
-        // Constant: every point mid-scale.
-        assert_eq!(ColourScale::of([3.0, 3.0].into_iter()).unwrap().position(3.0), 0.5);
-    }
-
-    #[test]
-    fn noise_is_drawn_first_and_a_highlighted_segment_last() {
-        let segments = [1, 0, 2, 1, 0, 2];
-        assert_eq!(draw_order(&segments, None), vec![1, 4, 0, 2, 3, 5]);
-        assert_eq!(draw_order(&segments, Some(1)), vec![1, 4, 2, 5, 0, 3]);
-    }
-
-    #[test]
-    fn viridis_runs_from_purple_to_yellow() {
-        assert_eq!(viridis(0.0), (68, 1, 84));
-        assert_eq!(viridis(1.0), (253, 231, 37));
-        assert_eq!(viridis(0.5), (33, 144, 141));
-        assert_eq!(viridis(-3.0), viridis(0.0));
-    }
-}
-
 /// The scatter's text alternative, read by screen readers with the plot
 /// (the canvas's `aria-describedby`): what is plotted, then each segment's
 /// size, share and centre on the plotted components (the mean of its
@@ -511,4 +445,70 @@ pub fn step_in_view(
         None => n - 1,
     } as usize;
     Some((rows[at], at, rows.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn axis_values_round_trip() {
+        for c in 0..12 {
+            assert_eq!(parse_axis(&axis_value(c)), Some(c));
+        }
+        for bad in ["pc0", "pc", "PC1", "x", "pc-1", ""] {
+            assert_eq!(parse_axis(bad), None, "{bad}");
+        }
+        assert_eq!(Axes { x: 2, y: 4 }.within(5), Axes { x: 2, y: 4 });
+        assert_eq!(Axes { x: 2, y: 5 }.within(5), Axes::default());
+    }
+
+    #[test]
+    fn the_box_holds_exactly_the_points_inside_it_on_the_chosen_axes() {
+        let p = array![[0.0, 0.0, 5.0], [1.0, 1.0, -5.0], [2.0, -1.0, 0.5], [1.0, 3.0, 0.0]];
+        // PC1 x PC2, ends in either order, ends included.
+        assert_eq!(accounts_in_box(&p, Axes::default(), (2.0, 0.5), (-1.0, 1.0)), vec![1, 2]);
+        // PC3 across, PC1 up.
+        assert_eq!(accounts_in_box(&p, Axes { x: 2, y: 0 }, (-1.0, 1.0), (0.5, 3.0)), vec![2, 3]);
+        assert!(accounts_in_box(&p, Axes::default(), (10.0, 11.0), (0.0, 1.0)).is_empty());
+    }
+
+    #[test]
+    fn the_colour_scale_clips_at_the_percentiles_and_goes_log_when_skewed() {
+        // 1..=100: not skewed, linear; ends at numpy.percentile([1..100], [2, 98]).
+        let s = ColourScale::of((1..=100).map(f64::from)).unwrap();
+        assert!((s.lo - 2.98).abs() < 1e-12 && (s.hi - 98.02).abs() < 1e-12, "{s:?}");
+        assert!(!s.log);
+        assert_eq!(s.position(0.0), 0.0);
+        assert_eq!(s.position(1e9), 1.0);
+        assert!((s.position(50.5) - 0.5).abs() < 1e-12);
+        assert_eq!(s.colour(1e9), (253, 231, 37));
+        assert_eq!(s.colour(f64::NAN), crate::view_model::colours::NOISE);
+        // Heavy-tailed (powers of two) with a missing value: log spacing.
+        let s = ColourScale::of((0..30).map(|e| 2f64.powi(e)).chain([f64::NAN])).unwrap();
+        assert!(s.log && s.missing == 1, "{s:?}");
+        assert!(s.position(2f64.powi(15)) > 0.4, "log spacing puts the middle power near the middle");
+        assert!(ColourScale::of([f64::NAN].into_iter()).is_none());
+        // value_at inverts position between the ends.
+        assert!((s.value_at(s.position(2f64.powi(15))) - 2f64.powi(15)).abs() < 1e-6);
+        assert_eq!(s.value_at(0.0), s.lo);
+        // Constant: every point mid-scale.
+        assert_eq!(ColourScale::of([3.0, 3.0].into_iter()).unwrap().position(3.0), 0.5);
+    }
+
+    #[test]
+    fn noise_is_drawn_first_and_a_highlighted_segment_last() {
+        let segments = [1, 0, 2, 1, 0, 2];
+        assert_eq!(draw_order(&segments, None), vec![1, 4, 0, 2, 3, 5]);
+        assert_eq!(draw_order(&segments, Some(1)), vec![1, 4, 2, 5, 0, 3]);
+    }
+
+    #[test]
+    fn viridis_runs_from_purple_to_yellow() {
+        assert_eq!(viridis(0.0), (68, 1, 84));
+        assert_eq!(viridis(1.0), (253, 231, 37));
+        assert_eq!(viridis(0.5), (33, 144, 141));
+        assert_eq!(viridis(-3.0), viridis(0.0));
+    }
 }
