@@ -157,10 +157,11 @@ pub fn ScatterPlot() -> impl IntoView {
             0 => "noise".to_string(),
             s => match state.names.with_untracked(|n| n.get(s - 1).cloned().unwrap_or_default()) {
                 name if name.is_empty() => format!("segment {s}"),
-                name => format!("segment {s} · {name}"),
+                name => format!("segment {s} · {}", escaped_short(&name, 80)),
             },
         };
-        let id = r.ft.ids.get(i).map(|id| id.to_string()).unwrap_or_default();
+        // The id is the file's text: hidden characters spelled out, cut to 80.
+        let id = r.ft.ids.get(i).map(|id| escaped_short(id, 80)).unwrap_or_default();
         announce.set(format!(
             "{id}, {segment}, PC{} {px:.2}, PC{} {py:.2}: point {} of {count} in view.",
             axes.x + 1,

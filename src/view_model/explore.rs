@@ -354,7 +354,8 @@ pub fn selected_rows(
 /// (the canvas's `aria-describedby`): what is plotted, then each segment's
 /// size, share and centre on the plotted components (the mean of its
 /// accounts' coordinates), then noise. `names[s - 1]` is segment `s`'s name
-/// (empty: none). With `view` (the x and y ranges shown, data units) when
+/// (empty: none; shown with hidden characters spelled out and cut to 80
+/// characters, as [`crate::view_model::display::escaped_short`]). With `view` (the x and y ranges shown, data units) when
 /// zoomed, it ends with how many accounts the view holds.
 ///
 /// Example: `PCA scatter plot of 600 accounts, PC1 (31.2% of variance)
@@ -386,7 +387,12 @@ pub fn scatter_description(
     }
     for prof in &seg.profiles {
         let (sx, sy, c) = sums[prof.id];
-        let name = names.get(prof.id - 1).filter(|s| !s.is_empty()).map(|s| format!(" · {s}")).unwrap_or_default();
+        // A name may hold a column's name from the file: hidden characters spelled out, cut to 80.
+        let name = names
+            .get(prof.id - 1)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!(" · {}", crate::view_model::display::escaped_short(s, 80)))
+            .unwrap_or_default();
         out.push_str(&format!(" Segment {}{name}: {} accounts ({:.1}%)", prof.id, prof.size, prof.share * 100.0));
         if c > 0 {
             let (cx, cy) = (sx / c as f64, sy / c as f64);

@@ -1343,6 +1343,19 @@ test('what is shown is what is there; rows left out are said before the results;
   });
   assert.equal(shown.hidden, 0, 'no bidi control or zero-width character is shown as itself');
   assert.ok(shown.escapes.includes('\\u202E'), `spelled out: ${[...new Set(shown.escapes)]}`);
+  // The scatter's keyboard cursor announces each account: its id spelled out too.
+  await page.getByRole('img', { name: 'PCA scatter plot' }).focus();
+  const announced = [];
+  for (let i = 1; i <= 63; i++) {
+    await page.keyboard.press('n');
+    announced.push(await page.waitForFunction((n) => {
+      const t = document.querySelector('[aria-label="Plot announcements"]').textContent;
+      return new RegExp(`: point ${n} of 63 in view\\.$`).test(t) && t;
+    }, i).then((h) => h.jsonValue()));
+  }
+  assert.equal(announced.filter((t) => /[\u202A-\u202E\u2066-\u2069\u200B-\u200F\u2060\uFEFF]/.test(t)).length, 0, 'no hidden character announced as itself');
+  assert.ok(announced.some((t) => t.startsWith('ACC\\u202Egpj.exe, ')), 'the spoofing id is announced spelled out');
+  assert.ok(announced.every((t) => t.length < 250), 'the 20,000-character id is cut');
   assert.ok(shown.wide <= 0, `a 20,000-character id does not widen the page (${shown.wide} px too wide)`);
   assert.ok(shown.longest < 200, `long values are cut in view (${shown.longest} characters)`);
   const header = await page.getByRole('table', { name: 'Segment summary' }).locator('thead').innerText();
