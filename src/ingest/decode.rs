@@ -236,11 +236,11 @@ pub fn decode_all(raw: &[u8]) -> Result<(Vec<u8>, Vec<String>), IngestError> {
 /// as a stream, as a large file is: a 23 MB gzip can hold 83 MB of CSV.
 /// `false` for a `trailer` of fewer than four bytes.
 pub fn gzip_may_unpack_over(stored: u64, trailer: &[u8], limit: u64) -> bool {
-    let Some(isize) = trailer.get(trailer.len().wrapping_sub(4)..).and_then(|t| <[u8; 4]>::try_from(t).ok()) else {
+    let Some(last4) = trailer.get(trailer.len().wrapping_sub(4)..).and_then(|t| <[u8; 4]>::try_from(t).ok()) else {
         return false;
     };
-    let isize = u32::from_le_bytes(isize) as u64;
-    isize > limit || isize < stored
+    let unpacked = u32::from_le_bytes(last4) as u64;
+    unpacked > limit || unpacked < stored
 }
 
 #[cfg(test)]
